@@ -1,0 +1,77 @@
+# onair build. `make` builds build/onair; `make test` sets up the machine and runs the whole suite;
+# `make run` sets up, builds and serves with the demo stream. SAN=1 builds with ASan + UBSan.
+CC      ?= cc
+BUILD   ?= build
+PKGS    := openssl libsrtp2 libuv libmicrohttpd jansson usrsctp libavformat libavcodec libavutil libswresample zlib
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(wildcard src/base/*.c src/proto/*.c src/rtc/*.c src/io/*.c src/sfu/*.c src/app/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+WEB      := $(sort $(wildcard web/*))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/onair $(UNIT_BIN)
+
+$(BUILD)/onair: $(CLI_OBJ) $(BUILD)/libonair.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libonair.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The pages are served from inside the binary: tools/embed turns web/ into a C table.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $<
+
+$(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ $(WEB)
+
+$(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonair.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libonair.a $(LDLIBS) -lcmocka
+
+# Fuzz targets (clang + libFuzzer). The suite replays their corpora through the same binaries.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+fuzz: $(FUZZ_BIN)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p build-fuzz
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+	  $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(filter src/proto/%.c src/base/%.c,$(LIB_SRC)) \
+	  $(shell pkg-config --libs $(PKGS)) -lm
+
+setup:
+	scripts/setup
+
+test: setup
+	$(MAKE) all
+	$(MAKE) SAN=1 BUILD=build-san all
+	$(MAKE) fuzz
+	tests/run-all
+
+run: setup all
+	scripts/run-demo
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all setup test run clean fuzz
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

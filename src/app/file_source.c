@@ -1,0 +1,680 @@
+/* file_source: plays a media file as RTP in real time, packetized by libavformat's RTP muxer. */
+#include "app/file_source.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <libavcodec/avcodec.h>
+#include <libavcodec/bsf.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
+#include <libavutil/random_seed.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+
+/* The largest RTP packet the muxer may write, header included: it leaves room for SRTP's tag,
+ * header extensions the server may add, and IPv6/UDP/TURN headers under a 1,280-byte MTU. */
+#define FILE_SOURCE_MAX_RTP 1200
+/* Packets due within this much of now go out in the same wake-up (timers have 1 ms grain). */
+#define FILE_SOURCE_SLACK_US 1000
+/* If the loop fell this far behind (a stall, a slow disk), the timeline moves forward instead of
+ * bursting everything that was missed. */
+#define FILE_SOURCE_RESYNC_US 500000
+/* Most packets handled in one wake-up before the loop gets its turn back (a 4K keyframe is
+ * ~300 RTP packets). */
+#define FILE_SOURCE_MAX_BURST 1000
+/* After a read error in a looping source, the wait before reading from the start again. */
+#define FILE_SOURCE_RETRY_MS 1000
+/* At most one "keyframe request noted" line per this many microseconds. */
+#define FILE_SOURCE_KEYFRAME_LOG_US 10000000
+
+/* FFmpeg 7 made the AVIO write callback's buffer const. */
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+#define FILE_SOURCE_AVIO_CONST const
+#else
+#define FILE_SOURCE_AVIO_CONST
+#endif
+
+/* A codec browsers decode as it is in the file, with its SDP name and the payload type we use. */
+struct file_source_codec {
+    enum AVCodecID id;
+    int kind;
+    const char *sdp_name;
+    uint8_t pt;
+};
+
+static const struct file_source_codec file_source_codecs[] = {
+    {AV_CODEC_ID_VP8, FILE_SOURCE_VIDEO, "VP8", 96},
+    {AV_CODEC_ID_VP9, FILE_SOURCE_VIDEO, "VP9", 98},
+    {AV_CODEC_ID_H264, FILE_SOURCE_VIDEO, "H264", 102},
+    {AV_CODEC_ID_AV1, FILE_SOURCE_VIDEO, "AV1", 45},
+    {AV_CODEC_ID_OPUS, FILE_SOURCE_AUDIO, "opus", 111},
+};
+
+/* One kept stream of the file and the RTP muxer that packetizes it. */
+struct file_source_output {
+    struct file_source_track track;
+    struct file_source *source; /* for the AVIO write callback */
+    size_t index;
+    int input_stream;
+    AVBSFContext *bsf; /* H.264 in MP4 form to Annex B with SPS/PPS at keyframes; or NULL */
+    AVRational in_tb;  /* time base of the packets given to the muxer */
+    AVFormatContext *rtp;
+    int64_t default_duration_us; /* for packets with no duration: the last gap seen */
+    int64_t last_start_us;       /* media time of the last packet, this pass */
+    bool write_failed_logged;
+};
+
+struct file_source {
+    uv_timer_t timer;
+    char *path;
+    bool loop_forever;
+    file_source_packet_cb on_packet;
+    void *opaque;
+    AVFormatContext *input;
+    struct file_source_output outputs[2];
+    size_t n_outputs;
+
+    /* The packet read but not yet due, with its output, or pending_output < 0. */
+    AVPacket *pending;
+    int pending_output;
+
+    /* Media time: microseconds since the start of the first pass. A packet's media time is its
+     * time in the file minus file_start_us plus loop_offset_us, and it is due on the wall clock
+     * at clock_base_us plus its media time. */
+    int64_t file_start_us;
+    int64_t loop_offset_us;
+    int64_t pass_end_us;   /* the furthest end of a packet in this pass, in file time */
+    uint64_t pass_packets; /* packets sent in this pass */
+    uint64_t clock_base_us;
+
+    bool running;
+    bool busy;            /* inside the timer callback: closing must wait for it to return */
+    bool close_requested; /* file_source_close() was called while busy */
+    bool read_error_logged;
+    bool filter_error_logged;
+    uint64_t keyframe_requests;
+    uint64_t keyframe_logged_us;
+};
+
+static void file_source_on_timer(uv_timer_t *timer);
+
+/* Which codec table entry, if any, a stream is sent as. This is the one place that decides
+ * which tracks a file contributes, so the AAC→Opus transcoder, when it comes, changes only this
+ * function (and the output set-up it feeds). */
+static const struct file_source_codec *file_source_codec_choice(const char *path,
+                                                                const AVStream *stream)
+{
+    const AVCodecParameters *par = stream->codecpar;
+    for (size_t i = 0; i < sizeof file_source_codecs / sizeof file_source_codecs[0]; i++) {
+        if (file_source_codecs[i].id == par->codec_id)
+            return &file_source_codecs[i];
+    }
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO || par->codec_type == AVMEDIA_TYPE_VIDEO) {
+        const char *name = avcodec_get_name(par->codec_id);
+        if (par->codec_id == AV_CODEC_ID_AAC)
+            log_info("file source %s: skipping stream %d, AAC audio (browsers need Opus; "
+                     "transcoding is not done yet)",
+                     path, stream->index);
+        else
+            log_info("file source %s: skipping stream %d, %s is not a WebRTC codec", path,
+                     stream->index, name);
+    }
+    return NULL;
+}
+
+/* A random SSRC (RFC 3550 §8.1), nonzero and different from the tracks made before. */
+static uint32_t file_source_new_ssrc(const struct file_source *src)
+{
+    for (;;) {
+        uint32_t ssrc = av_get_random_seed();
+        bool taken = ssrc == 0;
+        for (size_t i = 0; i < src->n_outputs; i++)
+            taken = taken || src->outputs[i].track.ssrc == ssrc;
+        if (!taken)
+            return ssrc;
+    }
+}
+
+/* The AVIO write callback of a track's RTP muxer: the muxer flushes after each RTP packet (and
+ * its packets fit the buffer), so every call is exactly one packet. */
+static int file_source_on_rtp(void *opaque, FILE_SOURCE_AVIO_CONST uint8_t *buf, int size)
+{
+    struct file_source_output *out = opaque;
+    struct file_source *src = out->source;
+    if (src->running && !src->close_requested && size >= 12)
+        src->on_packet(src->opaque, out->index, buf, (size_t)size);
+    return size;
+}
+
+/* Sets up the bitstream filter H.264 from MP4/MOV needs: length-prefixed NAL units become Annex
+ * B and the SPS/PPS from the avcC box go in front of every IDR picture, so a viewer that joins
+ * at any keyframe can decode. Streams already in Annex B (TS, raw .h264) pass untouched. */
+static int file_source_open_bsf(struct file_source_output *out, const AVStream *stream)
+{
+    const AVCodecParameters *par = stream->codecpar;
+    out->in_tb = stream->time_base;
+    if (par->codec_id != AV_CODEC_ID_H264 || par->extradata_size < 7 || par->extradata[0] != 1)
+        return 0;
+    const AVBitStreamFilter *filter = av_bsf_get_by_name("h264_mp4toannexb");
+    if (!filter || av_bsf_alloc(filter, &out->bsf) < 0)
+        return -1;
+    if (avcodec_parameters_copy(out->bsf->par_in, par) < 0)
+        return -1;
+    out->bsf->time_base_in = stream->time_base;
+    if (av_bsf_init(out->bsf) < 0)
+        return -1;
+    out->in_tb = out->bsf->time_base_out;
+    return 0;
+}
+
+/* Copies the fmtp line of the muxer's SDP into the track, without sprop-parameter-sets: the
+ * parameter sets travel in-band before every keyframe, and they can be long. The parameters are
+ * joined with ";" and no spaces, as browsers write them. */
+static void file_source_fill_fmtp(struct file_source_output *out)
+{
+    char sdp[4096];
+    out->track.fmtp[0] = '\0';
+    if (av_sdp_create(&out->rtp, 1, sdp, sizeof sdp) < 0)
+        return;
+    const char *line = strstr(sdp, "a=fmtp:");
+    const char *params = line ? strchr(line, ' ') : NULL;
+    if (!params)
+        return;
+    size_t end = strcspn(params, "\r\n");
+    char *copy = xstrndup(params, end);
+    char *save = NULL;
+    for (char *p = strtok_r(copy, ";", &save); p; p = strtok_r(NULL, ";", &save)) {
+        while (*p == ' ')
+            p++;
+        size_t n = strlen(p);
+        while (n > 0 && p[n - 1] == ' ')
+            p[--n] = '\0';
+        if (n == 0 || strncmp(p, "sprop-parameter-sets=", 21) == 0)
+            continue;
+        /* FFmpeg writes the H.264 profile in upper case; browsers write and expect lower. */
+        if (strncmp(p, "profile-level-id=", 17) == 0) {
+            for (char *c = p + 17; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+        }
+        if (out->track.fmtp[0])
+            av_strlcat(out->track.fmtp, ";", sizeof out->track.fmtp);
+        av_strlcat(out->track.fmtp, p, sizeof out->track.fmtp);
+    }
+    free(copy);
+}
+
+/* Makes the track's RTP muxer: one "rtp" AVFormatContext whose AVIO hands each packet to
+ * file_source_on_rtp. The payload type and SSRC are ours; RTCP is off because the server
+ * writes its own sender reports. */
+static int file_source_open_muxer(struct file_source_output *out, const AVStream *stream)
+{
+    if (avformat_alloc_output_context2(&out->rtp, NULL, "rtp", NULL) < 0)
+        return -1;
+    /* VP9 (and AV1 where FFmpeg has it) are "experimental" RTP payloads to FFmpeg. */
+    out->rtp->strict_std_compliance = FF_COMPLIANCE_EXPERIMENTAL;
+    uint8_t *buffer = av_malloc(FILE_SOURCE_MAX_RTP);
+    if (!buffer)
+        return -1;
+    out->rtp->pb =
+        avio_alloc_context(buffer, FILE_SOURCE_MAX_RTP, 1, out, NULL, file_source_on_rtp, NULL);
+    if (!out->rtp->pb) {
+        av_free(buffer);
+        return -1;
+    }
+    out->rtp->pb->max_packet_size = FILE_SOURCE_MAX_RTP;
+    out->rtp->flags |= AVFMT_FLAG_CUSTOM_IO;
+
+    AVStream *rtp_stream = avformat_new_stream(out->rtp, NULL);
+    if (!rtp_stream)
+        return -1;
+    const AVCodecParameters *par = out->bsf ? out->bsf->par_out : stream->codecpar;
+    if (avcodec_parameters_copy(rtp_stream->codecpar, par) < 0)
+        return -1;
+    rtp_stream->codecpar->codec_tag = 0;
+    rtp_stream->time_base = out->in_tb;
+
+    char pt[8], ssrc[16];
+    snprintf(pt, sizeof pt, "%u", out->track.pt);
+    /* The option is a signed int: pass the same 32 bits as one. */
+    snprintf(ssrc, sizeof ssrc, "%" PRId32, (int32_t)out->track.ssrc);
+    AVDictionary *options = NULL;
+    av_dict_set(&options, "payload_type", pt, 0);
+    av_dict_set(&options, "ssrc", ssrc, 0);
+    av_dict_set(&options, "rtpflags", "skip_rtcp", 0);
+    int rc = avformat_write_header(out->rtp, &options);
+    av_dict_free(&options);
+    if (rc < 0)
+        return -1;
+    out->track.clock_rate = (uint32_t)rtp_stream->time_base.den;
+    file_source_fill_fmtp(out);
+    return 0;
+}
+
+/* Frees what file_source_add_output made; safe on a half-made output. */
+static void file_source_free_output(struct file_source_output *out)
+{
+    if (out->rtp) {
+        if (out->rtp->pb) {
+            av_freep(&out->rtp->pb->buffer);
+            avio_context_free(&out->rtp->pb);
+        }
+        avformat_free_context(out->rtp);
+        out->rtp = NULL;
+    }
+    av_bsf_free(&out->bsf);
+}
+
+/* Adds STREAM as the next track, or returns -1 (with nothing added) if it cannot be packetized
+ * by this FFmpeg, e.g. AV1 before FFmpeg 7. */
+static int file_source_add_output(struct file_source *src, const AVStream *stream,
+                                  const struct file_source_codec *codec)
+{
+    struct file_source_output *out = &src->outputs[src->n_outputs];
+    memset(out, 0, sizeof *out);
+    out->source = src;
+    out->index = src->n_outputs;
+    out->input_stream = stream->index;
+    out->track.kind = codec->kind;
+    av_strlcpy(out->track.codec, codec->sdp_name, sizeof out->track.codec);
+    out->track.pt = codec->pt;
+    out->track.channels = codec->kind == FILE_SOURCE_AUDIO ? 2 : 0;
+    out->track.ssrc = file_source_new_ssrc(src);
+    out->default_duration_us = codec->kind == FILE_SOURCE_AUDIO ? 20000 : 33333;
+    out->last_start_us = -1;
+    if (file_source_open_bsf(out, stream) < 0 || file_source_open_muxer(out, stream) < 0) {
+        log_warn("file source %s: cannot packetize stream %d (%s) as RTP with this FFmpeg",
+                 src->path, stream->index, codec->sdp_name);
+        file_source_free_output(out);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    src->n_outputs++;
+    log_info("file source %s: track %zu from stream %d: %s/%" PRIu32 " pt %u ssrc %08" PRIx32
+             "%s%s",
+             src->path, out->index, stream->index, out->track.codec, out->track.clock_rate,
+             out->track.pt, out->track.ssrc, out->track.fmtp[0] ? " fmtp " : "", out->track.fmtp);
+    return 0;
+}
+
+/* Keeps the first video and the first audio stream that can be sent, video first. */
+static void file_source_pick_tracks(struct file_source *src)
+{
+    static const int kinds[] = {FILE_SOURCE_VIDEO, FILE_SOURCE_AUDIO};
+    for (size_t k = 0; k < 2; k++) {
+        for (unsigned i = 0; i < src->input->nb_streams; i++) {
+            const AVStream *stream = src->input->streams[i];
+            enum AVMediaType type = stream->codecpar->codec_type;
+            if ((kinds[k] == FILE_SOURCE_VIDEO) != (type == AVMEDIA_TYPE_VIDEO))
+                continue;
+            if (type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO)
+                continue;
+            if (stream->disposition & AV_DISPOSITION_ATTACHED_PIC)
+                continue;
+            const struct file_source_codec *codec = file_source_codec_choice(src->path, stream);
+            if (codec && file_source_add_output(src, stream, codec) == 0)
+                break;
+        }
+    }
+}
+
+/* Frees the FFmpeg side; the timer and the struct are the caller's business. */
+static void file_source_free_media(struct file_source *src)
+{
+    for (size_t i = 0; i < src->n_outputs; i++) {
+        /* The trailer frees the muxer's packet buffer; no RTCP BYE is asked for, so it writes
+         * nothing (and the write callback would drop it: running is false). */
+        av_write_trailer(src->outputs[i].rtp);
+        file_source_free_output(&src->outputs[i]);
+    }
+    src->n_outputs = 0;
+    av_packet_free(&src->pending);
+    avformat_close_input(&src->input);
+}
+
+/* Opens src->path into src->input and reads its stream parameters. Returns 0, or an AVERROR
+ * with *WHY set. */
+static int file_source_open_input(struct file_source *src, const char **why)
+{
+    int rc = avformat_open_input(&src->input, src->path, NULL, NULL);
+    if (rc < 0) {
+        *why = rc == AVERROR(ENOENT) ? "no such file" : "cannot open the file as media";
+        return rc;
+    }
+    rc = avformat_find_stream_info(src->input, NULL);
+    if (rc < 0) {
+        avformat_close_input(&src->input);
+        *why = "cannot read the file's streams";
+        return rc;
+    }
+    src->file_start_us = src->input->start_time != AV_NOPTS_VALUE ? src->input->start_time : 0;
+    return 0;
+}
+
+struct file_source *file_source_open(uv_loop_t *loop, const char *path, bool loop_forever,
+                                     file_source_packet_cb on_packet, void *opaque,
+                                     const char **why)
+{
+    struct file_source *src = xcalloc(1, sizeof *src);
+    src->path = xstrdup(path);
+    src->loop_forever = loop_forever;
+    src->on_packet = on_packet;
+    src->opaque = opaque;
+    src->pending_output = -1;
+
+    int rc = file_source_open_input(src, why);
+    if (rc < 0) {
+        log_warn("file source %s: %s: %s", path, *why, av_err2str(rc));
+        goto err;
+    }
+    file_source_pick_tracks(src);
+    if (src->n_outputs == 0) {
+        *why = "no playable track (needs VP8, VP9, H264 or AV1 video, or Opus audio)";
+        goto err;
+    }
+    src->pending = av_packet_alloc();
+    if (!src->pending)
+        abort(); /* out of memory: as xmalloc does */
+    uv_timer_init(loop, &src->timer);
+    src->timer.data = src;
+    src->running = true;
+    src->clock_base_us = clock_now_us();
+    uv_timer_start(&src->timer, file_source_on_timer, 0, 0);
+    return src;
+
+err:
+    file_source_free_media(src);
+    free(src->path);
+    free(src);
+    return NULL;
+}
+
+size_t file_source_track_count(const struct file_source *source)
+{
+    return source->n_outputs;
+}
+
+const struct file_source_track *file_source_track(const struct file_source *source, size_t i)
+{
+    return i < source->n_outputs ? &source->outputs[i].track : NULL;
+}
+
+bool file_source_running(const struct file_source *source)
+{
+    return source->running;
+}
+
+void file_source_request_keyframe(struct file_source *source)
+{
+    source->keyframe_requests++;
+    uint64_t now = clock_now_us();
+    uint64_t since = now - source->keyframe_logged_us;
+    if (source->keyframe_logged_us && since < FILE_SOURCE_KEYFRAME_LOG_US)
+        return;
+    source->keyframe_logged_us = now;
+    log_info("file source %s: keyframe request noted (%" PRIu64 " so far); a file sends the "
+             "keyframes it has",
+             source->path, source->keyframe_requests);
+}
+
+/* Microseconds of file time of a packet timestamp in an output's time base. */
+static int64_t file_source_us(const struct file_source_output *out, int64_t ts)
+{
+    return av_rescale_q(ts, out->in_tb, AV_TIME_BASE_Q);
+}
+
+/* Gets the next packet of a kept stream into src->pending, through the output's bitstream
+ * filter if it has one. Returns 0, AVERROR_EOF at the end, or another AVERROR from reading. A
+ * packet the filter refuses (malformed NAL unit lengths) is dropped, not a reason to stop. */
+static int file_source_read(struct file_source *src)
+{
+    AVPacket *pkt = src->pending;
+    for (size_t i = 0; i < src->n_outputs; i++) {
+        if (src->outputs[i].bsf && av_bsf_receive_packet(src->outputs[i].bsf, pkt) == 0) {
+            src->pending_output = (int)i;
+            return 0;
+        }
+    }
+    for (;;) {
+        int rc = av_read_frame(src->input, pkt);
+        if (rc < 0)
+            return rc;
+        struct file_source_output *out = NULL;
+        for (size_t i = 0; i < src->n_outputs; i++) {
+            if (src->outputs[i].input_stream == pkt->stream_index)
+                out = &src->outputs[i];
+        }
+        if (!out || (pkt->pts == AV_NOPTS_VALUE && pkt->dts == AV_NOPTS_VALUE)) {
+            av_packet_unref(pkt);
+            continue;
+        }
+        if (out->bsf) {
+            rc = av_bsf_send_packet(out->bsf, pkt);
+            av_packet_unref(pkt);
+            if (rc >= 0)
+                rc = av_bsf_receive_packet(out->bsf, pkt);
+            if (rc == AVERROR(EAGAIN))
+                continue;
+            if (rc < 0) {
+                if (!src->filter_error_logged)
+                    log_warn("file source %s: dropping malformed H.264 packets (%s)", src->path,
+                             av_err2str(rc));
+                src->filter_error_logged = true;
+                continue;
+            }
+        }
+        src->pending_output = (int)out->index;
+        return 0;
+    }
+}
+
+/* Whether the reopened file still has the streams the outputs were made for. */
+static bool file_source_same_streams(const struct file_source *src)
+{
+    for (size_t i = 0; i < src->n_outputs; i++) {
+        const struct file_source_output *out = &src->outputs[i];
+        if (out->input_stream >= (int)src->input->nb_streams)
+            return false;
+        const AVStream *stream = src->input->streams[out->input_stream];
+        AVRational tb = out->bsf ? out->bsf->time_base_in : out->in_tb;
+        if (stream->codecpar->codec_id != out->rtp->streams[0]->codecpar->codec_id ||
+            av_cmp_q(stream->time_base, tb) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Starts the next pass of a looping source, by opening the file again: a seek to the start is
+ * not exact (Matroska's drops the packets of other streams that come before the first video
+ * keyframe, and WebM's first Opus packet has a negative timestamp: a 20 ms hole in the audio
+ * at every loop), while a fresh open gives the same packets every pass, in any format. The next
+ * pass's media time begins where this pass's furthest packet ended, so timestamps keep
+ * increasing; the muxers, kept, keep their sequence numbers and timestamp base.
+ * Returns true when reading may go on at once; otherwise the source either stopped or waits for
+ * its timer to try again (src->input is then NULL). */
+static bool file_source_restart(struct file_source *src)
+{
+    src->loop_offset_us += src->pass_end_us;
+    src->pass_end_us = 0;
+    src->pass_packets = 0;
+    for (size_t i = 0; i < src->n_outputs; i++) {
+        if (src->outputs[i].bsf)
+            av_bsf_flush(src->outputs[i].bsf);
+        src->outputs[i].last_start_us = -1;
+    }
+    avformat_close_input(&src->input);
+    const char *why = NULL;
+    int rc = file_source_open_input(src, &why);
+    if (rc < 0) {
+        if (!src->read_error_logged)
+            log_error("file source %s: cannot open again to loop (%s: %s); retrying every %d ms",
+                      src->path, why, av_err2str(rc), FILE_SOURCE_RETRY_MS);
+        src->read_error_logged = true;
+        uv_timer_start(&src->timer, file_source_on_timer, FILE_SOURCE_RETRY_MS, 0);
+        return false;
+    }
+    if (!file_source_same_streams(src)) {
+        log_error("file source %s: the file's streams changed; stopping", src->path);
+        src->running = false;
+        return false;
+    }
+    return true;
+}
+
+/* Handles the end of a pass (READ_RC is AVERROR_EOF or a read error): loop, retry or stop.
+ * Returns true when reading may go on at once. */
+static bool file_source_end_of_pass(struct file_source *src, int read_rc)
+{
+    bool eof = read_rc == AVERROR_EOF;
+    if (!eof && !src->read_error_logged) {
+        log_error("file source %s: read error: %s%s", src->path, av_err2str(read_rc),
+                  src->loop_forever ? "; starting again from the beginning" : "");
+        src->read_error_logged = true;
+    }
+    if (!src->loop_forever) {
+        if (eof)
+            log_info("file source %s: ended", src->path);
+        src->running = false;
+        return false;
+    }
+    if (src->pass_packets == 0) {
+        /* Nothing was sent in a whole pass: at EOF the file has no packet of its tracks; after
+         * an error, opening again at once could spin. */
+        if (eof) {
+            log_error("file source %s: a whole pass gave no packet; stopping", src->path);
+            src->running = false;
+            return false;
+        }
+        avformat_close_input(&src->input);
+        uv_timer_start(&src->timer, file_source_on_timer, FILE_SOURCE_RETRY_MS, 0);
+        return false;
+    }
+    return file_source_restart(src);
+}
+
+/* The media time (microseconds from the first pass's start) of a packet of OUT. */
+static int64_t file_source_media_us(const struct file_source *src,
+                                    const struct file_source_output *out, int64_t ts)
+{
+    int64_t t = file_source_us(out, ts) - src->file_start_us;
+    return (t < 0 ? 0 : t) + src->loop_offset_us;
+}
+
+/* Hands the pending packet to its muxer, which calls back once per RTP packet. Timestamps go in
+ * as media time, so the RTP timestamps (the muxer's random base plus them) carry on over loops. */
+static void file_source_send(struct file_source *src)
+{
+    struct file_source_output *out = &src->outputs[src->pending_output];
+    AVPacket *pkt = src->pending;
+    src->pending_output = -1;
+
+    AVRational rtp_tb = out->rtp->streams[0]->time_base;
+    int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+    int64_t start_us = file_source_us(out, pts) - src->file_start_us;
+    int64_t duration_us = pkt->duration > 0 ? file_source_us(out, pkt->duration) : 0;
+    if (out->last_start_us >= 0 && start_us > out->last_start_us)
+        out->default_duration_us = start_us - out->last_start_us;
+    out->last_start_us = start_us;
+    int64_t end_us = start_us + (duration_us > 0 ? duration_us : out->default_duration_us);
+    if (end_us > src->pass_end_us)
+        src->pass_end_us = end_us;
+
+    pkt->pts = av_rescale_q(file_source_media_us(src, out, pts), AV_TIME_BASE_Q, rtp_tb);
+    if (pkt->dts != AV_NOPTS_VALUE)
+        pkt->dts = av_rescale_q(file_source_media_us(src, out, pkt->dts), AV_TIME_BASE_Q, rtp_tb);
+    pkt->duration = av_rescale_q(pkt->duration, out->in_tb, rtp_tb);
+    pkt->stream_index = 0;
+    pkt->pos = -1;
+    int rc = av_write_frame(out->rtp, pkt);
+    if (rc < 0 && !out->write_failed_logged) {
+        log_warn("file source %s: track %zu: a packet could not be sent (%s); dropping such "
+                 "packets",
+                 src->path, out->index, av_err2str(rc));
+        out->write_failed_logged = true;
+    }
+    src->pass_packets++;
+    av_packet_unref(pkt);
+}
+
+/* Sends every packet that is due, then sleeps until the next one is. */
+static void file_source_pump(struct file_source *src)
+{
+    for (size_t steps = 0; src->running && !src->close_requested; steps++) {
+        if (steps == FILE_SOURCE_MAX_BURST) {
+            /* 1 ms, not 0: libuv 1.44 runs a timer re-armed at 0 from its own callback again in
+             * the same turn, which would starve the loop all the same. */
+            uv_timer_start(&src->timer, file_source_on_timer, 1, 0);
+            return;
+        }
+        if (!src->input && !file_source_restart(src))
+            return; /* waiting to open the file again after an error */
+        if (src->pending_output < 0) {
+            int rc = file_source_read(src);
+            if (rc == AVERROR(EAGAIN)) {
+                /* Only live inputs say "not yet"; files never do. */
+                uv_timer_start(&src->timer, file_source_on_timer, 5, 0);
+                return;
+            }
+            if (rc < 0) {
+                if (file_source_end_of_pass(src, rc))
+                    continue;
+                return;
+            }
+        }
+        const struct file_source_output *out = &src->outputs[src->pending_output];
+        int64_t ts = src->pending->dts != AV_NOPTS_VALUE ? src->pending->dts : src->pending->pts;
+        uint64_t due = src->clock_base_us + (uint64_t)file_source_media_us(src, out, ts);
+        uint64_t now = clock_now_us();
+        if (due > now + FILE_SOURCE_SLACK_US) {
+            uint64_t wait_ms = (due - now + 999) / 1000;
+            uv_timer_start(&src->timer, file_source_on_timer, wait_ms, 0);
+            return;
+        }
+        if (now > due + FILE_SOURCE_RESYNC_US) {
+            log_debug("file source %s: %" PRIu64 " ms behind; moving the timeline", src->path,
+                      (now - due) / 1000);
+            src->clock_base_us += now - due;
+        }
+        file_source_send(src);
+    }
+}
+
+static void file_source_on_closed(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+/* Frees everything; the struct itself goes when the timer handle is closed. */
+static void file_source_destroy(struct file_source *src)
+{
+    src->running = false;
+    uv_timer_stop(&src->timer);
+    file_source_free_media(src);
+    free(src->path);
+    src->path = NULL;
+    uv_close((uv_handle_t *)&src->timer, file_source_on_closed);
+}
+
+static void file_source_on_timer(uv_timer_t *timer)
+{
+    struct file_source *src = timer->data;
+    src->busy = true;
+    file_source_pump(src);
+    src->busy = false;
+    if (src->close_requested)
+        file_source_destroy(src);
+}
+
+void file_source_close(struct file_source *source)
+{
+    if (!source)
+        return;
+    if (source->busy) {
+        source->close_requested = true;
+        return;
+    }
+    file_source_destroy(source);
+}

@@ -1,0 +1,55 @@
+/* file_source: plays a media file as RTP in real time on a libuv loop (the demo broadcast,
+ * `onair serve --source NAME=FILE` and `onair publish FILE URL`), looping if asked. */
+#ifndef ONAIR_APP_FILE_SOURCE_H
+#define ONAIR_APP_FILE_SOURCE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+enum file_source_kind { FILE_SOURCE_AUDIO = 0, FILE_SOURCE_VIDEO = 1 };
+
+/* One track the source sends: what an SDP offer needs to describe it. */
+struct file_source_track {
+    int kind;            /* enum file_source_kind: 0 audio, 1 video */
+    char codec[16];      /* "VP8", "VP9", "H264", "AV1" or "opus", as SDP names them */
+    uint32_t clock_rate; /* RTP clock: 90000 for video, 48000 for Opus */
+    uint8_t channels;    /* as the SDP rtpmap says it: 2 for Opus (RFC 7587), 0 for video */
+    uint8_t pt;          /* VP8 96, VP9 98, H264 102, AV1 45, opus 111 */
+    uint32_t ssrc;       /* random, nonzero, different per track */
+    char fmtp[256];      /* "" or e.g. "packetization-mode=1;profile-level-id=42e01f" */
+};
+
+/* Called once per RTP packet, from the loop's timer, when the packet is due. RTP points into
+ * the source's buffer and is valid only during the call. The callback may call
+ * file_source_close() on its own source; no packet follows that call. */
+typedef void (*file_source_packet_cb)(void *opaque, size_t track_index, const uint8_t *rtp,
+                                      size_t len);
+
+/* Opens PATH (any file libavformat reads), keeps its first video and first audio stream whose
+ * codec browsers play untouched, and starts sending them on LOOP in real time, the first packets
+ * on the loop's next turn (never from inside this call). With LOOP_FOREVER it starts again at
+ * the end, with RTP timestamps and sequence numbers that carry on. Returns NULL and sets *WHY to
+ * a short static reason when the file cannot be opened or has no playable track. Reading is
+ * blocking file I/O on the loop's thread: meant for local files. */
+struct file_source *file_source_open(uv_loop_t *loop, const char *path, bool loop_forever,
+                                     file_source_packet_cb on_packet, void *opaque,
+                                     const char **why);
+
+/* The tracks, video first: index I is the track_index the callback is given. */
+size_t file_source_track_count(const struct file_source *source);
+const struct file_source_track *file_source_track(const struct file_source *source, size_t i);
+
+/* A viewer asked for a keyframe. A file has them where it has them (the demo: every second), so
+ * this only notes it in the log. */
+void file_source_request_keyframe(struct file_source *source);
+
+/* Whether the source still sends: false once a file that does not loop has ended, or after a
+ * read error it cannot recover from. */
+bool file_source_running(const struct file_source *source);
+
+/* Stops sending and frees the source. NULL is a no-op. The last of its memory is released when
+ * the loop runs the timer's close callback, so the loop must run once more after this call. */
+void file_source_close(struct file_source *source);
+
+#endif

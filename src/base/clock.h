@@ -1,0 +1,12 @@
+/* clock: monotonic milliseconds/microseconds for timers, and wall-clock NTP time for RTCP SRs.
+ * Only layers above proto/ and rtc/ read the clock; engines are handed `now`. */
+#ifndef ONAIR_BASE_CLOCK_H
+#define ONAIR_BASE_CLOCK_H
+#include <stdint.h>
+
+uint64_t clock_now_us(void);
+static inline uint64_t clock_now_ms(void) { return clock_now_us() / 1000; }
+/* 64-bit NTP timestamp (RFC 3550 §4): seconds since 1900 in the high 32 bits, fraction low. */
+uint64_t clock_ntp_now(void);
+
+#endif

@@ -1,0 +1,12 @@
+/* xmalloc: allocation that aborts on exhaustion, so the rest of the code never checks for NULL. */
+#ifndef ONAIR_BASE_XMALLOC_H
+#define ONAIR_BASE_XMALLOC_H
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,193 @@
+/* udp: a non-blocking UDP socket driven by a libuv poll handle, with recvmmsg and sendmmsg. */
+#include "io/udp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/xmalloc.h"
+
+struct udp {
+    uv_poll_t poll;
+    int fd;
+    uint16_t port;
+    udp_recv_cb on_recv;
+    udp_batch_done_cb on_batch_done;
+    void *opaque;
+    struct udp_stats stats;
+    /* Receive batch. */
+    struct mmsghdr rx_msgs[UDP_BATCH];
+    struct iovec rx_iov[UDP_BATCH];
+    struct sockaddr_storage rx_addr[UDP_BATCH];
+    uint8_t rx_buf[UDP_BATCH][UDP_MAX_DATAGRAM];
+    /* Send batch. */
+    size_t tx_count;
+    struct mmsghdr tx_msgs[UDP_BATCH];
+    struct iovec tx_iov[UDP_BATCH];
+    struct sockaddr_storage tx_addr[UDP_BATCH];
+    uint8_t tx_buf[UDP_BATCH][UDP_MAX_DATAGRAM];
+};
+
+static socklen_t addr_len(const struct sockaddr *sa)
+{
+    return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events)
+{
+    struct udp *u = handle->data;
+    if (status < 0)
+        return;
+    /* Bound the work per wake-up so timers and HTTP get their turn under a flood. */
+    for (int round = 0; round < 16; round++) {
+        for (int i = 0; i < UDP_BATCH; i++) {
+            u->rx_iov[i].iov_base = u->rx_buf[i];
+            u->rx_iov[i].iov_len = UDP_MAX_DATAGRAM;
+            memset(&u->rx_msgs[i].msg_hdr, 0, sizeof u->rx_msgs[i].msg_hdr);
+            u->rx_msgs[i].msg_hdr.msg_name = &u->rx_addr[i];
+            u->rx_msgs[i].msg_hdr.msg_namelen = sizeof u->rx_addr[i];
+            u->rx_msgs[i].msg_hdr.msg_iov = &u->rx_iov[i];
+            u->rx_msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int n = recvmmsg(u->fd, u->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            if (u->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+                continue; /* larger than any datagram we accept: not ours */
+            u->stats.rx_packets++;
+            u->stats.rx_bytes += u->rx_msgs[i].msg_len;
+            u->on_recv(u->opaque, (struct sockaddr *)&u->rx_addr[i], u->rx_buf[i],
+                       u->rx_msgs[i].msg_len);
+        }
+        if (u->on_batch_done)
+            u->on_batch_done(u->opaque);
+        udp_flush(u);
+        if (n < UDP_BATCH)
+            break;
+    }
+}
+
+static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        return 0;
+    }
+    return -1;
+}
+
+struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_cb on_recv,
+                     udp_batch_done_cb on_batch_done, void *opaque, const char **why)
+{
+    struct sockaddr_storage ss;
+    if (parse_addr(addr, port, &ss) < 0) {
+        *why = "media address is not an IP address";
+        return NULL;
+    }
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *why = strerror(errno);
+        return NULL;
+    }
+    if (ss.ss_family == AF_INET6) {
+        int off = 0; /* [::] also takes IPv4, so one port serves both families */
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    }
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    if (bind(fd, (struct sockaddr *)&ss, addr_len((struct sockaddr *)&ss)) < 0) {
+        *why = strerror(errno);
+        close(fd);
+        return NULL;
+    }
+    socklen_t len = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &len);
+    struct udp *u = xcalloc(1, sizeof *u);
+    u->fd = fd;
+    u->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    u->on_recv = on_recv;
+    u->on_batch_done = on_batch_done;
+    u->opaque = opaque;
+    uv_poll_init(loop, &u->poll, fd);
+    u->poll.data = u;
+    uv_poll_start(&u->poll, UV_READABLE, on_readable);
+    return u;
+}
+
+static void on_closed(uv_handle_t *handle)
+{
+    struct udp *u = handle->data;
+    close(u->fd);
+    free(u);
+}
+
+void udp_close(struct udp *u)
+{
+    if (!u)
+        return;
+    udp_flush(u);
+    uv_poll_stop(&u->poll);
+    uv_close((uv_handle_t *)&u->poll, on_closed);
+}
+
+uint16_t udp_local_port(const struct udp *u) { return u->port; }
+
+const struct udp_stats *udp_stats(const struct udp *u) { return &u->stats; }
+
+void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to)
+{
+    if (len > UDP_MAX_DATAGRAM)
+        return;
+    if (u->tx_count == UDP_BATCH)
+        udp_flush(u);
+    size_t i = u->tx_count++;
+    memcpy(u->tx_buf[i], data, len);
+    memcpy(&u->tx_addr[i], to, addr_len(to));
+    u->tx_iov[i].iov_base = u->tx_buf[i];
+    u->tx_iov[i].iov_len = len;
+    memset(&u->tx_msgs[i].msg_hdr, 0, sizeof u->tx_msgs[i].msg_hdr);
+    u->tx_msgs[i].msg_hdr.msg_name = &u->tx_addr[i];
+    u->tx_msgs[i].msg_hdr.msg_namelen = addr_len(to);
+    u->tx_msgs[i].msg_hdr.msg_iov = &u->tx_iov[i];
+    u->tx_msgs[i].msg_hdr.msg_iovlen = 1;
+}
+
+void udp_flush(struct udp *u)
+{
+    size_t done = 0;
+    while (done < u->tx_count) {
+        int n = sendmmsg(u->fd, u->tx_msgs + done, (unsigned)(u->tx_count - done), 0);
+        u->stats.tx_syscalls++;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            /* A full socket buffer or an unreachable peer costs that datagram only: skip it so
+             * one bad destination never holds up the other viewers in the batch. */
+            u->stats.tx_errors++;
+            done++;
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            u->stats.tx_packets++;
+            u->stats.tx_bytes += u->tx_iov[done + (size_t)i].iov_len;
+        }
+        done += (size_t)n;
+    }
+    u->tx_count = 0;
+}

@@ -1,0 +1,36 @@
+/* udp: the media socket. Receives in batches (recvmmsg) and queues sends into a batch that goes
+ * out with one sendmmsg when full or when the owner flushes at the end of a wake-up. */
+#ifndef ONAIR_IO_UDP_H
+#define ONAIR_IO_UDP_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#define UDP_MAX_DATAGRAM 1500
+#define UDP_BATCH 64
+
+struct udp;
+/* Called for each received datagram; data is valid only during the call. */
+typedef void (*udp_recv_cb)(void *opaque, const struct sockaddr *from, uint8_t *data, size_t len);
+/* Called once after each receive batch, so the owner can flush what it queued. */
+typedef void (*udp_batch_done_cb)(void *opaque);
+
+/* Binds ADDR:PORT (port 0 picks one). Returns NULL and sets *why on failure. */
+struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_cb on_recv,
+                     udp_batch_done_cb on_batch_done, void *opaque, const char **why);
+/* Stops receiving and frees the socket once libuv lets go of it. NULL is a no-op. */
+void udp_close(struct udp *u);
+uint16_t udp_local_port(const struct udp *u);
+
+/* Copies one datagram into the send batch; sends the batch when it is full. */
+void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to);
+/* Sends whatever is queued. */
+void udp_flush(struct udp *u);
+
+struct udp_stats {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_errors, tx_syscalls;
+};
+const struct udp_stats *udp_stats(const struct udp *u);
+
+#endif
