@@ -1,0 +1,316 @@
+/* api: routing and the answers' shapes. Signaling errors carry the reason a user needs. */
+#include "app/api.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/server.h"
+#include "app/session.h"
+#include "app/web_assets.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "proto/sdp.h"
+#include "sfu/negotiate.h"
+#include "sfu/sfu.h"
+
+/* Stream names appear in URLs, logs and file names: keep them plain. */
+static bool valid_stream_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return name[0] != '.';
+}
+
+/* If PATH starts with PREFIX, the rest; else NULL. */
+static const char *after(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(path, prefix, n) == 0 ? path + n : NULL;
+}
+
+static void json_reply(struct http_response *res, int status, json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT);
+    json_decref(value);
+    http_response_take(res, status, "application/json", text, strlen(text));
+}
+
+static void json_error(struct http_response *res, int status, const char *reason)
+{
+    json_reply(res, status, json_pack("{s:s}", "error", reason));
+}
+
+static const struct web_asset *asset(const char *name)
+{
+    for (const struct web_asset *a = web_assets; a->name; a++)
+        if (strcmp(a->name, name) == 0)
+            return a;
+    return NULL;
+}
+
+static const char *asset_type(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return "application/octet-stream";
+    if (strcmp(dot, ".html") == 0)
+        return "text/html; charset=utf-8";
+    if (strcmp(dot, ".js") == 0)
+        return "text/javascript; charset=utf-8";
+    if (strcmp(dot, ".css") == 0)
+        return "text/css; charset=utf-8";
+    if (strcmp(dot, ".svg") == 0)
+        return "image/svg+xml";
+    if (strcmp(dot, ".png") == 0)
+        return "image/png";
+    return "application/octet-stream";
+}
+
+static void serve_asset(struct http_response *res, const char *name)
+{
+    const struct web_asset *a = asset(name);
+    if (!a) {
+        http_response_text(res, 404, "no such file: %s\n", name);
+        return;
+    }
+    char *copy = xmalloc(a->len + 1);
+    memcpy(copy, a->data, a->len);
+    http_response_take(res, 200, asset_type(name), copy, a->len);
+    http_response_header(res, "Cache-Control", "no-cache");
+}
+
+static json_t *stream_json(const struct sfu_stream_info *info)
+{
+    json_t *tracks = json_array();
+    for (size_t i = 0; i < info->n_tracks; i++) {
+        const struct sfu_track_info *t = &info->tracks[i];
+        json_array_append_new(
+            tracks, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:i}", "kind",
+                              t->kind == SFU_VIDEO ? "video" : "audio", "codec", t->codec,
+                              "clock_rate", (int)t->clock_rate, "packets", (json_int_t)t->packets,
+                              "bytes", (json_int_t)t->bytes, "lost", (json_int_t)t->lost,
+                              "bitrate", (int)t->bitrate));
+    }
+    return json_pack("{s:s, s:b, s:i, s:i, s:i, s:o}", "name", info->name, "live", info->live,
+                     "viewers", (int)info->viewers, "bitrate_in", (int)info->bitrate_in,
+                     "bitrate_out", (int)info->bitrate_out, "tracks", tracks);
+}
+
+static void api_streams(struct server *srv, const char *name, struct http_response *res)
+{
+    struct sfu_stream_info info;
+    if (name) {
+        if (sfu_stream_info(srv->sfu, name, &info) < 0) {
+            json_error(res, 404, "no such stream");
+            return;
+        }
+        json_reply(res, 200, stream_json(&info));
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; sfu_stream_info_at(srv->sfu, i, &info) == 0; i++)
+        json_array_append_new(list, stream_json(&info));
+    json_reply(res, 200, json_pack("{s:o}", "streams", list));
+}
+
+/* Makes a session for an SDP offer; on success the answer and its headers go into res. */
+static struct session *create_session(struct server *srv, enum session_role role,
+                                      const char *name, const char *sdp, size_t len,
+                                      char **answer, struct http_response *res, bool as_json)
+{
+    if (!valid_stream_name(name)) {
+        const char *why = "stream names are 1 to 63 letters, digits, '-', '_' or '.'";
+        as_json ? json_error(res, 400, why) : http_response_text(res, 400, "%s\n", why);
+        return NULL;
+    }
+    struct session_error err = {0};
+    struct session *s = session_create(srv, role, name, sdp, len, answer, &err);
+    if (!s) {
+        as_json ? json_error(res, err.status, err.reason)
+                : http_response_text(res, err.status, "%s\n", err.reason);
+        return NULL;
+    }
+    return s;
+}
+
+static void whip_whep(struct server *srv, const struct http_request *req, const char *name,
+                      enum session_role role, struct http_response *res)
+{
+    if (strcmp(req->content_type, "application/sdp") != 0) {
+        http_response_text(res, 415, "the offer must be sent as application/sdp, not '%s'\n",
+                           req->content_type);
+        return;
+    }
+    char *answer;
+    struct session *s = create_session(srv, role, name, (const char *)req->body, req->body_len,
+                                       &answer, res, false);
+    if (!s)
+        return;
+    http_response_take(res, 201, "application/sdp", answer, strlen(answer));
+    http_response_header(res, "Location", "/session/%s", session_id(s));
+    http_response_header(res, "ETag", "\"%s\"", session_etag(s));
+}
+
+/* Whether an offer sends media; one that does not parse is treated as a viewer's and refused
+ * with the parser's reason when the session is made. */
+static bool offer_sends_media(const char *sdp)
+{
+    struct sdp_session *offer = xmalloc(sizeof *offer);
+    const char *why;
+    bool sends = sdp_parse(offer, sdp, strlen(sdp), &why) == 0 && negotiate_offer_sends_media(offer);
+    free(offer);
+    return sends;
+}
+
+/* The seed's endpoint: a bare JSON string holding the SDP (aiortc clients post
+ * json=pc.localDescription.sdp), or {"sdp", "type", "stream"}. A peer that sends media
+ * publishes; one that only receives watches. */
+static void seed_offer(struct server *srv, const struct http_request *req,
+                       struct http_response *res)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)req->body, req->body_len, JSON_DECODE_ANY, &jerr);
+    if (!root) {
+        char why[256];
+        snprintf(why, sizeof why, "body is not JSON: %s (line %d)", jerr.text, jerr.line);
+        json_error(res, 400, why);
+        return;
+    }
+    const char *sdp = NULL, *name = http_request_query(req, "stream");
+    if (json_is_string(root)) {
+        sdp = json_string_value(root);
+    } else if (json_is_object(root)) {
+        json_t *type = json_object_get(root, "type");
+        if (type && (!json_is_string(type) || strcmp(json_string_value(type), "offer") != 0)) {
+            json_error(res, 400, "\"type\" must be \"offer\"");
+            json_decref(root);
+            return;
+        }
+        sdp = json_string_value(json_object_get(root, "sdp"));
+        json_t *stream = json_object_get(root, "stream");
+        if (json_is_string(stream))
+            name = json_string_value(stream);
+    }
+    if (!sdp) {
+        json_error(res, 400, "expected a JSON string holding the SDP offer, or {\"sdp\": ...}");
+        json_decref(root);
+        return;
+    }
+    if (!name)
+        name = "live";
+    enum session_role role = offer_sends_media(sdp) ? SESSION_PUBLISHER : SESSION_VIEWER;
+    char *answer;
+    struct session *s = create_session(srv, role, name, sdp, strlen(sdp), &answer, res, true);
+    json_decref(root);
+    if (!s)
+        return;
+    json_t *reply = json_pack("{s:s, s:s, s:s, s:s, s:[]}", "sdp", answer, "type", "answer",
+                              "session", session_id(s), "stream", name, "iceServers");
+    free(answer);
+    json_reply(res, 200, reply);
+    http_response_header(res, "Location", "/session/%s", session_id(s));
+}
+
+static void session_resource(struct server *srv, const struct http_request *req, const char *id,
+                             struct http_response *res)
+{
+    struct session *s = server_find_session(srv, id);
+    if (!s) {
+        http_response_text(res, 404, "no such session\n");
+        return;
+    }
+    if (strcmp(req->method, "DELETE") == 0) {
+        session_close(s, "ended by DELETE");
+        http_response_text(res, 200, "session ended\n");
+        return;
+    }
+    if (strcmp(req->method, "PATCH") != 0) {
+        http_response_text(res, 405, "use PATCH or DELETE on a session\n");
+        return;
+    }
+    if (strcmp(req->content_type, "application/trickle-ice-sdpfrag") != 0) {
+        http_response_text(res, 415, "PATCH takes application/trickle-ice-sdpfrag\n");
+        return;
+    }
+    char etag[64];
+    snprintf(etag, sizeof etag, "\"%s\"", session_etag(s));
+    if (req->if_match && strcmp(req->if_match, "*") != 0 && strcmp(req->if_match, etag) != 0) {
+        http_response_text(res, 412, "the session's ETag is %s\n", etag);
+        return;
+    }
+    if (req->if_match && strcmp(req->if_match, "*") == 0) {
+        http_response_text(res, 501, "ICE restart is not supported yet\n");
+        return;
+    }
+    /* The server is ICE-lite: it learns the client's addresses from its checks, so trickled
+     * candidates need no action beyond being well formed. */
+    http_response_take(res, 204, NULL, NULL, 0);
+}
+
+static void add_cors(const struct http_request *req, struct http_response *res)
+{
+    http_response_header(res, "Access-Control-Allow-Origin", "*");
+    http_response_header(res, "Access-Control-Expose-Headers", "Location, ETag, Link, Accept-Post");
+    if (strcmp(req->method, "OPTIONS") == 0) {
+        http_response_header(res, "Access-Control-Allow-Methods",
+                             "GET, POST, PATCH, DELETE, OPTIONS");
+        http_response_header(res, "Access-Control-Allow-Headers",
+                             "Content-Type, Authorization, If-Match");
+        http_response_header(res, "Access-Control-Max-Age", "86400");
+    }
+}
+
+static void route(struct server *srv, const struct http_request *req, struct http_response *res)
+{
+    const char *m = req->method, *p = req->path, *rest;
+    bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    bool post = strcmp(m, "POST") == 0;
+    if (strcmp(m, "OPTIONS") == 0) {
+        http_response_take(res, 204, NULL, NULL, 0);
+        if (after(p, "/whip/") || after(p, "/whep/"))
+            http_response_header(res, "Accept-Post", "application/sdp");
+    } else if (get && strcmp(p, "/") == 0) {
+        serve_asset(res, "index.html");
+    } else if (get && (rest = after(p, "/publish/")) && valid_stream_name(rest)) {
+        serve_asset(res, "publish.html");
+    } else if (get && (rest = after(p, "/watch/")) && valid_stream_name(rest)) {
+        serve_asset(res, "watch.html");
+    } else if (get && (rest = after(p, "/static/"))) {
+        serve_asset(res, rest);
+    } else if (get && strcmp(p, "/healthz") == 0) {
+        http_response_text(res, 200, "ok\n");
+    } else if (get && strcmp(p, "/api/streams") == 0) {
+        api_streams(srv, NULL, res);
+    } else if (get && (rest = after(p, "/api/streams/"))) {
+        api_streams(srv, rest, res);
+    } else if (get && strcmp(p, "/api/ice-servers") == 0) {
+        json_reply(res, 200, json_pack("{s:[]}", "iceServers"));
+    } else if (post && (rest = after(p, "/whip/"))) {
+        whip_whep(srv, req, rest, SESSION_PUBLISHER, res);
+    } else if (post && (rest = after(p, "/whep/"))) {
+        whip_whep(srv, req, rest, SESSION_VIEWER, res);
+    } else if (post && strcmp(p, "/offer") == 0) {
+        seed_offer(srv, req, res);
+    } else if ((rest = after(p, "/session/"))) {
+        session_resource(srv, req, rest, res);
+    } else {
+        http_response_text(res, 404, "no such page: %s\n", p);
+    }
+}
+
+void api_handle(void *opaque, const struct http_request *req, struct http_response *res)
+{
+    struct server *srv = opaque;
+    route(srv, req, res);
+    add_cors(req, res);
+    log_debug("%s %s -> %d", req->method, req->path, res->status);
+}

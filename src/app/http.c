@@ -1,0 +1,280 @@
+/* http: the libmicrohttpd adapter. MHD runs in external-polling epoll mode: libuv watches MHD's
+ * epoll descriptor and a timer, and calls MHD_run, so every handler runs on the loop thread. */
+#include "app/http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xmalloc.h"
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    uv_poll_t poll;
+    uv_timer_t timer;
+    http_handler handler;
+    void *opaque;
+    uint16_t port;
+    int closing_handles;
+};
+
+/* Per-request state while the body arrives. */
+struct upload {
+    uint8_t *body;
+    size_t len;
+    int too_large;
+};
+
+const char *http_request_query(const struct http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_response_take(struct http_response *res, int status, const char *content_type,
+                        char *body, size_t len)
+{
+    free(res->body);
+    res->status = status;
+    res->content_type = content_type;
+    res->body = body;
+    res->body_len = len;
+}
+
+void http_response_text(struct http_response *res, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *body = NULL;
+    int n = vasprintf(&body, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        abort();
+    http_response_take(res, status, "text/plain; charset=utf-8", body, (size_t)n);
+}
+
+void http_response_header(struct http_response *res, const char *name, const char *fmt, ...)
+{
+    if (res->n_headers == HTTP_MAX_HEADERS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *value = NULL;
+    if (vasprintf(&value, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    res->header_names[res->n_headers] = xstrdup(name);
+    res->header_values[res->n_headers++] = value;
+}
+
+static void response_clear(struct http_response *res)
+{
+    free(res->body);
+    for (size_t i = 0; i < res->n_headers; i++) {
+        free(res->header_names[i]);
+        free(res->header_values[i]);
+    }
+}
+
+/* Lower-cases the media type and drops parameters ("application/SDP; charset=x" -> "application/sdp"). */
+static void media_type(const char *header, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (header)
+        for (; header[n] && header[n] != ';' && n + 1 < cap; n++)
+            out[n] = (char)tolower((unsigned char)header[n]);
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = 0;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(res->body_len, res->body,
+                                                             MHD_RESPMEM_MUST_FREE);
+    res->body = NULL;
+    if (res->content_type)
+        MHD_add_response_header(r, "Content-Type", res->content_type);
+    for (size_t i = 0; i < res->n_headers; i++)
+        MHD_add_response_header(r, res->header_names[i], res->header_values[i]);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    response_clear(res);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct http_server *s = cls;
+    struct upload *up = *con_cls;
+    if (!up) {
+        up = xcalloc(1, sizeof *up);
+        *con_cls = up;
+        const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (length && strtoull(length, NULL, 10) > HTTP_MAX_BODY)
+            up->too_large = 1;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        /* Keep reading an oversized body to its end (the client is still sending) but store
+         * none of it, so a large upload costs no memory. */
+        if (up->len + *upload_data_size > HTTP_MAX_BODY)
+            up->too_large = 1;
+        if (!up->too_large) {
+            up->body = xrealloc(up->body, up->len + *upload_data_size + 1);
+            memcpy(up->body + up->len, upload_data, *upload_data_size);
+            up->len += *upload_data_size;
+            up->body[up->len] = 0;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    struct http_response res = {.status = 500};
+    if (up->too_large) {
+        http_response_text(&res, 413, "request body is larger than %d bytes\n", HTTP_MAX_BODY);
+    } else {
+        char ctype[128];
+        media_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"), ctype,
+                   sizeof ctype);
+        struct http_request req = {
+            .method = method,
+            .path = url,
+            .content_type = ctype,
+            .if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match"),
+            .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
+            .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+            .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
+            .body = up->body ? up->body : (const uint8_t *)"",
+            .body_len = up->len,
+            .conn = conn,
+        };
+        s->handler(s->opaque, &req, &res);
+    }
+    return send_response(conn, &res);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct upload *up = *con_cls;
+    if (up) {
+        free(up->body);
+        free(up);
+        *con_cls = NULL;
+    }
+}
+
+static void drive(struct http_server *s);
+
+static void on_poll(uv_poll_t *handle, int status, int events) { drive(handle->data); }
+static void on_timer(uv_timer_t *handle) { drive(handle->data); }
+
+/* Runs MHD until it has nothing ready, then arms the timer for its next deadline. */
+static void drive(struct http_server *s)
+{
+    MHD_run(s->daemon);
+    MHD_UNSIGNED_LONG_LONG timeout;
+    uint64_t ms = 1000;
+    if (MHD_get_timeout(s->daemon, &timeout) == MHD_YES && timeout < ms)
+        ms = timeout;
+    uv_timer_start(&s->timer, on_timer, ms, 0);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof host)
+        return -1;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = 0;
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end || port > 65535)
+        return -1;
+    memset(ss, 0, sizeof *ss);
+    char *h = host;
+    if (h[0] == '[') {
+        h++;
+        h[strlen(h) - 1] = 0;
+    }
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (strcmp(h, "localhost") == 0)
+        h = "127.0.0.1";
+    if (inet_pton(AF_INET, h, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, h, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        return 0;
+    }
+    return -1;
+}
+
+struct http_server *http_server_start(uv_loop_t *loop, const char *listen, http_handler handler,
+                                      void *opaque, const char **why)
+{
+    struct sockaddr_storage ss;
+    if (parse_listen(listen, &ss) < 0) {
+        *why = "--listen wants ADDR:PORT, e.g. 127.0.0.1:8080 or [::]:8080";
+        return NULL;
+    }
+    struct http_server *s = xcalloc(1, sizeof *s);
+    s->handler = handler;
+    s->opaque = opaque;
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_DUAL_STACK;
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+    if (!s->daemon) {
+        *why = "cannot listen for HTTP (address in use or not available)";
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    const union MHD_DaemonInfo *epoll = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    uv_poll_init(loop, &s->poll, epoll->epoll_fd);
+    s->poll.data = s;
+    uv_poll_start(&s->poll, UV_READABLE, on_poll);
+    uv_timer_init(loop, &s->timer);
+    s->timer.data = s;
+    drive(s);
+    return s;
+}
+
+static void on_handle_closed(uv_handle_t *handle)
+{
+    struct http_server *s = handle->data;
+    if (--s->closing_handles == 0)
+        free(s);
+}
+
+void http_server_stop(struct http_server *s)
+{
+    if (!s)
+        return;
+    uv_poll_stop(&s->poll);
+    uv_timer_stop(&s->timer);
+    MHD_stop_daemon(s->daemon);
+    s->closing_handles = 2;
+    uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+    uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+}
+
+uint16_t http_server_port(const struct http_server *s) { return s->port; }

@@ -1,0 +1,56 @@
+/* http: libmicrohttpd driven from the libuv loop (external polling through MHD's epoll fd), so
+ * signaling runs on the media thread and needs no locks. Routes live in app/api.c. */
+#ifndef ONAIR_APP_HTTP_H
+#define ONAIR_APP_HTTP_H
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define HTTP_MAX_BODY (64 * 1024)
+#define HTTP_MAX_HEADERS 8
+
+struct http_request {
+    const char *method;
+    const char *path;
+    const char *content_type; /* without parameters, lower case; "" when absent */
+    const char *if_match;     /* NULL when absent */
+    const char *origin;       /* NULL when absent */
+    const char *authorization;
+    const char *host;
+    const uint8_t *body;
+    size_t body_len;
+    void *conn; /* for http_request_query */
+};
+
+/* The value of query parameter NAME, or NULL. */
+const char *http_request_query(const struct http_request *req, const char *name);
+
+struct http_response {
+    int status;
+    const char *content_type;
+    char *body; /* owned: freed after sending */
+    size_t body_len;
+    size_t n_headers;
+    char *header_names[HTTP_MAX_HEADERS]; /* owned */
+    char *header_values[HTTP_MAX_HEADERS];
+};
+
+/* Helpers for route handlers: each replaces the body. */
+void http_response_text(struct http_response *res, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void http_response_take(struct http_response *res, int status, const char *content_type,
+                        char *body, size_t len);
+void http_response_header(struct http_response *res, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+typedef void (*http_handler)(void *opaque, const struct http_request *req,
+                             struct http_response *res);
+
+struct http_server;
+/* Listens on ADDR:PORT ("127.0.0.1:8080", "[::]:8080"). NULL with *why on failure. */
+struct http_server *http_server_start(uv_loop_t *loop, const char *listen, http_handler handler,
+                                      void *opaque, const char **why);
+void http_server_stop(struct http_server *s);
+uint16_t http_server_port(const struct http_server *s);
+
+#endif

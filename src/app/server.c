@@ -1,0 +1,329 @@
+/* server: start-up, the media socket's demultiplexer, the session registry and the tick. */
+#include "app/server.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/api.h"
+#include "app/file_source.h"
+#include "app/http.h"
+#include "app/session.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "io/udp.h"
+#include "proto/stun.h"
+#include "rtc/dtls.h"
+#include "rtc/ice.h"
+#include "rtc/srtp.h"
+#include "sfu/sfu.h"
+
+#define TICK_MS 20
+
+size_t server_address_key(const struct sockaddr *addr, uint8_t key[20])
+{
+    if (addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)addr;
+        /* An IPv4-mapped IPv6 address is the same peer as the plain IPv4 one. */
+        if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+            key[0] = 4;
+            memcpy(key + 1, &v6->sin6_port, 2);
+            memcpy(key + 3, &v6->sin6_addr.s6_addr[12], 4);
+            return 7;
+        }
+        key[0] = 6;
+        memcpy(key + 1, &v6->sin6_port, 2);
+        memcpy(key + 3, &v6->sin6_addr, 16);
+        return 19;
+    }
+    const struct sockaddr_in *v4 = (const struct sockaddr_in *)addr;
+    key[0] = 4;
+    memcpy(key + 1, &v4->sin_port, 2);
+    memcpy(key + 3, &v4->sin_addr, 4);
+    return 7;
+}
+
+void server_add_session(struct server *srv, struct session *s)
+{
+    const char *id = session_id(s), *ufrag = session_local_ufrag(s);
+    hmap_put(&srv->by_id, id, strlen(id), s);
+    hmap_put(&srv->by_ufrag, ufrag, strlen(ufrag), s);
+    if (srv->n_sessions == srv->cap_sessions) {
+        srv->cap_sessions = srv->cap_sessions ? srv->cap_sessions * 2 : 16;
+        srv->sessions = xrealloc(srv->sessions, srv->cap_sessions * sizeof *srv->sessions);
+    }
+    srv->sessions[srv->n_sessions++] = s;
+}
+
+void server_remove_session(struct server *srv, struct session *s)
+{
+    const char *id = session_id(s), *ufrag = session_local_ufrag(s);
+    hmap_del(&srv->by_id, id, strlen(id));
+    hmap_del(&srv->by_ufrag, ufrag, strlen(ufrag));
+    for (size_t i = 0; i < srv->n_sessions; i++) {
+        if (srv->sessions[i] == s) {
+            srv->sessions[i] = srv->sessions[--srv->n_sessions];
+            break;
+        }
+    }
+}
+
+struct session *server_find_session(struct server *srv, const char *id)
+{
+    return hmap_get(&srv->by_id, id, strlen(id));
+}
+
+void server_map_address(struct server *srv, const struct sockaddr *addr, struct session *s)
+{
+    uint8_t key[20];
+    hmap_put(&srv->by_addr, key, server_address_key(addr, key), s);
+}
+
+void server_unmap_address(struct server *srv, const struct sockaddr *addr)
+{
+    uint8_t key[20];
+    hmap_del(&srv->by_addr, key, server_address_key(addr, key));
+}
+
+void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to)
+{
+    udp_queue(srv->udp, data, len, to);
+}
+
+/* A STUN message on the media port: a binding request naming one of our sessions, or a plain
+ * binding request (no USERNAME), which gets a plain answer so clients can use this port as
+ * their STUN server. Anything else is dropped. */
+static void on_stun(struct server *srv, uint64_t now_us, const struct sockaddr *from,
+                    const uint8_t *data, size_t len)
+{
+    struct stun_msg msg;
+    const char *why;
+    if (stun_decode(&msg, data, len, &why) < 0 || msg.type != STUN_BINDING_REQUEST) {
+        srv->stun_bad++;
+        return;
+    }
+    if (!msg.username) {
+        uint8_t out[128];
+        size_t n = stun_encode_binding_success(out, sizeof out, msg.txid, from, NULL, 0, true);
+        if (n) {
+            srv->stun_plain++;
+            server_send(srv, out, n, from);
+        }
+        return;
+    }
+    char ufrag[64];
+    if (ice_username_local_ufrag(&msg, ufrag, sizeof ufrag) < 0) {
+        srv->stun_bad++;
+        return;
+    }
+    struct session *s = hmap_get(&srv->by_ufrag, ufrag, strlen(ufrag));
+    if (!s) {
+        srv->stun_bad++;
+        return;
+    }
+    session_on_stun(s, now_us, from, data, len, &msg);
+}
+
+static void on_datagram(void *opaque, const struct sockaddr *from, uint8_t *data, size_t len)
+{
+    struct server *srv = opaque;
+    uint64_t now_us = clock_now_us();
+    if (stun_is_stun(data, len)) {
+        on_stun(srv, now_us, from, data, len);
+        return;
+    }
+    uint8_t key[20];
+    struct session *s = hmap_get(&srv->by_addr, key, server_address_key(from, key));
+    if (!s) {
+        srv->datagrams_unknown++;
+        return;
+    }
+    session_on_datagram(s, now_us, from, data, len);
+}
+
+static void on_tick(uv_timer_t *timer)
+{
+    struct server *srv = timer->data;
+    uint64_t now_us = clock_now_us();
+    /* Backwards: a session that ends itself swaps the last one into its place. */
+    for (size_t i = srv->n_sessions; i-- > 0;)
+        if (i < srv->n_sessions)
+            session_tick(srv->sessions[i], now_us);
+    sfu_tick(srv->sfu, now_us);
+    udp_flush(srv->udp);
+}
+
+static void on_signal(uv_signal_t *handle, int signum)
+{
+    struct server *srv = handle->data;
+    log_info("signal %d: shutting down", signum);
+    server_stop(srv);
+}
+
+/* Candidate addresses: the configured public ones, else every interface address that is up
+ * (loopback included, so a browser on this machine can connect). */
+static void gather_candidate_ips(struct server *srv, bool ipv6)
+{
+    for (size_t i = 0; i < srv->config.n_public_ips && i < SERVER_MAX_ADDRS; i++)
+        snprintf(srv->candidate_ips[srv->n_candidate_ips++], 64, "%s", srv->config.public_ips[i]);
+    if (srv->n_candidate_ips)
+        return;
+    struct ifaddrs *list, *ifa;
+    if (getifaddrs(&list) < 0)
+        return;
+    for (ifa = list; ifa && srv->n_candidate_ips < SERVER_MAX_ADDRS; ifa = ifa->ifa_next) {
+        if (!ifa->ifa_addr || !(ifa->ifa_flags & IFF_UP))
+            continue;
+        char text[64];
+        if (ifa->ifa_addr->sa_family == AF_INET) {
+            inet_ntop(AF_INET, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, text, sizeof text);
+        } else if (ifa->ifa_addr->sa_family == AF_INET6 && ipv6) {
+            struct in6_addr *a = &((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr;
+            if (IN6_IS_ADDR_LINKLOCAL(a))
+                continue; /* needs a scope id that SDP cannot carry */
+            inet_ntop(AF_INET6, a, text, sizeof text);
+        } else {
+            continue;
+        }
+        snprintf(srv->candidate_ips[srv->n_candidate_ips++], 64, "%s", text);
+    }
+    freeifaddrs(list);
+}
+
+struct source_ctx {
+    struct server *srv;
+    size_t index;
+};
+
+static void on_source_packet(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
+{
+    struct source_ctx *ctx = opaque;
+    struct sfu_publisher *pub = ctx->srv->source_publishers[ctx->index];
+    if (pub)
+        sfu_publisher_rtp(pub, clock_now_us(), rtp, len);
+}
+
+static void source_keyframe(void *opaque)
+{
+    struct source_ctx *ctx = opaque;
+    file_source_request_keyframe(ctx->srv->sources[ctx->index]);
+}
+
+static void source_no_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap) {}
+
+static const struct sfu_sink source_sink = {NULL, source_no_rtcp, source_keyframe};
+
+static int start_source(struct server *srv, size_t i)
+{
+    const char *why;
+    struct source_ctx *ctx = xcalloc(1, sizeof *ctx);
+    ctx->srv = srv;
+    ctx->index = i;
+    struct file_source *src = file_source_open(srv->loop, srv->config.source_paths[i], true,
+                                               on_source_packet, ctx, &why);
+    if (!src) {
+        log_error("source %s (%s): %s", srv->config.source_names[i], srv->config.source_paths[i],
+                  why);
+        free(ctx);
+        return -1;
+    }
+    srv->sources[i] = src;
+    struct sfu_track_desc tracks[SFU_KINDS];
+    size_t n = 0;
+    for (size_t t = 0; t < file_source_track_count(src) && n < SFU_KINDS; t++) {
+        const struct file_source_track *ft = file_source_track(src, t);
+        struct sfu_track_desc *d = &tracks[n++];
+        memset(d, 0, sizeof *d);
+        d->kind = ft->kind ? SFU_VIDEO : SFU_AUDIO;
+        snprintf(d->mid, sizeof d->mid, "%zu", t);
+        d->ssrc = ft->ssrc;
+        d->codec.pt = ft->pt;
+        snprintf(d->codec.name, sizeof d->codec.name, "%s", ft->codec);
+        d->codec.clock_rate = ft->clock_rate;
+        d->codec.channels = ft->channels;
+        snprintf(d->codec.fmtp, sizeof d->codec.fmtp, "%s", ft->fmtp);
+    }
+    srv->source_publishers[i] = sfu_publisher_attach(srv->sfu, srv->config.source_names[i], tracks,
+                                                     n, &source_sink, ctx, &why);
+    if (!srv->source_publishers[i]) {
+        log_error("source %s: %s", srv->config.source_names[i], why);
+        return -1;
+    }
+    log_info("source %s: publishing %s in a loop", srv->config.source_names[i],
+             srv->config.source_paths[i]);
+    return 0;
+}
+
+int server_start(struct server *srv, uv_loop_t *loop, const struct server_config *config)
+{
+    memset(srv, 0, sizeof *srv);
+    srv->loop = loop;
+    srv->config = *config;
+    srv->started_us = clock_now_us();
+    srtp_global_init();
+    hmap_init(&srv->by_id);
+    hmap_init(&srv->by_ufrag);
+    hmap_init(&srv->by_addr);
+    srv->cert = dtls_cert_generate();
+    struct sfu_config sfu_config = {.max_bitrate = config->max_bitrate};
+    srv->sfu = sfu_new(&sfu_config);
+
+    const char *why;
+    const char *bind = config->media_bind;
+    srv->udp = udp_open(loop, bind, config->media_port, on_datagram, NULL, srv, &why);
+    if (!srv->udp && strcmp(bind, "::") == 0) {
+        bind = "0.0.0.0"; /* no IPv6 on this machine */
+        srv->udp = udp_open(loop, bind, config->media_port, on_datagram, NULL, srv, &why);
+    }
+    if (!srv->udp) {
+        log_error("media port %s:%u: %s", bind, config->media_port, why);
+        return -1;
+    }
+    srv->udp_port = udp_local_port(srv->udp);
+    gather_candidate_ips(srv, strchr(bind, ':') != NULL);
+    srv->http = http_server_start(loop, config->listen, api_handle, srv, &why);
+    if (!srv->http) {
+        log_error("HTTP %s: %s", config->listen, why);
+        return -1;
+    }
+    log_info("onair listening: HTTP %s, media UDP port %u, candidates:", config->listen,
+             udp_local_port(srv->udp));
+    for (size_t i = 0; i < srv->n_candidate_ips; i++)
+        log_info("  candidate %s:%u", srv->candidate_ips[i], udp_local_port(srv->udp));
+    for (size_t i = 0; i < config->n_sources; i++)
+        if (start_source(srv, i) < 0)
+            return -1;
+
+    uv_timer_init(loop, &srv->tick);
+    srv->tick.data = srv;
+    uv_timer_start(&srv->tick, on_tick, TICK_MS, TICK_MS);
+    uv_signal_init(loop, &srv->sigint);
+    uv_signal_init(loop, &srv->sigterm);
+    srv->sigint.data = srv->sigterm.data = srv;
+    uv_signal_start(&srv->sigint, on_signal, SIGINT);
+    uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    return 0;
+}
+
+void server_stop(struct server *srv)
+{
+    while (srv->n_sessions)
+        session_close(srv->sessions[srv->n_sessions - 1], "server shutting down");
+    for (size_t i = 0; i < srv->config.n_sources; i++) {
+        sfu_publisher_detach(srv->source_publishers[i]);
+        srv->source_publishers[i] = NULL;
+        file_source_close(srv->sources[i]);
+        srv->sources[i] = NULL;
+    }
+    udp_close(srv->udp);
+    srv->udp = NULL;
+    http_server_stop(srv->http);
+    srv->http = NULL;
+    uv_close((uv_handle_t *)&srv->tick, NULL);
+    uv_close((uv_handle_t *)&srv->sigint, NULL);
+    uv_close((uv_handle_t *)&srv->sigterm, NULL);
+}

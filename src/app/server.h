@@ -1,0 +1,69 @@
+/* server: one onair process: the loop, the HTTP and media sockets, the certificate, the SFU,
+ * and the sessions, found by id (HTTP), by ICE ufrag (STUN) and by remote address (media). */
+#ifndef ONAIR_APP_SERVER_H
+#define ONAIR_APP_SERVER_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "base/hmap.h"
+
+#define SERVER_MAX_ADDRS 16
+#define SERVER_MAX_SOURCES 16
+
+struct server_config {
+    const char *listen;     /* HTTP ADDR:PORT */
+    const char *media_bind; /* address the media socket binds */
+    uint16_t media_port;
+    const char *public_ips[SERVER_MAX_ADDRS]; /* written into candidates; none: interfaces */
+    size_t n_public_ips;
+    uint32_t max_bitrate;
+    const char *video_codecs; /* preference list, "VP8,H264,VP9,AV1" */
+    const char *audio_codecs;
+    const char *source_names[SERVER_MAX_SOURCES];
+    const char *source_paths[SERVER_MAX_SOURCES];
+    size_t n_sources;
+};
+
+struct session;
+
+struct server {
+    uv_loop_t *loop;
+    struct server_config config;
+    struct http_server *http;
+    struct udp *udp;
+    uint16_t udp_port;
+    struct dtls_cert *cert;
+    struct sfu *sfu;
+    struct hmap by_id, by_ufrag, by_addr;
+    struct session **sessions;
+    size_t n_sessions, cap_sessions;
+    char candidate_ips[SERVER_MAX_ADDRS][64];
+    size_t n_candidate_ips;
+    struct file_source *sources[SERVER_MAX_SOURCES];
+    struct sfu_publisher *source_publishers[SERVER_MAX_SOURCES];
+    uv_timer_t tick;
+    uv_signal_t sigint, sigterm;
+    uint64_t started_us;
+    uint64_t stun_plain, stun_bad, datagrams_unknown;
+};
+
+/* Starts everything; returns -1 with a message logged on failure. */
+int server_start(struct server *srv, uv_loop_t *loop, const struct server_config *config);
+/* Closes sessions and sockets; the loop then ends. */
+void server_stop(struct server *srv);
+
+/* Registry, used by sessions. */
+void server_add_session(struct server *srv, struct session *s);
+void server_remove_session(struct server *srv, struct session *s);
+struct session *server_find_session(struct server *srv, const char *id);
+void server_map_address(struct server *srv, const struct sockaddr *addr, struct session *s);
+void server_unmap_address(struct server *srv, const struct sockaddr *addr);
+/* Sends a datagram from the media port (queued; flushed at the end of the wake-up). */
+void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to);
+
+/* The key under which an address is mapped: family, port and address bytes. */
+size_t server_address_key(const struct sockaddr *addr, uint8_t key[20]);
+
+#endif

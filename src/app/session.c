@@ -1,0 +1,370 @@
+/* session: wires one peer's engines together. Datagrams come in demultiplexed by the server
+ * (RFC 7983: STUN, DTLS, SRTP/SRTCP); the session drives ICE-lite and DTLS, derives SRTP keys
+ * when DTLS completes, and moves media between SRTP and the SFU. */
+#include "app/session.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/server.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "proto/rtp.h"
+#include "proto/sdp.h"
+#include "rtc/dtls.h"
+#include "rtc/ice.h"
+#include "rtc/srtp.h"
+#include "sfu/negotiate.h"
+#include "sfu/sfu.h"
+
+/* A peer that has not finished ICE and DTLS by then is given up. */
+#define HANDSHAKE_DEADLINE_US (30 * 1000000ull)
+#define SESSION_MAX_ADDRS 8
+
+struct session {
+    struct server *srv;
+    enum session_role role;
+    char id[33];
+    char etag[48];
+    char stream[64];
+    char local_ufrag[17], local_pwd[33];
+    struct ice_lite *ice;
+    struct dtls *dtls;
+    struct srtpx *srtp_in, *srtp_out;
+    struct sfu_publisher *publisher;
+    struct sfu_viewer *viewer;
+    struct sockaddr_storage addrs[SESSION_MAX_ADDRS];
+    size_t n_addrs;
+    uint64_t created_us;
+    bool connected;
+    bool dtls_client; /* the offer said setup:passive, so the server connects */
+    uint64_t srtp_errors;
+};
+
+const char *session_id(const struct session *s) { return s->id; }
+const char *session_etag(const struct session *s) { return s->etag; }
+const char *session_local_ufrag(const struct session *s) { return s->local_ufrag; }
+const char *session_stream(const struct session *s) { return s->stream; }
+enum session_role session_role(const struct session *s) { return s->role; }
+
+/* Random text from the ICE character set (RFC 8839 §5.4: ALPHA / DIGIT / "+" / "/"). */
+static void random_token(char *out, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t bytes[64];
+    RAND_bytes(bytes, (int)len);
+    for (size_t i = 0; i < len; i++)
+        out[i] = alphabet[bytes[i] % 64];
+    out[len] = 0;
+}
+
+static void random_hex(char *out, size_t bytes_len)
+{
+    uint8_t bytes[32];
+    RAND_bytes(bytes, (int)bytes_len);
+    for (size_t i = 0; i < bytes_len; i++)
+        sprintf(out + 2 * i, "%02x", bytes[i]);
+}
+
+static uint32_t random_ssrc(void)
+{
+    uint32_t v = 0;
+    while (v == 0)
+        RAND_bytes((uint8_t *)&v, sizeof v);
+    return v;
+}
+
+static const struct sockaddr *remote(const struct session *s)
+{
+    return s->ice ? ice_lite_selected(s->ice) : NULL;
+}
+
+/* Sinks: the SFU hands plaintext; protect in place and queue. */
+static void send_protected(struct session *s, uint8_t *pkt, size_t len, size_t cap, bool rtcp)
+{
+    const struct sockaddr *to = remote(s);
+    if (!s->srtp_out || !to)
+        return;
+    int rc = rtcp ? srtpx_protect_rtcp(s->srtp_out, pkt, &len, cap)
+                  : srtpx_protect_rtp(s->srtp_out, pkt, &len, cap);
+    if (rc < 0) {
+        s->srtp_errors++;
+        return;
+    }
+    server_send(s->srv, pkt, len, to);
+}
+
+static void sink_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    send_protected(opaque, pkt, len, cap, false);
+}
+
+static void sink_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    send_protected(opaque, pkt, len, cap, true);
+}
+
+static const struct sfu_sink session_sink = {sink_rtp, sink_rtcp, NULL};
+
+static void flush_dtls(struct session *s)
+{
+    uint8_t buf[1500];
+    ssize_t n;
+    const struct sockaddr *to = remote(s);
+    while ((n = dtls_poll_output(s->dtls, buf, sizeof buf)) > 0)
+        if (to)
+            server_send(s->srv, buf, (size_t)n, to);
+}
+
+static void on_dtls_connected(struct session *s, uint64_t now_us)
+{
+    struct srtp_keys keys;
+    if (dtls_srtp_keys(s->dtls, &keys) < 0) {
+        session_close(s, "DTLS completed without SRTP keys");
+        return;
+    }
+    s->srtp_in = srtpx_new(&keys, false);
+    s->srtp_out = srtpx_new(&keys, true);
+    if (!s->srtp_in || !s->srtp_out) {
+        session_close(s, "cannot make SRTP contexts");
+        return;
+    }
+    s->connected = true;
+    log_info("session %s: %s of %s connected (%s)", s->id,
+             s->role == SESSION_PUBLISHER ? "publisher" : "viewer", s->stream,
+             keys.profile == SRTP_PROFILE_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM"
+                                                          : "AES_CM_128_HMAC_SHA1_80");
+    if (s->viewer)
+        sfu_viewer_start(s->viewer, now_us);
+}
+
+void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *from,
+                     const uint8_t *data, size_t len, const struct stun_msg *msg)
+{
+    uint8_t out[512];
+    size_t out_len = 0;
+    int rc = ice_lite_handle_request(s->ice, now_us / 1000, from, data, len, msg, out, sizeof out,
+                                     &out_len);
+    if (out_len)
+        server_send(s->srv, out, out_len, from);
+    if (rc < 0)
+        return;
+    /* Every address that passed a check may carry this session's DTLS and media. */
+    uint8_t key[20];
+    size_t key_len = server_address_key(from, key);
+    bool known = false;
+    for (size_t i = 0; i < s->n_addrs && !known; i++) {
+        uint8_t k[20];
+        known = server_address_key((struct sockaddr *)&s->addrs[i], k) == key_len &&
+                memcmp(k, key, key_len) == 0;
+    }
+    if (!known && s->n_addrs < SESSION_MAX_ADDRS) {
+        memcpy(&s->addrs[s->n_addrs++], from,
+               from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                           : sizeof(struct sockaddr_in));
+        server_map_address(s->srv, from, s);
+    }
+    if (dtls_state(s->dtls) == DTLS_STATE_NEW && s->dtls_client)
+        dtls_start(s->dtls, now_us / 1000);
+    flush_dtls(s);
+}
+
+void session_on_datagram(struct session *s, uint64_t now_us, const struct sockaddr *from,
+                         uint8_t *data, size_t len)
+{
+    uint8_t first = data[0];
+    if (first >= 20 && first <= 63) {
+        bool was_connected = dtls_state(s->dtls) == DTLS_STATE_CONNECTED;
+        dtls_feed(s->dtls, now_us / 1000, data, len);
+        flush_dtls(s);
+        if (!was_connected && dtls_state(s->dtls) == DTLS_STATE_CONNECTED)
+            on_dtls_connected(s, now_us);
+        return;
+    }
+    if (first < 128 || first > 191 || !s->srtp_in)
+        return;
+    size_t n = len;
+    if (rtp_is_rtcp(data, len)) {
+        if (srtpx_unprotect_rtcp(s->srtp_in, data, &n) < 0) {
+            s->srtp_errors++;
+            return;
+        }
+        if (s->publisher)
+            sfu_publisher_rtcp(s->publisher, now_us, data, n);
+        else if (s->viewer)
+            sfu_viewer_rtcp(s->viewer, now_us, data, n);
+        return;
+    }
+    if (!s->publisher)
+        return; /* viewers send no media */
+    if (srtpx_unprotect_rtp(s->srtp_in, data, &n) < 0) {
+        s->srtp_errors++;
+        return;
+    }
+    sfu_publisher_rtp(s->publisher, now_us, data, n);
+}
+
+int session_tick(struct session *s, uint64_t now_us)
+{
+    uint64_t now_ms = now_us / 1000;
+    if (dtls_next_timeout(s->dtls) <= now_ms) {
+        dtls_handle_timeout(s->dtls, now_ms);
+        flush_dtls(s);
+    }
+    const char *reason = NULL;
+    enum dtls_state state = dtls_state(s->dtls);
+    if (ice_lite_consent_expired(s->ice, now_ms))
+        reason = "consent expired (no STUN check for 30 s)";
+    else if (state == DTLS_STATE_FAILED)
+        reason = dtls_error(s->dtls);
+    else if (state == DTLS_STATE_CLOSED)
+        reason = "peer closed DTLS";
+    else if (!s->connected && now_us - s->created_us > HANDSHAKE_DEADLINE_US)
+        reason = "ICE and DTLS did not complete within 30 s";
+    if (!reason)
+        return 0;
+    session_close(s, reason);
+    return -1;
+}
+
+void session_close(struct session *s, const char *reason)
+{
+    if (!s)
+        return;
+    log_info("session %s: %s of %s closed: %s", s->id,
+             s->role == SESSION_PUBLISHER ? "publisher" : "viewer", s->stream, reason);
+    if (s->dtls && dtls_state(s->dtls) == DTLS_STATE_CONNECTED) {
+        dtls_close(s->dtls);
+        flush_dtls(s);
+    }
+    sfu_publisher_detach(s->publisher);
+    sfu_viewer_detach(s->viewer);
+    for (size_t i = 0; i < s->n_addrs; i++)
+        server_unmap_address(s->srv, (struct sockaddr *)&s->addrs[i]);
+    server_remove_session(s->srv, s);
+    srtpx_free(s->srtp_in);
+    srtpx_free(s->srtp_out);
+    dtls_free(s->dtls);
+    ice_lite_free(s->ice);
+    free(s);
+}
+
+static void fail(struct session_error *err, int status, const char *reason)
+{
+    err->status = status;
+    snprintf(err->reason, sizeof err->reason, "%s", reason);
+}
+
+/* Runs the negotiation for the role; on success the session is in the SFU. */
+static int negotiate(struct session *s, const struct sdp_session *offer,
+                     struct sdp_session *answer, struct session_error *err)
+{
+    struct server *srv = s->srv;
+    const struct server_config *config = &srv->config;
+    struct negotiate_local local = {
+        .ice_ufrag = s->local_ufrag,
+        .ice_pwd = s->local_pwd,
+        .fingerprint = dtls_cert_fingerprint(srv->cert),
+        .candidate_ips = (const char(*)[64])srv->candidate_ips,
+        .n_candidate_ips = srv->n_candidate_ips,
+        .port = srv->udp_port,
+        .cname = "onair",
+        .stream_id = s->stream,
+    };
+    RAND_bytes((uint8_t *)&local.origin_id, sizeof local.origin_id);
+    local.origin_id >>= 2; /* keep it within SDP's decimal 63 bits */
+    for (int k = 0; k < SFU_KINDS; k++) {
+        local.ssrcs[k] = random_ssrc();
+        local.rtx_ssrcs[k] = random_ssrc();
+    }
+    const char *why = "";
+    int rc;
+    if (s->role == SESSION_PUBLISHER) {
+        struct negotiate_prefs prefs = {config->video_codecs, config->audio_codecs};
+        struct sfu_track_desc tracks[SFU_KINDS];
+        size_t n = 0;
+        rc = negotiate_publisher(offer, &prefs, &local, answer, tracks, &n, &why);
+        if (rc == 0) {
+            s->publisher = sfu_publisher_attach(srv->sfu, s->stream, tracks, n, &session_sink, s,
+                                                &why);
+            if (!s->publisher) {
+                fail(err, 409, why);
+                return -1;
+            }
+        }
+    } else {
+        const struct sfu_track_desc *live[SFU_KINDS] = {
+            sfu_stream_track(srv->sfu, s->stream, SFU_AUDIO),
+            sfu_stream_track(srv->sfu, s->stream, SFU_VIDEO),
+        };
+        struct sfu_viewer_track_desc tracks[SFU_KINDS];
+        size_t n = 0;
+        rc = negotiate_viewer(offer, &local, live, answer, tracks, &n, &why);
+        if (rc == 0)
+            s->viewer = sfu_viewer_attach(srv->sfu, s->stream, tracks, n, &session_sink, s);
+    }
+    if (rc == NEGOTIATE_ENOCODEC) {
+        fail(err, 406, why);
+        return -1;
+    }
+    if (rc < 0) {
+        fail(err, 400, why);
+        return -1;
+    }
+    return 0;
+}
+
+struct session *session_create(struct server *srv, enum session_role role, const char *name,
+                               const char *offer_text, size_t offer_len, char **answer_text,
+                               struct session_error *err)
+{
+    /* Offer and answer are large structs: keep them off the stack. */
+    struct sdp_session *offer = xmalloc(sizeof *offer), *answer = xmalloc(sizeof *answer);
+    struct session *s = NULL;
+    const char *why;
+    if (sdp_parse(offer, offer_text, offer_len, &why) < 0) {
+        char reason[200];
+        snprintf(reason, sizeof reason, "malformed SDP offer: %s", why);
+        fail(err, 400, reason);
+        goto out;
+    }
+    s = xcalloc(1, sizeof *s);
+    s->srv = srv;
+    s->role = role;
+    s->created_us = clock_now_us();
+    snprintf(s->stream, sizeof s->stream, "%s", name);
+    random_hex(s->id, 16);
+    random_token(s->local_ufrag, 8);
+    random_token(s->local_pwd, 24);
+    snprintf(s->etag, sizeof s->etag, "%s", s->local_ufrag);
+    if (negotiate(s, offer, answer, err) < 0) {
+        free(s);
+        s = NULL;
+        goto out;
+    }
+    /* The remote credentials and fingerprint of the first accepted section: all are bundled. */
+    const struct sdp_media *first = NULL;
+    for (size_t i = 0; i < offer->n_media && !first; i++)
+        if (answer->media[i].port)
+            first = &offer->media[i];
+    s->ice = ice_lite_new(s->local_ufrag, s->local_pwd, sdp_media_ice_ufrag(offer, first),
+                          sdp_media_ice_pwd(offer, first));
+    s->dtls_client = answer->setup == SDP_SETUP_ACTIVE;
+    s->dtls = dtls_new(srv->cert, s->dtls_client ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER,
+                       sdp_media_fingerprint(offer, first));
+    size_t cap = 16384;
+    *answer_text = xmalloc(cap);
+    if (!sdp_write(answer, *answer_text, cap))
+        abort(); /* the answer has bounded size: a failure here is a bug */
+    server_add_session(srv, s);
+    log_info("session %s: %s of %s from %zu-byte offer", s->id,
+             role == SESSION_PUBLISHER ? "publisher" : "viewer", name, offer_len);
+out:
+    free(offer);
+    free(answer);
+    return s;
+}

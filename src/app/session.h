@@ -1,0 +1,46 @@
+/* session: one WebRTC peer of the server (a publisher or a viewer): its ICE-lite agent, DTLS
+ * endpoint and SRTP contexts, and its place in the SFU. Made by a WHIP/WHEP/offer request. */
+#ifndef ONAIR_APP_SESSION_H
+#define ONAIR_APP_SESSION_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "proto/stun.h"
+
+struct server;
+struct session;
+
+enum session_role { SESSION_PUBLISHER, SESSION_VIEWER };
+
+/* Why a session could not be made, as the HTTP status and a sentence for the body. */
+struct session_error {
+    int status;
+    char reason[256];
+};
+
+/* Negotiates OFFER for NAME and, on success, returns the session with its SDP answer in
+ * *answer (owned by the caller: free it). On failure returns NULL and fills *err. */
+struct session *session_create(struct server *srv, enum session_role role, const char *name,
+                               const char *offer, size_t offer_len, char **answer,
+                               struct session_error *err);
+/* Ends the session: leaves the SFU, sends a DTLS close_notify, frees it. */
+void session_close(struct session *s, const char *reason);
+
+const char *session_id(const struct session *s);
+const char *session_etag(const struct session *s);
+const char *session_local_ufrag(const struct session *s);
+const char *session_stream(const struct session *s);
+enum session_role session_role(const struct session *s);
+
+/* A STUN binding request whose USERNAME names this session. */
+void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *from,
+                     const uint8_t *data, size_t len, const struct stun_msg *msg);
+/* A DTLS, RTP or RTCP datagram from one of the session's validated addresses. */
+void session_on_datagram(struct session *s, uint64_t now_us, const struct sockaddr *from,
+                         uint8_t *data, size_t len);
+/* Timers: DTLS retransmissions, consent freshness, handshake deadline. Returns -1 when the
+ * session has ended itself (it is freed then). */
+int session_tick(struct session *s, uint64_t now_us);
+
+#endif

@@ -1,0 +1,171 @@
+/* onair: the command line. `onair serve` runs the relay; other subcommands come as clients. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "app/server.h"
+#include "base/log.h"
+#include "rtc/dtls.h"
+#include "sfu/sfu.h"
+
+static const char usage[] =
+    "usage: onair COMMAND [OPTIONS]\n"
+    "\n"
+    "A live relay server for WebRTC: publish a stream once, watch it from any number of\n"
+    "browsers at sub-second latency.\n"
+    "\n"
+    "commands:\n"
+    "  serve     run the relay server (HTTP signaling, pages, and media on one UDP port)\n"
+    "\n"
+    "`onair COMMAND --help` describes a command's options.\n";
+
+static const char serve_usage[] =
+    "usage: onair serve [OPTIONS]\n"
+    "\n"
+    "Serves pages at / (/publish/NAME, /watch/NAME), WHIP at POST /whip/NAME, WHEP at\n"
+    "POST /whep/NAME, the seed's POST /offer, and GET /api/streams, /healthz.\n"
+    "\n"
+    "options:\n"
+    "  --listen ADDR:PORT      HTTP address (default 127.0.0.1:8080; [::]:8080 for all)\n"
+    "  --media-port PORT       UDP port for all media and STUN (default 8443; 0 picks one)\n"
+    "  --media-bind ADDR       address the media port binds (default :: , i.e. all)\n"
+    "  --public-ip ADDR        address written into ICE candidates (repeatable; default:\n"
+    "                          the addresses of the machine's interfaces)\n"
+    "  --max-bitrate BPS       bitrate publishers are invited to reach (default 2500000)\n"
+    "  --video-codecs LIST     publisher video codec preference (default VP8,H264,VP9,AV1)\n"
+    "  --audio-codecs LIST     publisher audio codec preference (default opus)\n"
+    "  --source NAME=FILE      publish FILE in a loop as stream NAME (repeatable)\n"
+    "  --log-level LEVEL       debug, info, warn or error (default info)\n"
+    "  -h, --help              this text\n";
+
+static int fail_usage(const char *text, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "onair: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n%s", text);
+    return 2;
+}
+
+static int serve(int argc, char **argv)
+{
+    struct server_config config = {
+        .listen = "127.0.0.1:8080",
+        .media_bind = "::",
+        .media_port = 8443,
+        .max_bitrate = 2500000,
+        .video_codecs = "VP8,H264,VP9,AV1",
+        .audio_codecs = "opus",
+    };
+    enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
+           O_AUDIO, O_SOURCE, O_LOG };
+    static const struct option options[] = {
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"media-port", required_argument, NULL, O_MEDIA_PORT},
+        {"media-bind", required_argument, NULL, O_MEDIA_BIND},
+        {"public-ip", required_argument, NULL, O_PUBLIC_IP},
+        {"max-bitrate", required_argument, NULL, O_MAX_BITRATE},
+        {"video-codecs", required_argument, NULL, O_VIDEO},
+        {"audio-codecs", required_argument, NULL, O_AUDIO},
+        {"source", required_argument, NULL, O_SOURCE},
+        {"log-level", required_argument, NULL, O_LOG},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    int opt;
+    char *end;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case O_LISTEN:
+            config.listen = optarg;
+            break;
+        case O_MEDIA_PORT: {
+            unsigned long port = strtoul(optarg, &end, 10);
+            if (*end || port > 65535)
+                return fail_usage(serve_usage, "--media-port wants a port number, not '%s'", optarg);
+            config.media_port = (uint16_t)port;
+            break;
+        }
+        case O_MEDIA_BIND:
+            config.media_bind = optarg;
+            break;
+        case O_PUBLIC_IP:
+            if (config.n_public_ips == SERVER_MAX_ADDRS)
+                return fail_usage(serve_usage, "too many --public-ip (at most %s)", "16");
+            config.public_ips[config.n_public_ips++] = optarg;
+            break;
+        case O_MAX_BITRATE: {
+            unsigned long bps = strtoul(optarg, &end, 10);
+            if (*end || bps < 30000 || bps > 100000000)
+                return fail_usage(serve_usage, "--max-bitrate wants 30000..100000000, not '%s'",
+                                  optarg);
+            config.max_bitrate = (uint32_t)bps;
+            break;
+        }
+        case O_VIDEO:
+            config.video_codecs = optarg;
+            break;
+        case O_AUDIO:
+            config.audio_codecs = optarg;
+            break;
+        case O_SOURCE: {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1])
+                return fail_usage(serve_usage, "--source wants NAME=FILE, not '%s'", optarg);
+            if (config.n_sources == SERVER_MAX_SOURCES)
+                return fail_usage(serve_usage, "too many --source (at most %s)", "16");
+            *eq = 0;
+            config.source_names[config.n_sources] = optarg;
+            config.source_paths[config.n_sources++] = eq + 1;
+            break;
+        }
+        case O_LOG: {
+            int level = log_level_parse(optarg);
+            if (level < 0)
+                return fail_usage(serve_usage, "--log-level wants debug, info, warn or error, not '%s'",
+                                  optarg);
+            log_set_level((enum log_level)level);
+            break;
+        }
+        case 'h':
+            fputs(serve_usage, stdout);
+            return 0;
+        default:
+            return fail_usage(serve_usage, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return fail_usage(serve_usage, "unexpected argument '%s'", argv[optind]);
+
+    uv_loop_t *loop = uv_default_loop();
+    struct server srv;
+    if (server_start(&srv, loop, &config) < 0) {
+        server_stop(&srv);
+        uv_run(loop, UV_RUN_DEFAULT);
+        return 1;
+    }
+    uv_run(loop, UV_RUN_DEFAULT);
+    sfu_free(srv.sfu);
+    dtls_cert_free(srv.cert);
+    hmap_free(&srv.by_id);
+    hmap_free(&srv.by_ufrag);
+    hmap_free(&srv.by_addr);
+    free(srv.sessions);
+    uv_loop_close(loop);
+    log_info("stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "serve") == 0)
+        return serve(argc - 1, argv + 1);
+    fprintf(stderr, "onair: unknown command '%s'\n\n%s", argv[1], usage);
+    return 2;
+}

@@ -1,0 +1,107 @@
+/* sdp: session descriptions (RFC 8866) as plain structs, with what WebRTC offer/answer needs
+ * (RFC 8829 JSEP, RFC 8843 BUNDLE, RFC 8839 ICE attributes, RFC 8122 fingerprints). Pure: the
+ * parser and the writer touch nothing but their arguments. */
+#ifndef ONAIR_PROTO_SDP_H
+#define ONAIR_PROTO_SDP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SDP_MAX_MEDIA 8
+#define SDP_MAX_CODECS 64
+#define SDP_MAX_EXTMAPS 16
+#define SDP_MAX_CANDIDATES 8
+#define SDP_MAX_LINE 2048
+
+enum sdp_kind { SDP_AUDIO, SDP_VIDEO, SDP_APPLICATION, SDP_OTHER };
+enum sdp_direction { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
+enum sdp_setup { SDP_SETUP_NONE, SDP_SETUP_ACTPASS, SDP_SETUP_ACTIVE, SDP_SETUP_PASSIVE };
+
+struct sdp_codec {
+    uint8_t pt;
+    char name[16]; /* as in a=rtpmap: "opus", "VP8", "H264", "rtx"; empty without rtpmap */
+    uint32_t clock_rate;
+    uint8_t channels;
+    char fmtp[256];
+    uint8_t rtx_pt; /* the rtx payload type whose apt= names this codec; 0 = none */
+    bool fb_nack, fb_nack_pli, fb_ccm_fir, fb_goog_remb, fb_transport_cc;
+};
+
+struct sdp_extmap {
+    uint8_t id;
+    char uri[128];
+};
+
+struct sdp_candidate {
+    char foundation[33];
+    uint8_t component;
+    char transport[8]; /* "udp", "tcp" */
+    uint32_t priority;
+    char address[64];
+    uint16_t port;
+    char type[8];    /* "host", "srflx", "prflx", "relay" */
+    char tcptype[8]; /* "passive", "active", "so" or empty */
+};
+
+struct sdp_media {
+    enum sdp_kind kind;
+    uint16_t port;
+    char proto[40];
+    char mid[32];
+    enum sdp_direction direction;
+    struct sdp_codec codecs[SDP_MAX_CODECS];
+    size_t n_codecs;
+    struct sdp_extmap extmaps[SDP_MAX_EXTMAPS];
+    size_t n_extmaps;
+    uint32_t ssrc, rtx_ssrc; /* the first SSRC and its FID partner; 0 = none */
+    char cname[64];
+    char msid[128];
+    bool rtcp_mux, rtcp_rsize;
+    /* Media-level ICE and DTLS attributes; empty means "as at session level". */
+    char ice_ufrag[64], ice_pwd[128];
+    char fingerprint[160]; /* "sha-256 AB:CD:..." */
+    enum sdp_setup setup;
+    uint16_t sctp_port;
+    uint32_t max_message_size;
+    struct sdp_candidate candidates[SDP_MAX_CANDIDATES];
+    size_t n_candidates;
+    bool end_of_candidates;
+    char connection[64]; /* the c= address, for writing; "0.0.0.0" when empty */
+};
+
+struct sdp_session {
+    uint64_t origin_id, origin_version;
+    char ice_ufrag[64], ice_pwd[128];
+    char fingerprint[160];
+    enum sdp_setup setup;
+    bool ice_lite;
+    char bundle[256]; /* the mids of a=group:BUNDLE, space separated */
+    bool extmap_allow_mixed;
+    struct sdp_media media[SDP_MAX_MEDIA];
+    size_t n_media;
+};
+
+/* Parses TEXT[0..LEN) (CRLF or LF lines). Returns 0, or -1 with *why a static sentence. Unknown
+ * attributes are skipped; what is malformed is refused. */
+int sdp_parse(struct sdp_session *out, const char *text, size_t len, const char **why);
+
+/* Writes S as SDP with CRLF line ends, NUL-terminated. Returns the length, or 0 when CAP is too
+ * small. ICE, DTLS and setup attributes are written in every m-section, from the media's own
+ * values or else the session's. */
+size_t sdp_write(const struct sdp_session *s, char *buf, size_t cap);
+
+/* The effective value of a media section's attribute: its own, else the session's. */
+const char *sdp_media_ice_ufrag(const struct sdp_session *s, const struct sdp_media *m);
+const char *sdp_media_ice_pwd(const struct sdp_session *s, const struct sdp_media *m);
+const char *sdp_media_fingerprint(const struct sdp_session *s, const struct sdp_media *m);
+enum sdp_setup sdp_media_setup(const struct sdp_session *s, const struct sdp_media *m);
+/* Whether MID is in the BUNDLE group. */
+bool sdp_in_bundle(const struct sdp_session *s, const char *mid);
+
+/* The value of KEY in an fmtp string ("a=1;b=2"), copied into DST; false when absent. */
+bool sdp_fmtp_get(const char *fmtp, const char *key, char *dst, size_t cap);
+/* Whether a receiver of B can decode what A describes: same name and clock rate, and for
+ * H.264 the same packetization mode and profile, for VP9 and AV1 the same profile. */
+bool sdp_codec_compatible(const struct sdp_codec *a, const struct sdp_codec *b);
+
+#endif

@@ -1,0 +1,232 @@
+/* forward: the hot path. A publisher's plaintext packet is parsed once, stored for NACKs, and
+ * rewritten for each viewer into that viewer's SSRC, payload type, extension ids, sequence
+ * number and timestamp. No allocation here: each viewer's copy is made on the stack and handed
+ * to its sink, which protects and queues it. */
+#include <string.h>
+
+#include "base/log.h"
+#include "proto/rtcp.h"
+#include "proto/rtp.h"
+#include "sfu/sfu_internal.h"
+
+/* A keyframe request is repeated at most this often while viewers still wait for one. */
+#define KEYFRAME_INTERVAL_US 500000
+
+struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind)
+{
+    struct sfu_publisher *pub = viewer->stream->publisher;
+    return pub && pub->has[kind] ? &pub->tracks[kind] : NULL;
+}
+
+/* The viewer's payload type for the publisher's codec: same name and clock rate, and for H.264
+ * the same packetization mode and profile (profile_idc and constraint flags). */
+static bool codec_matches(const struct sdp_codec *pub, const struct sdp_codec *viewer)
+{
+    return sdp_codec_compatible(pub, viewer);
+}
+
+/* Binds a viewer track to the publisher track now feeding it: payload types and extension ids
+ * are worked out once here, not per packet. */
+static void bind_viewer_track(struct sfu_viewer_track *vt, const struct sfu_track *track)
+{
+    vt->bound_gen = track->gen;
+    vt->pt = vt->rtx_pt = -1;
+    for (size_t i = 0; i < vt->desc.n_codecs; i++) {
+        if (codec_matches(&track->desc.codec, &vt->desc.codecs[i])) {
+            vt->pt = vt->desc.codecs[i].pt;
+            vt->rtx_pt = vt->desc.codecs[i].rtx_pt ? vt->desc.codecs[i].rtx_pt : -1;
+            break;
+        }
+    }
+    struct rtp_rewrite *rw = &vt->rewrite;
+    memset(rw, 0, sizeof *rw);
+    for (int e = 0; e < SFU_EXT_COUNT; e++)
+        if (e != SFU_EXT_MID && track->desc.ext_ids[e] && vt->desc.ext_ids[e])
+            rw->ext_map[track->desc.ext_ids[e]] = vt->desc.ext_ids[e];
+    rw->mid_id = vt->desc.ext_ids[SFU_EXT_MID];
+    rw->mid = vt->desc.mid;
+    rw->mid_len = (uint8_t)strlen(vt->desc.mid);
+    vt->waiting_keyframe = vt->desc.kind == SFU_VIDEO;
+    vt->need_offsets = true;
+    if (vt->pt < 0)
+        log_warn("viewer cannot play %s on its %s track: it gets no %s", track->desc.codec.name,
+                 vt->desc.mid, vt->desc.kind == SFU_VIDEO ? "video" : "audio");
+}
+
+/* Picks offsets so the viewer's sequence numbers and timestamps continue where its last packet
+ * left them, whatever the new source's own numbering: a publisher that reconnects (new SSRC,
+ * new random sequence and timestamp) plays on in the viewer's player. */
+static void set_offsets(struct sfu_viewer_track *vt, const struct rtp_view *v,
+                        uint32_t clock_rate, uint64_t now_us)
+{
+    if (!vt->sent_any) {
+        vt->seq_offset = 0;
+        vt->ts_offset = 0;
+    } else {
+        uint64_t gap_us = now_us > vt->last_sent_us ? now_us - vt->last_sent_us : 0;
+        uint32_t gap_ticks = (uint32_t)(gap_us * clock_rate / 1000000u);
+        if (gap_ticks == 0)
+            gap_ticks = 1;
+        vt->seq_offset = (uint16_t)(vt->last_seq_out + 1 - v->seq);
+        vt->ts_offset = vt->last_ts_out + gap_ticks - v->timestamp;
+    }
+    vt->need_offsets = false;
+}
+
+static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
+                           const struct sfu_track *track, const struct rtp_view *v,
+                           bool keyframe, uint64_t now_us)
+{
+    if (vt->bound_gen != track->gen)
+        bind_viewer_track(vt, track);
+    if (vt->pt < 0)
+        return;
+    if (vt->waiting_keyframe) {
+        if (!keyframe)
+            return;
+        vt->waiting_keyframe = false;
+    }
+    if (vt->need_offsets)
+        set_offsets(vt, v, track->desc.codec.clock_rate, now_us);
+
+    struct rtp_rewrite *rw = &vt->rewrite;
+    rw->ssrc = vt->desc.ssrc;
+    rw->payload_type = (uint8_t)vt->pt;
+    rw->seq = (uint16_t)(v->seq + vt->seq_offset);
+    rw->timestamp = v->timestamp + vt->ts_offset;
+    uint8_t buf[SFU_SEND_CAP];
+    size_t n = rtp_rewrite(buf, sizeof buf - 64, v, rw);
+    if (!n)
+        return;
+    /* Track the newest packet sent, not the last: a late retransmission must not pull the
+     * continuation point backwards. */
+    if (!vt->sent_any || rtp_seq_newer(rw->seq, vt->last_seq_out)) {
+        vt->last_seq_out = rw->seq;
+        vt->last_ts_out = rw->timestamp;
+        vt->last_sent_us = now_us;
+    }
+    vt->sent_any = true;
+    vt->packets++;
+    vt->octets += v->payload_len;
+    viewer->stream->bytes_out += n;
+    viewer->sfu->counters.rtp_out++;
+    viewer->sfu->counters.bytes_out += n;
+    viewer->sink.send_rtp(viewer->opaque, buf, n, sizeof buf);
+}
+
+void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us)
+{
+    if (track->keyframe_requested_us && now_us - track->keyframe_requested_us < KEYFRAME_INTERVAL_US)
+        return;
+    track->keyframe_requested_us = now_us;
+    pub->sfu->counters.keyframe_requests++;
+    if (pub->sink.request_keyframe) {
+        pub->sink.request_keyframe(pub->opaque);
+        return;
+    }
+    uint8_t buf[SFU_SEND_CAP];
+    size_t n;
+    if (track->desc.codec.fb_nack_pli || !track->desc.codec.fb_ccm_fir)
+        n = rtcp_pli_encode(buf, sizeof buf - 64, pub->rtcp_ssrc, track->desc.ssrc);
+    else
+        n = rtcp_fir_encode(buf, sizeof buf - 64, pub->rtcp_ssrc, track->desc.ssrc,
+                            track->fir_seq++);
+    if (n)
+        pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
+}
+
+/* Counts the packet (RFC 3550 §A.1) and, when it shows a gap, asks the publisher at once for
+ * what was lost; viewers' own NACKs are then answered from history when the repair arrives. */
+static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, uint16_t seq)
+{
+    uint16_t first_skipped, n_skipped;
+    enum rtp_seq_status status = rtp_seq_update(&track->seq, seq, &first_skipped, &n_skipped);
+    if (status != RTP_SEQ_NEW || n_skipped == 0 || n_skipped > 64 || !track->history ||
+        !track->desc.codec.fb_nack)
+        return;
+    uint16_t lost[64];
+    for (uint16_t i = 0; i < n_skipped; i++)
+        lost[i] = (uint16_t)(first_skipped + i);
+    uint8_t buf[SFU_SEND_CAP];
+    size_t n = rtcp_nack_encode(buf, sizeof buf - 64, pub->rtcp_ssrc, track->desc.ssrc, lost,
+                                n_skipped);
+    if (n)
+        pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
+}
+
+void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track,
+                              uint64_t now_us, const uint8_t *pkt, size_t len)
+{
+    struct sfu *sfu = pub->sfu;
+    struct rtp_view v;
+    const char *why;
+    if (rtp_parse(&v, pkt, len, &why) < 0) {
+        sfu->counters.rtp_bad++;
+        return;
+    }
+    if (track->history && history_put(track->history, v.seq, pkt, len))
+        return; /* a duplicate: viewers have it already */
+    note_sequence(pub, track, v.seq);
+    track->packets++;
+    track->bytes += len;
+    track->have_arrival = true;
+    track->arrival_us = now_us;
+    track->arrival_rtp = v.timestamp;
+    sfu->counters.rtp_in++;
+    sfu->counters.bytes_in += len;
+
+    bool keyframe = track->desc.kind == SFU_VIDEO &&
+                    codec_is_keyframe_start(track->codec_id, v.payload, v.payload_len);
+    if (keyframe)
+        sfu->counters.keyframes++;
+    bool someone_waits = false;
+    struct sfu_stream *stream = pub->stream;
+    for (size_t i = 0; i < stream->n_viewers; i++) {
+        struct sfu_viewer *viewer = stream->viewers[i];
+        struct sfu_viewer_track *vt = &viewer->tracks[track->desc.kind];
+        if (!viewer->started || !vt->active)
+            continue;
+        send_to_viewer(viewer, vt, track, &v, keyframe, now_us);
+        someone_waits |= vt->waiting_keyframe && vt->pt >= 0;
+    }
+    if (someone_waits)
+        sfu_request_keyframe(pub, track, now_us);
+}
+
+/* Resends one packet a viewer reported lost, from the track's history: as RTX (RFC 4588) when
+ * the viewer negotiated it, else as the original packet again. */
+void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt, uint16_t seq,
+                            uint64_t now_us)
+{
+    struct sfu_track *track = sfu_viewer_source(viewer, vt->desc.kind);
+    if (!track || !track->history || vt->bound_gen != track->gen || vt->pt < 0 || !vt->sent_any)
+        return;
+    uint16_t source_seq = (uint16_t)(seq - vt->seq_offset);
+    size_t len;
+    const uint8_t *pkt = history_get(track->history, source_seq, &len);
+    struct rtp_view v;
+    const char *why;
+    if (!pkt || rtp_parse(&v, pkt, len, &why) < 0)
+        return;
+    if (rtp_seq_newer(seq, vt->last_seq_out))
+        return; /* never sent to this viewer (it joined after): nothing to repair */
+    struct rtp_rewrite *rw = &vt->rewrite;
+    rw->timestamp = v.timestamp + vt->ts_offset;
+    uint8_t buf[SFU_SEND_CAP];
+    size_t n;
+    if (vt->rtx_pt >= 0 && vt->desc.rtx_ssrc) {
+        rw->ssrc = vt->desc.rtx_ssrc;
+        rw->payload_type = (uint8_t)vt->rtx_pt;
+        rw->seq = vt->rtx_seq++;
+        n = rtp_rtx_wrap(buf, sizeof buf - 64, &v, rw, seq);
+    } else {
+        rw->ssrc = vt->desc.ssrc;
+        rw->payload_type = (uint8_t)vt->pt;
+        rw->seq = seq;
+        n = rtp_rewrite(buf, sizeof buf - 64, &v, rw);
+    }
+    if (!n)
+        return;
+    viewer->sfu->counters.retransmits++;
+    viewer->sink.send_rtp(viewer->opaque, buf, n, sizeof buf);
+}

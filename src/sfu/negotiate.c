@@ -1,0 +1,321 @@
+/* negotiate: accepts what the relay can pass through untouched (Opus; VP8, VP9, H.264 in
+ * packetization mode 1, AV1), requires BUNDLE and rtcp-mux, and answers as ICE-lite. */
+#include "sfu/negotiate.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static bool passthrough_codec(const struct sdp_codec *c, enum sdp_kind kind)
+{
+    if (kind == SDP_AUDIO)
+        return strcasecmp(c->name, "opus") == 0 && c->clock_rate == 48000;
+    if (c->clock_rate != 90000)
+        return false;
+    if (strcasecmp(c->name, "H264") == 0) {
+        char mode[8];
+        return sdp_fmtp_get(c->fmtp, "packetization-mode", mode, sizeof mode) &&
+               strcmp(mode, "1") == 0;
+    }
+    return strcasecmp(c->name, "VP8") == 0 || strcasecmp(c->name, "VP9") == 0 ||
+           strcasecmp(c->name, "AV1") == 0;
+}
+
+/* The offered codec copied into the answer with the feedback the relay uses: NACK, PLI, FIR,
+ * REMB. Transport-wide congestion control is not negotiated (the relay answers with REMB). */
+static struct sdp_codec answer_codec(const struct sdp_codec *offered, bool with_rtx)
+{
+    struct sdp_codec c = *offered;
+    c.fb_transport_cc = false;
+    if (!with_rtx)
+        c.rtx_pt = 0;
+    return c;
+}
+
+static bool offer_is_sending(const struct sdp_media *m)
+{
+    return m->direction == SDP_SENDONLY || m->direction == SDP_SENDRECV;
+}
+
+static bool offer_is_receiving(const struct sdp_media *m)
+{
+    return m->direction == SDP_RECVONLY || m->direction == SDP_SENDRECV;
+}
+
+bool negotiate_offer_sends_media(const struct sdp_session *offer)
+{
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        if ((m->kind == SDP_AUDIO || m->kind == SDP_VIDEO) && m->port && offer_is_sending(m))
+            return true;
+    }
+    return false;
+}
+
+/* What every usable offer must have (RFC 8829 §5.2, RFC 8843): BUNDLE, rtcp-mux, and ICE and
+ * DTLS credentials, since the server bundles everything on one transport. */
+static int check_offer(const struct sdp_session *offer, const char **why)
+{
+    bool any = false;
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        if (m->port == 0 || (m->kind != SDP_AUDIO && m->kind != SDP_VIDEO))
+            continue;
+        any = true;
+        if (!m->mid[0] || !sdp_in_bundle(offer, m->mid)) {
+            *why = "the offer must BUNDLE its media (a=group:BUNDLE with every a=mid)";
+            return NEGOTIATE_EBADSDP;
+        }
+        if (!m->rtcp_mux) {
+            *why = "the offer must use rtcp-mux (a=rtcp-mux)";
+            return NEGOTIATE_EBADSDP;
+        }
+        if (!sdp_media_ice_ufrag(offer, m)[0] || !sdp_media_ice_pwd(offer, m)[0]) {
+            *why = "the offer has no ICE credentials (a=ice-ufrag and a=ice-pwd)";
+            return NEGOTIATE_EBADSDP;
+        }
+        if (!sdp_media_fingerprint(offer, m)[0]) {
+            *why = "the offer has no DTLS fingerprint (a=fingerprint)";
+            return NEGOTIATE_EBADSDP;
+        }
+        if (strstr(m->proto, "SAVPF") == NULL) {
+            *why = "the offer's media must use UDP/TLS/RTP/SAVPF (DTLS-SRTP)";
+            return NEGOTIATE_EBADSDP;
+        }
+    }
+    if (!any) {
+        *why = "the offer has no audio or video section";
+        return NEGOTIATE_EBADSDP;
+    }
+    return 0;
+}
+
+static void answer_session(const struct sdp_session *offer, const struct negotiate_local *local,
+                           struct sdp_session *answer)
+{
+    memset(answer, 0, sizeof *answer);
+    answer->origin_id = local->origin_id;
+    answer->origin_version = 2;
+    answer->ice_lite = true;
+    snprintf(answer->ice_ufrag, sizeof answer->ice_ufrag, "%s", local->ice_ufrag);
+    snprintf(answer->ice_pwd, sizeof answer->ice_pwd, "%s", local->ice_pwd);
+    snprintf(answer->fingerprint, sizeof answer->fingerprint, "%s", local->fingerprint);
+    /* RFC 8842 §5.3: answer actpass with passive (the peer connects); passive with active. */
+    const struct sdp_media *first = offer->n_media ? &offer->media[0] : NULL;
+    enum sdp_setup theirs = first ? sdp_media_setup(offer, first) : SDP_SETUP_ACTPASS;
+    answer->setup = theirs == SDP_SETUP_PASSIVE ? SDP_SETUP_ACTIVE : SDP_SETUP_PASSIVE;
+}
+
+/* Starts the answer's section for offered section M: same kind and mid, rejected until the
+ * caller accepts it. */
+static struct sdp_media *answer_media(struct sdp_session *answer, const struct sdp_media *m)
+{
+    struct sdp_media *a = &answer->media[answer->n_media++];
+    memset(a, 0, sizeof *a);
+    a->kind = m->kind;
+    snprintf(a->proto, sizeof a->proto, "%s", m->proto);
+    snprintf(a->mid, sizeof a->mid, "%s", m->mid);
+    a->direction = SDP_INACTIVE;
+    if (m->n_codecs)
+        a->codecs[a->n_codecs++] = m->codecs[0]; /* names the format of a rejected section */
+    return a;
+}
+
+static void accept_media(struct sdp_session *answer, struct sdp_media *a,
+                         const struct sdp_media *offered, const struct negotiate_local *local)
+{
+    a->port = local->port ? local->port : 9;
+    a->rtcp_mux = true;
+    a->rtcp_rsize = offered->rtcp_rsize;
+    snprintf(a->connection, sizeof a->connection, "%s",
+             local->n_candidate_ips ? local->candidate_ips[0] : "0.0.0.0");
+    for (size_t i = 0; i < local->n_candidate_ips && i < SDP_MAX_CANDIDATES; i++) {
+        struct sdp_candidate *c = &a->candidates[a->n_candidates++];
+        memset(c, 0, sizeof *c);
+        snprintf(c->foundation, sizeof c->foundation, "%zu", i + 1);
+        c->component = 1;
+        snprintf(c->transport, sizeof c->transport, "udp");
+        /* RFC 8445 §5.1.2.1 host preference 126, local preference by order. */
+        c->priority = (126u << 24) | ((65535u - (uint32_t)i) << 8) | 255u;
+        snprintf(c->address, sizeof c->address, "%s", local->candidate_ips[i]);
+        c->port = local->port;
+        snprintf(c->type, sizeof c->type, "host");
+    }
+    a->end_of_candidates = true;
+    size_t n = strlen(answer->bundle);
+    snprintf(answer->bundle + n, sizeof answer->bundle - n, "%s%s", n ? " " : "", a->mid);
+}
+
+/* The header extensions the relay carries, under the offer's ids. */
+static void answer_extmaps(struct sdp_media *a, const struct sdp_media *m,
+                           uint8_t ext_ids[SFU_EXT_COUNT])
+{
+    memset(ext_ids, 0, SFU_EXT_COUNT);
+    for (size_t i = 0; i < m->n_extmaps; i++) {
+        int ext = sfu_ext_from_uri(m->extmaps[i].uri);
+        if (ext < 0 || m->extmaps[i].id > 14 || ext_ids[ext])
+            continue; /* one-byte ids only: the answer does not allow mixed forms */
+        if ((ext == SFU_EXT_AUDIO_LEVEL) != (m->kind == SDP_AUDIO) && ext != SFU_EXT_MID &&
+            ext != SFU_EXT_ABS_SEND_TIME)
+            continue;
+        ext_ids[ext] = m->extmaps[i].id;
+        a->extmaps[a->n_extmaps++] = m->extmaps[i];
+    }
+}
+
+/* A publisher's codec for section M: the first name in PREFS that it offers; among several
+ * H.264 entries, constrained baseline (42e01f) first, as every browser decodes it. */
+static const struct sdp_codec *pick_codec(const struct sdp_media *m, const char *prefs)
+{
+    char list[128];
+    snprintf(list, sizeof list, "%s", prefs);
+    for (char *save, *name = strtok_r(list, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
+        const struct sdp_codec *best = NULL;
+        for (size_t i = 0; i < m->n_codecs; i++) {
+            const struct sdp_codec *c = &m->codecs[i];
+            if (strcasecmp(c->name, name) != 0 || !passthrough_codec(c, m->kind))
+                continue;
+            char plid[16];
+            if (!best || (sdp_fmtp_get(c->fmtp, "profile-level-id", plid, sizeof plid) &&
+                          strncasecmp(plid, "42e0", 4) == 0))
+                best = c;
+        }
+        if (best)
+            return best;
+    }
+    return NULL;
+}
+
+int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_prefs *prefs,
+                        const struct negotiate_local *local, struct sdp_session *answer,
+                        struct sfu_track_desc tracks[SFU_KINDS], size_t *n_tracks,
+                        const char **why)
+{
+    int rc = check_offer(offer, why);
+    if (rc < 0)
+        return rc;
+    answer_session(offer, local, answer);
+    *n_tracks = 0;
+    bool have[SFU_KINDS] = {false, false};
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        struct sdp_media *a = answer_media(answer, m);
+        bool av = m->kind == SDP_AUDIO || m->kind == SDP_VIDEO;
+        if (!av || m->port == 0)
+            continue; /* data channels and anything else: rejected (port 0) */
+        enum sfu_kind kind = m->kind == SDP_VIDEO ? SFU_VIDEO : SFU_AUDIO;
+        accept_media(answer, a, m, local);
+        if (!offer_is_sending(m) || have[kind])
+            continue; /* answered inactive: nothing to receive, or a second track of a kind */
+        const struct sdp_codec *c =
+            pick_codec(m, kind == SFU_VIDEO ? prefs->video_codecs : prefs->audio_codecs);
+        if (!c) {
+            *why = kind == SFU_VIDEO ? "no video codec in common: the server relays VP8, H264 "
+                                       "(packetization-mode=1), VP9 or AV1"
+                                     : "no audio codec in common: the server relays Opus";
+            return NEGOTIATE_ENOCODEC;
+        }
+        a->codecs[0] = answer_codec(c, false);
+        a->n_codecs = 1;
+        a->direction = SDP_RECVONLY;
+        struct sfu_track_desc *t = &tracks[(*n_tracks)++];
+        memset(t, 0, sizeof *t);
+        t->kind = kind;
+        snprintf(t->mid, sizeof t->mid, "%s", m->mid);
+        t->codec = a->codecs[0];
+        t->ssrc = m->ssrc;
+        answer_extmaps(a, m, t->ext_ids);
+        have[kind] = true;
+    }
+    if (!*n_tracks) {
+        *why = "the offer sends no audio or video to publish";
+        return NEGOTIATE_EBADSDP;
+    }
+    return 0;
+}
+
+/* Fills viewer track T from offered section M and answer section A; false if it takes no
+ * codec the relay passes through. */
+static bool viewer_codecs(struct sdp_media *a, const struct sdp_media *m,
+                          struct sfu_viewer_track_desc *t)
+{
+    a->n_codecs = 0;
+    for (size_t i = 0; i < m->n_codecs && t->n_codecs < SFU_VIEWER_CODECS; i++) {
+        if (!passthrough_codec(&m->codecs[i], m->kind))
+            continue;
+        struct sdp_codec c = answer_codec(&m->codecs[i], true);
+        a->codecs[a->n_codecs++] = c;
+        t->codecs[t->n_codecs++] = c;
+    }
+    return t->n_codecs > 0;
+}
+
+static int viewer_can_play(const struct sfu_viewer_track_desc *t, const struct sfu_track_desc *live,
+                           const char **why)
+{
+    if (!live)
+        return 0;
+    for (size_t i = 0; i < t->n_codecs; i++)
+        if (sdp_codec_compatible(&live->codec, &t->codecs[i]))
+            return 0;
+    *why = live->kind == SFU_VIDEO
+               ? "this viewer offered none of the codecs the stream's video is in (its codec is "
+                 "listed at /api/streams)"
+               : "this viewer offered none of the codecs the stream's audio is in (its codec is "
+                 "listed at /api/streams)";
+    return NEGOTIATE_ENOCODEC;
+}
+
+int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_local *local,
+                     const struct sfu_track_desc *const live[SFU_KINDS], struct sdp_session *answer,
+                     struct sfu_viewer_track_desc tracks[SFU_KINDS], size_t *n_tracks,
+                     const char **why)
+{
+    int rc = check_offer(offer, why);
+    if (rc < 0)
+        return rc;
+    answer_session(offer, local, answer);
+    *n_tracks = 0;
+    bool have[SFU_KINDS] = {false, false};
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        struct sdp_media *a = answer_media(answer, m);
+        if ((m->kind != SDP_AUDIO && m->kind != SDP_VIDEO) || m->port == 0)
+            continue;
+        enum sfu_kind kind = m->kind == SDP_VIDEO ? SFU_VIDEO : SFU_AUDIO;
+        accept_media(answer, a, m, local);
+        if (!offer_is_receiving(m) || have[kind])
+            continue;
+        struct sfu_viewer_track_desc *t = &tracks[*n_tracks];
+        memset(t, 0, sizeof *t);
+        if (!viewer_codecs(a, m, t)) {
+            a->codecs[a->n_codecs++] = m->codecs[0];
+            a->direction = SDP_INACTIVE;
+            if (live[kind])
+                return viewer_can_play(t, live[kind], why);
+            continue;
+        }
+        if ((rc = viewer_can_play(t, live[kind], why)) < 0)
+            return rc;
+        (*n_tracks)++;
+        have[kind] = true;
+        t->kind = kind;
+        snprintf(t->mid, sizeof t->mid, "%s", m->mid);
+        t->ssrc = local->ssrcs[kind];
+        for (size_t c = 0; c < t->n_codecs; c++)
+            if (t->codecs[c].rtx_pt)
+                t->rtx_ssrc = local->rtx_ssrcs[kind];
+        answer_extmaps(a, m, t->ext_ids);
+        a->direction = SDP_SENDONLY;
+        a->ssrc = t->ssrc;
+        a->rtx_ssrc = t->rtx_ssrc;
+        snprintf(a->cname, sizeof a->cname, "%s", local->cname);
+        snprintf(a->msid, sizeof a->msid, "%s %s-%s", local->stream_id, local->stream_id,
+                 kind == SFU_VIDEO ? "video" : "audio");
+    }
+    if (!*n_tracks) {
+        *why = "the offer receives no audio or video";
+        return NEGOTIATE_EBADSDP;
+    }
+    return 0;
+}

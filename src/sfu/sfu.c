@@ -1,0 +1,472 @@
+/* sfu: the registry of streams, joining and leaving, feedback from viewers, and the periodic
+ * reports (receiver reports and REMB to publishers, sender reports to viewers). */
+#include "sfu/sfu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "proto/rtcp.h"
+#include "proto/rtp.h"
+#include "sfu/sfu_internal.h"
+
+#define REPORT_INTERVAL_US 1000000
+#define RATE_INTERVAL_US 1000000
+
+static const char *ext_uris[SFU_EXT_COUNT] = {
+    [SFU_EXT_MID] = "urn:ietf:params:rtp-hdrext:sdes:mid",
+    [SFU_EXT_AUDIO_LEVEL] = "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+    [SFU_EXT_ABS_SEND_TIME] = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+    [SFU_EXT_VIDEO_ORIENTATION] = "urn:3gpp:video-orientation",
+    [SFU_EXT_PLAYOUT_DELAY] = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay",
+};
+
+const char *sfu_ext_uri(enum sfu_ext ext) { return ext_uris[ext]; }
+
+int sfu_ext_from_uri(const char *uri)
+{
+    for (int e = 0; e < SFU_EXT_COUNT; e++)
+        if (strcmp(uri, ext_uris[e]) == 0)
+            return e;
+    return -1;
+}
+
+struct sfu *sfu_new(const struct sfu_config *config)
+{
+    struct sfu *sfu = xcalloc(1, sizeof *sfu);
+    sfu->config = *config;
+    hmap_init(&sfu->by_name);
+    sfu->next_gen = 1;
+    return sfu;
+}
+
+void sfu_free(struct sfu *sfu)
+{
+    if (!sfu)
+        return;
+    /* Participants belong to their sessions, which are closed before the SFU; streams left
+     * here have neither. */
+    for (size_t i = 0; i < sfu->n_streams; i++) {
+        free(sfu->streams[i]->viewers);
+        free(sfu->streams[i]);
+    }
+    free(sfu->streams);
+    hmap_free(&sfu->by_name);
+    free(sfu);
+}
+
+static struct sfu_stream *stream_find(const struct sfu *sfu, const char *name)
+{
+    return hmap_get(&sfu->by_name, name, strlen(name));
+}
+
+static struct sfu_stream *stream_get(struct sfu *sfu, const char *name)
+{
+    struct sfu_stream *stream = stream_find(sfu, name);
+    if (stream)
+        return stream;
+    stream = xcalloc(1, sizeof *stream);
+    snprintf(stream->name, sizeof stream->name, "%s", name);
+    hmap_put(&sfu->by_name, stream->name, strlen(stream->name), stream);
+    if (sfu->n_streams == sfu->cap_streams) {
+        sfu->cap_streams = sfu->cap_streams ? sfu->cap_streams * 2 : 8;
+        sfu->streams = xrealloc(sfu->streams, sfu->cap_streams * sizeof *sfu->streams);
+    }
+    stream->index = sfu->n_streams;
+    sfu->streams[sfu->n_streams++] = stream;
+    return stream;
+}
+
+/* A stream lives while it has a publisher or a viewer. */
+static void stream_release(struct sfu *sfu, struct sfu_stream *stream)
+{
+    if (stream->publisher || stream->n_viewers)
+        return;
+    hmap_del(&sfu->by_name, stream->name, strlen(stream->name));
+    sfu->streams[stream->index] = sfu->streams[--sfu->n_streams];
+    sfu->streams[stream->index]->index = stream->index;
+    free(stream->viewers);
+    free(stream);
+}
+
+struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
+                                           const struct sfu_track_desc *tracks, size_t n_tracks,
+                                           const struct sfu_sink *sink, void *opaque,
+                                           const char **why)
+{
+    struct sfu_stream *existing = stream_find(sfu, name);
+    if (existing && existing->publisher) {
+        *why = "the stream already has a publisher";
+        return NULL;
+    }
+    struct sfu_stream *stream = stream_get(sfu, name);
+    struct sfu_publisher *pub = xcalloc(1, sizeof *pub);
+    pub->sfu = sfu;
+    pub->stream = stream;
+    pub->sink = *sink;
+    pub->opaque = opaque;
+    pub->rtcp_ssrc = 0x0a1e0000u | (sfu->next_gen & 0xffffu);
+    for (size_t i = 0; i < n_tracks; i++) {
+        enum sfu_kind kind = tracks[i].kind;
+        if (pub->has[kind])
+            continue; /* one audio and one video track per stream */
+        struct sfu_track *t = &pub->tracks[kind];
+        pub->has[kind] = true;
+        t->desc = tracks[i];
+        t->codec_id = codec_from_name(tracks[i].codec.name);
+        t->gen = sfu->next_gen++;
+        if (kind == SFU_VIDEO)
+            t->history = history_new();
+        rtp_seq_init(&t->seq);
+    }
+    stream->publisher = pub;
+    log_info("stream %s: publisher on (%s%s%s)", name, pub->has[SFU_AUDIO] ? pub->tracks[SFU_AUDIO].desc.codec.name : "",
+             pub->has[SFU_AUDIO] && pub->has[SFU_VIDEO] ? " + " : "",
+             pub->has[SFU_VIDEO] ? pub->tracks[SFU_VIDEO].desc.codec.name : "");
+    return pub;
+}
+
+void sfu_publisher_detach(struct sfu_publisher *pub)
+{
+    if (!pub)
+        return;
+    struct sfu_stream *stream = pub->stream;
+    struct sfu *sfu = pub->sfu;
+    for (int k = 0; k < SFU_KINDS; k++)
+        history_free(pub->tracks[k].history);
+    stream->publisher = NULL;
+    log_info("stream %s: publisher off", stream->name);
+    free(pub);
+    stream_release(sfu, stream);
+}
+
+/* Finds the track a packet belongs to: by SSRC, or, for a track whose SSRC the offer did not
+ * announce, by payload type on its first packet (then the SSRC is learnt). */
+static struct sfu_track *track_for(struct sfu_publisher *pub, uint32_t ssrc, uint8_t pt)
+{
+    for (int k = 0; k < SFU_KINDS; k++)
+        if (pub->has[k] && pub->tracks[k].desc.ssrc == ssrc)
+            return &pub->tracks[k];
+    for (int k = 0; k < SFU_KINDS; k++) {
+        struct sfu_track *t = &pub->tracks[k];
+        if (pub->has[k] && t->desc.codec.pt == pt && (t->desc.ssrc == 0 || t->packets == 0)) {
+            t->desc.ssrc = ssrc;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt, size_t len)
+{
+    if (len < 12) {
+        pub->sfu->counters.rtp_bad++;
+        return;
+    }
+    uint32_t ssrc = be32_read(pkt + 8);
+    struct sfu_track *track = track_for(pub, ssrc, pkt[1] & 0x7f);
+    if (!track) {
+        pub->sfu->counters.rtp_bad++;
+        return;
+    }
+    sfu_forward_track_packet(pub, track, now_us, pkt, len);
+}
+
+void sfu_publisher_rtcp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt, size_t len)
+{
+    struct rtcp_iter it;
+    struct rtcp_view view;
+    const char *why;
+    rtcp_iter_init(&it, pkt, len);
+    while (rtcp_next(&it, &view, &why) > 0) {
+        if (view.type != RTCP_SR)
+            continue;
+        struct rtcp_sr sr;
+        if (rtcp_sr_decode(&sr, &view, &why) < 0)
+            continue;
+        for (int k = 0; k < SFU_KINDS; k++) {
+            struct sfu_track *t = &pub->tracks[k];
+            if (pub->has[k] && t->desc.ssrc == sr.ssrc) {
+                t->have_sr = true;
+                t->sr_ntp = sr.ntp;
+                t->sr_rtp = sr.rtp_ts;
+                t->sr_received_us = now_us;
+            }
+        }
+    }
+}
+
+struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
+                                     const struct sfu_viewer_track_desc *tracks, size_t n_tracks,
+                                     const struct sfu_sink *sink, void *opaque)
+{
+    struct sfu_stream *stream = stream_get(sfu, name);
+    struct sfu_viewer *viewer = xcalloc(1, sizeof *viewer);
+    viewer->sfu = sfu;
+    viewer->stream = stream;
+    viewer->sink = *sink;
+    viewer->opaque = opaque;
+    for (size_t i = 0; i < n_tracks; i++) {
+        struct sfu_viewer_track *vt = &viewer->tracks[tracks[i].kind];
+        if (vt->active)
+            continue;
+        vt->active = true;
+        vt->desc = tracks[i];
+        vt->pt = vt->rtx_pt = -1;
+        /* Start the viewer's numbering at random places, as a fresh sender would. */
+        vt->rtx_seq = (uint16_t)(tracks[i].ssrc >> 3);
+    }
+    if (stream->n_viewers == stream->cap_viewers) {
+        stream->cap_viewers = stream->cap_viewers ? stream->cap_viewers * 2 : 8;
+        stream->viewers = xrealloc(stream->viewers, stream->cap_viewers * sizeof *stream->viewers);
+    }
+    viewer->index = stream->n_viewers;
+    stream->viewers[stream->n_viewers++] = viewer;
+    return viewer;
+}
+
+void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us)
+{
+    viewer->started = true;
+    struct sfu_track *video = sfu_viewer_source(viewer, SFU_VIDEO);
+    if (video && viewer->tracks[SFU_VIDEO].active)
+        sfu_request_keyframe(viewer->stream->publisher, video, now_us);
+}
+
+void sfu_viewer_detach(struct sfu_viewer *viewer)
+{
+    if (!viewer)
+        return;
+    struct sfu_stream *stream = viewer->stream;
+    stream->viewers[viewer->index] = stream->viewers[--stream->n_viewers];
+    stream->viewers[viewer->index]->index = viewer->index;
+    struct sfu *sfu = viewer->sfu;
+    free(viewer);
+    stream_release(sfu, stream);
+}
+
+static struct sfu_viewer_track *viewer_track_by_ssrc(struct sfu_viewer *viewer, uint32_t ssrc)
+{
+    for (int k = 0; k < SFU_KINDS; k++)
+        if (viewer->tracks[k].active && viewer->tracks[k].desc.ssrc == ssrc)
+            return &viewer->tracks[k];
+    return NULL;
+}
+
+void sfu_viewer_rtcp(struct sfu_viewer *viewer, uint64_t now_us, const uint8_t *pkt, size_t len)
+{
+    struct rtcp_iter it;
+    struct rtcp_view view;
+    const char *why;
+    rtcp_iter_init(&it, pkt, len);
+    while (rtcp_next(&it, &view, &why) > 0) {
+        if (view.type == RTCP_RTPFB && view.fmt == RTCP_FMT_NACK) {
+            struct rtcp_nack nack;
+            if (rtcp_nack_decode(&nack, &view, &why) < 0)
+                continue;
+            struct sfu_viewer_track *vt = viewer_track_by_ssrc(viewer, nack.media_ssrc);
+            if (!vt)
+                continue;
+            uint16_t lost[RTCP_NACK_MAX_LOST];
+            size_t n = rtcp_nack_lost(&nack, lost, RTCP_NACK_MAX_LOST);
+            viewer->sfu->counters.nacks_in += n;
+            for (size_t i = 0; i < n; i++)
+                sfu_viewer_answer_nack(viewer, vt, lost[i], now_us);
+        } else if (view.type == RTCP_PSFB &&
+                   (view.fmt == RTCP_FMT_PLI || view.fmt == RTCP_FMT_FIR)) {
+            struct sfu_track *video = sfu_viewer_source(viewer, SFU_VIDEO);
+            if (video)
+                sfu_request_keyframe(viewer->stream->publisher, video, now_us);
+        }
+    }
+}
+
+/* Receiver report blocks (RFC 3550 §6.4.1 and §A.3) and REMB with the configured bitrate: the
+ * publisher's congestion control climbs to what REMB allows while the reports show no loss. */
+static void report_to_publisher(struct sfu_publisher *pub, uint64_t now_us)
+{
+    struct rtcp_report_block blocks[SFU_KINDS];
+    uint32_t ssrcs[SFU_KINDS];
+    size_t n_blocks = 0, n_ssrcs = 0;
+    for (int k = 0; k < SFU_KINDS; k++) {
+        struct sfu_track *t = &pub->tracks[k];
+        if (!pub->has[k] || !t->seq.started)
+            continue;
+        uint64_t expected = rtp_seq_expected(&t->seq);
+        uint64_t expected_interval = expected - t->expected_prior;
+        uint64_t received_interval = t->seq.received - t->received_prior;
+        t->expected_prior = expected;
+        t->received_prior = t->seq.received;
+        int64_t lost_interval = (int64_t)expected_interval - (int64_t)received_interval;
+        int64_t lost_total = rtp_seq_lost(&t->seq);
+        t->lost = lost_total > 0 ? (uint64_t)lost_total : 0;
+        struct rtcp_report_block *b = &blocks[n_blocks++];
+        memset(b, 0, sizeof *b);
+        b->ssrc = t->desc.ssrc;
+        b->fraction_lost = expected_interval && lost_interval > 0
+                               ? (uint8_t)((lost_interval << 8) / (int64_t)expected_interval)
+                               : 0;
+        b->cumulative_lost = lost_total > 0 ? (int32_t)lost_total : 0;
+        b->highest_seq = rtp_seq_extended_max(&t->seq);
+        if (t->have_sr) {
+            b->lsr = (uint32_t)(t->sr_ntp >> 16);
+            b->dlsr = (uint32_t)((now_us - t->sr_received_us) * 65536 / 1000000);
+        }
+        if (k == SFU_VIDEO)
+            ssrcs[n_ssrcs++] = t->desc.ssrc;
+    }
+    if (!n_blocks)
+        return;
+    uint8_t buf[SFU_SEND_CAP];
+    size_t n = rtcp_rr_encode(buf, sizeof buf - 64, pub->rtcp_ssrc, blocks, n_blocks);
+    if (n && n_ssrcs && pub->tracks[SFU_VIDEO].desc.codec.fb_goog_remb)
+        n += rtcp_remb_encode(buf + n, sizeof buf - 64 - n, pub->rtcp_ssrc,
+                              pub->sfu->config.max_bitrate, ssrcs, n_ssrcs);
+    if (n)
+        pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
+}
+
+/* The RTP time of the track at NTP time `ntp`, from the best mapping the SFU has. */
+static bool track_rtp_at(const struct sfu_track *t, uint64_t now_us, uint64_t ntp_now,
+                         uint32_t *rtp)
+{
+    uint32_t rate = t->desc.codec.clock_rate;
+    if (t->have_sr) {
+        /* NTP difference in 1/65536 s units keeps the arithmetic in 64 bits. */
+        int64_t diff = (int64_t)((ntp_now >> 16) - (t->sr_ntp >> 16));
+        *rtp = t->sr_rtp + (uint32_t)(diff * (int64_t)rate / 65536);
+        return true;
+    }
+    if (t->have_arrival) {
+        *rtp = t->arrival_rtp + (uint32_t)((now_us - t->arrival_us) * rate / 1000000u);
+        return true;
+    }
+    return false;
+}
+
+/* Sender reports (RFC 3550 §6.4.1) map each viewer track's RTP time to the publisher's NTP
+ * time, through the same offset as its packets, so players keep audio and video in sync. */
+static void report_to_viewer(struct sfu_viewer *viewer, uint64_t now_us, uint64_t ntp_now)
+{
+    uint8_t buf[SFU_SEND_CAP];
+    size_t n = 0;
+    for (int k = 0; k < SFU_KINDS; k++) {
+        struct sfu_viewer_track *vt = &viewer->tracks[k];
+        struct sfu_track *t = sfu_viewer_source(viewer, (enum sfu_kind)k);
+        uint32_t rtp;
+        if (!vt->active || !vt->sent_any || !t || vt->bound_gen != t->gen ||
+            !track_rtp_at(t, now_us, ntp_now, &rtp))
+            continue;
+        struct rtcp_sr sr = {
+            .ssrc = vt->desc.ssrc,
+            .ntp = ntp_now,
+            .rtp_ts = rtp + vt->ts_offset,
+            .packet_count = (uint32_t)vt->packets,
+            .octet_count = (uint32_t)vt->octets,
+        };
+        n += rtcp_sr_encode(buf + n, sizeof buf - 64 - n, &sr);
+    }
+    if (n)
+        viewer->sink.send_rtcp(viewer->opaque, buf, n, sizeof buf);
+}
+
+static void update_rates(struct sfu *sfu, uint64_t now_us)
+{
+    uint64_t elapsed = now_us - sfu->rated_us;
+    if (elapsed < RATE_INTERVAL_US)
+        return;
+    sfu->rated_us = now_us;
+    for (size_t i = 0; i < sfu->n_streams; i++) {
+        struct sfu_stream *stream = sfu->streams[i];
+        stream->bitrate_out = (uint32_t)((stream->bytes_out - stream->bytes_out_at_rate) * 8 *
+                                         1000000u / elapsed);
+        stream->bytes_out_at_rate = stream->bytes_out;
+        struct sfu_publisher *pub = stream->publisher;
+        for (int k = 0; pub && k < SFU_KINDS; k++) {
+            struct sfu_track *t = &pub->tracks[k];
+            t->bitrate = (uint32_t)((t->bytes - t->bytes_at_rate) * 8 * 1000000u / elapsed);
+            t->bytes_at_rate = t->bytes;
+        }
+    }
+}
+
+void sfu_tick(struct sfu *sfu, uint64_t now_us)
+{
+    uint64_t ntp_now = clock_ntp_now();
+    for (size_t i = 0; i < sfu->n_streams; i++) {
+        struct sfu_stream *stream = sfu->streams[i];
+        struct sfu_publisher *pub = stream->publisher;
+        if (pub && !pub->sink.request_keyframe && now_us - pub->reported_us >= REPORT_INTERVAL_US) {
+            pub->reported_us = now_us;
+            report_to_publisher(pub, now_us);
+        }
+        for (size_t v = 0; v < stream->n_viewers; v++) {
+            struct sfu_viewer *viewer = stream->viewers[v];
+            struct sfu_viewer_track *first = &viewer->tracks[0];
+            if (!viewer->started || now_us - first->reported_us < REPORT_INTERVAL_US)
+                continue;
+            first->reported_us = now_us;
+            report_to_viewer(viewer, now_us, ntp_now);
+        }
+    }
+    update_rates(sfu, now_us);
+}
+
+static void fill_info(const struct sfu_stream *stream, struct sfu_stream_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->name = stream->name;
+    info->live = stream->publisher != NULL;
+    info->viewers = stream->n_viewers;
+    info->bitrate_out = stream->bitrate_out;
+    const struct sfu_publisher *pub = stream->publisher;
+    for (int k = 0; pub && k < SFU_KINDS; k++) {
+        const struct sfu_track *t = &pub->tracks[k];
+        if (!pub->has[k])
+            continue;
+        struct sfu_track_info *ti = &info->tracks[info->n_tracks++];
+        ti->kind = (enum sfu_kind)k;
+        ti->codec = t->desc.codec.name;
+        ti->clock_rate = t->desc.codec.clock_rate;
+        ti->ssrc = t->desc.ssrc;
+        ti->packets = t->packets;
+        ti->bytes = t->bytes;
+        ti->lost = t->lost;
+        ti->bitrate = t->bitrate;
+        info->bitrate_in += t->bitrate;
+    }
+}
+
+size_t sfu_stream_count(const struct sfu *sfu) { return sfu->n_streams; }
+
+int sfu_stream_info_at(const struct sfu *sfu, size_t i, struct sfu_stream_info *info)
+{
+    if (i >= sfu->n_streams)
+        return -1;
+    fill_info(sfu->streams[i], info);
+    return 0;
+}
+
+int sfu_stream_info(const struct sfu *sfu, const char *name, struct sfu_stream_info *info)
+{
+    const struct sfu_stream *stream = stream_find(sfu, name);
+    if (!stream)
+        return -1;
+    fill_info(stream, info);
+    return 0;
+}
+
+const struct sfu_track_desc *sfu_stream_track(const struct sfu *sfu, const char *name,
+                                              enum sfu_kind kind)
+{
+    const struct sfu_stream *stream = stream_find(sfu, name);
+    if (!stream || !stream->publisher || !stream->publisher->has[kind])
+        return NULL;
+    return &stream->publisher->tracks[kind].desc;
+}
+
+const struct sfu_counters *sfu_counters(const struct sfu *sfu) { return &sfu->counters; }

@@ -1,0 +1,123 @@
+/* sfu: streams, their publisher's tracks and their viewers, and the decisions of forwarding:
+ * which packet goes to whom under which SSRC, sequence number and timestamp, when to ask for a
+ * keyframe, and how to answer loss. It moves no bytes itself: each participant has a sink. */
+#ifndef ONAIR_SFU_SFU_H
+#define ONAIR_SFU_SFU_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/sdp.h"
+
+enum sfu_kind { SFU_AUDIO = 0, SFU_VIDEO = 1, SFU_KINDS = 2 };
+
+/* The RTP header extensions the SFU carries from publishers to viewers (RFC 8285); each side
+ * names them by its own ids. */
+enum sfu_ext {
+    SFU_EXT_MID,
+    SFU_EXT_AUDIO_LEVEL,
+    SFU_EXT_ABS_SEND_TIME,
+    SFU_EXT_VIDEO_ORIENTATION,
+    SFU_EXT_PLAYOUT_DELAY,
+    SFU_EXT_COUNT
+};
+/* The URI of each, for SDP, and the reverse; -1 for URIs the SFU does not carry. */
+const char *sfu_ext_uri(enum sfu_ext ext);
+int sfu_ext_from_uri(const char *uri);
+
+/* How the SFU hands packets to a participant. Buffers are plaintext and have `cap` bytes of
+ * room, so the owner can SRTP-protect in place. The SFU never re-enters itself from a sink. */
+struct sfu_sink {
+    void (*send_rtp)(void *opaque, uint8_t *pkt, size_t len, size_t cap);
+    void (*send_rtcp)(void *opaque, uint8_t *pkt, size_t len, size_t cap);
+    /* For publishers that are not WebRTC peers (a file): NULL means "send a PLI or FIR". */
+    void (*request_keyframe)(void *opaque);
+};
+
+/* One track a publisher sends. */
+struct sfu_track_desc {
+    enum sfu_kind kind;
+    char mid[32];
+    struct sdp_codec codec; /* the one negotiated codec: name, pt, clock rate, fmtp, feedback */
+    uint32_t ssrc;          /* 0 when the offer did not say: learnt from the first packet */
+    uint8_t ext_ids[SFU_EXT_COUNT];
+};
+
+/* One track a viewer receives: every codec it accepted, so the publisher's can be sent. */
+#define SFU_VIEWER_CODECS 16
+struct sfu_viewer_track_desc {
+    enum sfu_kind kind;
+    char mid[32];
+    struct sdp_codec codecs[SFU_VIEWER_CODECS];
+    size_t n_codecs;
+    uint32_t ssrc, rtx_ssrc;
+    uint8_t ext_ids[SFU_EXT_COUNT];
+};
+
+struct sfu_config {
+    uint32_t max_bitrate; /* bits per second, announced to publishers in REMB */
+};
+
+struct sfu;
+struct sfu_stream;
+struct sfu_publisher;
+struct sfu_viewer;
+
+struct sfu *sfu_new(const struct sfu_config *config);
+void sfu_free(struct sfu *sfu);
+
+/* Makes NAME's publisher. Returns NULL with *why when the stream already has one (409). */
+struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
+                                           const struct sfu_track_desc *tracks, size_t n_tracks,
+                                           const struct sfu_sink *sink, void *opaque,
+                                           const char **why);
+void sfu_publisher_detach(struct sfu_publisher *pub);
+/* A plaintext RTP or RTCP packet from the publisher. */
+void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt, size_t len);
+void sfu_publisher_rtcp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt,
+                        size_t len);
+
+/* Adds a viewer to NAME (made if it does not exist: a viewer may come before its publisher). */
+struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
+                                     const struct sfu_viewer_track_desc *tracks, size_t n_tracks,
+                                     const struct sfu_sink *sink, void *opaque);
+void sfu_viewer_detach(struct sfu_viewer *viewer);
+/* The viewer's sink is ready (its keys exist): from now on it gets packets. */
+void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us);
+void sfu_viewer_rtcp(struct sfu_viewer *viewer, uint64_t now_us, const uint8_t *pkt, size_t len);
+
+/* Periodic work: reports and REMB to publishers, SRs to viewers, bitrates. Call every ~50 ms. */
+void sfu_tick(struct sfu *sfu, uint64_t now_us);
+
+/* Introspection for the API. */
+struct sfu_track_info {
+    enum sfu_kind kind;
+    const char *codec;
+    uint32_t clock_rate;
+    uint32_t ssrc;
+    uint64_t packets, bytes, lost;
+    uint32_t bitrate;
+};
+struct sfu_stream_info {
+    const char *name;
+    bool live;
+    size_t viewers;
+    uint32_t bitrate_in, bitrate_out;
+    size_t n_tracks;
+    struct sfu_track_info tracks[SFU_KINDS];
+};
+size_t sfu_stream_count(const struct sfu *sfu);
+/* Fills info for the i-th stream (any order) or the named one; returns -1 when none. */
+int sfu_stream_info_at(const struct sfu *sfu, size_t i, struct sfu_stream_info *info);
+int sfu_stream_info(const struct sfu *sfu, const char *name, struct sfu_stream_info *info);
+/* Whether NAME has a publisher now, and its track descriptions (NULL when not live). */
+const struct sfu_track_desc *sfu_stream_track(const struct sfu *sfu, const char *name,
+                                              enum sfu_kind kind);
+
+struct sfu_counters {
+    uint64_t rtp_in, rtp_out, bytes_in, bytes_out, rtp_bad, nacks_in, retransmits,
+        keyframe_requests, keyframes;
+};
+const struct sfu_counters *sfu_counters(const struct sfu *sfu);
+
+#endif

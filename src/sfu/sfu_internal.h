@@ -1,0 +1,108 @@
+/* sfu_internal: the SFU's state, shared by its files (sfu.c: registry and reports; forward.c:
+ * the packet path). Nothing outside sfu/ includes this. */
+#ifndef ONAIR_SFU_SFU_INTERNAL_H
+#define ONAIR_SFU_SFU_INTERNAL_H
+#include "base/hmap.h"
+#include "proto/codec.h"
+#include "proto/rtp.h"
+#include "sfu/history.h"
+#include "sfu/sfu.h"
+
+/* A publisher's track as the SFU receives it. */
+struct sfu_track {
+    struct sfu_track_desc desc;
+    enum codec_id codec_id;
+    uint32_t gen; /* unique per publisher track: viewers rebind when it changes */
+    struct history *history;
+    /* Receive statistics (RFC 3550 §A.3) for receiver reports and loss figures. */
+    struct rtp_seq_tracker seq;
+    uint64_t expected_prior, received_prior;
+    uint64_t packets, bytes, bytes_at_rate, lost;
+    uint32_t bitrate;
+    /* NTP <-> RTP mapping: from the publisher's SR when it sends them, else from arrivals. */
+    bool have_sr;
+    uint64_t sr_ntp;
+    uint32_t sr_rtp;
+    uint64_t sr_received_us;
+    bool have_arrival;
+    uint64_t arrival_us;
+    uint32_t arrival_rtp;
+    /* Keyframe requests, throttled so a crowd of joiners costs one keyframe at a time. */
+    uint64_t keyframe_requested_us;
+    uint8_t fir_seq;
+};
+
+struct sfu_publisher {
+    struct sfu *sfu;
+    struct sfu_stream *stream;
+    struct sfu_track tracks[SFU_KINDS];
+    bool has[SFU_KINDS];
+    struct sfu_sink sink;
+    void *opaque;
+    uint32_t rtcp_ssrc; /* sender SSRC of the SFU's own feedback to this publisher */
+    uint64_t reported_us;
+};
+
+struct sfu_viewer_track {
+    struct sfu_viewer_track_desc desc;
+    bool active;
+    uint32_t bound_gen; /* the publisher track this mapping was made for */
+    int pt, rtx_pt;     /* viewer's payload types for the publisher's codec; -1 none */
+    /* Extension ids and mid, made at bind time; per packet only SSRC, payload type, sequence
+     * number and timestamp change. */
+    struct rtp_rewrite rewrite;
+    bool waiting_keyframe;
+    bool need_offsets;
+    bool sent_any;
+    uint16_t seq_offset;
+    uint32_t ts_offset;
+    uint16_t last_seq_out;
+    uint32_t last_ts_out;
+    uint64_t last_sent_us;
+    uint16_t rtx_seq;
+    uint64_t packets, octets;
+    uint64_t reported_us;
+};
+
+struct sfu_viewer {
+    struct sfu *sfu;
+    struct sfu_stream *stream;
+    size_t index; /* in stream->viewers */
+    struct sfu_viewer_track tracks[SFU_KINDS];
+    struct sfu_sink sink;
+    void *opaque;
+    bool started;
+};
+
+struct sfu_stream {
+    char name[64];
+    size_t index; /* in sfu->streams */
+    struct sfu_publisher *publisher;
+    struct sfu_viewer **viewers;
+    size_t n_viewers, cap_viewers;
+    uint64_t bytes_out, bytes_out_at_rate;
+    uint32_t bitrate_out;
+};
+
+struct sfu {
+    struct sfu_config config;
+    struct hmap by_name;
+    struct sfu_stream **streams;
+    size_t n_streams, cap_streams;
+    uint32_t next_gen;
+    uint64_t rated_us;
+    struct sfu_counters counters;
+};
+
+/* forward.c */
+void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track,
+                              uint64_t now_us, const uint8_t *pkt, size_t len);
+void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us);
+struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind);
+void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
+                            uint16_t seq, uint64_t now_us);
+
+/* Room for SRTP's tag after a packet the SFU hands to a sink. */
+#define SFU_SEND_CAP (1500 + 64)
+
+#endif

@@ -1,0 +1,365 @@
+/* Tests for sfu/: forwarding rewrites, keyframe gating, continuity across a publisher's return,
+ * NACKs answered from history (as RTX), duplicates, and a viewer that comes first. Publishers and
+ * viewers are plain sinks that record what the SFU hands them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/bytes.h"
+#include "proto/rtcp.h"
+#include "proto/rtp.h"
+#include "sfu/sfu.h"
+
+#define MAX_CAPTURE 64
+
+struct capture {
+    size_t n_rtp, n_rtcp, keyframe_requests;
+    uint8_t rtp[MAX_CAPTURE][1600];
+    size_t rtp_len[MAX_CAPTURE];
+    uint8_t rtcp[MAX_CAPTURE][1600];
+    size_t rtcp_len[MAX_CAPTURE];
+};
+
+static void cap_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    struct capture *c = opaque;
+    assert_true(cap >= len + 16); /* room for the SRTP tag */
+    assert_true(c->n_rtp < MAX_CAPTURE);
+    memcpy(c->rtp[c->n_rtp], pkt, len);
+    c->rtp_len[c->n_rtp++] = len;
+}
+
+static void cap_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    struct capture *c = opaque;
+    assert_true(c->n_rtcp < MAX_CAPTURE);
+    memcpy(c->rtcp[c->n_rtcp], pkt, len);
+    c->rtcp_len[c->n_rtcp++] = len;
+}
+
+static const struct sfu_sink webrtc_sink = {cap_rtp, cap_rtcp, NULL};
+
+enum { PUB_VP8_PT = 96, PUB_OPUS_PT = 111, VIEW_VP8_PT = 100, VIEW_RTX_PT = 101, VIEW_OPUS_PT = 109 };
+enum { VIEW_VIDEO_SSRC = 0x5555, VIEW_RTX_SSRC = 0x5556, VIEW_AUDIO_SSRC = 0x6666 };
+
+static void codec(struct sdp_codec *c, const char *name, uint8_t pt, uint32_t rate, uint8_t rtx)
+{
+    memset(c, 0, sizeof *c);
+    strcpy(c->name, name);
+    c->pt = pt;
+    c->clock_rate = rate;
+    c->channels = rate == 48000 ? 2 : 0;
+    c->rtx_pt = rtx;
+    c->fb_nack = c->fb_nack_pli = true;
+}
+
+static void publisher_tracks(struct sfu_track_desc t[2], uint32_t video_ssrc, uint32_t audio_ssrc)
+{
+    memset(t, 0, 2 * sizeof *t);
+    t[0].kind = SFU_VIDEO;
+    strcpy(t[0].mid, "1");
+    codec(&t[0].codec, "VP8", PUB_VP8_PT, 90000, 0);
+    t[0].ssrc = video_ssrc;
+    t[0].ext_ids[SFU_EXT_MID] = 4;
+    t[0].ext_ids[SFU_EXT_ABS_SEND_TIME] = 2;
+    t[1].kind = SFU_AUDIO;
+    strcpy(t[1].mid, "0");
+    codec(&t[1].codec, "opus", PUB_OPUS_PT, 48000, 0);
+    t[1].ssrc = audio_ssrc;
+}
+
+static void viewer_tracks(struct sfu_viewer_track_desc t[2])
+{
+    memset(t, 0, 2 * sizeof *t);
+    t[0].kind = SFU_VIDEO;
+    strcpy(t[0].mid, "v");
+    codec(&t[0].codecs[0], "H264", 102, 90000, 103);
+    codec(&t[0].codecs[1], "VP8", VIEW_VP8_PT, 90000, VIEW_RTX_PT);
+    t[0].n_codecs = 2;
+    t[0].ssrc = VIEW_VIDEO_SSRC;
+    t[0].rtx_ssrc = VIEW_RTX_SSRC;
+    t[0].ext_ids[SFU_EXT_MID] = 9;
+    t[0].ext_ids[SFU_EXT_ABS_SEND_TIME] = 3;
+    t[1].kind = SFU_AUDIO;
+    strcpy(t[1].mid, "a");
+    codec(&t[1].codecs[0], "opus", VIEW_OPUS_PT, 48000, 0);
+    t[1].n_codecs = 1;
+    t[1].ssrc = VIEW_AUDIO_SSRC;
+}
+
+/* A VP8 packet: descriptor S bit set or not; frame tag P bit 0 on keyframes (RFC 7741 §4). */
+static size_t vp8_packet(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts, bool start,
+                         bool keyframe)
+{
+    uint8_t *p = buf;
+    *p++ = 0x90; /* V=2, X=1 */
+    *p++ = PUB_VP8_PT;
+    p = be16_write(p, seq);
+    p = be32_write(p, ts);
+    p = be32_write(p, ssrc);
+    /* One-byte extensions: abs-send-time (id 2, 3 bytes) and mid (id 4, "1"). */
+    p = be16_write(p, 0xBEDE);
+    p = be16_write(p, 2);
+    *p++ = 0x22;
+    *p++ = 0xaa;
+    *p++ = 0xbb;
+    *p++ = 0xcc;
+    *p++ = 0x40;
+    *p++ = '1';
+    *p++ = 0;
+    *p++ = 0;
+    *p++ = start ? 0x10 : 0x00;
+    if (start)
+        *p++ = keyframe ? 0x50 : 0x51;
+    for (int i = 0; i < 20; i++)
+        *p++ = (uint8_t)(seq + i);
+    return (size_t)(p - buf);
+}
+
+static size_t opus_packet(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts)
+{
+    uint8_t *p = buf;
+    *p++ = 0x80;
+    *p++ = PUB_OPUS_PT;
+    p = be16_write(p, seq);
+    p = be32_write(p, ts);
+    p = be32_write(p, ssrc);
+    for (int i = 0; i < 30; i++)
+        *p++ = (uint8_t)i;
+    return (size_t)(p - buf);
+}
+
+static struct rtp_view parse(const uint8_t *p, size_t len)
+{
+    struct rtp_view v;
+    const char *why;
+    assert_int_equal(rtp_parse(&v, p, len, &why), 0);
+    return v;
+}
+
+static bool has_keyframe_request(const struct capture *c)
+{
+    for (size_t i = 0; i < c->n_rtcp; i++) {
+        struct rtcp_iter it;
+        struct rtcp_view v;
+        const char *why;
+        rtcp_iter_init(&it, c->rtcp[i], c->rtcp_len[i]);
+        while (rtcp_next(&it, &v, &why) > 0)
+            if (v.type == RTCP_PSFB && (v.fmt == RTCP_FMT_PLI || v.fmt == RTCP_FMT_FIR))
+                return true;
+    }
+    return false;
+}
+
+static void rewrites_and_gates_on_keyframe(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    static struct capture pub_cap, view_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    memset(&view_cap, 0, sizeof view_cap);
+    const char *why;
+    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "cam", pt, 2, &webrtc_sink, &pub_cap, &why);
+    assert_non_null(pub);
+    assert_null(sfu_publisher_attach(sfu, "cam", pt, 2, &webrtc_sink, &pub_cap, &why));
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "cam", vt, 2, &webrtc_sink, &view_cap);
+    sfu_viewer_start(viewer, 1000);
+    assert_true(has_keyframe_request(&pub_cap)); /* a new viewer asks for a keyframe */
+
+    uint8_t pkt[200];
+    size_t n = vp8_packet(pkt, 0x1111, 500, 9000, true, false); /* a delta frame */
+    sfu_publisher_rtp(pub, 2000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 0); /* video waits for a keyframe */
+
+    n = opus_packet(pkt, 0x2222, 70, 48000);
+    sfu_publisher_rtp(pub, 3000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 1); /* audio needs none */
+    struct rtp_view a = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
+    assert_int_equal(a.ssrc, VIEW_AUDIO_SSRC);
+    assert_int_equal(a.payload_type, VIEW_OPUS_PT);
+    assert_int_equal(a.payload_len, 30);
+
+    n = vp8_packet(pkt, 0x1111, 501, 12000, true, true);
+    sfu_publisher_rtp(pub, 4000, pkt, n);
+    n = vp8_packet(pkt, 0x1111, 502, 12000, false, false);
+    sfu_publisher_rtp(pub, 5000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 3);
+    struct rtp_view k = parse(view_cap.rtp[1], view_cap.rtp_len[1]);
+    struct rtp_view c = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
+    assert_int_equal(k.ssrc, VIEW_VIDEO_SSRC);
+    assert_int_equal(k.payload_type, VIEW_VP8_PT);
+    assert_int_equal((uint16_t)(c.seq - k.seq), 1);
+    assert_int_equal(c.timestamp, k.timestamp);
+    /* Extensions carried under the viewer's ids; mid rewritten to the viewer's mid. */
+    size_t ext_len;
+    const uint8_t *ext = rtp_ext_find(&k, 3, &ext_len);
+    assert_non_null(ext);
+    assert_int_equal(ext_len, 3);
+    assert_int_equal(ext[0], 0xaa);
+    ext = rtp_ext_find(&k, 9, &ext_len);
+    assert_non_null(ext);
+    assert_memory_equal(ext, "v", 1);
+    assert_null(rtp_ext_find(&k, 2, &ext_len));
+    assert_null(rtp_ext_find(&k, 4, &ext_len));
+
+    /* The same packet again (a publisher retransmission) is not sent twice. */
+    sfu_publisher_rtp(pub, 6000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 3);
+
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+    assert_int_equal(sfu_stream_count(sfu), 0);
+    sfu_free(sfu);
+}
+
+static void nack_answered_as_rtx(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    static struct capture pub_cap, view_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    memset(&view_cap, 0, sizeof view_cap);
+    const char *why;
+    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "cam", pt, 2, &webrtc_sink, &pub_cap, &why);
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "cam", vt, 2, &webrtc_sink, &view_cap);
+    sfu_viewer_start(viewer, 0);
+    uint8_t pkt[200];
+    for (uint16_t i = 0; i < 5; i++) {
+        size_t n = vp8_packet(pkt, 0x1111, (uint16_t)(65534 + i), 90000, i == 0, i == 0);
+        sfu_publisher_rtp(pub, 1000 + i, pkt, n);
+    }
+    assert_int_equal(view_cap.n_rtp, 5);
+    struct rtp_view lost = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
+    uint16_t want = lost.seq;
+    uint8_t nack[64];
+    size_t nn = rtcp_nack_encode(nack, sizeof nack, 0x77, VIEW_VIDEO_SSRC, &want, 1);
+    sfu_viewer_rtcp(viewer, 9000, nack, nn);
+    assert_int_equal(view_cap.n_rtp, 6);
+    struct rtp_view rtx = parse(view_cap.rtp[5], view_cap.rtp_len[5]);
+    assert_int_equal(rtx.ssrc, VIEW_RTX_SSRC);
+    assert_int_equal(rtx.payload_type, VIEW_RTX_PT);
+    assert_int_equal(be16_read(rtx.payload), want); /* RFC 4588 §4: OSN first */
+    assert_int_equal(rtx.payload_len, lost.payload_len + 2);
+    assert_memory_equal(rtx.payload + 2, lost.payload, lost.payload_len);
+
+    /* A gap from the publisher is NACKed to it at once. */
+    size_t before = pub_cap.n_rtcp;
+    size_t n = vp8_packet(pkt, 0x1111, 5, 93000, false, false); /* 3 and 4 skipped */
+    sfu_publisher_rtp(pub, 10000, pkt, n);
+    assert_int_equal(pub_cap.n_rtcp, before + 1);
+    struct rtcp_iter it;
+    struct rtcp_view v;
+    struct rtcp_nack decoded;
+    rtcp_iter_init(&it, pub_cap.rtcp[before], pub_cap.rtcp_len[before]);
+    assert_int_equal(rtcp_next(&it, &v, &why), 1);
+    assert_int_equal(rtcp_nack_decode(&decoded, &v, &why), 0);
+    uint16_t seqs[8];
+    assert_int_equal(rtcp_nack_lost(&decoded, seqs, 8), 2);
+    assert_int_equal(seqs[0], 3);
+    assert_int_equal(seqs[1], 4);
+    assert_int_equal(decoded.media_ssrc, 0x1111);
+
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+    sfu_free(sfu);
+}
+
+static void viewer_first_then_publisher_returns(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    viewer_tracks(vt);
+    static struct capture pub_cap, view_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    memset(&view_cap, 0, sizeof view_cap);
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "late", vt, 2, &webrtc_sink, &view_cap);
+    sfu_viewer_start(viewer, 0);
+    struct sfu_stream_info info;
+    assert_int_equal(sfu_stream_info(sfu, "late", &info), 0);
+    assert_false(info.live);
+    assert_int_equal(info.viewers, 1);
+
+    const char *why;
+    uint8_t pkt[200];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "late", pt, 2, &webrtc_sink, &pub_cap, &why);
+    for (uint16_t i = 0; i < 3; i++) {
+        size_t n = vp8_packet(pkt, 0x1111, (uint16_t)(100 + i), 3000u * i, true, i == 0);
+        sfu_publisher_rtp(pub, 1000000u + i * 33000u, pkt, n);
+    }
+    assert_int_equal(view_cap.n_rtp, 3);
+    struct rtp_view last = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
+    sfu_publisher_detach(pub);
+    assert_int_equal(sfu_stream_info(sfu, "late", &info), 0); /* kept for its viewer */
+
+    /* It returns with a new SSRC and unrelated numbering, half a second later. */
+    publisher_tracks(pt, 0x9999, 0x8888);
+    pub = sfu_publisher_attach(sfu, "late", pt, 2, &webrtc_sink, &pub_cap, &why);
+    assert_non_null(pub);
+    size_t n = vp8_packet(pkt, 0x9999, 40000, 777777, true, false);
+    sfu_publisher_rtp(pub, 1600000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 3); /* waits for the new source's keyframe */
+    n = vp8_packet(pkt, 0x9999, 40001, 780000, true, true);
+    sfu_publisher_rtp(pub, 1700000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 4);
+    struct rtp_view next = parse(view_cap.rtp[3], view_cap.rtp_len[3]);
+    assert_int_equal(next.ssrc, VIEW_VIDEO_SSRC);
+    assert_int_equal((uint16_t)(next.seq - last.seq), 1);
+    uint32_t advance = next.timestamp - last.timestamp;
+    /* About the 0.634 s that passed, at 90 kHz. */
+    assert_in_range(advance, 90000 * 6 / 10, 90000 * 7 / 10);
+
+    sfu_publisher_detach(pub);
+    sfu_viewer_detach(viewer);
+    assert_int_equal(sfu_stream_count(sfu), 0);
+    sfu_free(sfu);
+}
+
+static void viewer_without_the_codec_gets_no_video(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    vt[0].n_codecs = 1; /* H264 only */
+    static struct capture pub_cap, view_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    memset(&view_cap, 0, sizeof view_cap);
+    const char *why;
+    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "x", pt, 2, &webrtc_sink, &pub_cap, &why);
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "x", vt, 2, &webrtc_sink, &view_cap);
+    sfu_viewer_start(viewer, 0);
+    uint8_t pkt[200];
+    size_t n = vp8_packet(pkt, 0x1111, 1, 0, true, true);
+    sfu_publisher_rtp(pub, 1000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 0);
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+    sfu_free(sfu);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rewrites_and_gates_on_keyframe),
+        cmocka_unit_test(nack_answered_as_rtx),
+        cmocka_unit_test(viewer_first_then_publisher_returns),
+        cmocka_unit_test(viewer_without_the_codec_gets_no_video),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,186 @@
+// watch.js: the watch page. Receives /whep/NAME on recvonly audio and video transceivers, shows
+// its statistics, and reconnects by itself, with backoff, when the connection or server is lost.
+import { fetchIceServers, formatBitrate, negotiate, streamNameFromPath } from './whip.js';
+
+const STATS_MS = 1000;
+const DISCONNECTED_GRACE_MS = 3000; // ICE often recovers from a short "disconnected" by itself
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 15000;
+
+const name = streamNameFromPath();
+const $ = (id) => document.getElementById(id);
+const ui = {
+    video: $('video'),
+    overlay: $('overlay'),
+    unmute: $('unmute'),
+    state: $('state'),
+    error: $('error'),
+    resolution: $('resolution'),
+    fps: $('fps'),
+    bitrate: $('bitrate'),
+    loss: $('loss'),
+    connection: $('connection'),
+};
+
+// What the tests (and the curious, from the console) read: the current peer connection, the
+// page's state (connecting, waiting, playing, reconnecting) and the latest statistics.
+const onair = {
+    pc: null,
+    session: null,
+    state: 'connecting',
+    stats: {},
+    connects: 0,
+};
+window.onair = onair;
+
+let retries = 0;
+let retryTimer = 0;
+let disconnectedTimer = 0;
+let previous = null; // the counters one stats tick ago
+
+function setState(state, message) {
+    onair.state = state;
+    ui.state.dataset.state = state;
+    ui.state.textContent = state;
+    ui.overlay.textContent = message || '';
+    ui.overlay.hidden = state === 'playing';
+}
+
+function showError(message) {
+    ui.error.textContent = message;
+    ui.error.hidden = !message;
+}
+
+// Opens a new peer connection and WHEP session. Media may start later: a viewer can arrive
+// before the publisher and stays connected until it comes.
+async function connect() {
+    clearTimeout(retryTimer);
+    setState('connecting', 'Connecting…');
+    const iceServers = await fetchIceServers();
+    const pc = new RTCPeerConnection({ iceServers });
+    onair.pc = pc;
+    onair.connects++;
+    previous = null;
+    const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
+    const video = pc.addTransceiver('video', { direction: 'recvonly' });
+    ui.video.srcObject = new MediaStream([video.receiver.track, audio.receiver.track]);
+    pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
+    try {
+        onair.session = await negotiate(pc, `/whep/${encodeURIComponent(name)}`);
+    } catch (error) {
+        if (pc === onair.pc) retry(`the server refused: ${error.message}`);
+    }
+}
+
+// Drops the current connection and tries again after a growing, slightly random delay, so a
+// restarted server is not hit by all its viewers at the same instant.
+function retry(reason) {
+    clearTimeout(disconnectedTimer);
+    clearTimeout(retryTimer);
+    onair.session?.close();
+    onair.session = null;
+    onair.pc?.close();
+    onair.pc = null;
+    const delay = Math.min(RETRY_FIRST_MS * 2 ** retries, RETRY_MAX_MS) * (0.8 + 0.4 * Math.random());
+    retries++;
+    showError(`Connection lost: ${reason}`);
+    setState('reconnecting', `Reconnecting in ${Math.round(delay / 1000)} s…`);
+    retryTimer = setTimeout(connect, delay);
+}
+
+function onConnectionState(pc) {
+    if (pc !== onair.pc) return;
+    ui.connection.textContent = pc.connectionState;
+    switch (pc.connectionState) {
+    case 'connected':
+        clearTimeout(disconnectedTimer);
+        retries = 0;
+        showError('');
+        if (onair.state !== 'playing') setState('waiting', `Waiting for ${name} to go live…`);
+        break;
+    case 'disconnected':
+        clearTimeout(disconnectedTimer);
+        disconnectedTimer = setTimeout(() => {
+            if (pc === onair.pc && pc.connectionState === 'disconnected') {
+                retry('no answer from the server for a few seconds');
+            }
+        }, DISCONNECTED_GRACE_MS);
+        break;
+    case 'failed':
+        retry('the connection failed');
+        break;
+    case 'closed': // the server ended the DTLS session, e.g. on shutdown
+        retry('the server closed the connection');
+        break;
+    default:
+        break;
+    }
+}
+
+// Reads the inbound counters once a second: the numbers shown, and whether frames still come.
+async function updateStats() {
+    const pc = onair.pc;
+    if (!pc || !onair.session) return;
+    const report = await pc.getStats();
+    const now = { at: performance.now(), bytes: 0, lost: 0, received: 0, frames: 0, audio: 0 };
+    let video = null;
+    report.forEach((stat) => {
+        if (stat.type !== 'inbound-rtp') return;
+        now.bytes += stat.bytesReceived || 0;
+        now.lost += Math.max(stat.packetsLost || 0, 0);
+        now.received += stat.packetsReceived || 0;
+        if (stat.kind === 'video') {
+            video = stat;
+            now.frames = stat.framesDecoded || 0;
+        } else {
+            now.audio = stat.packetsReceived || 0;
+        }
+    });
+    if (pc !== onair.pc) return;
+    // The first tick has nothing to compare with: count from zero, as the connection did.
+    const before = previous || { at: now.at - STATS_MS, bytes: 0, lost: 0, received: 0, frames: 0, audio: 0 };
+    previous = now;
+    const seconds = (now.at - before.at) / 1000;
+    const lost = now.lost - before.lost;
+    const sent = lost + now.received - before.received;
+    onair.stats = {
+        width: video?.frameWidth || 0,
+        height: video?.frameHeight || 0,
+        fps: video?.framesPerSecond || 0,
+        bitrate: seconds > 0 ? ((now.bytes - before.bytes) * 8) / seconds : 0,
+        framesDecoded: now.frames,
+        audioPacketsReceived: now.audio,
+        packetsReceived: now.received,
+        packetsLost: now.lost,
+        lossPercent: sent > 0 ? (100 * lost) / sent : 0,
+    };
+    showStats(onair.stats);
+    const flowing = now.frames > before.frames || now.audio > before.audio;
+    if (flowing && onair.state !== 'playing') {
+        setState('playing');
+        ui.video.play().catch(() => {});
+    } else if (!flowing && onair.state === 'playing') {
+        setState('waiting', `Waiting for ${name} to go live…`);
+    }
+}
+
+function showStats(stats) {
+    ui.resolution.textContent = stats.width ? `${stats.width}×${stats.height}` : '—';
+    ui.fps.textContent = stats.fps ? `${Math.round(stats.fps)} fps` : '—';
+    ui.bitrate.textContent = formatBitrate(stats.bitrate);
+    ui.loss.textContent = `${stats.lossPercent.toFixed(1)} %`;
+}
+
+ui.unmute.addEventListener('click', () => {
+    ui.video.muted = !ui.video.muted;
+    ui.unmute.textContent = ui.video.muted ? 'Unmute' : 'Mute';
+    ui.video.play().catch(() => {});
+});
+
+// Leaving the page ends the session (whip.js sends the DELETE); no reconnect afterwards.
+window.addEventListener('pagehide', () => clearTimeout(retryTimer));
+
+$('name').textContent = name;
+document.title = `onair · ${name}`;
+setInterval(() => updateStats().catch(() => {}), STATS_MS);
+connect();

@@ -1,0 +1,119 @@
+// whip.js: the WHIP (RFC 9725) and WHEP client shared by the publish and watch pages.
+//
+// The server is ICE-lite and puts all its candidates in the answer, and it learns the browser's
+// address from the browser's own connectivity checks. So the offer is posted at once, without
+// waiting for ICE gathering and without trickling candidates afterwards.
+
+// SignalingError carries the HTTP status and the server's reason, meant to be shown as is.
+export class SignalingError extends Error {
+    constructor(status, reason) {
+        super(reason);
+        this.name = 'SignalingError';
+        this.status = status;
+    }
+}
+
+// The server says why it refused in a text/plain or JSON body; find the sentence in it.
+async function reasonOf(response) {
+    let text = '';
+    try {
+        text = (await response.text()).trim();
+    } catch {
+        // A body that cannot be read leaves the status line as the only reason.
+    }
+    if ((response.headers.get('Content-Type') || '').includes('json')) {
+        try {
+            const body = JSON.parse(text);
+            text = body.error || body.reason || body.message || text;
+        } catch {
+            // Not JSON after all: keep the text.
+        }
+    }
+    const status = `${response.status} ${response.statusText}`.trim();
+    return text ? `${text} (HTTP ${status})` : `HTTP ${status}`;
+}
+
+// The STUN/TURN servers the operator configured, for the RTCPeerConnection; none is fine on a
+// LAN since the server's own candidates are in its answer.
+export async function fetchIceServers() {
+    try {
+        const response = await fetch('/api/ice-servers', { cache: 'no-store' });
+        if (!response.ok) return [];
+        const body = await response.json();
+        return Array.isArray(body.iceServers) ? body.iceServers : [];
+    } catch {
+        return [];
+    }
+}
+
+// A WHIP or WHEP session on the server: the resource the answer's Location names.
+export class Session {
+    constructor(url, etag) {
+        this.url = url;
+        this.etag = etag;
+        this.closed = false;
+        // A page that goes away ends its session, so the server drops it at once instead of
+        // waiting for ICE consent to expire.
+        this.onPageHide = () => this.close();
+        window.addEventListener('pagehide', this.onPageHide);
+    }
+
+    // Ends the session with DELETE. keepalive lets the request outlive a closing page.
+    async close() {
+        if (this.closed) return;
+        this.closed = true;
+        window.removeEventListener('pagehide', this.onPageHide);
+        try {
+            await fetch(this.url, { method: 'DELETE', keepalive: true });
+        } catch {
+            // The server may be gone already; the session is over either way.
+        }
+    }
+}
+
+// Negotiates PC with the WHIP or WHEP ENDPOINT: posts the offer, applies the answer and
+// returns the Session. Throws SignalingError when the server refuses, TypeError when it cannot
+// be reached.
+export async function negotiate(pc, endpoint) {
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/sdp' },
+        body: pc.localDescription.sdp,
+    });
+    if (response.status !== 201 && response.status !== 200) {
+        throw new SignalingError(response.status, await reasonOf(response));
+    }
+    const location = response.headers.get('Location');
+    if (!location) {
+        throw new SignalingError(response.status, 'the server sent no Location for the session');
+    }
+    const session = new Session(new URL(location, response.url).href, response.headers.get('ETag'));
+    const answer = await response.text();
+    try {
+        await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    } catch (error) {
+        await session.close();
+        throw error;
+    }
+    return session;
+}
+
+// The stream name in a page's path: /publish/NAME or /watch/NAME.
+export function streamNameFromPath(pathname = location.pathname) {
+    const last = pathname.split('/').filter(Boolean).pop() || '';
+    return decodeURIComponent(last);
+}
+
+// Names the server accepts; checked here so a typo is caught before a round trip.
+export function validStreamName(name) {
+    return /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,62}$/.test(name);
+}
+
+// Formats bits per second for people: "850 kbit/s", "2.4 Mbit/s".
+export function formatBitrate(bps) {
+    if (!Number.isFinite(bps) || bps <= 0) return '0 kbit/s';
+    if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} Mbit/s`;
+    return `${Math.round(bps / 1e3)} kbit/s`;
+}
