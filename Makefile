@@ -55,7 +55,7 @@ fuzz: $(FUZZ_BIN)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-	  $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(filter src/proto/%.c src/base/%.c,$(LIB_SRC)) \
+	  $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(filter src/proto/%.c src/base/%.c src/sfu/%.c,$(LIB_SRC)) \
 	  $(shell pkg-config --libs $(PKGS)) -lm
 
 setup:

@@ -232,6 +232,7 @@ static int start_source(struct server *srv, size_t i)
         return -1;
     }
     srv->sources[i] = src;
+    srv->source_ctxs[i] = ctx;
     struct sfu_track_desc tracks[SFU_KINDS];
     size_t n = 0;
     for (size_t t = 0; t < file_source_track_count(src) && n < SFU_KINDS; t++) {
@@ -318,6 +319,8 @@ void server_stop(struct server *srv)
         srv->source_publishers[i] = NULL;
         file_source_close(srv->sources[i]);
         srv->sources[i] = NULL;
+        free(srv->source_ctxs[i]);
+        srv->source_ctxs[i] = NULL;
     }
     udp_close(srv->udp);
     srv->udp = NULL;

@@ -43,6 +43,7 @@ struct server {
     size_t n_candidate_ips;
     struct file_source *sources[SERVER_MAX_SOURCES];
     struct sfu_publisher *source_publishers[SERVER_MAX_SOURCES];
+    struct source_ctx *source_ctxs[SERVER_MAX_SOURCES];
     uv_timer_t tick;
     uv_signal_t sigint, sigterm;
     uint64_t started_us;
