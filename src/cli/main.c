@@ -1,5 +1,6 @@
 /* onair: the command line. `onair serve` runs the relay; other subcommands come as clients. */
 #include <getopt.h>
+#include <libavutil/log.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,8 @@ static int serve(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* FFmpeg prints to stderr on its own; keep only its errors, our log says the rest. */
+    av_log_set_level(AV_LOG_ERROR);
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
