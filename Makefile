@@ -2,7 +2,7 @@
 # `make run` sets up, builds and serves with the demo stream. SAN=1 builds with ASan + UBSan.
 CC      ?= cc
 BUILD   ?= build
-PKGS    := openssl libsrtp2 libuv libmicrohttpd jansson usrsctp libavformat libavcodec libavutil libswresample zlib
+PKGS    := libcurl openssl libsrtp2 libuv libmicrohttpd jansson usrsctp libavformat libavcodec libavutil libswresample zlib
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
