@@ -3,6 +3,7 @@
 import {
     fetchIceServers,
     formatBitrate,
+    hangUp,
     negotiate,
     streamNameFromPath,
     validStreamName,
@@ -199,9 +200,8 @@ async function start() {
 // Ends the session and the peer connection; the preview keeps running for the next start.
 function teardown(state) {
     clearInterval(statsTimer);
-    onair.session?.close();
+    hangUp(onair.pc, onair.session);
     onair.session = null;
-    onair.pc?.close();
     onair.pc = null;
     setState(state);
     ui.bitrate.textContent = ui.resolution.textContent = ui.fps.textContent = '—';

@@ -1,6 +1,6 @@
 // watch.js: the watch page. Receives /whep/NAME on recvonly audio and video transceivers, shows
 // its statistics, and reconnects by itself, with backoff, when the connection or server is lost.
-import { fetchIceServers, formatBitrate, negotiate, streamNameFromPath } from './whip.js';
+import { fetchIceServers, formatBitrate, hangUp, negotiate, streamNameFromPath } from './whip.js';
 
 const STATS_MS = 1000;
 const DISCONNECTED_GRACE_MS = 3000; // ICE often recovers from a short "disconnected" by itself
@@ -77,9 +77,8 @@ async function connect() {
 function retry(reason) {
     clearTimeout(disconnectedTimer);
     clearTimeout(retryTimer);
-    onair.session?.close();
+    hangUp(onair.pc, onair.session);
     onair.session = null;
-    onair.pc?.close();
     onair.pc = null;
     const delay = Math.min(RETRY_FIRST_MS * 2 ** retries, RETRY_MAX_MS) * (0.8 + 0.4 * Math.random());
     retries++;

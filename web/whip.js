@@ -64,10 +64,24 @@ export class Session {
         this.closed = true;
         window.removeEventListener('pagehide', this.onPageHide);
         try {
-            await fetch(this.url, { method: 'DELETE', keepalive: true });
+            await fetch(this.url, { method: 'DELETE', keepalive: true, signal: AbortSignal.timeout(3000) });
         } catch {
             // The server may be gone already; the session is over either way.
         }
+    }
+}
+
+// Ends SESSION, then closes PC. The DELETE goes first so that the server ends the session for
+// it rather than for the DTLS close alert, which would leave the DELETE an error. Sending stops
+// at once all the same.
+export async function hangUp(pc, session) {
+    for (const sender of pc?.getSenders() || []) {
+        if (sender.track) sender.replaceTrack(null).catch(() => {});
+    }
+    try {
+        await session?.close();
+    } finally {
+        pc?.close();
     }
 }
 
