@@ -27,9 +27,10 @@ static bool read_uint(const char **p, const char *end, uint64_t max, uint64_t *o
     if (s >= end || !isdigit((unsigned char)*s))
         return false;
     while (s < end && isdigit((unsigned char)*s)) {
-        v = v * 10 + (uint64_t)(*s - '0');
-        if (v > max)
-            return false;
+        uint64_t digit = (uint64_t)(*s - '0');
+        if (digit > max || v > (max - digit) / 10)
+            return false; /* v * 10 + digit would exceed MAX (and never wraps) */
+        v = v * 10 + digit;
         s++;
     }
     *p = s;
@@ -66,12 +67,19 @@ static bool has_prefix(const char *p, const char *end, const char *prefix)
     return (size_t)(end - p) >= n && memcmp(p, prefix, n) == 0;
 }
 
+/* The index of payload type PT among M's codecs, or n_codecs when it has none. */
+static size_t codec_index(const struct sdp_media *m, uint64_t pt)
+{
+    size_t i = 0;
+    while (i < m->n_codecs && m->codecs[i].pt != pt)
+        i++;
+    return i;
+}
+
 static struct sdp_codec *codec_by_pt(struct sdp_media *m, uint64_t pt)
 {
-    for (size_t i = 0; i < m->n_codecs; i++)
-        if (m->codecs[i].pt == pt)
-            return &m->codecs[i];
-    return NULL;
+    size_t i = codec_index(m, pt);
+    return i < m->n_codecs ? &m->codecs[i] : NULL;
 }
 
 /* m=<media> <port> <proto> <fmt> ... (RFC 8866 §5.14) */
@@ -101,8 +109,9 @@ static int parse_m_line(struct sdp_media *m, const char *p, const char *end, con
         *why = "m= line has no valid protocol";
         return -1;
     }
-    bool rtp = strstr(m->proto, "RTP") != NULL;
+    bool rtp = strstr(m->proto, "RTP") != NULL, any = false;
     while (next_token(&p, end, &tok, &n)) {
+        any = true;
         if (!rtp)
             continue; /* "webrtc-datachannel" and the like */
         if (!token_uint(tok, n, 127, &v)) {
@@ -112,14 +121,24 @@ static int parse_m_line(struct sdp_media *m, const char *p, const char *end, con
         if (codec_by_pt(m, v))
             continue;
         if (m->n_codecs == SDP_MAX_CODECS) {
-            *why = "m= line lists too many payload types";
-            return -1;
+            /* More than any browser offers: keep the first ones, which it prefers. */
+            m->unkept[v / 64] |= 1ull << (v % 64);
+            continue;
         }
         struct sdp_codec *c = &m->codecs[m->n_codecs++];
         memset(c, 0, sizeof *c);
         c->pt = (uint8_t)v;
     }
+    if (!any) {
+        *why = "m= line lists no formats";
+        return -1;
+    }
     return 0;
+}
+
+static bool is_unkept(const struct sdp_media *m, uint64_t pt)
+{
+    return m->unkept[pt / 64] >> (pt % 64) & 1;
 }
 
 /* a=rtpmap:<pt> <name>/<rate>[/<channels>] (RFC 8866 §6.6) */
@@ -131,6 +150,8 @@ static int parse_rtpmap(struct sdp_media *m, const char *p, const char *end, con
         return -1;
     }
     struct sdp_codec *c = codec_by_pt(m, pt);
+    if (!c && is_unkept(m, pt))
+        return 0;
     if (!c) {
         *why = "a=rtpmap names a payload type that is not in its m= line";
         return -1;
@@ -248,13 +269,18 @@ static int parse_ssrc(struct sdp_media *m, const char *p, const char *end, const
         return -1;
     }
     p++;
+    /* The track's SSRC is the first one described by cname or msid; other attributes (label,
+     * mslabel) and other SSRCs (RTX, simulcast layers) add nothing the relay uses. */
+    bool cname = has_prefix(p, end, "cname:"), msid = has_prefix(p, end, "msid:");
+    if (!cname && !msid)
+        return 0;
     if (!m->ssrc)
         m->ssrc = (uint32_t)ssrc;
     if (ssrc != m->ssrc)
         return 0;
-    if (has_prefix(p, end, "cname:"))
+    if (cname)
         copy_field(m->cname, sizeof m->cname, p + 6, (size_t)(end - p - 6));
-    else if (has_prefix(p, end, "msid:") && !m->msid[0])
+    else if (!m->msid[0])
         copy_field(m->msid, sizeof m->msid, p + 5, (size_t)(end - p - 5));
     return 0;
 }
@@ -271,6 +297,8 @@ static int parse_ssrc_group(struct sdp_media *m, const char *p, const char *end,
         *why = "a=ssrc-group:FID needs two SSRCs";
         return -1;
     }
+    if (m->rtx_ssrc)
+        return 0; /* simulcast has one FID group per layer: the first is the track's */
     m->ssrc = (uint32_t)primary;
     m->rtx_ssrc = (uint32_t)rtx;
     return 0;
@@ -286,10 +314,11 @@ static int parse_candidate(struct sdp_media *m, const char *p, const char *end, 
     size_t n;
     uint64_t v;
     if (!next_token(&p, end, &tok, &n) || !copy_field(c.foundation, sizeof c.foundation, tok, n) ||
-        !next_token(&p, end, &tok, &n) || !token_uint(tok, n, 256, &v) ||
+        !next_token(&p, end, &tok, &n) || !token_uint(tok, n, 255, &v) ||
         (c.component = (uint8_t)v, !next_token(&p, end, &tok, &n)) ||
         !copy_field(c.transport, sizeof c.transport, tok, n) || !next_token(&p, end, &tok, &n) ||
-        !token_uint(tok, n, UINT32_MAX, &v) || (c.priority = (uint32_t)v, !next_token(&p, end, &tok, &n)) ||
+        !token_uint(tok, n, UINT32_MAX, &v) ||
+        (c.priority = (uint32_t)v, !next_token(&p, end, &tok, &n)) ||
         !copy_field(c.address, sizeof c.address, tok, n) || !next_token(&p, end, &tok, &n) ||
         !token_uint(tok, n, 65535, &v) || (c.port = (uint16_t)v, !next_token(&p, end, &tok, &n)) ||
         n != 3 || memcmp(tok, "typ", 3) != 0 || !next_token(&p, end, &tok, &n) ||
@@ -335,7 +364,11 @@ static int parse_transport_attr(char *ufrag, char *pwd, char *fingerprint, enum 
             return -1;
         }
     } else if (has_prefix(p, end, "fingerprint:")) {
-        if (!copy_field(fingerprint, 160, p + 12, n - 12)) {
+        /* RFC 8122 §5 allows several (some stacks list sha-256, sha-384, sha-512): one that
+         * the certificate matches is enough, and the first is as good as any. */
+        if (fingerprint[0])
+            return 0;
+        if (!copy_field(fingerprint, SDP_FINGERPRINT_MAX, p + 12, n - 12)) {
             *why = "a=fingerprint is too long";
             return -1;
         }
@@ -401,6 +434,8 @@ static int parse_media_attr(struct sdp_media *m, const char *p, const char *end,
         m->rtcp_rsize = true;
     else if (n == 17 && memcmp(p, "end-of-candidates", 17) == 0)
         m->end_of_candidates = true;
+    else if (n == 11 && memcmp(p, "bundle-only", 11) == 0)
+        m->bundle_only = true;
     else
         return parse_transport_attr(m->ice_ufrag, m->ice_pwd, m->fingerprint, &m->setup, p, end,
                                     why);
@@ -459,17 +494,28 @@ static int parse_line(struct sdp_session *out, struct sdp_media **media, const c
         (*media)->direction = SDP_SENDRECV;
         return parse_m_line(*media, value, end, why);
     }
+    const char *tok;
+    size_t n;
     if (type == 'o' && !*media) {
-        const char *tok;
-        size_t n;
+        /* o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address> (§5.2) */
         uint64_t v;
         if (next_token(&value, end, &tok, &n) && next_token(&value, end, &tok, &n) &&
-            token_uint(tok, n, UINT64_MAX / 10, &v))
+            token_uint(tok, n, UINT64_MAX, &v)) {
             out->origin_id = v;
+            if (next_token(&value, end, &tok, &n) && token_uint(tok, n, UINT64_MAX, &v))
+                out->origin_version = v;
+        }
+        return 0;
+    }
+    if (type == 'c' && *media) {
+        /* c=IN IP4 <address> (§5.7): kept so that writing the section says the same. */
+        if (next_token(&value, end, &tok, &n) && next_token(&value, end, &tok, &n) &&
+            next_token(&value, end, &tok, &n))
+            copy_field((*media)->connection, sizeof(*media)->connection, tok, n);
         return 0;
     }
     if (type != 'a')
-        return 0; /* s=, t=, c=, b= and the rest carry nothing the relay uses */
+        return 0; /* s=, t=, b= and the rest carry nothing the relay uses */
     return *media ? parse_media_attr(*media, value, end, why)
                   : parse_session_attr(out, value, end, why);
 }
@@ -540,6 +586,11 @@ enum sdp_setup sdp_media_setup(const struct sdp_session *s, const struct sdp_med
     return m->setup != SDP_SETUP_NONE ? m->setup : s->setup;
 }
 
+bool sdp_media_active(const struct sdp_media *m)
+{
+    return m->port != 0 || m->bundle_only;
+}
+
 bool sdp_in_bundle(const struct sdp_session *s, const char *mid)
 {
     size_t n = strlen(mid);
@@ -571,22 +622,58 @@ bool sdp_fmtp_get(const char *fmtp, const char *key, char *dst, size_t cap)
     return false;
 }
 
-/* H.264 profiles by profile_idc and constraint flags (RFC 6184 §8.1): what decoders care about
- * is the profile, not the level, which receivers may exceed. */
-static int h264_profile(const struct sdp_codec *c)
+/* H.264 profiles from profile-level-id (RFC 6184 §8.1): profile_idc, then the profile-iop byte
+ * of constraint flags. The table is libwebrtc's (h264_profile_level_id.cc): a decoder cares
+ * about the profile, not the level, which a receiver may exceed. MASK selects the iop bits that
+ * matter, VALUE is what they must be.
+ *
+ *    0                   1                   2
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |  profile_idc  |0|1|2|3|4|5|r|r|   level_idc   |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *                    constraint_set flags
+ */
+enum h264_profile {
+    H264_CONSTRAINED_BASELINE = 1,
+    H264_BASELINE,
+    H264_MAIN,
+    H264_HIGH,
+    H264_CONSTRAINED_HIGH,
+    H264_PREDICTIVE_HIGH_444,
+};
+
+static const struct {
+    uint8_t profile_idc, mask, value;
+    enum h264_profile profile;
+} h264_profiles[] = {
+    {0x42, 0x4f, 0x40, H264_CONSTRAINED_BASELINE}, /* x1xx0000 */
+    {0x4d, 0x8f, 0x80, H264_CONSTRAINED_BASELINE}, /* 1xxx0000 */
+    {0x58, 0xcf, 0xc0, H264_CONSTRAINED_BASELINE}, /* 11xx0000 */
+    {0x42, 0x4f, 0x00, H264_BASELINE},             /* x0xx0000 */
+    {0x58, 0xcf, 0x80, H264_BASELINE},             /* 10xx0000 */
+    {0x4d, 0xaf, 0x00, H264_MAIN},                 /* 0x0x0000 */
+    {0x64, 0xff, 0x00, H264_HIGH},                 /* 00000000 */
+    {0x64, 0xff, 0x0c, H264_CONSTRAINED_HIGH},     /* 00001100 */
+    {0xf4, 0xff, 0x00, H264_PREDICTIVE_HIGH_444},  /* 00000000 */
+};
+
+/* A profile from the table, or for what it does not know, profile_idc and iop as they are
+ * (above 0xffff, so they equal only themselves). Absent or malformed means constrained
+ * baseline, as libwebrtc takes it. */
+static long h264_profile(const struct sdp_codec *c)
 {
     char plid[16];
-    if (!sdp_fmtp_get(c->fmtp, "profile-level-id", plid, sizeof plid) || strlen(plid) != 6)
-        return 0x42 << 8 | 0x40; /* absent means constrained baseline in practice */
+    if (!sdp_fmtp_get(c->fmtp, "profile-level-id", plid, sizeof plid) || strlen(plid) != 6 ||
+        strspn(plid, "0123456789abcdefABCDEF") != 6)
+        return H264_CONSTRAINED_BASELINE;
     unsigned long v = strtoul(plid, NULL, 16);
-    unsigned idc = (unsigned)(v >> 16), iop = (unsigned)(v >> 8) & 0xff;
-    bool constrained_baseline = (idc == 0x42 && (iop & 0x40)) || (idc == 0x4d && (iop & 0x80)) ||
-                                (idc == 0x58 && (iop & 0xc0) == 0xc0);
-    if (constrained_baseline)
-        return 0x42 << 8 | 0x40;
-    if (idc == 0x64 && (iop & 0x10))
-        return 0x64 << 8 | 0x10; /* constrained high */
-    return (int)(idc << 8);
+    uint8_t idc = (uint8_t)(v >> 16), iop = (uint8_t)(v >> 8);
+    for (size_t i = 0; i < sizeof h264_profiles / sizeof h264_profiles[0]; i++)
+        if (h264_profiles[i].profile_idc == idc &&
+            (iop & h264_profiles[i].mask) == h264_profiles[i].value)
+            return h264_profiles[i].profile;
+    return 0x10000L | (long)idc << 8 | iop;
 }
 
 static long fmtp_number(const struct sdp_codec *c, const char *key, long absent)
@@ -650,11 +737,19 @@ static const char *setup_name(enum sdp_setup s)
     return names[s];
 }
 
-static void write_codec(struct writer *w, const struct sdp_codec *c)
+/* The RTX partner that C's own lines announce (RFC 4588 §8.6): one set by the caller, not a
+ * codec of the section in its own right (as a parsed rtx entry is). */
+static bool writes_rtx(const struct sdp_media *m, const struct sdp_codec *c)
 {
-    if (c->channels)
+    return c->rtx_pt && codec_index(m, c->rtx_pt) == m->n_codecs;
+}
+
+/* a=rtpmap, a=rtcp-fb and a=fmtp of one codec, and of its RTX partner. */
+static void write_codec(struct writer *w, const struct sdp_media *m, const struct sdp_codec *c)
+{
+    if (c->name[0] && c->channels)
         put(w, "a=rtpmap:%u %s/%u/%u\r\n", c->pt, c->name, c->clock_rate, c->channels);
-    else
+    else if (c->name[0])
         put(w, "a=rtpmap:%u %s/%u\r\n", c->pt, c->name, c->clock_rate);
     if (c->fb_goog_remb)
         put(w, "a=rtcp-fb:%u goog-remb\r\n", c->pt);
@@ -668,7 +763,7 @@ static void write_codec(struct writer *w, const struct sdp_codec *c)
         put(w, "a=rtcp-fb:%u nack pli\r\n", c->pt);
     if (c->fmtp[0])
         put(w, "a=fmtp:%u %s\r\n", c->pt, c->fmtp);
-    if (c->rtx_pt) {
+    if (writes_rtx(m, c)) {
         put(w, "a=rtpmap:%u rtx/%u\r\n", c->rtx_pt, c->clock_rate);
         put(w, "a=fmtp:%u apt=%u\r\n", c->rtx_pt, c->pt);
     }
@@ -676,24 +771,28 @@ static void write_codec(struct writer *w, const struct sdp_codec *c)
 
 static void write_media(struct writer *w, const struct sdp_session *s, const struct sdp_media *m)
 {
-    put(w, "m=%s %u %s", kind_name(m->kind), m->port, m->proto[0] ? m->proto : "UDP/TLS/RTP/SAVPF");
-    if (m->kind == SDP_APPLICATION) {
-        put(w, " webrtc-datachannel");
+    const char *proto = m->proto[0] ? m->proto : "UDP/TLS/RTP/SAVPF";
+    put(w, "m=%s %u %s", kind_name(m->kind), m->port, proto);
+    if (!strstr(proto, "RTP")) {
+        /* Formats that are not payload types: the parser keeps none of them. */
+        put(w, " %s", m->kind == SDP_APPLICATION ? "webrtc-datachannel" : "*");
     } else {
         for (size_t i = 0; i < m->n_codecs; i++) {
             put(w, " %u", m->codecs[i].pt);
-            if (m->codecs[i].rtx_pt)
+            if (writes_rtx(m, &m->codecs[i]))
                 put(w, " %u", m->codecs[i].rtx_pt);
         }
         if (!m->n_codecs)
-            put(w, " 0"); /* a rejected section still needs a format */
+            put(w, " 0"); /* RFC 8866 §5.14: at least one format, even in a rejected section */
     }
     put(w, "\r\nc=IN %s %s\r\n", strchr(m->connection, ':') ? "IP6" : "IP4",
         m->connection[0] ? m->connection : "0.0.0.0");
     if (m->mid[0])
         put(w, "a=mid:%s\r\n", m->mid);
-    if (m->port == 0)
+    if (!sdp_media_active(m))
         return;
+    if (m->port == 0)
+        put(w, "a=bundle-only\r\n");
     const char *ufrag = sdp_media_ice_ufrag(s, m), *pwd = sdp_media_ice_pwd(s, m);
     const char *fingerprint = sdp_media_fingerprint(s, m);
     enum sdp_setup setup = sdp_media_setup(s, m);
@@ -717,7 +816,7 @@ static void write_media(struct writer *w, const struct sdp_session *s, const str
         for (size_t i = 0; i < m->n_extmaps; i++)
             put(w, "a=extmap:%u %s\r\n", m->extmaps[i].id, m->extmaps[i].uri);
         for (size_t i = 0; i < m->n_codecs; i++)
-            write_codec(w, &m->codecs[i]);
+            write_codec(w, m, &m->codecs[i]);
         if (m->msid[0])
             put(w, "a=msid:%s\r\n", m->msid);
         if (m->ssrc && m->rtx_ssrc)
@@ -747,8 +846,8 @@ static void write_media(struct writer *w, const struct sdp_session *s, const str
 size_t sdp_write(const struct sdp_session *s, char *buf, size_t cap)
 {
     struct writer w = {buf, cap, 0, cap == 0};
-    put(&w, "v=0\r\no=- %" PRIu64 " %" PRIu64 " IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
-        s->origin_id, s->origin_version);
+    put(&w, "v=0\r\no=- %" PRIu64 " %" PRIu64 " IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", s->origin_id,
+        s->origin_version);
     if (s->ice_lite)
         put(&w, "a=ice-lite\r\n");
     if (s->bundle[0])

@@ -8,10 +8,11 @@
 #include <stdint.h>
 
 #define SDP_MAX_MEDIA 8
-#define SDP_MAX_CODECS 64
+#define SDP_MAX_CODECS 64 /* Chromium 156 offers 34 video payload types to receive */
 #define SDP_MAX_EXTMAPS 16
 #define SDP_MAX_CANDIDATES 8
 #define SDP_MAX_LINE 2048
+#define SDP_FINGERPRINT_MAX 200 /* "sha-512 " and 64 hex pairs with colons */
 
 enum sdp_kind { SDP_AUDIO, SDP_VIDEO, SDP_APPLICATION, SDP_OTHER };
 enum sdp_direction { SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
@@ -45,12 +46,14 @@ struct sdp_candidate {
 
 struct sdp_media {
     enum sdp_kind kind;
-    uint16_t port;
+    uint16_t port; /* 0: rejected, unless bundle_only */
     char proto[40];
     char mid[32];
+    bool bundle_only; /* a=bundle-only (RFC 8843 §6): port 0, yet in use on the bundle */
     enum sdp_direction direction;
-    struct sdp_codec codecs[SDP_MAX_CODECS];
+    struct sdp_codec codecs[SDP_MAX_CODECS]; /* in m= line order; the rest are not kept */
     size_t n_codecs;
+    uint64_t unkept[2]; /* bit PT set: listed in the m= line but beyond SDP_MAX_CODECS */
     struct sdp_extmap extmaps[SDP_MAX_EXTMAPS];
     size_t n_extmaps;
     uint32_t ssrc, rtx_ssrc; /* the first SSRC and its FID partner; 0 = none */
@@ -59,7 +62,7 @@ struct sdp_media {
     bool rtcp_mux, rtcp_rsize;
     /* Media-level ICE and DTLS attributes; empty means "as at session level". */
     char ice_ufrag[64], ice_pwd[128];
-    char fingerprint[160]; /* "sha-256 AB:CD:..." */
+    char fingerprint[SDP_FINGERPRINT_MAX]; /* "sha-256 AB:CD:...": the first one offered */
     enum sdp_setup setup;
     uint16_t sctp_port;
     uint32_t max_message_size;
@@ -72,7 +75,7 @@ struct sdp_media {
 struct sdp_session {
     uint64_t origin_id, origin_version;
     char ice_ufrag[64], ice_pwd[128];
-    char fingerprint[160];
+    char fingerprint[SDP_FINGERPRINT_MAX];
     enum sdp_setup setup;
     bool ice_lite;
     char bundle[256]; /* the mids of a=group:BUNDLE, space separated */
@@ -87,7 +90,9 @@ int sdp_parse(struct sdp_session *out, const char *text, size_t len, const char 
 
 /* Writes S as SDP with CRLF line ends, NUL-terminated. Returns the length, or 0 when CAP is too
  * small. ICE, DTLS and setup attributes are written in every m-section, from the media's own
- * values or else the session's. */
+ * values or else the session's. A rejected section (port 0, not bundle-only) is written as its
+ * m=, c= and a=mid lines only. Writing what sdp_parse made and parsing it again gives the same
+ * effective values, and writing that once more gives the same text. */
 size_t sdp_write(const struct sdp_session *s, char *buf, size_t cap);
 
 /* The effective value of a media section's attribute: its own, else the session's. */
@@ -95,13 +100,17 @@ const char *sdp_media_ice_ufrag(const struct sdp_session *s, const struct sdp_me
 const char *sdp_media_ice_pwd(const struct sdp_session *s, const struct sdp_media *m);
 const char *sdp_media_fingerprint(const struct sdp_session *s, const struct sdp_media *m);
 enum sdp_setup sdp_media_setup(const struct sdp_session *s, const struct sdp_media *m);
+/* Whether section M is in use: a non-zero port, or port 0 with a=bundle-only. */
+bool sdp_media_active(const struct sdp_media *m);
 /* Whether MID is in the BUNDLE group. */
 bool sdp_in_bundle(const struct sdp_session *s, const char *mid);
 
 /* The value of KEY in an fmtp string ("a=1;b=2"), copied into DST; false when absent. */
 bool sdp_fmtp_get(const char *fmtp, const char *key, char *dst, size_t cap);
 /* Whether a receiver of B can decode what A describes: same name and clock rate, and for
- * H.264 the same packetization mode and profile, for VP9 and AV1 the same profile. */
+ * H.264 the same packetization mode and profile (from profile_idc and the constraint flags of
+ * profile-level-id, RFC 6184 §8.1, as libwebrtc classifies them; the level does not matter),
+ * for VP9 the same profile-id, for AV1 the same profile. */
 bool sdp_codec_compatible(const struct sdp_codec *a, const struct sdp_codec *b);
 
 #endif

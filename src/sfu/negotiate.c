@@ -46,7 +46,8 @@ bool negotiate_offer_sends_media(const struct sdp_session *offer)
 {
     for (size_t i = 0; i < offer->n_media; i++) {
         const struct sdp_media *m = &offer->media[i];
-        if ((m->kind == SDP_AUDIO || m->kind == SDP_VIDEO) && m->port && offer_is_sending(m))
+        if ((m->kind == SDP_AUDIO || m->kind == SDP_VIDEO) && sdp_media_active(m) &&
+            offer_is_sending(m))
             return true;
     }
     return false;
@@ -57,9 +58,13 @@ bool negotiate_offer_sends_media(const struct sdp_session *offer)
 static int check_offer(const struct sdp_session *offer, const char **why)
 {
     bool any = false;
+    if (offer->ice_lite) {
+        *why = "the offer is ICE-lite like the server: one side must be a full ICE agent";
+        return NEGOTIATE_EBADSDP;
+    }
     for (size_t i = 0; i < offer->n_media; i++) {
         const struct sdp_media *m = &offer->media[i];
-        if (m->port == 0 || (m->kind != SDP_AUDIO && m->kind != SDP_VIDEO))
+        if (!sdp_media_active(m) || (m->kind != SDP_AUDIO && m->kind != SDP_VIDEO))
             continue;
         any = true;
         if (!m->mid[0] || !sdp_in_bundle(offer, m->mid)) {
@@ -100,9 +105,17 @@ static void answer_session(const struct sdp_session *offer, const struct negotia
     snprintf(answer->ice_ufrag, sizeof answer->ice_ufrag, "%s", local->ice_ufrag);
     snprintf(answer->ice_pwd, sizeof answer->ice_pwd, "%s", local->ice_pwd);
     snprintf(answer->fingerprint, sizeof answer->fingerprint, "%s", local->fingerprint);
-    /* RFC 8842 §5.3: answer actpass with passive (the peer connects); passive with active. */
-    const struct sdp_media *first = offer->n_media ? &offer->media[0] : NULL;
-    enum sdp_setup theirs = first ? sdp_media_setup(offer, first) : SDP_SETUP_ACTPASS;
+    /* RFC 8842 §5.3: answer actpass (or active) with passive, so the peer connects and the
+     * server is the DTLS server; passive with active. The sections are bundled: the first
+     * audio or video one speaks for all. */
+    enum sdp_setup theirs = SDP_SETUP_ACTPASS;
+    for (size_t i = 0; i < offer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        if (sdp_media_active(m) && (m->kind == SDP_AUDIO || m->kind == SDP_VIDEO)) {
+            theirs = sdp_media_setup(offer, m);
+            break;
+        }
+    }
     answer->setup = theirs == SDP_SETUP_PASSIVE ? SDP_SETUP_ACTIVE : SDP_SETUP_PASSIVE;
 }
 
@@ -116,9 +129,16 @@ static struct sdp_media *answer_media(struct sdp_session *answer, const struct s
     snprintf(a->proto, sizeof a->proto, "%s", m->proto);
     snprintf(a->mid, sizeof a->mid, "%s", m->mid);
     a->direction = SDP_INACTIVE;
-    if (m->n_codecs)
-        a->codecs[a->n_codecs++] = m->codecs[0]; /* names the format of a rejected section */
+    if (m->n_codecs) /* names the format of a rejected or inactive section */
+        a->codecs[a->n_codecs++] = answer_codec(&m->codecs[0], false);
     return a;
+}
+
+/* Which offered sections the server takes part in: audio and video. Data channels (m=application)
+ * are refused with port 0 until the server speaks SCTP; this is the one place that decides it. */
+static bool accepts_section(const struct sdp_media *m)
+{
+    return sdp_media_active(m) && (m->kind == SDP_AUDIO || m->kind == SDP_VIDEO);
 }
 
 static void accept_media(struct sdp_session *answer, struct sdp_media *a,
@@ -146,7 +166,9 @@ static void accept_media(struct sdp_session *answer, struct sdp_media *a,
     snprintf(answer->bundle + n, sizeof answer->bundle - n, "%s%s", n ? " " : "", a->mid);
 }
 
-/* The header extensions the relay carries, under the offer's ids. */
+/* The header extensions the relay carries (RFC 8285), under the offer's ids, each in the kind of
+ * section it belongs to. Ids above 14 need the two-byte form, which the answer does not allow
+ * (it has no a=extmap-allow-mixed), so they are left out. */
 static void answer_extmaps(struct sdp_media *a, const struct sdp_media *m,
                            uint8_t ext_ids[SFU_EXT_COUNT])
 {
@@ -154,30 +176,42 @@ static void answer_extmaps(struct sdp_media *a, const struct sdp_media *m,
     for (size_t i = 0; i < m->n_extmaps; i++) {
         int ext = sfu_ext_from_uri(m->extmaps[i].uri);
         if (ext < 0 || m->extmaps[i].id > 14 || ext_ids[ext])
-            continue; /* one-byte ids only: the answer does not allow mixed forms */
-        if ((ext == SFU_EXT_AUDIO_LEVEL) != (m->kind == SDP_AUDIO) && ext != SFU_EXT_MID &&
-            ext != SFU_EXT_ABS_SEND_TIME)
+            continue;
+        bool audio_only = ext == SFU_EXT_AUDIO_LEVEL;
+        bool video_only = ext == SFU_EXT_VIDEO_ORIENTATION || ext == SFU_EXT_PLAYOUT_DELAY;
+        if ((audio_only && m->kind != SDP_AUDIO) || (video_only && m->kind != SDP_VIDEO))
             continue;
         ext_ids[ext] = m->extmaps[i].id;
         a->extmaps[a->n_extmaps++] = m->extmaps[i];
     }
 }
 
-/* A publisher's codec for section M: the first name in PREFS that it offers; among several
- * H.264 entries, constrained baseline (42e01f) first, as every browser decodes it. */
+/* How much a publisher's H.264 entry is wanted: constrained baseline level 3.1 (42e01f) is what
+ * every browser decodes, then constrained baseline at any level, then the rest. */
+static int h264_rank(const struct sdp_codec *c)
+{
+    char plid[16];
+    if (!sdp_fmtp_get(c->fmtp, "profile-level-id", plid, sizeof plid))
+        return 0;
+    if (strcasecmp(plid, "42e01f") == 0)
+        return 2;
+    return strncasecmp(plid, "42e0", 4) == 0;
+}
+
+/* A publisher's codec for section M: the first name in PREFS (comma-separated) that it offers,
+ * and the first offered entry of that name, but for H.264 the best ranked. */
 static const struct sdp_codec *pick_codec(const struct sdp_media *m, const char *prefs)
 {
     char list[128];
     snprintf(list, sizeof list, "%s", prefs);
-    for (char *save, *name = strtok_r(list, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
+    for (char *save, *name = strtok_r(list, ", ", &save); name;
+         name = strtok_r(NULL, ", ", &save)) {
         const struct sdp_codec *best = NULL;
         for (size_t i = 0; i < m->n_codecs; i++) {
             const struct sdp_codec *c = &m->codecs[i];
             if (strcasecmp(c->name, name) != 0 || !passthrough_codec(c, m->kind))
                 continue;
-            char plid[16];
-            if (!best || (sdp_fmtp_get(c->fmtp, "profile-level-id", plid, sizeof plid) &&
-                          strncasecmp(plid, "42e0", 4) == 0))
+            if (!best || h264_rank(c) > h264_rank(best))
                 best = c;
         }
         if (best)
@@ -188,8 +222,7 @@ static const struct sdp_codec *pick_codec(const struct sdp_media *m, const char 
 
 int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_prefs *prefs,
                         const struct negotiate_local *local, struct sdp_session *answer,
-                        struct sfu_track_desc tracks[SFU_KINDS], size_t *n_tracks,
-                        const char **why)
+                        struct sfu_track_desc tracks[SFU_KINDS], size_t *n_tracks, const char **why)
 {
     int rc = check_offer(offer, why);
     if (rc < 0)
@@ -200,15 +233,16 @@ int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_
     for (size_t i = 0; i < offer->n_media; i++) {
         const struct sdp_media *m = &offer->media[i];
         struct sdp_media *a = answer_media(answer, m);
-        bool av = m->kind == SDP_AUDIO || m->kind == SDP_VIDEO;
-        if (!av || m->port == 0)
-            continue; /* data channels and anything else: rejected (port 0) */
+        if (!accepts_section(m))
+            continue; /* rejected: port 0 */
         enum sfu_kind kind = m->kind == SDP_VIDEO ? SFU_VIDEO : SFU_AUDIO;
         accept_media(answer, a, m, local);
         if (!offer_is_sending(m) || have[kind])
             continue; /* answered inactive: nothing to receive, or a second track of a kind */
-        const struct sdp_codec *c =
-            pick_codec(m, kind == SFU_VIDEO ? prefs->video_codecs : prefs->audio_codecs);
+        const char *names = kind == SFU_VIDEO ? prefs->video_codecs : prefs->audio_codecs;
+        if (!names)
+            names = kind == SFU_VIDEO ? NEGOTIATE_VIDEO_CODECS : NEGOTIATE_AUDIO_CODECS;
+        const struct sdp_codec *c = pick_codec(m, names);
         if (!c) {
             *why = kind == SFU_VIDEO ? "no video codec in common: the server relays VP8, H264 "
                                        "(packetization-mode=1), VP9 or AV1"
@@ -234,8 +268,8 @@ int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_
     return 0;
 }
 
-/* Fills viewer track T from offered section M and answer section A; false if it takes no
- * codec the relay passes through. */
+/* Fills viewer track T and answer section A with every codec of offered section M that the
+ * relay passes through, each with its RTX partner; false if there is none. */
 static bool viewer_codecs(struct sdp_media *a, const struct sdp_media *m,
                           struct sfu_viewer_track_desc *t)
 {
@@ -250,20 +284,48 @@ static bool viewer_codecs(struct sdp_media *a, const struct sdp_media *m,
     return t->n_codecs > 0;
 }
 
-static int viewer_can_play(const struct sfu_viewer_track_desc *t, const struct sfu_track_desc *live,
-                           const char **why)
+/* Why a viewer cannot watch a live track, naming the track's codec. */
+static const char *unplayable_reason(const struct sdp_codec *live)
 {
-    if (!live)
-        return 0;
-    for (size_t i = 0; i < t->n_codecs; i++)
-        if (sdp_codec_compatible(&live->codec, &t->codecs[i]))
-            return 0;
-    *why = live->kind == SFU_VIDEO
-               ? "this viewer offered none of the codecs the stream's video is in (its codec is "
-                 "listed at /api/streams)"
-               : "this viewer offered none of the codecs the stream's audio is in (its codec is "
-                 "listed at /api/streams)";
-    return NEGOTIATE_ENOCODEC;
+    static const struct {
+        const char *name, *why;
+    } reasons[] = {
+        {"VP8", "the stream's video is VP8 and this viewer did not offer VP8"},
+        {"VP9", "the stream's video is VP9 and this viewer did not offer VP9 of its profile"},
+        {"H264", "the stream's video is H264 and this viewer did not offer H264 of its profile "
+                 "with packetization-mode=1"},
+        {"AV1", "the stream's video is AV1 and this viewer did not offer AV1 of its profile"},
+        {"opus", "the stream's audio is Opus and this viewer did not offer Opus"},
+    };
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        if (strcasecmp(live->name, reasons[i].name) == 0)
+            return reasons[i].why;
+    return "this viewer offered none of the codecs the stream is in (see /api/streams)";
+}
+
+int negotiate_match_codec(const struct sfu_viewer_track_desc *viewer,
+                          const struct sdp_codec *publisher_codec, uint8_t *rtx_pt)
+{
+    for (size_t i = 0; i < viewer->n_codecs; i++) {
+        if (sdp_codec_compatible(publisher_codec, &viewer->codecs[i])) {
+            if (rtx_pt)
+                *rtx_pt = viewer->codecs[i].rtx_pt;
+            return viewer->codecs[i].pt;
+        }
+    }
+    return -1;
+}
+
+/* Announces the server's sending track in answer section A (RFC 5576 a=ssrc, RFC 8830 msid). */
+static void announce_track(struct sdp_media *a, const struct sfu_viewer_track_desc *t,
+                           const struct negotiate_local *local)
+{
+    a->direction = SDP_SENDONLY;
+    a->ssrc = t->ssrc;
+    a->rtx_ssrc = t->rtx_ssrc;
+    snprintf(a->cname, sizeof a->cname, "%s", local->cname);
+    snprintf(a->msid, sizeof a->msid, "%s %s-%s", local->stream_id, local->stream_id,
+             t->kind == SFU_VIDEO ? "video" : "audio");
 }
 
 int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_local *local,
@@ -276,27 +338,28 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
         return rc;
     answer_session(offer, local, answer);
     *n_tracks = 0;
-    bool have[SFU_KINDS] = {false, false};
+    bool have[SFU_KINDS] = {false, false}, unplayable = false;
     for (size_t i = 0; i < offer->n_media; i++) {
         const struct sdp_media *m = &offer->media[i];
         struct sdp_media *a = answer_media(answer, m);
-        if ((m->kind != SDP_AUDIO && m->kind != SDP_VIDEO) || m->port == 0)
-            continue;
+        if (!accepts_section(m))
+            continue; /* rejected: port 0 */
         enum sfu_kind kind = m->kind == SDP_VIDEO ? SFU_VIDEO : SFU_AUDIO;
         accept_media(answer, a, m, local);
         if (!offer_is_receiving(m) || have[kind])
-            continue;
+            continue; /* answered inactive */
         struct sfu_viewer_track_desc *t = &tracks[*n_tracks];
         memset(t, 0, sizeof *t);
-        if (!viewer_codecs(a, m, t)) {
-            a->codecs[a->n_codecs++] = m->codecs[0];
-            a->direction = SDP_INACTIVE;
-            if (live[kind])
-                return viewer_can_play(t, live[kind], why);
-            continue;
+        bool playable = viewer_codecs(a, m, t);
+        if (live && live[kind] && negotiate_match_codec(t, &live[kind]->codec, NULL) < 0) {
+            *why = unplayable_reason(&live[kind]->codec);
+            return NEGOTIATE_ENOCODEC;
         }
-        if ((rc = viewer_can_play(t, live[kind], why)) < 0)
-            return rc;
+        if (!playable) {
+            a->codecs[a->n_codecs++] = answer_codec(&m->codecs[0], false);
+            unplayable = true;
+            continue; /* answered inactive */
+        }
         (*n_tracks)++;
         have[kind] = true;
         t->kind = kind;
@@ -306,16 +369,13 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
             if (t->codecs[c].rtx_pt)
                 t->rtx_ssrc = local->rtx_ssrcs[kind];
         answer_extmaps(a, m, t->ext_ids);
-        a->direction = SDP_SENDONLY;
-        a->ssrc = t->ssrc;
-        a->rtx_ssrc = t->rtx_ssrc;
-        snprintf(a->cname, sizeof a->cname, "%s", local->cname);
-        snprintf(a->msid, sizeof a->msid, "%s %s-%s", local->stream_id, local->stream_id,
-                 kind == SFU_VIDEO ? "video" : "audio");
+        announce_track(a, t, local);
     }
     if (!*n_tracks) {
-        *why = "the offer receives no audio or video";
-        return NEGOTIATE_EBADSDP;
+        *why = unplayable ? "the offer receives no codec the server relays (Opus; VP8, VP9, "
+                            "H264 with packetization-mode=1, AV1)"
+                          : "the offer receives no audio or video";
+        return unplayable ? NEGOTIATE_ENOCODEC : NEGOTIATE_EBADSDP;
     }
     return 0;
 }
