@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "proto/rtcp.h"
 #include "proto/rtp.h"
+#include "sfu/negotiate.h"
 #include "sfu/sfu_internal.h"
 
 /* A keyframe request is repeated at most this often while viewers still wait for one. */
@@ -18,26 +19,14 @@ struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kin
     return pub && pub->has[kind] ? &pub->tracks[kind] : NULL;
 }
 
-/* The viewer's payload type for the publisher's codec: same name and clock rate, and for H.264
- * the same packetization mode and profile (profile_idc and constraint flags). */
-static bool codec_matches(const struct sdp_codec *pub, const struct sdp_codec *viewer)
-{
-    return sdp_codec_compatible(pub, viewer);
-}
-
 /* Binds a viewer track to the publisher track now feeding it: payload types and extension ids
  * are worked out once here, not per packet. */
 static void bind_viewer_track(struct sfu_viewer_track *vt, const struct sfu_track *track)
 {
     vt->bound_gen = track->gen;
-    vt->pt = vt->rtx_pt = -1;
-    for (size_t i = 0; i < vt->desc.n_codecs; i++) {
-        if (codec_matches(&track->desc.codec, &vt->desc.codecs[i])) {
-            vt->pt = vt->desc.codecs[i].pt;
-            vt->rtx_pt = vt->desc.codecs[i].rtx_pt ? vt->desc.codecs[i].rtx_pt : -1;
-            break;
-        }
-    }
+    uint8_t rtx_pt = 0;
+    vt->pt = negotiate_match_codec(&vt->desc, &track->desc.codec, &rtx_pt);
+    vt->rtx_pt = vt->pt >= 0 && rtx_pt ? rtx_pt : -1;
     struct rtp_rewrite *rw = &vt->rewrite;
     memset(rw, 0, sizeof *rw);
     for (int e = 0; e < SFU_EXT_COUNT; e++)
