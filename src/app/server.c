@@ -11,6 +11,7 @@
 #include "app/api.h"
 #include "app/file_source.h"
 #include "app/http.h"
+#include "app/room.h"
 #include "app/session.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -272,6 +273,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     srv->cert = dtls_cert_generate();
     struct sfu_config sfu_config = {.max_bitrate = config->max_bitrate};
     srv->sfu = sfu_new(&sfu_config);
+    srv->rooms = rooms_new(srv);
 
     const char *why;
     const char *bind = config->media_bind;

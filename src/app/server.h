@@ -36,6 +36,7 @@ struct server {
     uint16_t udp_port;
     struct dtls_cert *cert;
     struct sfu *sfu;
+    struct rooms *rooms;
     struct hmap by_id, by_ufrag, by_addr;
     struct session **sessions;
     size_t n_sessions, cap_sessions;

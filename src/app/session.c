@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/room.h"
 #include "app/server.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -16,6 +17,7 @@
 #include "proto/sdp.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
+#include "rtc/sctp.h"
 #include "rtc/srtp.h"
 #include "sfu/negotiate.h"
 #include "sfu/sfu.h"
@@ -41,6 +43,12 @@ struct session {
     uint64_t created_us;
     bool connected;
     bool dtls_client; /* the offer said setup:passive, so the server connects */
+    /* Data channels (RFC 8831): SCTP inside DTLS, when the offer had an m=application section. */
+    bool has_data;
+    struct negotiate_data data;
+    struct sctp *sctp;
+    int chat_channel; /* the stream id of the channel labelled "chat", or -1 */
+    struct room_member *member;
     uint64_t srtp_errors;
 };
 
@@ -120,6 +128,56 @@ static void flush_dtls(struct session *s)
             server_send(s->srv, buf, (size_t)n, to);
 }
 
+/* Moves what SCTP wants to send into DTLS records and out to the peer. */
+static void flush_sctp(struct session *s)
+{
+    uint8_t buf[2048];
+    ssize_t n;
+    while ((n = sctp_poll_output(s->sctp, buf, sizeof buf)) > 0)
+        dtls_write(s->dtls, buf, (size_t)n);
+    flush_dtls(s);
+}
+
+int session_send_chat(struct session *s, const char *text, size_t len)
+{
+    if (!s->sctp || s->chat_channel < 0)
+        return -1;
+    int rc = sctp_send(s->sctp, (uint16_t)s->chat_channel, false, (const uint8_t *)text, len);
+    flush_sctp(s);
+    return rc;
+}
+
+/* Channels other than "chat" are accepted (DCEP needs an ACK) and their messages ignored:
+ * refusing would close them, and a page may open channels for its own use. */
+static void on_sctp_event(struct session *s, const struct sctp_dc_event *ev, uint64_t now_ms)
+{
+    if (ev->type == SCTP_DC_CHANNEL_OPEN && ev->remote && strcmp(ev->label, "chat") == 0 &&
+        s->chat_channel < 0) {
+        s->chat_channel = ev->id;
+        s->member = room_join(s->srv->rooms, s->stream, s, s->role == SESSION_PUBLISHER);
+    } else if (ev->type == SCTP_DC_MESSAGE && (int)ev->id == s->chat_channel && !ev->binary) {
+        /* Copied: answering may send on this engine, which ends the event's lifetime. */
+        uint8_t *copy = xmalloc(ev->len + 1);
+        memcpy(copy, ev->data, ev->len);
+        room_message(s->member, now_ms, copy, ev->len);
+        free(copy);
+    } else if ((ev->type == SCTP_DC_CHANNEL_CLOSED && (int)ev->id == s->chat_channel) ||
+               ev->type == SCTP_DC_CLOSED) {
+        room_leave(s->member);
+        s->member = NULL;
+        s->chat_channel = -1;
+    }
+}
+
+static void pump_sctp(struct session *s, uint64_t now_ms)
+{
+    struct sctp_dc_event ev;
+    while (s->sctp && sctp_poll_event(s->sctp, &ev) > 0)
+        on_sctp_event(s, &ev, now_ms);
+    if (s->sctp)
+        flush_sctp(s);
+}
+
 static void on_dtls_connected(struct session *s, uint64_t now_us)
 {
     struct srtp_keys keys;
@@ -140,6 +198,11 @@ static void on_dtls_connected(struct session *s, uint64_t now_us)
                                                           : "AES_CM_128_HMAC_SHA1_80");
     if (s->viewer)
         sfu_viewer_start(s->viewer, now_us);
+    if (s->has_data) {
+        s->sctp = sctp_new(NEGOTIATE_SCTP_PORT, s->data.remote_sctp_port, s->dtls_client,
+                           NEGOTIATE_MAX_MESSAGE_SIZE);
+        pump_sctp(s, now_us / 1000);
+    }
 }
 
 void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *from,
@@ -183,6 +246,13 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
         flush_dtls(s);
         if (!was_connected && dtls_state(s->dtls) == DTLS_STATE_CONNECTED)
             on_dtls_connected(s, now_us);
+        if (s->sctp) {
+            uint8_t record[DTLS_MAX_MESSAGE];
+            ssize_t n;
+            while ((n = dtls_read(s->dtls, record, sizeof record)) > 0)
+                sctp_feed(s->sctp, now_us / 1000, record, (size_t)n);
+            pump_sctp(s, now_us / 1000);
+        }
         return;
     }
     if (first < 128 || first > 191 || !s->srtp_in)
@@ -215,6 +285,10 @@ int session_tick(struct session *s, uint64_t now_us)
         dtls_handle_timeout(s->dtls, now_ms);
         flush_dtls(s);
     }
+    if (s->sctp && sctp_next_timeout(s->sctp) <= now_ms) {
+        sctp_handle_timeout(s->sctp, now_ms);
+        pump_sctp(s, now_ms);
+    }
     const char *reason = NULL;
     enum dtls_state state = dtls_state(s->dtls);
     if (ice_lite_consent_expired(s->ice, now_ms))
@@ -237,6 +311,12 @@ void session_close(struct session *s, const char *reason)
         return;
     log_info("session %s: %s of %s closed: %s", s->id,
              s->role == SESSION_PUBLISHER ? "publisher" : "viewer", s->stream, reason);
+    room_leave(s->member);
+    if (s->sctp) {
+        sctp_stop(s->sctp);
+        flush_sctp(s);
+        sctp_free(s->sctp);
+    }
     if (s->dtls && dtls_state(s->dtls) == DTLS_STATE_CONNECTED) {
         dtls_close(s->dtls);
         flush_dtls(s);
@@ -307,6 +387,8 @@ static int negotiate(struct session *s, const struct sdp_session *offer,
         if (rc == 0)
             s->viewer = sfu_viewer_attach(srv->sfu, s->stream, tracks, n, &session_sink, s);
     }
+    if (rc == 0)
+        s->has_data = negotiate_data_channel(offer, &local, answer, &s->data);
     if (rc == NEGOTIATE_ENOCODEC) {
         fail(err, 406, why);
         return -1;
@@ -336,6 +418,7 @@ struct session *session_create(struct server *srv, enum session_role role, const
     s->srv = srv;
     s->role = role;
     s->created_us = clock_now_us();
+    s->chat_channel = -1;
     snprintf(s->stream, sizeof s->stream, "%s", name);
     random_hex(s->id, 16);
     random_token(s->local_ufrag, 8);

@@ -39,6 +39,8 @@ void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *
 /* A DTLS, RTP or RTCP datagram from one of the session's validated addresses. */
 void session_on_datagram(struct session *s, uint64_t now_us, const struct sockaddr *from,
                          uint8_t *data, size_t len);
+/* Sends a text message on the session's "chat" data channel; -1 when it has none open. */
+int session_send_chat(struct session *s, const char *text, size_t len);
 /* Timers: DTLS retransmissions, consent freshness, handshake deadline. Returns -1 when the
  * session has ended itself (it is freed then). */
 int session_tick(struct session *s, uint64_t now_us);

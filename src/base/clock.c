@@ -18,3 +18,10 @@ uint64_t clock_ntp_now(void)
     uint64_t fraction = ((uint64_t)ts.tv_nsec << 32) / 1000000000u;
     return seconds << 32 | fraction;
 }
+
+uint64_t clock_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

@@ -8,5 +8,7 @@ uint64_t clock_now_us(void);
 static inline uint64_t clock_now_ms(void) { return clock_now_us() / 1000; }
 /* 64-bit NTP timestamp (RFC 3550 §4): seconds since 1900 in the high 32 bits, fraction low. */
 uint64_t clock_ntp_now(void);
+/* Milliseconds since the Unix epoch, for times people read (chat messages). */
+uint64_t clock_wall_ms(void);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "app/room.h"
 #include "app/server.h"
 #include "base/log.h"
 #include "rtc/dtls.h"
@@ -148,6 +149,7 @@ static int serve(int argc, char **argv)
         return 1;
     }
     uv_run(loop, UV_RUN_DEFAULT);
+    rooms_free(srv.rooms);
     sfu_free(srv.sfu);
     dtls_cert_free(srv.cert);
     hmap_free(&srv.by_id);

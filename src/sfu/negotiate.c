@@ -134,8 +134,8 @@ static struct sdp_media *answer_media(struct sdp_session *answer, const struct s
     return a;
 }
 
-/* Which offered sections the server takes part in: audio and video. Data channels (m=application)
- * are refused with port 0 until the server speaks SCTP; this is the one place that decides it. */
+/* Which offered sections the media negotiation takes part in: audio and video. Data channels
+ * (m=application) are left rejected here and accepted afterwards by negotiate_data_channel. */
 static bool accepts_section(const struct sdp_media *m)
 {
     return sdp_media_active(m) && (m->kind == SDP_AUDIO || m->kind == SDP_VIDEO);
@@ -378,4 +378,25 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
         return unplayable ? NEGOTIATE_ENOCODEC : NEGOTIATE_EBADSDP;
     }
     return 0;
+}
+
+bool negotiate_data_channel(const struct sdp_session *offer, const struct negotiate_local *local,
+                            struct sdp_session *answer, struct negotiate_data *out)
+{
+    for (size_t i = 0; i < offer->n_media && i < answer->n_media; i++) {
+        const struct sdp_media *m = &offer->media[i];
+        if (m->kind != SDP_APPLICATION || !sdp_media_active(m) || !strstr(m->proto, "SCTP") ||
+            !sdp_in_bundle(offer, m->mid))
+            continue;
+        struct sdp_media *a = &answer->media[i];
+        accept_media(answer, a, m, local);
+        a->n_codecs = 0;
+        a->rtcp_mux = a->rtcp_rsize = false;
+        a->sctp_port = NEGOTIATE_SCTP_PORT;
+        a->max_message_size = NEGOTIATE_MAX_MESSAGE_SIZE;
+        out->remote_sctp_port = m->sctp_port ? m->sctp_port : NEGOTIATE_SCTP_PORT;
+        out->remote_max_message_size = m->max_message_size ? m->max_message_size : 65536;
+        return true;
+    }
+    return false;
 }

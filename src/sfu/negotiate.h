@@ -77,4 +77,21 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
 int negotiate_match_codec(const struct sfu_viewer_track_desc *viewer,
                           const struct sdp_codec *publisher_codec, uint8_t *rtx_pt);
 
+/* A data channel section accepted by negotiate_data_channel. */
+struct negotiate_data {
+    uint16_t remote_sctp_port;         /* the peer's a=sctp-port (5000 when absent) */
+    uint32_t remote_max_message_size;  /* the peer's a=max-message-size (65536 when absent) */
+};
+
+/* The largest message the server takes on a data channel (a=max-message-size). */
+#define NEGOTIATE_MAX_MESSAGE_SIZE (256 * 1024)
+#define NEGOTIATE_SCTP_PORT 5000
+
+/* Accepts the offer's first data channel section (m=application UDP/DTLS/SCTP
+ * webrtc-datachannel, RFC 8841) in an ANSWER made by negotiate_publisher or negotiate_viewer,
+ * which left it rejected. Returns false (and changes nothing) when the offer has none that can
+ * be bundled with the media. */
+bool negotiate_data_channel(const struct sdp_session *offer, const struct negotiate_local *local,
+                            struct sdp_session *answer, struct negotiate_data *out);
+
 #endif

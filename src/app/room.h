@@ -1,0 +1,33 @@
+/* room: what a stream's participants say to each other over the "chat" data channel: chat
+ * messages stamped by the server (sender, id, time), the last 50 replayed to late joiners, and
+ * join/leave events with the viewer count. */
+#ifndef ONAIR_APP_ROOM_H
+#define ONAIR_APP_ROOM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct server;
+struct session;
+struct rooms;
+struct room_member;
+
+#define ROOM_HISTORY 50
+#define ROOM_MAX_TEXT 1000
+#define ROOM_MAX_NAME 32
+/* Chat messages a participant may send per second (a burst of as many is allowed). */
+#define ROOM_RATE 5
+
+struct rooms *rooms_new(struct server *srv);
+void rooms_free(struct rooms *rooms);
+
+/* SESSION's chat channel opened: it joins its stream's room, gets a welcome and the history,
+ * and everyone else a join event. */
+struct room_member *room_join(struct rooms *rooms, const char *stream, struct session *session,
+                              bool publisher);
+/* The member's channel or session ended: the others get a leave event. NULL is a no-op. */
+void room_leave(struct room_member *member);
+/* A message from the member's chat channel (JSON text). */
+void room_message(struct room_member *member, uint64_t now_ms, const uint8_t *data, size_t len);
+
+#endif
