@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/metrics.h"
 #include "app/server.h"
 #include "app/session.h"
 #include "app/web_assets.h"
@@ -286,6 +287,8 @@ static void route(struct server *srv, const struct http_request *req, struct htt
         serve_asset(res, "watch.html");
     } else if (get && (rest = after(p, "/static/"))) {
         serve_asset(res, rest);
+    } else if (get && strcmp(p, "/metrics") == 0) {
+        metrics_render(srv, res);
     } else if (get && strcmp(p, "/healthz") == 0) {
         http_response_text(res, 200, "ok\n");
     } else if (get && strcmp(p, "/api/streams") == 0) {

@@ -1,0 +1,101 @@
+/* metrics: Prometheus text exposition (version 0.0.4): one HELP and TYPE line per family. */
+#include "app/metrics.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app/server.h"
+#include "app/session.h"
+#include "base/clock.h"
+#include "io/udp.h"
+#include "sfu/sfu.h"
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void counter(FILE *f, const char *name, const char *help, uint64_t value)
+{
+    family(f, name, "counter", help);
+    fprintf(f, "%s %" PRIu64 "\n", name, value);
+}
+
+static void gauge(FILE *f, const char *name, const char *help, double value)
+{
+    family(f, name, "gauge", help);
+    fprintf(f, "%s %g\n", name, value);
+}
+
+static void stream_families(FILE *f, const struct sfu *sfu)
+{
+    struct sfu_stream_info info;
+    family(f, "onair_stream_viewers", "gauge", "Viewers of each stream.");
+    for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
+        fprintf(f, "onair_stream_viewers{stream=\"%s\"} %zu\n", info.name, info.viewers);
+    family(f, "onair_stream_live", "gauge", "1 when the stream has a publisher.");
+    for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
+        fprintf(f, "onair_stream_live{stream=\"%s\"} %d\n", info.name, info.live);
+    family(f, "onair_stream_bitrate_bps", "gauge", "Bits per second over the last second.");
+    for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++) {
+        fprintf(f, "onair_stream_bitrate_bps{stream=\"%s\",direction=\"in\"} %" PRIu32 "\n",
+                info.name, info.bitrate_in);
+        fprintf(f, "onair_stream_bitrate_bps{stream=\"%s\",direction=\"out\"} %" PRIu32 "\n",
+                info.name, info.bitrate_out);
+    }
+    family(f, "onair_stream_packets_lost", "gauge", "Packets lost on the way in, per track.");
+    for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
+        for (size_t t = 0; t < info.n_tracks; t++)
+            fprintf(f, "onair_stream_packets_lost{stream=\"%s\",kind=\"%s\"} %" PRIu64 "\n",
+                    info.name, info.tracks[t].kind == SFU_VIDEO ? "video" : "audio",
+                    info.tracks[t].lost);
+}
+
+void metrics_render(const struct server *srv, struct http_response *res)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    size_t publishers = 0, viewers = 0;
+    for (size_t i = 0; i < srv->n_sessions; i++)
+        session_role(srv->sessions[i]) == SESSION_PUBLISHER ? publishers++ : viewers++;
+    gauge(f, "onair_uptime_seconds", "Seconds since the server started.",
+          (double)(clock_now_us() - srv->started_us) / 1e6);
+    family(f, "onair_sessions", "gauge", "WebRTC sessions by role.");
+    fprintf(f, "onair_sessions{role=\"publisher\"} %zu\nonair_sessions{role=\"viewer\"} %zu\n",
+            publishers, viewers);
+    gauge(f, "onair_streams", "Streams with a publisher or a viewer.",
+          (double)sfu_stream_count(srv->sfu));
+    const struct sfu_counters *c = sfu_counters(srv->sfu);
+    counter(f, "onair_rtp_packets_received_total", "RTP packets from publishers.", c->rtp_in);
+    counter(f, "onair_rtp_bytes_received_total", "RTP bytes from publishers.", c->bytes_in);
+    counter(f, "onair_rtp_packets_sent_total", "RTP packets forwarded to viewers.", c->rtp_out);
+    counter(f, "onair_rtp_bytes_sent_total", "RTP bytes forwarded to viewers.", c->bytes_out);
+    counter(f, "onair_rtp_invalid_total", "Publisher packets dropped as malformed or unknown.",
+            c->rtp_bad);
+    counter(f, "onair_nacked_packets_total", "Packets viewers reported lost (NACK).", c->nacks_in);
+    counter(f, "onair_retransmissions_total", "Packets resent to viewers from history.",
+            c->retransmits);
+    counter(f, "onair_keyframe_requests_total", "PLI/FIR sent to publishers.",
+            c->keyframe_requests);
+    counter(f, "onair_keyframes_total", "Keyframes received from publishers.", c->keyframes);
+    const struct udp_stats *u = udp_stats(srv->udp);
+    counter(f, "onair_udp_datagrams_received_total", "Datagrams on the media port.", u->rx_packets);
+    counter(f, "onair_udp_datagrams_sent_total", "Datagrams sent from the media port.",
+            u->tx_packets);
+    counter(f, "onair_udp_send_errors_total", "Datagrams the kernel refused to send.",
+            u->tx_errors);
+    counter(f, "onair_udp_send_calls_total", "sendmmsg calls (datagrams are batched).",
+            u->tx_syscalls);
+    counter(f, "onair_stun_plain_answers_total", "STUN binding requests without USERNAME answered.",
+            srv->stun_plain);
+    counter(f, "onair_stun_rejected_total", "STUN messages dropped: malformed or no session.",
+            srv->stun_bad);
+    counter(f, "onair_datagrams_unknown_total", "Non-STUN datagrams from unknown addresses.",
+            srv->datagrams_unknown);
+    stream_families(f, srv->sfu);
+    fclose(f);
+    http_response_take(res, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
+}

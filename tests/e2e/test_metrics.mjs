@@ -1,0 +1,51 @@
+// /metrics: Prometheus text that a scraper accepts, with counters that move while a --source
+// stream plays, and per-stream gauges.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, ROOT, OUT } from './lib/server.mjs';
+import { check, fail, done, note } from './lib/tap.mjs';
+
+const media = path.join(OUT, 'metrics-media');
+fs.mkdirSync(media, { recursive: true });
+execFileSync(path.join(ROOT, 'scripts/make-demo-media'), [media], { stdio: 'ignore' });
+
+// Parses exposition lines into {name{labels}: value}; returns null on a malformed line.
+function parse(text) {
+    const values = {};
+    for (const line of text.split('\n')) {
+        if (!line || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) (-?[0-9.e+-]+|NaN)$/.exec(line);
+        if (!m) return { bad: line };
+        values[m[1]] = Number(m[3]);
+    }
+    return values;
+}
+
+const server = await startServer('metrics', { args: ['--source', `cam=${path.join(media, 'demo.webm')}`] });
+try {
+    const scrape = async () => {
+        const r = await fetch(`${server.url}/metrics`);
+        return { type: r.headers.get('content-type'), values: parse(await r.text()) };
+    };
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const first = await scrape();
+    check(first.type.startsWith('text/plain'), '/metrics is text/plain', first.type);
+    check(!first.values.bad, 'every line is a valid exposition line', first.values.bad);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const second = await scrape();
+    const key = 'onair_rtp_packets_received_total';
+    check(second.values[key] > first.values[key] && first.values[key] > 0,
+          'the received-packets counter rises while the source plays',
+          `${first.values[key]} then ${second.values[key]}`);
+    check(second.values['onair_stream_live{stream="cam"}'] === 1, 'the source stream is live');
+    check(second.values['onair_stream_bitrate_bps{stream="cam",direction="in"}'] > 500000,
+          'the stream bitrate in is that of the clip (over 500 kbit/s)');
+    check(second.values['onair_sessions{role="viewer"}'] === 0, 'no viewer sessions yet');
+} catch (error) {
+    fail('scraping /metrics', error);
+} finally {
+    const problems = await server.stop();
+    check(problems.length === 0, 'the server ran and stopped cleanly', problems.join('; '));
+}
+done();
