@@ -1,5 +1,6 @@
 // publish.js: the publish page. Captures camera, microphone or screen, previews it, and sends
-// it to /whip/NAME as sendonly audio and video transceivers.
+// it to /whip/NAME as sendonly audio and video transceivers, with the stream's chat beside.
+import { createChat } from './chat.js';
 import {
     fetchIceServers,
     formatBitrate,
@@ -28,12 +29,15 @@ const ui = {
     viewers: $('viewers'),
 };
 
+const chat = createChat($('chat'), { idle: 'go live to chat' });
+
 // What the tests (and the curious, from the console) drive the page with.
 const onair = {
     pc: null,
     session: null,
     media: null,
     state: 'idle',
+    chat: chat.state,
     start,
     stop,
 };
@@ -179,6 +183,7 @@ async function start() {
         const track = onair.media.getTracks().find((t) => t.kind === kind);
         pc.addTransceiver(track || kind, { direction: 'sendonly', streams: [onair.media] });
     }
+    chat.attach(pc); // before the offer, so that it has a data channel section
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
         const session = await negotiate(pc, `/whip/${encodeURIComponent(name)}`);
@@ -200,6 +205,7 @@ async function start() {
 // Ends the session and the peer connection; the preview keeps running for the next start.
 function teardown(state) {
     clearInterval(statsTimer);
+    chat.detach();
     hangUp(onair.pc, onair.session);
     onair.session = null;
     onair.pc = null;

@@ -1,5 +1,7 @@
 // watch.js: the watch page. Receives /whep/NAME on recvonly audio and video transceivers, shows
-// its statistics, and reconnects by itself, with backoff, when the connection or server is lost.
+// its statistics and the stream's chat, and reconnects by itself, with backoff, when the
+// connection or server is lost.
+import { createChat } from './chat.js';
 import { fetchIceServers, formatBitrate, hangUp, negotiate, streamNameFromPath } from './whip.js';
 
 const STATS_MS = 1000;
@@ -22,14 +24,17 @@ const ui = {
     connection: $('connection'),
 };
 
+const chat = createChat($('chat'));
+
 // What the tests (and the curious, from the console) read: the current peer connection, the
-// page's state (connecting, waiting, playing, reconnecting) and the latest statistics.
+// page's state (connecting, waiting, playing, reconnecting), the latest statistics and the chat.
 const onair = {
     pc: null,
     session: null,
     state: 'connecting',
     stats: {},
     connects: 0,
+    chat: chat.state,
 };
 window.onair = onair;
 
@@ -63,6 +68,7 @@ async function connect() {
     previous = null;
     const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
+    chat.attach(pc); // before the offer, so that it has a data channel section
     ui.video.srcObject = new MediaStream([video.receiver.track, audio.receiver.track]);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
@@ -77,6 +83,7 @@ async function connect() {
 function retry(reason) {
     clearTimeout(disconnectedTimer);
     clearTimeout(retryTimer);
+    chat.detach();
     hangUp(onair.pc, onair.session);
     onair.session = null;
     onair.pc = null;

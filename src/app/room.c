@@ -18,7 +18,7 @@
 struct room_member {
     struct room *room;
     struct session *session;
-    char name[ROOM_MAX_NAME + 1];
+    char name[4 * ROOM_MAX_NAME + 1]; /* UTF-8: up to 4 bytes a character */
     double tokens; /* rate limit: a token bucket of ROOM_RATE per second */
     uint64_t tokens_ms;
     struct room_member *next;
@@ -147,6 +147,16 @@ void room_leave(struct room_member *member)
     }
 }
 
+/* Characters, not bytes: limits are stated to people, who count letters. Counts UTF-8 lead
+ * bytes; jansson has already refused invalid UTF-8. */
+static size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
 static bool take_token(struct room_member *m, uint64_t now_ms)
 {
     m->tokens += (double)(now_ms - m->tokens_ms) * ROOM_RATE / 1000.0;
@@ -172,7 +182,7 @@ static void remember(struct room *room, json_t *msg)
 
 static void chat(struct room_member *m, uint64_t now_ms, const char *text)
 {
-    if (strlen(text) > ROOM_MAX_TEXT) {
+    if (utf8_length(text) > ROOM_MAX_TEXT) {
         send_error(m, "chat messages are at most 1000 characters");
         return;
     }
@@ -189,7 +199,7 @@ static void chat(struct room_member *m, uint64_t now_ms, const char *text)
 
 static void hello(struct room_member *m, const char *name)
 {
-    size_t n = strlen(name);
+    size_t n = utf8_length(name);
     if (n == 0 || n > ROOM_MAX_NAME) {
         send_error(m, "names are 1 to 32 characters");
         return;

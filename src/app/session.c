@@ -311,7 +311,6 @@ void session_close(struct session *s, const char *reason)
         return;
     log_info("session %s: %s of %s closed: %s", s->id,
              s->role == SESSION_PUBLISHER ? "publisher" : "viewer", s->stream, reason);
-    room_leave(s->member);
     if (s->sctp) {
         sctp_stop(s->sctp);
         flush_sctp(s);
@@ -323,6 +322,8 @@ void session_close(struct session *s, const char *reason)
     }
     sfu_publisher_detach(s->publisher);
     sfu_viewer_detach(s->viewer);
+    /* After leaving the SFU, so the leave event counts the viewers that remain. */
+    room_leave(s->member);
     for (size_t i = 0; i < s->n_addrs; i++)
         server_unmap_address(s->srv, (struct sockaddr *)&s->addrs[i]);
     server_remove_session(s->srv, s);
