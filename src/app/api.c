@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "app/ice_servers.h"
 #include "app/metrics.h"
 #include "app/server.h"
 #include "app/session.h"
@@ -123,6 +125,38 @@ static void api_streams(struct server *srv, const char *name, struct http_respon
     json_reply(res, 200, json_pack("{s:o}", "streams", list));
 }
 
+/* The ICE servers for one client, named ID in the TURN server's logs (NULL: a random token).
+ * When no credentials can be minted the client gets no servers: a TURN URL without them would
+ * make the browser refuse the whole configuration. */
+static void grant_ice_servers(struct server *srv, const char *id, struct ice_servers_grant *grant)
+{
+    const char *why;
+    if (ice_servers_grant(grant, &srv->config.ice, (uint64_t)time(NULL), id, &why) < 0) {
+        log_warn("ICE servers for %s: %s", id ? id : "a client", why);
+        memset(grant, 0, sizeof *grant);
+    }
+}
+
+static void api_ice_servers(struct server *srv, struct http_response *res)
+{
+    struct ice_servers_grant grant;
+    grant_ice_servers(srv, NULL, &grant);
+    json_reply(res, 200, json_pack("{s:o}", "iceServers", ice_servers_json(&grant)));
+    /* Fresh credentials each time: a cached answer would hand out expired ones. */
+    http_response_header(res, "Cache-Control", "no-store");
+}
+
+/* RFC 9725 §4.6: the 201 names the ICE servers the client may use, one Link header each. */
+static void add_ice_server_links(struct server *srv, const char *name, struct http_response *res)
+{
+    struct ice_servers_grant grant;
+    grant_ice_servers(srv, name, &grant);
+    char link[512];
+    for (size_t i = 0; i < grant.n_urls; i++)
+        if (ice_servers_link(&grant, i, link, sizeof link) > 0)
+            http_response_header(res, "Link", "%s", link);
+}
+
 /* Makes a session for an SDP offer; on success the answer and its headers go into res. */
 static struct session *create_session(struct server *srv, enum session_role role,
                                       const char *name, const char *sdp, size_t len,
@@ -159,6 +193,7 @@ static void whip_whep(struct server *srv, const struct http_request *req, const 
     http_response_take(res, 201, "application/sdp", answer, strlen(answer));
     http_response_header(res, "Location", "/session/%s", session_id(s));
     http_response_header(res, "ETag", "\"%s\"", session_etag(s));
+    add_ice_server_links(srv, name, res);
 }
 
 /* Whether an offer sends media; one that does not parse is treated as a viewer's and refused
@@ -211,11 +246,17 @@ static void seed_offer(struct server *srv, const struct http_request *req,
     enum session_role role = offer_sends_media(sdp) ? SESSION_PUBLISHER : SESSION_VIEWER;
     char *answer;
     struct session *s = create_session(srv, role, name, sdp, strlen(sdp), &answer, res, true);
-    json_decref(root);
-    if (!s)
+    if (!s) {
+        json_decref(root);
         return;
-    json_t *reply = json_pack("{s:s, s:s, s:s, s:s, s:[]}", "sdp", answer, "type", "answer",
-                              "session", session_id(s), "stream", name, "iceServers");
+    }
+    struct ice_servers_grant grant;
+    grant_ice_servers(srv, name, &grant);
+    /* NAME may point into ROOT, so ROOT lives until the reply holds its own copy. */
+    json_t *reply = json_pack("{s:s, s:s, s:s, s:s, s:o}", "sdp", answer, "type", "answer",
+                              "session", session_id(s), "stream", name, "iceServers",
+                              ice_servers_json(&grant));
+    json_decref(root);
     free(answer);
     json_reply(res, 200, reply);
     http_response_header(res, "Location", "/session/%s", session_id(s));
@@ -296,7 +337,7 @@ static void route(struct server *srv, const struct http_request *req, struct htt
     } else if (get && (rest = after(p, "/api/streams/"))) {
         api_streams(srv, rest, res);
     } else if (get && strcmp(p, "/api/ice-servers") == 0) {
-        json_reply(res, 200, json_pack("{s:[]}", "iceServers"));
+        api_ice_servers(srv, res);
     } else if (post && (rest = after(p, "/whip/"))) {
         whip_whep(srv, req, rest, SESSION_PUBLISHER, res);
     } else if (post && (rest = after(p, "/whep/"))) {

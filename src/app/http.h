@@ -7,7 +7,8 @@
 #include <uv.h>
 
 #define HTTP_MAX_BODY (64 * 1024)
-#define HTTP_MAX_HEADERS 8
+/* A WHIP 201 carries Location, ETag, CORS and one Link per ICE server (up to 8). */
+#define HTTP_MAX_HEADERS 16
 
 struct http_request {
     const char *method;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "app/ice_servers.h"
 #include "base/hmap.h"
 
 #define SERVER_MAX_ADDRS 16
@@ -24,6 +25,7 @@ struct server_config {
     const char *source_names[SERVER_MAX_SOURCES];
     const char *source_paths[SERVER_MAX_SOURCES];
     size_t n_sources;
+    struct ice_servers_config ice; /* STUN/TURN servers handed to clients */
 };
 
 struct session;

@@ -1,11 +1,13 @@
 /* onair: the command line. `onair serve` runs the relay; other subcommands come as clients. */
 #include <getopt.h>
 #include <libavutil/log.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "app/ice_servers.h"
 #include "app/room.h"
 #include "app/server.h"
 #include "base/log.h"
@@ -27,7 +29,7 @@ static const char serve_usage[] =
     "usage: onair serve [OPTIONS]\n"
     "\n"
     "Serves pages at / (/publish/NAME, /watch/NAME), WHIP at POST /whip/NAME, WHEP at\n"
-    "POST /whep/NAME, the seed's POST /offer, and GET /api/streams, /healthz.\n"
+    "POST /whep/NAME, the seed's POST /offer, and GET /api/streams, /api/ice-servers, /healthz.\n"
     "\n"
     "options:\n"
     "  --listen ADDR:PORT      HTTP address (default 127.0.0.1:8080; [::]:8080 for all)\n"
@@ -39,6 +41,12 @@ static const char serve_usage[] =
     "  --video-codecs LIST     publisher video codec preference (default VP8,H264,VP9,AV1)\n"
     "  --audio-codecs LIST     publisher audio codec preference (default opus)\n"
     "  --source NAME=FILE      publish FILE in a loop as stream NAME (repeatable)\n"
+    "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
+    "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
+    "                          Link headers, /offer replies and GET /api/ice-servers\n"
+    "  --turn-secret SECRET    coturn's static-auth-secret (use-auth-secret): TURN URLs get\n"
+    "                          per-request credentials, user EXPIRY:ID, HMAC-SHA1 password\n"
+    "  --turn-ttl SECONDS      lifetime of those credentials (default 86400)\n"
     "  --log-level LEVEL       debug, info, warn or error (default info)\n"
     "  -h, --help              this text\n";
 
@@ -59,9 +67,10 @@ static int serve(int argc, char **argv)
         .max_bitrate = 2500000,
         .video_codecs = "VP8,H264,VP9,AV1",
         .audio_codecs = "opus",
+        .ice = {.turn_ttl = ICE_SERVERS_DEFAULT_TTL},
     };
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
-           O_AUDIO, O_SOURCE, O_LOG };
+           O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -72,6 +81,9 @@ static int serve(int argc, char **argv)
         {"audio-codecs", required_argument, NULL, O_AUDIO},
         {"source", required_argument, NULL, O_SOURCE},
         {"log-level", required_argument, NULL, O_LOG},
+        {"ice-server", required_argument, NULL, O_ICE_SERVER},
+        {"turn-secret", required_argument, NULL, O_TURN_SECRET},
+        {"turn-ttl", required_argument, NULL, O_TURN_TTL},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -131,6 +143,29 @@ static int serve(int argc, char **argv)
             log_set_level((enum log_level)level);
             break;
         }
+        case O_ICE_SERVER: {
+            bool is_turn;
+            const char *why;
+            if (ice_servers_check_url(optarg, &is_turn, &why) < 0) {
+                fprintf(stderr, "onair: --ice-server '%s': %s\n", optarg, why);
+                return 2;
+            }
+            if (config.ice.n_urls == ICE_SERVERS_MAX)
+                return fail_usage(serve_usage, "too many --ice-server (at most %s)", "8");
+            config.ice.urls[config.ice.n_urls++] = optarg;
+            break;
+        }
+        case O_TURN_SECRET:
+            config.ice.turn_secret = optarg;
+            break;
+        case O_TURN_TTL: {
+            unsigned long ttl = strtoul(optarg, &end, 10);
+            if (*end || ttl < 60 || ttl > 30 * 86400)
+                return fail_usage(serve_usage, "--turn-ttl wants 60..2592000 seconds, not '%s'",
+                                  optarg);
+            config.ice.turn_ttl = (uint32_t)ttl;
+            break;
+        }
         case 'h':
             fputs(serve_usage, stdout);
             return 0;
@@ -140,6 +175,9 @@ static int serve(int argc, char **argv)
     }
     if (optind < argc)
         return fail_usage(serve_usage, "unexpected argument '%s'", argv[optind]);
+    const char *ice_why;
+    if (ice_servers_check_config(&config.ice, &ice_why) < 0)
+        return fail_usage(serve_usage, "%s", ice_why);
 
     uv_loop_t *loop = uv_default_loop();
     struct server srv;
