@@ -90,16 +90,17 @@ void server_unmap_address(struct server *srv, const struct sockaddr *addr)
     hmap_del(&srv->by_addr, key, server_address_key(addr, key));
 }
 
-void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to)
+void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to,
+                 const struct udp_local *from)
 {
-    udp_queue(srv->udp, data, len, to);
+    udp_queue(srv->udp, data, len, to, from);
 }
 
 /* A STUN message on the media port: a binding request naming one of our sessions, or a plain
  * binding request (no USERNAME), which gets a plain answer so clients can use this port as
  * their STUN server. Anything else is dropped. */
 static void on_stun(struct server *srv, uint64_t now_us, const struct sockaddr *from,
-                    const uint8_t *data, size_t len)
+                    const struct udp_local *local, const uint8_t *data, size_t len)
 {
     struct stun_msg msg;
     const char *why;
@@ -112,7 +113,7 @@ static void on_stun(struct server *srv, uint64_t now_us, const struct sockaddr *
         size_t n = stun_encode_binding_success(out, sizeof out, msg.txid, from, NULL, 0, true);
         if (n) {
             srv->stun_plain++;
-            server_send(srv, out, n, from);
+            server_send(srv, out, n, from, local);
         }
         return;
     }
@@ -126,15 +127,16 @@ static void on_stun(struct server *srv, uint64_t now_us, const struct sockaddr *
         srv->stun_bad++;
         return;
     }
-    session_on_stun(s, now_us, from, data, len, &msg);
+    session_on_stun(s, now_us, from, local, data, len, &msg);
 }
 
-static void on_datagram(void *opaque, const struct sockaddr *from, uint8_t *data, size_t len)
+static void on_datagram(void *opaque, const struct sockaddr *from, const struct udp_local *local,
+                        uint8_t *data, size_t len)
 {
     struct server *srv = opaque;
     uint64_t now_us = clock_now_us();
     if (stun_is_stun(data, len)) {
-        on_stun(srv, now_us, from, data, len);
+        on_stun(srv, now_us, from, local, data, len);
         return;
     }
     uint8_t key[20];

@@ -9,6 +9,7 @@
 
 #include "app/ice_servers.h"
 #include "base/hmap.h"
+#include "io/udp.h"
 
 #define SERVER_MAX_ADDRS 16
 #define SERVER_MAX_SOURCES 16
@@ -64,8 +65,10 @@ void server_remove_session(struct server *srv, struct session *s);
 struct session *server_find_session(struct server *srv, const char *id);
 void server_map_address(struct server *srv, const struct sockaddr *addr, struct session *s);
 void server_unmap_address(struct server *srv, const struct sockaddr *addr);
-/* Sends a datagram from the media port (queued; flushed at the end of the wake-up). */
-void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to);
+/* Sends a datagram from the media port (queued; flushed at the end of the wake-up), from the
+ * local address FROM when known (see struct udp_local). */
+void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to,
+                 const struct udp_local *from);
 
 /* The key under which an address is mapped: family, port and address bytes. */
 size_t server_address_key(const struct sockaddr *addr, uint8_t key[20]);

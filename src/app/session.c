@@ -39,7 +39,9 @@ struct session {
     struct sfu_publisher *publisher;
     struct sfu_viewer *viewer;
     struct sockaddr_storage addrs[SESSION_MAX_ADDRS];
+    struct udp_local locals[SESSION_MAX_ADDRS]; /* where each address's checks arrived */
     size_t n_addrs;
+    struct udp_local send_local; /* the local side of the selected pair */
     uint64_t created_us;
     bool connected;
     bool dtls_client; /* the offer said setup:passive, so the server connects */
@@ -103,7 +105,7 @@ static void send_protected(struct session *s, uint8_t *pkt, size_t len, size_t c
         s->srtp_errors++;
         return;
     }
-    server_send(s->srv, pkt, len, to);
+    server_send(s->srv, pkt, len, to, &s->send_local);
 }
 
 static void sink_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
@@ -125,7 +127,7 @@ static void flush_dtls(struct session *s)
     const struct sockaddr *to = remote(s);
     while ((n = dtls_poll_output(s->dtls, buf, sizeof buf)) > 0)
         if (to)
-            server_send(s->srv, buf, (size_t)n, to);
+            server_send(s->srv, buf, (size_t)n, to, &s->send_local);
 }
 
 /* Moves what SCTP wants to send into DTLS records and out to the peer. */
@@ -205,32 +207,42 @@ static void on_dtls_connected(struct session *s, uint64_t now_us)
     }
 }
 
+static bool same_address(const struct sockaddr *a, const struct sockaddr_storage *b)
+{
+    uint8_t ka[20], kb[20];
+    size_t na = server_address_key(a, ka), nb = server_address_key((struct sockaddr *)b, kb);
+    return na == nb && memcmp(ka, kb, na) == 0;
+}
+
 void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *from,
-                     const uint8_t *data, size_t len, const struct stun_msg *msg)
+                     const struct udp_local *local, const uint8_t *data, size_t len,
+                     const struct stun_msg *msg)
 {
     uint8_t out[512];
     size_t out_len = 0;
     int rc = ice_lite_handle_request(s->ice, now_us / 1000, from, data, len, msg, out, sizeof out,
                                      &out_len);
     if (out_len)
-        server_send(s->srv, out, out_len, from);
+        server_send(s->srv, out, out_len, from, local);
     if (rc < 0)
         return;
-    /* Every address that passed a check may carry this session's DTLS and media. */
-    uint8_t key[20];
-    size_t key_len = server_address_key(from, key);
-    bool known = false;
-    for (size_t i = 0; i < s->n_addrs && !known; i++) {
-        uint8_t k[20];
-        known = server_address_key((struct sockaddr *)&s->addrs[i], k) == key_len &&
-                memcmp(k, key, key_len) == 0;
-    }
-    if (!known && s->n_addrs < SESSION_MAX_ADDRS) {
+    /* Every address that passed a check may carry this session's DTLS and media; each is
+     * answered from the local address its checks arrived on. */
+    size_t i = 0;
+    while (i < s->n_addrs && !same_address(from, &s->addrs[i]))
+        i++;
+    if (i == s->n_addrs && s->n_addrs < SESSION_MAX_ADDRS) {
         memcpy(&s->addrs[s->n_addrs++], from,
                from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                            : sizeof(struct sockaddr_in));
         server_map_address(s->srv, from, s);
     }
+    if (i < s->n_addrs)
+        s->locals[i] = *local;
+    const struct sockaddr *selected = ice_lite_selected(s->ice);
+    for (size_t j = 0; selected && j < s->n_addrs; j++)
+        if (same_address(selected, &s->addrs[j]))
+            s->send_local = s->locals[j];
     if (dtls_state(s->dtls) == DTLS_STATE_NEW && s->dtls_client)
         dtls_start(s->dtls, now_us / 1000);
     flush_dtls(s);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "io/udp.h"
 #include "proto/stun.h"
 
 struct server;
@@ -35,7 +36,8 @@ enum session_role session_role(const struct session *s);
 
 /* A STUN binding request whose USERNAME names this session. */
 void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *from,
-                     const uint8_t *data, size_t len, const struct stun_msg *msg);
+                     const struct udp_local *local, const uint8_t *data, size_t len,
+                     const struct stun_msg *msg);
 /* A DTLS, RTP or RTCP datagram from one of the session's validated addresses. */
 void session_on_datagram(struct session *s, uint64_t now_us, const struct sockaddr *from,
                          uint8_t *data, size_t len);

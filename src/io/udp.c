@@ -14,6 +14,7 @@
 struct udp {
     uv_poll_t poll;
     int fd;
+    int family;
     uint16_t port;
     udp_recv_cb on_recv;
     udp_batch_done_cb on_batch_done;
@@ -23,6 +24,10 @@ struct udp {
     struct mmsghdr rx_msgs[UDP_BATCH];
     struct iovec rx_iov[UDP_BATCH];
     struct sockaddr_storage rx_addr[UDP_BATCH];
+    union {
+        struct cmsghdr align;
+        uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+    } rx_control[UDP_BATCH], tx_control[UDP_BATCH];
     uint8_t rx_buf[UDP_BATCH][UDP_MAX_DATAGRAM];
     /* Send batch. */
     size_t tx_count;
@@ -35,6 +40,58 @@ struct udp {
 static socklen_t addr_len(const struct sockaddr *sa)
 {
     return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+/* The destination address of a received datagram, from its IP_PKTINFO / IPV6_PKTINFO. */
+static void local_from_control(struct msghdr *msg, struct udp_local *local)
+{
+    memset(local, 0, sizeof *local);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            local->family = AF_INET6;
+            local->addr6 = info.ipi6_addr;
+            local->ifindex = (int)info.ipi6_ifindex;
+        } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            local->family = AF_INET;
+            local->addr4 = info.ipi_addr;
+            local->ifindex = info.ipi_ifindex;
+        }
+    }
+}
+
+/* Sets the source of an outgoing datagram, in the form of the socket's family. */
+static size_t control_from_local(struct udp *u, const struct udp_local *local, uint8_t *buf)
+{
+    if (!local || !local->family)
+        return 0;
+    struct cmsghdr *c = (struct cmsghdr *)buf;
+    if (u->family == AF_INET6) {
+        struct in6_pktinfo info = {0};
+        if (local->family == AF_INET6) {
+            info.ipi6_addr = local->addr6;
+        } else {
+            info.ipi6_addr.s6_addr[10] = info.ipi6_addr.s6_addr[11] = 0xff;
+            memcpy(&info.ipi6_addr.s6_addr[12], &local->addr4, 4);
+        }
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        memcpy(CMSG_DATA(c), &info, sizeof info);
+        return CMSG_SPACE(sizeof info);
+    }
+    if (local->family != AF_INET)
+        return 0;
+    struct in_pktinfo info = {0};
+    info.ipi_spec_dst = local->addr4;
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    memcpy(CMSG_DATA(c), &info, sizeof info);
+    return CMSG_SPACE(sizeof info);
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events)
@@ -52,6 +109,8 @@ static void on_readable(uv_poll_t *handle, int status, int events)
             u->rx_msgs[i].msg_hdr.msg_namelen = sizeof u->rx_addr[i];
             u->rx_msgs[i].msg_hdr.msg_iov = &u->rx_iov[i];
             u->rx_msgs[i].msg_hdr.msg_iovlen = 1;
+            u->rx_msgs[i].msg_hdr.msg_control = u->rx_control[i].buf;
+            u->rx_msgs[i].msg_hdr.msg_controllen = sizeof u->rx_control[i].buf;
         }
         int n = recvmmsg(u->fd, u->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
@@ -61,7 +120,9 @@ static void on_readable(uv_poll_t *handle, int status, int events)
                 continue; /* larger than any datagram we accept: not ours */
             u->stats.rx_packets++;
             u->stats.rx_bytes += u->rx_msgs[i].msg_len;
-            u->on_recv(u->opaque, (struct sockaddr *)&u->rx_addr[i], u->rx_buf[i],
+            struct udp_local local;
+            local_from_control(&u->rx_msgs[i].msg_hdr, &local);
+            u->on_recv(u->opaque, (struct sockaddr *)&u->rx_addr[i], &local, u->rx_buf[i],
                        u->rx_msgs[i].msg_len);
         }
         if (u->on_batch_done)
@@ -103,9 +164,13 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
         *why = strerror(errno);
         return NULL;
     }
+    int on = 1;
     if (ss.ss_family == AF_INET6) {
         int off = 0; /* [::] also takes IPv4, so one port serves both families */
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+    } else {
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
     }
     int size = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -119,6 +184,7 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
     getsockname(fd, (struct sockaddr *)&ss, &len);
     struct udp *u = xcalloc(1, sizeof *u);
     u->fd = fd;
+    u->family = ss.ss_family;
     u->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                              : ((struct sockaddr_in *)&ss)->sin_port);
     u->on_recv = on_recv;
@@ -150,7 +216,8 @@ uint16_t udp_local_port(const struct udp *u) { return u->port; }
 
 const struct udp_stats *udp_stats(const struct udp *u) { return &u->stats; }
 
-void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to)
+void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to,
+               const struct udp_local *from)
 {
     if (len > UDP_MAX_DATAGRAM)
         return;
@@ -166,6 +233,9 @@ void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sock
     u->tx_msgs[i].msg_hdr.msg_namelen = addr_len(to);
     u->tx_msgs[i].msg_hdr.msg_iov = &u->tx_iov[i];
     u->tx_msgs[i].msg_hdr.msg_iovlen = 1;
+    size_t control = control_from_local(u, from, u->tx_control[i].buf);
+    u->tx_msgs[i].msg_hdr.msg_control = control ? u->tx_control[i].buf : NULL;
+    u->tx_msgs[i].msg_hdr.msg_controllen = control;
 }
 
 void udp_flush(struct udp *u)

@@ -4,6 +4,7 @@
 #define ONAIR_IO_UDP_H
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <uv.h>
 
@@ -11,8 +12,20 @@
 #define UDP_BATCH 64
 
 struct udp;
+
+/* The local address a datagram arrived on. Answers must leave from it: ICE agents (aiortc,
+ * libnice) drop a response whose source is not the address their check went to, and a socket
+ * bound to the wildcard lets the kernel pick another one on multi-homed hosts. */
+struct udp_local {
+    int family; /* AF_INET, AF_INET6, or 0 when unknown */
+    int ifindex;
+    struct in6_addr addr6; /* IPv6, or IPv4-mapped on a dual-stack socket */
+    struct in_addr addr4;
+};
+
 /* Called for each received datagram; data is valid only during the call. */
-typedef void (*udp_recv_cb)(void *opaque, const struct sockaddr *from, uint8_t *data, size_t len);
+typedef void (*udp_recv_cb)(void *opaque, const struct sockaddr *from,
+                            const struct udp_local *local, uint8_t *data, size_t len);
 /* Called once after each receive batch, so the owner can flush what it queued. */
 typedef void (*udp_batch_done_cb)(void *opaque);
 
@@ -23,8 +36,10 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
 void udp_close(struct udp *u);
 uint16_t udp_local_port(const struct udp *u);
 
-/* Copies one datagram into the send batch; sends the batch when it is full. */
-void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to);
+/* Copies one datagram into the send batch; sends the batch when it is full. FROM, when not
+ * NULL and known, is the source address to send from. */
+void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to,
+               const struct udp_local *from);
 /* Sends whatever is queued. */
 void udp_flush(struct udp *u);
 

@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""aiortc, the library of the article this project comes from, against the real server: a viewer
+that posts {sdp, type, stream} to /offer and records what it receives with aiortc's
+MediaRecorder (ffprobe counts the frames), and a publisher in the seed's shape (the SDP as a
+bare JSON string) whose media the server must receive."""
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaPlayer, MediaRecorder
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+ONAIR = os.path.join(ROOT, os.environ.get("ONAIR", "build/onair"))
+failed = 0
+
+
+def check(ok, what, detail=""):
+    global failed
+    print(("ok - " if ok else "not ok - ") + what)
+    if not ok:
+        failed += 1
+        if detail != "":
+            print("#   " + str(detail).replace("\n", "\n#   "))
+
+
+def free_port(kind):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def post(url, body, content_type):
+    req = urllib.request.Request(url, data=body.encode(), method="POST",
+                                 headers={"Content-Type": content_type})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, r.read().decode(), r.headers.get("Location")
+
+
+async def publish_seed_shape(base, clip, stream):
+    """The article's client: MediaPlayer into a peer connection, json=pc.localDescription.sdp."""
+    player = MediaPlayer(clip, loop=True)
+    pc = RTCPeerConnection()
+    pc.addTrack(player.video)
+    pc.addTrack(player.audio)
+    await pc.setLocalDescription(await pc.createOffer())
+    status, body, _ = post(f"{base}/offer?stream={stream}", json.dumps(pc.localDescription.sdp),
+                           "application/json")
+    reply = json.loads(body)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["sdp"], type=reply["type"]))
+    return pc, player, status, reply
+
+
+async def record(base, stream, path, seconds, use_offer):
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="recvonly")
+    pc.addTransceiver("audio", direction="recvonly")
+    recorder = MediaRecorder(path)
+
+    @pc.on("track")
+    def on_track(track):
+        recorder.addTrack(track)
+
+    await pc.setLocalDescription(await pc.createOffer())
+    if use_offer:
+        _, body, _ = post(f"{base}/offer", json.dumps({"sdp": pc.localDescription.sdp,
+                                                       "type": "offer", "stream": stream}),
+                          "application/json")
+        answer = json.loads(body)["sdp"]
+    else:
+        _, answer, _ = post(f"{base}/whep/{stream}", pc.localDescription.sdp, "application/sdp")
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    await recorder.start()
+    await asyncio.sleep(seconds)
+    await recorder.stop()
+    await pc.close()
+
+
+def stream_info(base, name):
+    with urllib.request.urlopen(f"{base}/api/streams/{name}", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def probe(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+                          "stream=codec_type,nb_read_frames", "-of", "json", path],
+                         capture_output=True, text=True)
+    streams = json.loads(out.stdout or "{}").get("streams", [])
+    return {s["codec_type"]: int(s.get("nb_read_frames", 0)) for s in streams}
+
+
+async def main():
+    tmp = tempfile.mkdtemp(prefix="onair-aiortc-")
+    subprocess.run([os.path.join(ROOT, "scripts/make-demo-media"), tmp], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # aiortc re-encodes what it publishes in Python's process: a small clip keeps it real-time.
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x240:rate=30:duration=10", "-f", "lavfi", "-i",
+                    "sine=frequency=440:sample_rate=48000:duration=10", "-c:v", "libvpx",
+                    "-b:v", "500k", "-g", "30", "-c:a", "libopus", f"{tmp}/small.webm"], check=True)
+    os.makedirs(os.path.join(ROOT, "tests/out"), exist_ok=True)
+    log = open(os.path.join(ROOT, "tests/out/aiortc_seed-server.log"), "w")
+    http, media = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
+    server = subprocess.Popen([ONAIR, "serve", "--listen", f"127.0.0.1:{http}", "--media-port",
+                               str(media), "--public-ip", "127.0.0.1", "--source",
+                               f"demo={tmp}/demo.webm"], stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{http}"
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        # 1. An aiortc viewer of the server's own source, through /offer {sdp,type,stream}.
+        path = os.path.join(tmp, "viewer-offer.mkv")
+        await record(base, "demo", path, 5, use_offer=True)
+        frames = probe(path)
+        check(frames.get("video", 0) >= 90, "an aiortc viewer through /offer records >= 90 frames in 5 s",
+              frames)
+        check(frames.get("audio", 0) > 0, "the aiortc recording has audio", frames)
+
+        # 2. The seed's publisher shape, watched by an aiortc WHEP viewer.
+        pc, player, status, reply = await publish_seed_shape(base, f"{tmp}/small.webm", "seed")
+        check(status == 200 and reply.get("type") == "answer",
+              "/offer with a bare JSON string answers {sdp, type: answer}", reply.get("type"))
+        await asyncio.sleep(1)
+        first = stream_info(base, "seed")
+        await asyncio.sleep(3)
+        info = stream_info(base, "seed")
+        check(info.get("live") is True, "the seed-shaped aiortc publisher makes the stream live", info)
+        tracks = {t["kind"]: t for t in info.get("tracks", [])}
+        before = {t["kind"]: t for t in first.get("tracks", [])}
+        grew = {k: tracks.get(k, {}).get("packets", 0) - before.get(k, {}).get("packets", 0)
+                for k in ("video", "audio")}
+        check(grew["video"] >= 60 and grew["audio"] >= 100 and tracks["video"]["codec"] == "VP8",
+              "the server receives the aiortc publisher's VP8 video and Opus audio (3 s)", grew)
+        await pc.close()
+        player.video.stop()
+        player.audio.stop()
+    except Exception as error:  # a failure to run is a failed test, with its reason
+        check(False, "the aiortc interop scenario ran to its end", repr(error))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            code = -9
+        log.close()
+        text = open(os.path.join(ROOT, "tests/out/aiortc_seed-server.log")).read()
+        clean = code == 0 and "Sanitizer" not in text and "runtime error" not in text
+        check(clean, "the server ran and stopped cleanly", f"exit {code}")
+    print("1..6")
+    return failed
+
+
+sys.exit(1 if asyncio.run(main()) else 0)
