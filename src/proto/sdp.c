@@ -82,6 +82,14 @@ static struct sdp_codec *codec_by_pt(struct sdp_media *m, uint64_t pt)
     return i < m->n_codecs ? &m->codecs[i] : NULL;
 }
 
+/* Whether M is a data channel section in the form before RFC 8841 (draft-ietf-mmusic-sctp-sdp-05,
+ * still what aiortc offers): "m=application 9 DTLS/SCTP 5000" names the SCTP port as its format,
+ * with "a=sctpmap:5000 webrtc-datachannel 1024" instead of a=sctp-port. */
+static bool sctp_legacy(const struct sdp_media *m)
+{
+    return m->kind == SDP_APPLICATION && strcmp(m->proto, "DTLS/SCTP") == 0;
+}
+
 /* m=<media> <port> <proto> <fmt> ... (RFC 8866 §5.14) */
 static int parse_m_line(struct sdp_media *m, const char *p, const char *end, const char **why)
 {
@@ -112,8 +120,12 @@ static int parse_m_line(struct sdp_media *m, const char *p, const char *end, con
     bool rtp = strstr(m->proto, "RTP") != NULL, any = false;
     while (next_token(&p, end, &tok, &n)) {
         any = true;
-        if (!rtp)
-            continue; /* "webrtc-datachannel" and the like */
+        if (!rtp) {
+            /* "webrtc-datachannel" and the like, or the SCTP port of the older form. */
+            if (sctp_legacy(m) && !m->sctp_port && token_uint(tok, n, 65535, &v))
+                m->sctp_port = (uint16_t)v;
+            continue;
+        }
         if (!token_uint(tok, n, 127, &v)) {
             *why = "m= line has a payload type that is not 0..127";
             return -1;
@@ -410,6 +422,14 @@ static int parse_media_attr(struct sdp_media *m, const char *p, const char *end,
         uint64_t v;
         const char *q = p + 10;
         if (read_uint(&q, end, 65535, &v))
+            m->sctp_port = (uint16_t)v;
+        return 0;
+    }
+    if (has_prefix(p, end, "sctpmap:")) {
+        /* a=sctpmap:<sctp port> webrtc-datachannel <streams>: the older form's a=sctp-port. */
+        uint64_t v;
+        const char *q = p + 8;
+        if (!m->sctp_port && read_uint(&q, end, 65535, &v))
             m->sctp_port = (uint16_t)v;
         return 0;
     }
@@ -773,7 +793,11 @@ static void write_media(struct writer *w, const struct sdp_session *s, const str
 {
     const char *proto = m->proto[0] ? m->proto : "UDP/TLS/RTP/SAVPF";
     put(w, "m=%s %u %s", kind_name(m->kind), m->port, proto);
-    if (!strstr(proto, "RTP")) {
+    /* The older data channel form names its SCTP port twice, 5000 when it was never said. */
+    unsigned legacy_port = m->sctp_port ? m->sctp_port : 5000;
+    if (sctp_legacy(m)) {
+        put(w, " %u", legacy_port);
+    } else if (!strstr(proto, "RTP")) {
         /* Formats that are not payload types: the parser keeps none of them. */
         put(w, " %s", m->kind == SDP_APPLICATION ? "webrtc-datachannel" : "*");
     } else {
@@ -803,7 +827,12 @@ static void write_media(struct writer *w, const struct sdp_session *s, const str
     if (setup != SDP_SETUP_NONE)
         put(w, "a=setup:%s\r\n", setup_name(setup));
     if (m->kind == SDP_APPLICATION) {
-        if (m->sctp_port)
+        /* A peer that offered the older form reads the port only from there (aiortc takes
+         * the m= line's format for a number when the protocol is DTLS/SCTP). The stream count
+         * is what Chromium wrote in that form. */
+        if (sctp_legacy(m))
+            put(w, "a=sctpmap:%u webrtc-datachannel 1024\r\n", legacy_port);
+        else if (m->sctp_port)
             put(w, "a=sctp-port:%u\r\n", m->sctp_port);
         if (m->max_message_size)
             put(w, "a=max-message-size:%" PRIu32 "\r\n", m->max_message_size);

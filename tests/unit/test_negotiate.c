@@ -160,7 +160,7 @@ static void assert_server_transport(struct fixture *f, const char *bundle)
         assert_string_equal(m->ice_pwd, "srvpassword0123456789abc");
         assert_string_equal(m->fingerprint, "sha-256 AA:BB:CC");
         assert_int_equal(m->setup, SDP_SETUP_PASSIVE);
-        assert_true(m->rtcp_mux);
+        assert_int_equal(m->rtcp_mux, m->kind != SDP_APPLICATION);
         assert_int_equal(m->n_candidates, 2);
         assert_string_equal(m->candidates[0].address, "192.0.2.1");
         assert_string_equal(m->candidates[1].address, "2001:db8::1");
@@ -310,6 +310,78 @@ static void test_publisher_firefox_aiortc(void **state)
     assert_int_equal(f->tracks[1].ssrc, 308077950u);
 }
 
+/* GStreamer's webrtcbin: sendrecv, the audio section bundle-only at port 0 (answered on the
+ * bundle's port), VP8 and OPUS with "nack pli" but no plain NACK, ssrc lines without a=msid. */
+static void test_publisher_gstreamer(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(publish(f, SDP_GSTREAMER_PUBLISHER, &default_prefs), 0);
+    assert_server_transport(f, "video0 audio1");
+    const struct sdp_media *video = &f->reparsed.media[0], *audio = &f->reparsed.media[1];
+    assert_int_equal(video->direction, SDP_RECVONLY);
+    assert_int_equal(audio->direction, SDP_RECVONLY);
+    assert_int_equal(audio->port, 50000);
+    assert_false(audio->bundle_only);
+    assert_int_equal(video->n_codecs, 1);
+    assert_string_equal(video->codecs[0].name, "VP8");
+    assert_false(video->codecs[0].fb_nack); /* not offered: not answered */
+    assert_true(video->codecs[0].fb_nack_pli && video->codecs[0].fb_ccm_fir);
+    assert_false(video->codecs[0].fb_transport_cc);
+    assert_int_equal(video->n_extmaps, 0);
+    assert_int_equal(f->n_tracks, 2);
+    assert_int_equal(f->tracks[0].kind, SFU_VIDEO);
+    assert_string_equal(f->tracks[0].mid, "video0");
+    assert_int_equal(f->tracks[0].ssrc, 856946734u);
+    assert_int_equal(f->tracks[0].codec.pt, 96);
+    assert_int_equal(f->tracks[1].kind, SFU_AUDIO);
+    assert_string_equal(f->tracks[1].mid, "audio1");
+    assert_int_equal(f->tracks[1].ssrc, 2518079566u);
+    assert_string_equal(f->tracks[1].codec.name, "OPUS");
+    assert_string_equal(f->tracks[1].codec.fmtp, "sprop-stereo=0;sprop-maxcapturerate=48000");
+}
+
+/* Chromium's offer as it leaves createOffer(), before gathering (port 9, no candidates). */
+static void test_publisher_chrome_trickle(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(publish(f, SDP_CHROME_PUBLISHER_TRICKLE, &default_prefs), 0);
+    assert_server_transport(f, "0 1");
+    assert_int_equal(f->n_tracks, 2);
+    assert_int_equal(f->tracks[0].ssrc, 830519009u);
+    assert_int_equal(f->tracks[0].codec.pt, 111);
+    assert_int_equal(f->tracks[1].ssrc, 3577872793u);
+    assert_int_equal(f->tracks[1].codec.pt, 96);
+    assert_int_equal(f->tracks[1].codec.rtx_pt, 0);
+    assert_int_equal(f->tracks[1].ext_ids[SFU_EXT_VIDEO_ORIENTATION], 13);
+    struct negotiate_prefs h264 = {"H264,VP8", "opus"};
+    assert_int_equal(publish(f, SDP_CHROME_PUBLISHER_TRICKLE, &h264), 0);
+    assert_string_equal(f->tracks[1].codec.name, "H264");
+    assert_non_null(strstr(f->tracks[1].codec.fmtp, "packetization-mode=1"));
+    assert_non_null(strstr(f->tracks[1].codec.fmtp, "profile-level-id=42e01f"));
+}
+
+/* A publisher whose only codec of a kind is one the relay cannot pass on: 406. */
+static void test_publisher_no_codec(void **state)
+{
+    struct fixture *f = *state;
+    const char *pcmu =
+        replace(SDP_GSTREAMER_PUBLISHER, "a=rtpmap:111 OPUS/48000/2", "a=rtpmap:111 PCMU/8000");
+    assert_int_equal(publish(f, pcmu, &default_prefs), NEGOTIATE_ENOCODEC);
+    assert_non_null(strstr(f->why, "Opus"));
+    const char *mode0 = replace(SDP_GSTREAMER_PUBLISHER, "a=rtpmap:96 VP8/90000\r\n",
+                                "a=rtpmap:96 H264/90000\r\n"
+                                "a=fmtp:96 packetization-mode=0;profile-level-id=42e01f\r\n");
+    assert_int_equal(publish(f, mode0, &default_prefs), NEGOTIATE_ENOCODEC);
+    assert_non_null(strstr(f->why, "packetization-mode=1"));
+    /* The same with packetization-mode=1 is relayed. */
+    const char *mode1 = replace(mode0, "packetization-mode=0", "packetization-mode=1");
+    assert_int_equal(publish(f, mode1, &default_prefs), 0);
+    assert_string_equal(f->tracks[0].codec.name, "H264");
+    /* H.264 without packetization-mode means mode 0 (RFC 6184 §8.1). */
+    const char *no_mode = replace(mode0, "packetization-mode=0;", "");
+    assert_int_equal(publish(f, no_mode, &default_prefs), NEGOTIATE_ENOCODEC);
+}
+
 /* A publisher's recvonly section is answered inactive (and stays in the BUNDLE group, only
  * quiet); its data channel, and any other kind of section, is rejected with port 0. */
 static void test_publisher_sections(void **state)
@@ -402,13 +474,27 @@ static void test_bad_offers(void **state)
 static void test_offer_sends_media(void **state)
 {
     struct fixture *f = *state;
-    parse_offer(f, SDP_CHROME_PUBLISHER);
+    static const struct {
+        const char *text;
+        bool sends;
+    } cases[] = {
+        {SDP_CHROME_PUBLISHER, true},   {SDP_CHROME_PUBLISHER_TRICKLE, true},
+        {SDP_CHROME_DATACHANNEL, true}, {SDP_FIREFOX_PUBLISHER, true},
+        {SDP_AIORTC_PUBLISHER, true},   {SDP_GSTREAMER_PUBLISHER, true},
+        {SDP_CHROME_VIEWER, false},     {SDP_CHROME_VIEWER_TRICKLE, false},
+        {SDP_AIORTC_VIEWER, false},     {SDP_GSTREAMER_VIEWER, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        parse_offer(f, cases[i].text);
+        if (negotiate_offer_sends_media(&f->offer) != cases[i].sends)
+            fail_msg("sample %zu: sends media is not %d", i, cases[i].sends);
+    }
+    /* A viewer's offer turned sendrecv sends; sections rejected (port 0 without bundle-only)
+     * send nothing, whatever their direction. */
+    parse_offer(f, replace(SDP_GSTREAMER_VIEWER, "a=recvonly", "a=sendrecv"));
     assert_true(negotiate_offer_sends_media(&f->offer));
-    parse_offer(f, SDP_AIORTC_PUBLISHER);
-    assert_true(negotiate_offer_sends_media(&f->offer));
-    parse_offer(f, SDP_CHROME_VIEWER);
-    assert_false(negotiate_offer_sends_media(&f->offer));
-    parse_offer(f, SDP_GSTREAMER_VIEWER);
+    parse_offer(
+        f, without(replace(SDP_GSTREAMER_PUBLISHER, "m=video 9 ", "m=video 0 "), "a=bundle-only"));
     assert_false(negotiate_offer_sends_media(&f->offer));
 }
 
@@ -527,9 +613,9 @@ static void test_viewer_no_codec(void **state)
 {
     struct fixture *f = *state;
     /* Audio in PCMU only and no video: nothing the relay passes through. */
-    const char *pcmu =
-        replace(replace(SDP_GSTREAMER_VIEWER, "a=rtpmap:97 OPUS/48000/2", "a=rtpmap:97 PCMU/8000"),
-                "a=rtpmap:96 VP8/90000", "a=rtpmap:96 H263/90000");
+    const char *pcmu = replace(
+        replace(SDP_GSTREAMER_VIEWER, "a=rtpmap:97 OPUS/48000\r\n", "a=rtpmap:97 PCMU/8000\r\n"),
+        "a=rtpmap:96 VP8/90000", "a=rtpmap:96 H263/90000");
     assert_int_equal(view(f, pcmu, NULL), NEGOTIATE_ENOCODEC);
     assert_non_null(strstr(f->why, "codec"));
     struct sfu_track_desc opus = live_track(SFU_AUDIO, "opus", 48000, "");
@@ -538,10 +624,145 @@ static void test_viewer_no_codec(void **state)
     assert_non_null(strstr(f->why, "Opus"));
     /* Only the audio unplayable: the video goes ahead, the audio is answered inactive. */
     const char *pcmu_audio =
-        replace(SDP_GSTREAMER_VIEWER, "a=rtpmap:97 OPUS/48000/2", "a=rtpmap:97 PCMU/8000");
+        replace(SDP_GSTREAMER_VIEWER, "a=rtpmap:97 OPUS/48000\r\n", "a=rtpmap:97 PCMU/8000\r\n");
     assert_int_equal(view(f, pcmu_audio, NULL), 0);
     assert_int_equal(f->n_tracks, 1);
     assert_int_equal(f->answer.media[1].direction, SDP_INACTIVE);
+}
+
+/* aiortc watching: recvonly sections that still announce SSRCs, and a data channel in the older
+ * form, which negotiate_viewer leaves rejected. */
+static void test_viewer_aiortc(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(view(f, SDP_AIORTC_VIEWER, NULL), 0);
+    assert_server_transport(f, "0 1");
+    const struct sdp_media *video = &f->reparsed.media[0], *audio = &f->reparsed.media[1];
+    assert_int_equal(video->direction, SDP_SENDONLY);
+    assert_int_equal(video->n_codecs, 6); /* VP8, H.264 42001f and 42e01f, each with RTX */
+    assert_int_equal(answer_codec(video, 97)->rtx_pt, 98);
+    assert_int_equal(answer_codec(video, 99)->rtx_pt, 100);
+    assert_int_equal(answer_codec(video, 101)->rtx_pt, 102);
+    assert_true(answer_codec(video, 97)->fb_goog_remb);
+    assert_int_equal(video->ssrc, 2001); /* ours, not the viewer's */
+    assert_int_equal(video->rtx_ssrc, 2002);
+    assert_int_equal(audio->n_codecs, 1);
+    assert_string_equal(audio->codecs[0].name, "opus");
+    assert_int_equal(audio->ssrc, 1001);
+    assert_int_equal(extmap_id(audio, URI_LEVEL), 2);
+    assert_int_equal(f->answer.media[2].port, 0);
+    assert_int_equal(f->reparsed.media[2].kind, SDP_APPLICATION);
+    assert_int_equal(f->n_tracks, 2);
+    struct sfu_track_desc h264 =
+        live_track(SFU_VIDEO, "H264", 90000, "packetization-mode=1;profile-level-id=42e01f");
+    uint8_t rtx = 0;
+    assert_int_equal(negotiate_match_codec(&f->viewer_tracks[0], &h264.codec, &rtx), 101);
+    assert_int_equal(rtx, 102);
+    /* A live VP9 stream: aiortc cannot play it. */
+    struct sfu_track_desc vp9 = live_track(SFU_VIDEO, "VP9", 90000, "profile-id=0");
+    const struct sfu_track_desc *vp9_live[SFU_KINDS] = {[SFU_VIDEO] = &vp9};
+    assert_int_equal(view(f, SDP_AIORTC_VIEWER, vp9_live), NEGOTIATE_ENOCODEC);
+    assert_non_null(strstr(f->why, "VP9"));
+}
+
+/* Chromium's player before gathering, audio first: the track descriptions follow the
+ * sections' order. */
+static void test_viewer_chrome_trickle(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(view(f, SDP_CHROME_VIEWER_TRICKLE, NULL), 0);
+    assert_server_transport(f, "0 1");
+    assert_int_equal(f->n_tracks, 2);
+    assert_int_equal(f->viewer_tracks[0].kind, SFU_AUDIO);
+    assert_string_equal(f->viewer_tracks[0].mid, "0");
+    assert_int_equal(f->viewer_tracks[0].ssrc, 1001);
+    assert_int_equal(f->viewer_tracks[0].rtx_ssrc, 0);
+    assert_int_equal(f->viewer_tracks[1].kind, SFU_VIDEO);
+    assert_int_equal(f->viewer_tracks[1].rtx_ssrc, 2002);
+    assert_int_equal(f->reparsed.media[0].ssrc, 1001);
+    assert_int_equal(f->reparsed.media[1].ssrc, 2001);
+    assert_int_equal(f->reparsed.media[1].rtx_ssrc, 2002);
+    assert_non_null(strstr(f->text, "a=ssrc-group:FID 2001 2002\r\n"));
+    /* No RTX offered at all: no RTX SSRC and no FID group. */
+    assert_int_equal(view(f, SDP_GSTREAMER_VIEWER, NULL), 0);
+    write_answer(f);
+    assert_int_equal(f->viewer_tracks[0].rtx_ssrc, 0);
+    assert_int_equal(f->reparsed.media[0].ssrc, 2001);
+    assert_int_equal(f->reparsed.media[0].rtx_ssrc, 0);
+    assert_null(strstr(f->text, "FID"));
+}
+
+/* negotiate_data_channel: the offer's data channel section accepted on the bundle, in the form
+ * the offer used. */
+static void test_data_channel(void **state)
+{
+    struct fixture *f = *state;
+    struct negotiate_data data = {0};
+    assert_int_equal(publish(f, SDP_CHROME_DATACHANNEL, &default_prefs), 0);
+    assert_true(negotiate_data_channel(&f->offer, &local, &f->answer, &data));
+    assert_int_equal(data.remote_sctp_port, 5000);
+    assert_int_equal(data.remote_max_message_size, 262144);
+    assert_server_transport(f, "0 1 2");
+    const struct sdp_media *app = &f->reparsed.media[2];
+    assert_int_equal(app->kind, SDP_APPLICATION);
+    assert_int_equal(app->port, 50000);
+    assert_string_equal(app->proto, "UDP/DTLS/SCTP");
+    assert_int_equal(app->sctp_port, NEGOTIATE_SCTP_PORT);
+    assert_int_equal(app->max_message_size, NEGOTIATE_MAX_MESSAGE_SIZE);
+    assert_false(app->rtcp_mux);
+    assert_int_equal(app->n_codecs, 0);
+    assert_non_null(strstr(f->text, "m=application 50000 UDP/DTLS/SCTP webrtc-datachannel\r\n"));
+    /* The media answer is as it was. */
+    assert_int_equal(f->reparsed.media[1].direction, SDP_RECVONLY);
+    assert_int_equal(f->n_tracks, 2);
+
+    /* A viewer's data channel in the older form (aiortc) is answered in it. */
+    assert_int_equal(view(f, SDP_AIORTC_VIEWER, NULL), 0);
+    assert_true(negotiate_data_channel(&f->offer, &local, &f->answer, &data));
+    assert_int_equal(data.remote_sctp_port, 5000);
+    assert_int_equal(data.remote_max_message_size, 65536);
+    assert_server_transport(f, "0 1 2");
+    assert_non_null(strstr(f->text, "m=application 50000 DTLS/SCTP 5000\r\n"));
+    assert_non_null(strstr(f->text, "a=sctpmap:5000 webrtc-datachannel 1024\r\n"));
+    assert_null(strstr(f->text, "a=sctp-port"));
+    assert_int_equal(f->reparsed.media[2].sctp_port, 5000);
+
+    /* Without a=sctp-port and a=max-message-size: the defaults of RFC 8841 §5 and §6. */
+    const char *bare = without(without(SDP_CHROME_DATACHANNEL, "a=sctp-port"), "a=max-message");
+    assert_int_equal(publish(f, bare, &default_prefs), 0);
+    assert_true(negotiate_data_channel(&f->offer, &local, &f->answer, &data));
+    assert_int_equal(data.remote_sctp_port, 5000);
+    assert_int_equal(data.remote_max_message_size, 65536);
+    const char *other_port =
+        replace(SDP_CHROME_DATACHANNEL, "a=sctp-port:5000", "a=sctp-port:5002");
+    assert_int_equal(publish(f, other_port, &default_prefs), 0);
+    assert_true(negotiate_data_channel(&f->offer, &local, &f->answer, &data));
+    assert_int_equal(data.remote_sctp_port, 5002);
+    assert_int_equal(f->answer.media[2].sctp_port, NEGOTIATE_SCTP_PORT); /* ours stays */
+}
+
+/* What negotiate_data_channel declines, leaving the answer untouched. */
+static void test_data_channel_refused(void **state)
+{
+    struct fixture *f = *state;
+    static struct sdp_session before;
+    struct negotiate_data data = {1, 2};
+    const char *cases[] = {
+        SDP_CHROME_PUBLISHER, /* none offered */
+        replace(SDP_CHROME_DATACHANNEL, "a=group:BUNDLE 0 1 2", "a=group:BUNDLE 0 1"),
+        replace(SDP_CHROME_DATACHANNEL, "m=application 9 ", "m=application 0 "),
+        replace(SDP_CHROME_DATACHANNEL, "UDP/DTLS/SCTP webrtc-datachannel", "UDP/BFCP *"),
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = publish(f, cases[i], &default_prefs);
+        if (rc != 0)
+            fail_msg("case %zu: %s", i, f->why);
+        before = f->answer;
+        assert_false(negotiate_data_channel(&f->offer, &local, &f->answer, &data));
+        assert_memory_equal(&before, &f->answer, sizeof before);
+        assert_int_equal(data.remote_sctp_port, 1);
+        assert_int_equal(data.remote_max_message_size, 2);
+    }
 }
 
 static void test_match_codec(void **state)
@@ -595,6 +816,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_publisher_two_byte_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_codec_preference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_firefox_aiortc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publisher_gstreamer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publisher_chrome_trickle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publisher_no_codec, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setup_role, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_offers, setup, teardown),
@@ -602,6 +826,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_viewer_chrome, setup, teardown),
         cmocka_unit_test_setup_teardown(test_viewer_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_viewer_no_codec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_viewer_aiortc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_viewer_chrome_trickle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_channel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_channel_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_match_codec, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

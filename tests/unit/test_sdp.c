@@ -238,17 +238,122 @@ static void test_aiortc_publisher(void **state)
 static void test_gstreamer_viewer(void **state)
 {
     struct sdp_session *s = parse_ok(SDP_GSTREAMER_VIEWER);
+    assert_int_equal(s->origin_id, 7235127686360720692ull);
     assert_string_equal(s->bundle, "video0 audio1");
     assert_true(sdp_in_bundle(s, "audio1"));
+    assert_int_equal(s->n_media, 2);
     const struct sdp_media *video = &s->media[0], *audio = &s->media[1];
     assert_string_equal(video->mid, "video0");
-    assert_string_equal(codec(video, 96)->name, "VP8");
+    assert_int_equal(video->port, 9); /* webrtcbin leaves it, candidates or not */
+    assert_int_equal(video->direction, SDP_RECVONLY);
+    assert_true(video->rtcp_mux && video->rtcp_rsize);
+    const struct sdp_codec *vp8 = codec(video, 96);
+    assert_string_equal(vp8->name, "VP8");
+    assert_false(vp8->fb_nack); /* "nack pli" only */
+    assert_true(vp8->fb_nack_pli && vp8->fb_ccm_fir && vp8->fb_transport_cc);
+    assert_int_equal(video->n_extmaps, 0);
+    /* Nine candidates: the first eight are kept; transports are read in lower case. */
+    assert_int_equal(video->n_candidates, SDP_MAX_CANDIDATES);
+    assert_string_equal(video->candidates[0].transport, "udp");
+    assert_int_equal(video->candidates[0].priority, 2015363327u);
+    assert_int_equal(video->candidates[0].port, 59973);
+    assert_string_equal(video->candidates[2].transport, "tcp");
+    assert_string_equal(video->candidates[2].tcptype, "passive");
+    assert_string_equal(video->candidates[3].address, "fd00::2");
+    assert_string_equal(video->candidates[7].address, "fe80::fc:ff:fe00:1");
     /* Port 0 with a=bundle-only is in use, on the bundle's transport (RFC 8843 §6). */
     assert_int_equal(audio->port, 0);
     assert_true(audio->bundle_only);
     assert_true(sdp_media_active(audio));
-    assert_string_equal(codec(audio, 97)->name, "OPUS");
-    assert_string_equal(sdp_media_ice_pwd(s, audio), "k6rVYLkBEdvPGMdkZrLN2LwA5NGvzZ8k");
+    assert_int_equal(audio->n_candidates, 0);
+    const struct sdp_codec *opus = codec(audio, 97);
+    assert_string_equal(opus->name, "OPUS");
+    assert_int_equal(opus->clock_rate, 48000);
+    assert_int_equal(opus->channels, 0); /* "OPUS/48000" */
+    assert_string_equal(sdp_media_ice_ufrag(s, audio), "q6Sp9E+8Tx9oY8FzB625eJaimmQ/fC9i");
+    assert_string_equal(sdp_media_ice_pwd(s, audio), "cW22iZxKRbhG6GNFtspjtsJqVOQY6S2p");
+    assert_string_equal(s->ice_ufrag, "");
+    assert_non_null(strstr(sdp_media_fingerprint(s, audio), "sha-256 0C:50:66:B6"));
+    assert_int_equal(sdp_media_setup(s, audio), SDP_SETUP_ACTPASS);
+    free(s);
+}
+
+static void test_gstreamer_publisher(void **state)
+{
+    struct sdp_session *s = parse_ok(SDP_GSTREAMER_PUBLISHER);
+    const struct sdp_media *video = &s->media[0], *audio = &s->media[1];
+    assert_int_equal(video->direction, SDP_SENDRECV);
+    assert_int_equal(audio->direction, SDP_SENDRECV);
+    /* a=ssrc msid before cname, and no a=msid line: both come from the a=ssrc lines. */
+    assert_int_equal(video->ssrc, 856946734u);
+    assert_int_equal(video->rtx_ssrc, 0);
+    assert_string_equal(video->cname, "user754933862@host-8c766ffa");
+    assert_string_equal(video->msid, "user754933862@host-8c766ffa webrtctransceiver0");
+    assert_int_equal(audio->ssrc, 2518079566u);
+    assert_string_equal(audio->msid, "user754933862@host-8c766ffa webrtctransceiver1");
+    const struct sdp_codec *opus = codec(audio, 111);
+    assert_string_equal(opus->name, "OPUS");
+    assert_int_equal(opus->channels, 2);
+    assert_string_equal(opus->fmtp, "sprop-stereo=0;sprop-maxcapturerate=48000");
+    assert_true(audio->bundle_only);
+    assert_int_equal(audio->port, 0);
+    free(s);
+}
+
+static void test_aiortc_viewer(void **state)
+{
+    struct sdp_session *s = parse_ok(SDP_AIORTC_VIEWER);
+    assert_string_equal(s->bundle, "0 1 2");
+    assert_int_equal(s->n_media, 3);
+    const struct sdp_media *video = &s->media[0], *audio = &s->media[1], *app = &s->media[2];
+    assert_int_equal(video->kind, SDP_VIDEO);
+    assert_int_equal(video->direction, SDP_RECVONLY);
+    assert_int_equal(audio->direction, SDP_RECVONLY);
+    /* A receiver that still announces SSRCs, with a FID group for its video. */
+    assert_int_equal(video->ssrc, 1665540997u);
+    assert_int_equal(video->rtx_ssrc, 3356872277u);
+    assert_int_equal(audio->ssrc, 853806936u);
+    assert_string_equal(audio->cname, "04c97896-c0b7-4310-9a83-b01567b55a6d");
+    assert_int_equal(codec(video, 99)->rtx_pt, 100);
+    assert_string_equal(codec(audio, 8)->name, "PCMA");
+    assert_string_equal(sdp_media_ice_ufrag(s, app), "AG7K");
+    /* The older data channel form: the SCTP port as the m= line's format, a=sctpmap. */
+    assert_int_equal(app->kind, SDP_APPLICATION);
+    assert_int_equal(app->port, 58811);
+    assert_string_equal(app->proto, "DTLS/SCTP");
+    assert_int_equal(app->n_codecs, 0);
+    assert_int_equal(app->sctp_port, 5000);
+    assert_int_equal(app->max_message_size, 65536);
+    assert_int_equal(app->n_candidates, 2);
+    free(s);
+}
+
+/* The offers as Chromium made them, before gathering: port 9, c=0.0.0.0, no candidates. */
+static void test_chrome_trickle(void **state)
+{
+    struct sdp_session *s = parse_ok(SDP_CHROME_PUBLISHER_TRICKLE);
+    assert_int_equal(s->origin_id, 8456000927327861788ull);
+    const struct sdp_media *audio = &s->media[0], *video = &s->media[1];
+    assert_int_equal(audio->port, 9);
+    assert_string_equal(audio->connection, "0.0.0.0");
+    assert_int_equal(audio->n_candidates, 0);
+    assert_int_equal(audio->direction, SDP_SENDONLY);
+    assert_string_equal(audio->msid, "- 3f3f2a23-9577-4a94-ac10-d5f8cb4f33ae");
+    assert_int_equal(audio->ssrc, 830519009u);
+    assert_string_equal(audio->cname, "HHqgXvGhlTBJhk8G");
+    assert_int_equal(video->ssrc, 3577872793u);
+    assert_int_equal(video->rtx_ssrc, 3807766114u);
+    assert_string_equal(sdp_media_ice_pwd(s, video), "V0GL3nUv0NkGdGjvBFWkcvjh");
+    assert_int_equal(codec(video, 96)->rtx_pt, 97);
+    free(s);
+    s = parse_ok(SDP_CHROME_VIEWER_TRICKLE); /* ends in a blank line */
+    assert_int_equal(s->n_media, 2);
+    assert_int_equal(s->media[0].kind, SDP_AUDIO);
+    assert_int_equal(s->media[1].kind, SDP_VIDEO);
+    assert_int_equal(s->media[1].direction, SDP_RECVONLY);
+    assert_int_equal(s->media[1].n_codecs, 34);
+    assert_int_equal(s->media[1].n_extmaps, 11);
+    assert_int_equal(codec(&s->media[1], 41)->rtx_pt, 42);
     free(s);
 }
 
@@ -267,8 +372,10 @@ static void test_datachannel(void **state)
 }
 
 static const char *const all_samples[] = {
-    SDP_CHROME_PUBLISHER, SDP_CHROME_VIEWER,    SDP_FIREFOX_PUBLISHER,
-    SDP_AIORTC_PUBLISHER, SDP_GSTREAMER_VIEWER, SDP_CHROME_DATACHANNEL,
+    SDP_CHROME_PUBLISHER,      SDP_CHROME_VIEWER,     SDP_CHROME_PUBLISHER_TRICKLE,
+    SDP_CHROME_VIEWER_TRICKLE, SDP_FIREFOX_PUBLISHER, SDP_AIORTC_PUBLISHER,
+    SDP_AIORTC_VIEWER,         SDP_GSTREAMER_VIEWER,  SDP_GSTREAMER_PUBLISHER,
+    SDP_CHROME_DATACHANNEL,
 };
 
 /* The effective values of two parses agree. */
@@ -461,18 +568,71 @@ static void test_write_answer(void **state)
     free(s);
 }
 
-/* Every capacity short of the text and its NUL gives 0; exactly enough gives the length. */
+/* Every capacity short of the text and its NUL gives 0 and leaves the bytes past the capacity
+ * alone (guard bytes); exactly enough gives the length. */
+static void check_capacities(const struct sdp_session *s)
+{
+    enum { GUARD = 64 };
+    static char full[65536], buf[65536 + GUARD];
+    size_t n = sdp_write(s, full, sizeof full);
+    assert_true(n > 0);
+    for (size_t cap = 0; cap <= n; cap++) {
+        memset(buf, 0xa5, cap + GUARD);
+        assert_int_equal(sdp_write(s, buf, cap), 0);
+        for (size_t k = cap; k < cap + GUARD; k++)
+            if ((unsigned char)buf[k] != 0xa5)
+                fail_msg("capacity %zu: byte %zu written", cap, k);
+    }
+    memset(buf, 0xa5, n + 1 + GUARD);
+    assert_int_equal(sdp_write(s, buf, n + 1), n);
+    assert_string_equal(buf, full);
+    for (size_t k = n + 1; k < n + 1 + GUARD; k++)
+        assert_int_equal((unsigned char)buf[k], 0xa5);
+}
+
 static void test_write_capacity(void **state)
 {
     struct sdp_session *s = answer_like();
-    char full[4096], small[4096];
-    size_t n = sdp_write(s, full, sizeof full);
-    assert_true(n > 0);
-    for (size_t cap = 0; cap <= n; cap++)
-        assert_int_equal(sdp_write(s, small, cap), 0);
-    memset(small, 'x', sizeof small);
-    assert_int_equal(sdp_write(s, small, n + 1), n);
-    assert_string_equal(small, full);
+    check_capacities(s);
+    free(s);
+    for (size_t i = 0; i < sizeof all_samples / sizeof all_samples[0]; i++) {
+        s = parse_ok(all_samples[i]);
+        check_capacities(s);
+        free(s);
+    }
+}
+
+/* A data channel offered in the older form is written back in it: the port as the m= line's
+ * format and in a=sctpmap, never as a=sctp-port, which such a peer does not read. */
+static void test_write_sctp_legacy(void **state)
+{
+    struct sdp_session *s = parse_ok(SDP_AIORTC_VIEWER);
+    static char buf[16384];
+    assert_true(sdp_write(s, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=application 58811 DTLS/SCTP 5000\r\n"));
+    assert_non_null(strstr(buf, "a=sctpmap:5000 webrtc-datachannel 1024\r\n"));
+    assert_null(strstr(buf, "a=sctp-port"));
+    assert_null(strstr(buf, "webrtc-datachannel\r\n"));
+    /* Another port, said only in a=sctpmap, and one never said at all (5000). */
+    struct sdp_media *app = &s->media[2];
+    app->sctp_port = 5001;
+    assert_true(sdp_write(s, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=application 58811 DTLS/SCTP 5001\r\n"));
+    assert_non_null(strstr(buf, "a=sctpmap:5001 webrtc-datachannel 1024\r\n"));
+    free(s);
+    s = parse_ok("v=0\r\nm=application 9 DTLS/SCTP webrtc-datachannel\r\n"
+                 "a=sctpmap:6000 webrtc-datachannel 1024\r\n");
+    assert_int_equal(s->media[0].sctp_port, 6000);
+    s->media[0].sctp_port = 0;
+    assert_true(sdp_write(s, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "m=application 9 DTLS/SCTP 5000\r\n"));
+    free(s);
+    /* The RFC 8841 form keeps its own. */
+    s = parse_ok(SDP_CHROME_DATACHANNEL);
+    assert_true(sdp_write(s, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, " UDP/DTLS/SCTP webrtc-datachannel\r\n"));
+    assert_non_null(strstr(buf, "a=sctp-port:5000\r\n"));
+    assert_null(strstr(buf, "a=sctpmap"));
     free(s);
 }
 
@@ -723,11 +883,15 @@ int main(void)
         cmocka_unit_test(test_firefox_publisher),
         cmocka_unit_test(test_aiortc_publisher),
         cmocka_unit_test(test_gstreamer_viewer),
+        cmocka_unit_test(test_gstreamer_publisher),
+        cmocka_unit_test(test_aiortc_viewer),
+        cmocka_unit_test(test_chrome_trickle),
         cmocka_unit_test(test_datachannel),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_lf_only),
         cmocka_unit_test(test_write_answer),
         cmocka_unit_test(test_write_capacity),
+        cmocka_unit_test(test_write_sctp_legacy),
         cmocka_unit_test(test_write_parsed_rtx_once),
         cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_malformed),
