@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""Bad input costs nothing else: while an aiortc viewer watches a stream, the server is sent
+malformed signaling, oversized bodies, wrong content types, random datagrams, and a "viewer"
+that passes ICE but never starts DTLS. Each gets its error or is dropped; the viewer loses no
+packet and the server stays up."""
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import random
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zlib
+
+from aiortc import RTCPeerConnection, RTCSessionDescription
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+ONAIR = os.path.join(ROOT, os.environ.get("ONAIR", "build/onair"))
+failed = 0
+count = 0
+
+
+def check(ok, what, detail=""):
+    global failed, count
+    count += 1
+    print(("ok - " if ok else "not ok - ") + what)
+    if not ok:
+        failed += 1
+        print("#   " + str(detail).replace("\n", "\n#   "))
+
+
+def free_port(kind):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def request(url, method="POST", body=b"", content_type="application/sdp"):
+    req = urllib.request.Request(url, data=body, method=method,
+                                 headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode(errors="replace"), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace"), dict(e.headers)
+
+
+def stun_request(username, key):
+    """An ICE connectivity check (RFC 8489/8445): USERNAME, PRIORITY, ICE-CONTROLLING,
+    USE-CANDIDATE, MESSAGE-INTEGRITY (HMAC-SHA1 with the server's ice-pwd), FINGERPRINT."""
+    def attr(kind, value):
+        pad = (4 - len(value) % 4) % 4
+        return struct.pack("!HH", kind, len(value)) + value + b"\0" * pad
+    txid = os.urandom(12)
+    body = attr(0x0006, username.encode()) + attr(0x0024, struct.pack("!I", 1853824767))
+    body += attr(0x802A, os.urandom(8)) + attr(0x0025, b"")
+    header = struct.pack("!HHI", 0x0001, len(body) + 24, 0x2112A442) + txid
+    mac = hmac.new(key.encode(), header + body, hashlib.sha1).digest()
+    body += attr(0x0008, mac)
+    header = struct.pack("!HHI", 0x0001, len(body) + 8, 0x2112A442) + txid
+    crc = (zlib.crc32(header + body) ^ 0x5354554E) & 0xFFFFFFFF
+    return header + body + attr(0x8028, struct.pack("!I", crc)), txid
+
+
+async def viewer_stats(pc):
+    stats = {"packets": 0, "lost": 0}
+    for report in (await pc.getStats()).values():
+        if report.type == "inbound-rtp":
+            stats["packets"] += report.packetsReceived
+            stats["lost"] += report.packetsLost
+    return stats
+
+
+async def main():
+    tmp = tempfile.mkdtemp(prefix="onair-bad-")
+    subprocess.run([os.path.join(ROOT, "scripts/make-demo-media"), tmp], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.makedirs(os.path.join(ROOT, "tests/out"), exist_ok=True)
+    log_path = os.path.join(ROOT, "tests/out/bad_input-server.log")
+    log = open(log_path, "w")
+    http, media = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
+    server = subprocess.Popen([ONAIR, "serve", "--listen", f"127.0.0.1:{http}", "--media-port",
+                               str(media), "--public-ip", "127.0.0.1", "--source",
+                               f"demo={tmp}/demo.webm"], stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{http}"
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        # The viewer whose packets must all arrive.
+        pc = RTCPeerConnection()
+        pc.addTransceiver("video", direction="recvonly")
+        pc.addTransceiver("audio", direction="recvonly")
+
+        @pc.on("track")
+        def on_track(track):
+            async def drain():
+                while True:
+                    await track.recv()
+            asyncio.ensure_future(drain())
+
+        await pc.setLocalDescription(await pc.createOffer())
+        good_offer = pc.localDescription.sdp
+        status, answer, _ = request(f"{base}/whep/demo", body=good_offer.encode())
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        await asyncio.sleep(3)
+        before = await viewer_stats(pc)
+        check(before["packets"] > 100, "the watching viewer receives packets", before)
+
+        # Signaling abuse: each refused with its status and a reason in the body.
+        cases = [
+            ("/whep/demo", b"this is not SDP", "application/sdp", 400, "SDP"),
+            ("/whep/demo", b"v=0\r\nm=video notaport RTP/SAVPF 96\r\n", "application/sdp", 400, "port"),
+            ("/whep/demo", good_offer.replace("a=group:BUNDLE", "a=group:NOBUNDLE").encode(),
+             "application/sdp", 400, "BUNDLE"),
+            ("/whep/demo", re.sub(r"a=fingerprint:[^\r\n]*\r\n", "", good_offer).encode(),
+             "application/sdp", 400, "fingerprint"),
+            ("/whep/demo", good_offer.encode(), "text/plain", 415, "application/sdp"),
+            ("/whip/demo", b"v=0\r\n" + b"a=x\r\n" * 20000, "application/sdp", 413, "larger"),
+            ("/offer", b"{not json", "application/json", 400, "JSON"),
+            ("/offer", b"[1, 2]", "application/json", 400, "SDP"),
+        ]
+        for path, body, ctype, want, word in cases:
+            status, text, _ = request(base + path, body=body, content_type=ctype)
+            check(status == want and word.lower() in text.lower(),
+                  f"POST {path} ({ctype}, {len(body)} bytes) -> {want} saying '{word}'",
+                  f"{status} {text[:200]}")
+        no_vp8 = good_offer.replace("VP8/90000", "XVP8/90000")
+        status, text, _ = request(f"{base}/whep/demo", body=no_vp8.encode())
+        check(status == 406, "a viewer whose video offer has no VP8 -> 406", f"{status} {text[:200]}")
+        status, text, _ = request(f"{base}/whip/demo", body=good_offer.replace("recvonly", "sendonly").encode())
+        check(status == 409, "a second publisher for a live stream -> 409", f"{status} {text[:200]}")
+        for method in ("DELETE", "PATCH"):
+            status, text, _ = request(f"{base}/session/nosuchsession", method=method,
+                                      content_type="application/trickle-ice-sdpfrag")
+            check(status == 404, f"{method} of an unknown session -> 404", f"{status} {text}")
+
+        # Random datagrams at the media port, with first bytes of every class (RFC 7983).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rng = random.Random(7)
+        for i in range(3000):
+            first = rng.choice([0, 1, 20, 22, 23, 63, 64, 127, 128, 144, 191, 200, 255])
+            size = rng.randrange(1, 1400)
+            sock.sendto(bytes([first]) + rng.randbytes(size), ("127.0.0.1", media))
+            if i % 100 == 0:
+                await asyncio.sleep(0.01)
+
+        # A viewer that completes ICE but never starts DTLS.
+        status, answer, headers = request(f"{base}/whep/demo", body=good_offer.encode())
+        ufrag = re.search(r"a=ice-ufrag:(\S+)", answer).group(1)
+        pwd = re.search(r"a=ice-pwd:(\S+)", answer).group(1)
+        client_ufrag = re.search(r"a=ice-ufrag:(\S+)", good_offer).group(1)
+        packet, txid = stun_request(f"{ufrag}:{client_ufrag}", pwd)
+        sock.settimeout(2)
+        sock.sendto(packet, ("127.0.0.1", media))
+        try:
+            reply, _ = sock.recvfrom(2048)
+            ok = reply[:2] == b"\x01\x01" and reply[8:20] == txid
+        except socket.timeout:
+            ok = False
+        check(ok, "the silent viewer's ICE check is answered with a binding success")
+        # Garbage from that validated address too.
+        for _ in range(300):
+            sock.sendto(bytes([rng.choice([22, 128, 200])]) + rng.randbytes(200), ("127.0.0.1", media))
+        await asyncio.sleep(3)
+
+        after = await viewer_stats(pc)
+        check(after["packets"] > before["packets"] + 100,
+              "the watching viewer keeps receiving during the abuse", (before, after))
+        check(after["lost"] == 0, "the watching viewer lost no packet", after)
+        status, _, _ = request(f"{base}/healthz", method="GET")
+        check(status == 200, "the server is still up")
+        await pc.close()
+    except Exception as error:
+        check(False, "the scenario ran to its end", repr(error))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            code = -9
+        log.close()
+        text = open(log_path).read()
+        check(code == 0 and "Sanitizer" not in text and "runtime error" not in text,
+              "the server ran and stopped cleanly", f"exit {code}")
+    print(f"1..{count}")
+    return failed
+
+
+sys.exit(1 if asyncio.run(main()) else 0)
