@@ -22,6 +22,8 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve     run the relay server (HTTP signaling, pages, and media on one UDP port)\n"
+    "  publish   play a media file into a stream (WHIP), without re-encoding\n"
+    "  record    record a stream (WHEP) into .mkv, .webm or .mp4, without re-encoding\n"
     "\n"
     "`onair COMMAND --help` describes a command's options.\n";
 
@@ -199,6 +201,9 @@ static int serve(int argc, char **argv)
     return 0;
 }
 
+int publish_main(int argc, char **argv);
+int record_main(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     /* FFmpeg prints to stderr on its own; keep only its errors, our log says the rest. */
@@ -209,6 +214,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "serve") == 0)
         return serve(argc - 1, argv + 1);
+    if (strcmp(argv[1], "publish") == 0)
+        return publish_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "record") == 0)
+        return record_main(argc - 1, argv + 1);
     fprintf(stderr, "onair: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }

@@ -1,0 +1,353 @@
+/* peer_client: a client's WebRTC transport. The server's session.c wires the same engines in
+ * the other role; here ICE is the full controlling agent and DTLS usually the client. Datagrams
+ * are told apart by their first byte (RFC 7983 §7): STUN 0..3, DTLS 20..63, RTP/RTCP 128..191. */
+#include "app/peer_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/rand.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "io/udp.h"
+#include "proto/rtp.h"
+#include "rtc/dtls.h"
+#include "rtc/ice.h"
+#include "rtc/srtp.h"
+
+/* The engines' timers have 50 ms and coarser grain; a 10 ms tick serves them all. */
+#define PEER_CLIENT_TICK_MS 10
+/* DTLS must finish this long after ICE connected, or the peer is given up. */
+#define PEER_CLIENT_DTLS_DEADLINE_MS 10000
+
+struct peer_client {
+    uv_loop_t *loop;
+    uv_timer_t timer;
+    struct udp *udp;
+    struct peer_client_callbacks cb;
+    void *opaque;
+    char ufrag[17], pwd[33];
+    struct dtls_cert *cert;
+    struct ice_agent *ice;
+    struct dtls *dtls;
+    enum dtls_role dtls_role;
+    struct srtpx *srtp_in, *srtp_out;
+    enum peer_client_state state;
+    uint64_t ice_connected_ms;
+    bool closed;
+    struct peer_client_stats stats;
+};
+
+static void peer_client_random_token(char *out, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t bytes[64];
+    RAND_bytes(bytes, (int)len);
+    for (size_t i = 0; i < len; i++)
+        out[i] = alphabet[bytes[i] % 64];
+    out[len] = 0;
+}
+
+static void peer_client_set_state(struct peer_client *pc, enum peer_client_state state,
+                                  const char *reason)
+{
+    if (pc->state == state || pc->closed)
+        return;
+    pc->state = state;
+    if (pc->cb.on_state)
+        pc->cb.on_state(pc->opaque, state, reason);
+}
+
+static void peer_client_send_raw(struct peer_client *pc, const uint8_t *p, size_t len,
+                                 const struct sockaddr *to)
+{
+    udp_queue(pc->udp, p, len, to, NULL); /* one local address: the kernel picks it */
+    udp_flush(pc->udp);
+    pc->stats.tx_bytes += len;
+}
+
+static void peer_client_flush_dtls(struct peer_client *pc)
+{
+    const struct sockaddr *to = pc->ice ? ice_agent_selected(pc->ice) : NULL;
+    uint8_t buf[DTLS_MAX_MESSAGE + 64];
+    ssize_t n;
+    while (pc->dtls && (n = dtls_poll_output(pc->dtls, buf, sizeof buf)) > 0)
+        if (to)
+            peer_client_send_raw(pc, buf, (size_t)n, to);
+}
+
+static void peer_client_flush_ice(struct peer_client *pc, uint64_t now_ms)
+{
+    uint8_t buf[1500];
+    size_t len;
+    struct sockaddr_storage to;
+    int rc;
+    while (pc->ice && (rc = ice_agent_poll_output(pc->ice, now_ms, buf, sizeof buf, &len, &to)) != 0)
+        if (rc > 0)
+            peer_client_send_raw(pc, buf, len, (struct sockaddr *)&to);
+}
+
+static void peer_client_on_dtls_connected(struct peer_client *pc)
+{
+    struct srtp_keys keys;
+    if (dtls_srtp_keys(pc->dtls, &keys) < 0) {
+        peer_client_set_state(pc, PEER_CLIENT_FAILED, "DTLS completed without SRTP keys");
+        return;
+    }
+    pc->srtp_in = srtpx_new(&keys, false);
+    pc->srtp_out = srtpx_new(&keys, true);
+    if (!pc->srtp_in || !pc->srtp_out) {
+        peer_client_set_state(pc, PEER_CLIENT_FAILED, "cannot make SRTP contexts");
+        return;
+    }
+    log_debug("peer: connected (%s)", keys.profile == SRTP_PROFILE_AEAD_AES_128_GCM
+                                          ? "AEAD_AES_128_GCM"
+                                          : "AES_CM_128_HMAC_SHA1_80");
+    peer_client_set_state(pc, PEER_CLIENT_CONNECTED, NULL);
+}
+
+/* Moves the engines on: ICE output, DTLS start once ICE has a pair, timeouts and failures. */
+static void peer_client_drive(struct peer_client *pc, uint64_t now_ms)
+{
+    if (!pc->ice || pc->closed)
+        return;
+    peer_client_flush_ice(pc, now_ms);
+    int ice_state = ice_agent_state(pc->ice);
+    if (ice_state == ICE_FAILED) {
+        peer_client_set_state(pc, PEER_CLIENT_FAILED,
+                              pc->state == PEER_CLIENT_CONNECTED
+                                  ? "ICE consent lost: the server stopped answering"
+                                  : "ICE failed: no candidate of the answer answered our checks");
+        return;
+    }
+    if (ice_state != ICE_CONNECTED)
+        return;
+    if (!pc->ice_connected_ms) {
+        pc->ice_connected_ms = now_ms;
+        if (pc->dtls_role == DTLS_ROLE_CLIENT)
+            dtls_start(pc->dtls, now_ms);
+    }
+    if (dtls_next_timeout(pc->dtls) <= now_ms)
+        dtls_handle_timeout(pc->dtls, now_ms);
+    peer_client_flush_dtls(pc);
+    enum dtls_state ds = dtls_state(pc->dtls);
+    if (ds == DTLS_STATE_FAILED)
+        peer_client_set_state(pc, PEER_CLIENT_FAILED, dtls_error(pc->dtls));
+    else if (ds == DTLS_STATE_CLOSED)
+        peer_client_set_state(pc, PEER_CLIENT_FAILED, "the server closed the connection");
+    else if (ds != DTLS_STATE_CONNECTED &&
+             now_ms - pc->ice_connected_ms > PEER_CLIENT_DTLS_DEADLINE_MS)
+        peer_client_set_state(pc, PEER_CLIENT_FAILED, "the DTLS handshake did not complete");
+}
+
+static void peer_client_on_timer(uv_timer_t *timer)
+{
+    struct peer_client *pc = timer->data;
+    peer_client_drive(pc, clock_now_ms());
+}
+
+static void peer_client_on_media(struct peer_client *pc, uint8_t *data, size_t len)
+{
+    if (!pc->srtp_in)
+        return;
+    size_t n = len;
+    if (rtp_is_rtcp(data, len)) {
+        if (srtpx_unprotect_rtcp(pc->srtp_in, data, &n) < 0) {
+            pc->stats.srtp_errors++;
+            return;
+        }
+        if (pc->cb.on_rtcp)
+            pc->cb.on_rtcp(pc->opaque, data, n);
+        return;
+    }
+    if (srtpx_unprotect_rtp(pc->srtp_in, data, &n) < 0) {
+        pc->stats.srtp_errors++;
+        return;
+    }
+    if (pc->cb.on_rtp)
+        pc->cb.on_rtp(pc->opaque, data, n);
+}
+
+static void peer_client_on_recv(void *opaque, const struct sockaddr *from,
+                                const struct udp_local *local, uint8_t *data, size_t len)
+{
+    struct peer_client *pc = opaque;
+    if (pc->closed || !pc->ice || len == 0)
+        return;
+    pc->stats.rx_bytes += len;
+    uint64_t now_ms = clock_now_ms();
+    uint8_t first = data[0];
+    if (first <= 3) {
+        ice_agent_feed(pc->ice, now_ms, from, data, len);
+        peer_client_drive(pc, now_ms);
+    } else if (first >= 20 && first <= 63) {
+        if (ice_agent_state(pc->ice) != ICE_CONNECTED)
+            return;
+        bool was_connected = dtls_state(pc->dtls) == DTLS_STATE_CONNECTED;
+        dtls_feed(pc->dtls, now_ms, data, len);
+        peer_client_flush_dtls(pc);
+        if (!was_connected && dtls_state(pc->dtls) == DTLS_STATE_CONNECTED)
+            peer_client_on_dtls_connected(pc);
+        else
+            peer_client_drive(pc, now_ms);
+    } else if (first >= 128 && first <= 191) {
+        peer_client_on_media(pc, data, len);
+    }
+}
+
+struct peer_client *peer_client_new(uv_loop_t *loop, const struct peer_client_callbacks *callbacks,
+                                    void *opaque, const char **why)
+{
+    srtp_global_init();
+    struct peer_client *pc = xcalloc(1, sizeof *pc);
+    pc->loop = loop;
+    pc->cb = *callbacks;
+    pc->opaque = opaque;
+    peer_client_random_token(pc->ufrag, 8);
+    peer_client_random_token(pc->pwd, 24);
+    pc->cert = dtls_cert_generate();
+    if (!pc->cert) {
+        *why = "cannot make a DTLS certificate";
+        free(pc);
+        return NULL;
+    }
+    pc->udp = udp_open(loop, "0.0.0.0", 0, peer_client_on_recv, NULL, pc, why);
+    if (!pc->udp) {
+        dtls_cert_free(pc->cert);
+        free(pc);
+        return NULL;
+    }
+    uv_timer_init(loop, &pc->timer);
+    pc->timer.data = pc;
+    return pc;
+}
+
+void peer_client_describe(const struct peer_client *pc, struct sdp_session *offer)
+{
+    snprintf(offer->ice_ufrag, sizeof offer->ice_ufrag, "%s", pc->ufrag);
+    snprintf(offer->ice_pwd, sizeof offer->ice_pwd, "%s", pc->pwd);
+    snprintf(offer->fingerprint, sizeof offer->fingerprint, "%s", dtls_cert_fingerprint(pc->cert));
+    offer->setup = SDP_SETUP_ACTPASS;
+}
+
+/* Adds the answer's UDP IPv4 candidates (the socket is IPv4) to the agent; returns how many. */
+static size_t peer_client_add_candidates(struct peer_client *pc, const struct sdp_session *answer)
+{
+    size_t added = 0;
+    for (size_t i = 0; i < answer->n_media; i++) {
+        const struct sdp_media *m = &answer->media[i];
+        for (size_t c = 0; c < m->n_candidates; c++) {
+            const struct sdp_candidate *cand = &m->candidates[c];
+            struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(cand->port)};
+            if (strcmp(cand->transport, "udp") != 0 && strcmp(cand->transport, "UDP") != 0)
+                continue;
+            if (cand->component != 1 || inet_pton(AF_INET, cand->address, &sin.sin_addr) != 1)
+                continue;
+            if (ice_agent_add_remote_candidate(pc->ice, (struct sockaddr *)&sin,
+                                               cand->priority) == 0)
+                added++;
+        }
+    }
+    return added;
+}
+
+int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, const char **why)
+{
+    const struct sdp_media *first = NULL;
+    for (size_t i = 0; i < answer->n_media && !first; i++)
+        if (sdp_media_active(&answer->media[i]))
+            first = &answer->media[i];
+    if (!first) {
+        *why = "the answer accepted no media section";
+        return -1;
+    }
+    const char *ufrag = sdp_media_ice_ufrag(answer, first), *pwd = sdp_media_ice_pwd(answer, first);
+    const char *fingerprint = sdp_media_fingerprint(answer, first);
+    if (!ufrag[0] || !pwd[0] || !fingerprint[0]) {
+        *why = "the answer lacks ICE credentials or a DTLS fingerprint";
+        return -1;
+    }
+    uint64_t tiebreaker;
+    RAND_bytes((uint8_t *)&tiebreaker, sizeof tiebreaker);
+    pc->ice = ice_agent_new(pc->ufrag, pc->pwd, ufrag, pwd, tiebreaker);
+    if (peer_client_add_candidates(pc, answer) == 0) {
+        *why = "the answer has no UDP IPv4 candidate to connect to";
+        return -1;
+    }
+    /* RFC 5763 §5: we offered actpass; a passive answer makes us the DTLS client. */
+    pc->dtls_role = sdp_media_setup(answer, first) == SDP_SETUP_ACTIVE ? DTLS_ROLE_SERVER
+                                                                       : DTLS_ROLE_CLIENT;
+    pc->dtls = dtls_new(pc->cert, pc->dtls_role, fingerprint);
+    pc->state = PEER_CLIENT_CHECKING;
+    uv_timer_start(&pc->timer, peer_client_on_timer, 0, PEER_CLIENT_TICK_MS);
+    return 0;
+}
+
+enum peer_client_state peer_client_state(const struct peer_client *pc) { return pc->state; }
+
+static int peer_client_send_media(struct peer_client *pc, uint8_t *buf, size_t len, size_t cap,
+                                  bool rtcp)
+{
+    if (pc->closed || pc->state != PEER_CLIENT_CONNECTED)
+        return -1;
+    const struct sockaddr *to = ice_agent_selected(pc->ice);
+    if (!to)
+        return -1;
+    int rc = rtcp ? srtpx_protect_rtcp(pc->srtp_out, buf, &len, cap)
+                  : srtpx_protect_rtp(pc->srtp_out, buf, &len, cap);
+    if (rc < 0) {
+        pc->stats.srtp_errors++;
+        return -1;
+    }
+    peer_client_send_raw(pc, buf, len, to);
+    return 0;
+}
+
+int peer_client_send_rtp(struct peer_client *pc, uint8_t *buf, size_t len, size_t cap)
+{
+    return peer_client_send_media(pc, buf, len, cap, false);
+}
+
+int peer_client_send_rtcp(struct peer_client *pc, uint8_t *buf, size_t len, size_t cap)
+{
+    return peer_client_send_media(pc, buf, len, cap, true);
+}
+
+void peer_client_stats(const struct peer_client *pc, struct peer_client_stats *out)
+{
+    *out = pc->stats;
+}
+
+static void peer_client_on_timer_closed(uv_handle_t *handle)
+{
+    struct peer_client *pc = handle->data;
+    free(pc);
+}
+
+void peer_client_close(struct peer_client *pc)
+{
+    if (!pc || pc->closed)
+        return;
+    if (pc->dtls && dtls_state(pc->dtls) == DTLS_STATE_CONNECTED) {
+        dtls_close(pc->dtls);
+        peer_client_flush_dtls(pc);
+    }
+    pc->closed = true;
+    udp_close(pc->udp);
+    srtpx_free(pc->srtp_in);
+    srtpx_free(pc->srtp_out);
+    dtls_free(pc->dtls);
+    ice_agent_free(pc->ice);
+    dtls_cert_free(pc->cert);
+    pc->srtp_in = pc->srtp_out = NULL;
+    pc->dtls = NULL;
+    pc->ice = NULL;
+    pc->cert = NULL;
+    uv_timer_stop(&pc->timer);
+    uv_close((uv_handle_t *)&pc->timer, peer_client_on_timer_closed);
+}

@@ -1,0 +1,60 @@
+/* peer_client: the transport of onair's own WebRTC clients (publish, record): one UDP socket on
+ * a libuv loop, a controlling ICE agent, DTLS in the role the answer leaves us, and SRTP. */
+#ifndef ONAIR_APP_PEER_CLIENT_H
+#define ONAIR_APP_PEER_CLIENT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "proto/sdp.h"
+
+enum peer_client_state {
+    PEER_CLIENT_NEW,        /* no answer yet */
+    PEER_CLIENT_CHECKING,   /* ICE checks and then the DTLS handshake under way */
+    PEER_CLIENT_CONNECTED,  /* SRTP keys in place: media flows */
+    PEER_CLIENT_FAILED,     /* ICE, DTLS or SRTP failed, or the peer closed: see the reason */
+};
+
+/* Calls from the loop. Packets are plaintext after SRTP, in a buffer valid only during the
+ * call. on_state is called on every change; the client may be closed from inside it. */
+struct peer_client_callbacks {
+    void (*on_rtp)(void *opaque, uint8_t *pkt, size_t len);
+    void (*on_rtcp)(void *opaque, uint8_t *pkt, size_t len);
+    void (*on_state)(void *opaque, enum peer_client_state state, const char *reason);
+};
+
+struct peer_client;
+
+/* Binds a UDP socket on 0.0.0.0 (any port), makes ICE credentials and a DTLS certificate.
+ * CALLBACKS is copied. Returns NULL with *why set when the socket or certificate fails. */
+struct peer_client *peer_client_new(uv_loop_t *loop, const struct peer_client_callbacks *callbacks,
+                                    void *opaque, const char **why);
+
+/* Writes our session-level transport attributes into OFFER: ICE ufrag and pwd, the DTLS
+ * fingerprint, setup:actpass. */
+void peer_client_describe(const struct peer_client *pc, struct sdp_session *offer);
+
+/* Takes the answer: remote credentials and fingerprint of the first active section, every UDP
+ * IPv4 candidate of the answer, and the DTLS role (client unless the answer says active).
+ * Starts the checks. Returns 0, or -1 with *why when the answer lacks what ICE or DTLS needs. */
+int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, const char **why);
+
+enum peer_client_state peer_client_state(const struct peer_client *pc);
+
+/* Protects the RTP packet BUF[0..LEN) (BUF holds CAP bytes; SRTPX_MAX_TRAILER more than LEN
+ * are needed) and sends it. Returns 0, or -1 when not connected or protection failed. */
+int peer_client_send_rtp(struct peer_client *pc, uint8_t *buf, size_t len, size_t cap);
+/* The same for a (compound) RTCP packet. */
+int peer_client_send_rtcp(struct peer_client *pc, uint8_t *buf, size_t len, size_t cap);
+
+/* Counts for a progress line. */
+struct peer_client_stats {
+    uint64_t tx_bytes, rx_bytes, srtp_errors;
+};
+void peer_client_stats(const struct peer_client *pc, struct peer_client_stats *out);
+
+/* Sends a DTLS close_notify if connected, then frees everything; the socket and timer are
+ * released when the loop next runs. NULL is a no-op. No callback follows. */
+void peer_client_close(struct peer_client *pc);
+
+#endif

@@ -1,0 +1,188 @@
+/* whip_client: WHIP/WHEP offer and DELETE over libcurl, and the seed's JSON /offer. */
+#include "app/whip_client.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/xmalloc.h"
+
+/* Signaling answers are small; anything larger is not an SDP answer. */
+#define WHIP_CLIENT_MAX_BODY (256 * 1024)
+#define WHIP_CLIENT_TIMEOUT_S 10L
+
+struct whip_client_buffer {
+    char *data;
+    size_t len;
+    char location[1024];
+};
+
+static size_t whip_client_on_body(char *p, size_t size, size_t n, void *opaque)
+{
+    struct whip_client_buffer *b = opaque;
+    size_t len = size * n;
+    if (b->len + len > WHIP_CLIENT_MAX_BODY)
+        return 0; /* makes curl fail the transfer */
+    b->data = xrealloc(b->data, b->len + len + 1);
+    memcpy(b->data + b->len, p, len);
+    b->len += len;
+    b->data[b->len] = 0;
+    return len;
+}
+
+/* Keeps the Location header of the final response (curl calls this for each header line). */
+static size_t whip_client_on_header(char *p, size_t size, size_t n, void *opaque)
+{
+    struct whip_client_buffer *b = opaque;
+    size_t len = size * n;
+    static const char name[] = "location:";
+    if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
+        const char *v = p + sizeof name - 1;
+        const char *end = p + len;
+        while (v < end && (*v == ' ' || *v == '\t'))
+            v++;
+        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+            end--;
+        snprintf(b->location, sizeof b->location, "%.*s", (int)(end - v), v);
+    }
+    return len;
+}
+
+int whip_client_resolve(const char *base, const char *url, char *dst, size_t cap)
+{
+    CURLU *u = curl_url();
+    char *full = NULL;
+    int rc = -1;
+    /* Setting a relative URL on a handle that holds BASE resolves it (RFC 3986 §5). */
+    if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK && strlen(full) < cap) {
+        memcpy(dst, full, strlen(full) + 1);
+        rc = 0;
+    }
+    curl_free(full);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* The server's reason from an error body: {"error": "..."} or plain text, trimmed. */
+static void whip_client_reason(const struct whip_client_buffer *b, char *dst, size_t cap)
+{
+    dst[0] = 0;
+    if (!b->data)
+        return;
+    json_t *root = json_loads(b->data, 0, NULL);
+    const char *error = root ? json_string_value(json_object_get(root, "error")) : NULL;
+    snprintf(dst, cap, "%s", error ? error : b->data);
+    json_decref(root);
+    size_t len = strlen(dst);
+    while (len && (dst[len - 1] == '\n' || dst[len - 1] == '\r' || dst[len - 1] == ' '))
+        dst[--len] = 0;
+}
+
+/* The answer in a 2xx body: the SDP itself, or the seed's {"sdp": ...}. */
+static char *whip_client_answer(const struct whip_client_buffer *b, bool seed_offer)
+{
+    if (!b->data)
+        return NULL;
+    if (!seed_offer)
+        return strncmp(b->data, "v=0", 3) == 0 ? xstrdup(b->data) : NULL;
+    json_t *root = json_loads(b->data, JSON_DECODE_ANY, NULL);
+    const char *sdp = root ? json_string_value(json_object_get(root, "sdp")) : NULL;
+    char *answer = sdp ? xstrdup(sdp) : NULL;
+    json_decref(root);
+    return answer;
+}
+
+static void whip_client_explain(struct whip_client_result *out, const char *url,
+                                const struct whip_client_buffer *b)
+{
+    char reason[400];
+    whip_client_reason(b, reason, sizeof reason);
+    if (out->status == 409)
+        snprintf(out->message, sizeof out->message,
+                 "the stream is taken: %s already has a publisher (409%s%s)", url,
+                 reason[0] ? ": " : "", reason);
+    else
+        snprintf(out->message, sizeof out->message, "the server refused the offer: HTTP %ld%s%s",
+                 out->status, reason[0] ? ": " : "", reason);
+}
+
+int whip_client_offer(const char *url, bool seed_offer, const char *offer_sdp,
+                      struct whip_client_result *out)
+{
+    memset(out, 0, sizeof *out);
+    struct whip_client_buffer b = {0};
+    char *body = NULL;
+    if (seed_offer) {
+        json_t *s = json_string(offer_sdp);
+        body = json_dumps(s, JSON_ENCODE_ANY);
+        json_decref(s);
+    }
+    char error[CURL_ERROR_SIZE] = "";
+    CURL *curl = curl_easy_init();
+    struct curl_slist *headers = curl_slist_append(
+        NULL, seed_offer ? "Content-Type: application/json" : "Content-Type: application/sdp");
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : offer_sdp);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, whip_client_on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, whip_client_on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &b);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, WHIP_CLIENT_TIMEOUT_S);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(curl);
+    int result = 0;
+    if (rc != CURLE_OK) {
+        snprintf(out->message, sizeof out->message, "cannot reach %s: %s", url,
+                 error[0] ? error : curl_easy_strerror(rc));
+        result = WHIP_CLIENT_ERR_CONNECT;
+        goto out;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+    if (out->status < 200 || out->status > 299) {
+        whip_client_explain(out, url, &b);
+        result = WHIP_CLIENT_ERR_HTTP;
+        goto out;
+    }
+    out->answer = whip_client_answer(&b, seed_offer);
+    if (!out->answer) {
+        snprintf(out->message, sizeof out->message,
+                 "the server answered %ld without an SDP answer", out->status);
+        result = WHIP_CLIENT_ERR_REPLY;
+        goto out;
+    }
+    if (b.location[0] && whip_client_resolve(url, b.location, out->location,
+                                             sizeof out->location) < 0)
+        out->location[0] = 0;
+out:
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    free(b.data);
+    free(body);
+    return result;
+}
+
+int whip_client_delete(const char *location)
+{
+    struct whip_client_buffer b = {0};
+    CURL *curl = curl_easy_init();
+    curl_easy_setopt(curl, CURLOPT_URL, location);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, whip_client_on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 3L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    free(b.data);
+    return status >= 200 && status <= 299 ? 0 : -1;
+}

@@ -1,0 +1,452 @@
+/* publish: `onair publish FILE URL`, the seed's MediaPlayer client in C: plays a media file
+ * into a WHIP endpoint (or the seed's /offer) as a real WebRTC peer, without re-encoding. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "app/file_source.h"
+#include "app/peer_client.h"
+#include "app/whip_client.h"
+#include "base/bytes.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "proto/rtcp.h"
+#include "proto/rtp.h"
+#include "proto/sdp.h"
+#include "rtc/srtp.h"
+
+/* Packets kept per track to answer NACKs: about a second of 2.5 Mbit/s video. */
+#define PUBLISH_HISTORY 512
+#define PUBLISH_MAX_RTP 1200
+#define PUBLISH_BUF (PUBLISH_MAX_RTP + SRTPX_MAX_TRAILER + 144)
+#define PUBLISH_TICK_MS 500
+#define PUBLISH_SR_INTERVAL_US 1000000
+
+int publish_main(int argc, char **argv);
+
+static const char publish_usage[] =
+    "usage: onair publish FILE URL [OPTIONS]\n"
+    "\n"
+    "Plays FILE (mp4, mkv, webm, ...: VP8, VP9, H.264 or AV1 video, Opus audio; nothing is\n"
+    "re-encoded) in real time into URL, a WHIP endpoint such as http://host:8080/whip/NAME.\n"
+    "Ctrl-C ends the session.\n"
+    "\n"
+    "options:\n"
+    "  --loop              start again at the end of the file\n"
+    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP endpoint\n"
+    "  --ice-server URL    a STUN/TURN server (accepted; not used yet: host candidates only)\n"
+    "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
+    "  -h, --help          this text\n";
+
+struct publish_slot {
+    uint16_t seq;
+    uint16_t len; /* 0: empty */
+    uint8_t data[PUBLISH_MAX_RTP];
+};
+
+struct publish_track {
+    struct file_source_track desc; /* as offered */
+    struct publish_slot *history;  /* PUBLISH_HISTORY slots */
+    bool sent_any;
+    uint32_t first_ts, last_ts;
+    uint64_t last_send_us;
+    uint32_t packets, octets;
+};
+
+struct publish {
+    uv_loop_t *loop;
+    const char *path, *url;
+    bool loop_forever, seed_offer, tty;
+    struct file_source *source;
+    struct publish_track tracks[2];
+    size_t n_tracks;
+    struct peer_client *pc;
+    char location[1024];
+    uv_signal_t sigint, sigterm;
+    uv_timer_t tick;
+    bool stopped;
+    int exit_code;
+    bool remb_logged;
+    uint64_t last_sr_us;
+    uint64_t tick_bytes, tick_us;
+    uint32_t bitrate;
+    uint64_t resent;
+};
+
+static void publish_stop(struct publish *p, int exit_code, const char *message);
+
+static void publish_record(struct publish_track *t, const uint8_t *pkt, size_t len)
+{
+    uint16_t seq = be16_read(pkt + 2);
+    struct publish_slot *slot = &t->history[seq % PUBLISH_HISTORY];
+    slot->seq = seq;
+    slot->len = (uint16_t)len;
+    memcpy(slot->data, pkt, len);
+}
+
+/* A packet from the file: take the offered SSRC (the source was opened again after the offer
+ * and chose new ones), keep it for NACKs, protect and send. */
+static void publish_on_packet(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
+{
+    struct publish *p = opaque;
+    if (track_index >= p->n_tracks || len > PUBLISH_MAX_RTP || len < RTP_HEADER_SIZE)
+        return;
+    struct publish_track *t = &p->tracks[track_index];
+    uint8_t buf[PUBLISH_BUF];
+    memcpy(buf, rtp, len);
+    be32_write(buf + 8, t->desc.ssrc);
+    publish_record(t, buf, len);
+    uint32_t ts = be32_read(buf + 4);
+    if (!t->sent_any)
+        t->first_ts = ts;
+    t->sent_any = true;
+    t->last_ts = ts;
+    t->last_send_us = clock_now_us();
+    t->packets++;
+    t->octets += (uint32_t)(len - RTP_HEADER_SIZE);
+    p->tick_bytes += len;
+    peer_client_send_rtp(p->pc, buf, len, sizeof buf);
+}
+
+static void publish_resend(struct publish *p, const struct rtcp_view *view)
+{
+    struct rtcp_nack nack;
+    const char *why;
+    if (rtcp_nack_decode(&nack, view, &why) < 0)
+        return;
+    for (size_t i = 0; i < p->n_tracks; i++) {
+        struct publish_track *t = &p->tracks[i];
+        if (t->desc.ssrc != nack.media_ssrc)
+            continue;
+        uint16_t lost[RTCP_NACK_MAX_LOST];
+        size_t n = rtcp_nack_lost(&nack, lost, RTCP_NACK_MAX_LOST);
+        for (size_t k = 0; k < n; k++) {
+            struct publish_slot *slot = &t->history[lost[k] % PUBLISH_HISTORY];
+            if (!slot->len || slot->seq != lost[k])
+                continue; /* too old: the receiver will ask for a keyframe */
+            uint8_t buf[PUBLISH_BUF];
+            memcpy(buf, slot->data, slot->len);
+            if (peer_client_send_rtp(p->pc, buf, slot->len, sizeof buf) == 0)
+                p->resent++;
+        }
+    }
+}
+
+static void publish_on_rtcp(void *opaque, uint8_t *pkt, size_t len)
+{
+    struct publish *p = opaque;
+    struct rtcp_iter it;
+    struct rtcp_view view;
+    const char *why;
+    rtcp_iter_init(&it, pkt, len);
+    while (rtcp_next(&it, &view, &why) > 0) {
+        if (view.type == RTCP_PSFB && (view.fmt == RTCP_FMT_PLI || view.fmt == RTCP_FMT_FIR)) {
+            if (p->source)
+                file_source_request_keyframe(p->source);
+        } else if (view.type == RTCP_RTPFB && view.fmt == RTCP_FMT_NACK) {
+            publish_resend(p, &view);
+        } else if (rtcp_is_remb(&view) && !p->remb_logged) {
+            struct rtcp_remb remb;
+            if (rtcp_remb_decode(&remb, &view, &why) < 0)
+                continue;
+            if (p->bitrate && remb.bitrate < p->bitrate) {
+                log_warn("the receiver asks for at most %" PRIu64 " kbit/s and the file runs at "
+                         "about %u kbit/s; a file is sent as it is (no re-encoding)",
+                         remb.bitrate / 1000, p->bitrate / 1000);
+                p->remb_logged = true;
+            }
+        }
+    }
+}
+
+/* RFC 3550 §6.4.1: a Sender Report per track maps its RTP clock to wall-clock time, so the
+ * server and its viewers keep audio and video in sync. */
+static void publish_send_reports(struct publish *p, uint64_t now_us)
+{
+    uint8_t buf[512];
+    size_t n = 0;
+    uint64_t ntp = clock_ntp_now();
+    for (size_t i = 0; i < p->n_tracks; i++) {
+        struct publish_track *t = &p->tracks[i];
+        if (!t->sent_any)
+            continue;
+        struct rtcp_sr sr = {
+            .ssrc = t->desc.ssrc,
+            .ntp = ntp,
+            .rtp_ts = t->last_ts +
+                      (uint32_t)((now_us - t->last_send_us) * t->desc.clock_rate / 1000000u),
+            .packet_count = t->packets,
+            .octet_count = t->octets,
+        };
+        n += rtcp_sr_encode(buf + n, sizeof buf - 64 - n, &sr);
+        n += rtcp_sdes_cname_encode(buf + n, sizeof buf - 64 - n, t->desc.ssrc, "onair-publish",
+                                    strlen("onair-publish"));
+    }
+    if (n)
+        peer_client_send_rtcp(p->pc, buf, n, sizeof buf);
+}
+
+static void publish_progress(struct publish *p, const char *state)
+{
+    if (!p->tty)
+        return;
+    double position = 0;
+    if (p->n_tracks && p->tracks[0].sent_any)
+        position = (double)(uint32_t)(p->tracks[0].last_ts - p->tracks[0].first_ts) /
+                   p->tracks[0].desc.clock_rate;
+    int minutes = (int)(position / 60);
+    fprintf(stderr, "\r%-10s %02d:%04.1f  %6.0f kbit/s  %" PRIu64 " resent   ", state, minutes,
+            position - minutes * 60, p->bitrate / 1000.0, p->resent);
+    fflush(stderr);
+}
+
+static void publish_on_tick(uv_timer_t *timer)
+{
+    struct publish *p = timer->data;
+    uint64_t now = clock_now_us();
+    if (p->tick_us && now > p->tick_us)
+        p->bitrate = (uint32_t)(p->tick_bytes * 8 * 1000000u / (now - p->tick_us));
+    p->tick_bytes = 0;
+    p->tick_us = now;
+    if (p->source && now - p->last_sr_us >= PUBLISH_SR_INTERVAL_US) {
+        p->last_sr_us = now;
+        publish_send_reports(p, now);
+    }
+    if (p->source && !file_source_running(p->source)) {
+        publish_stop(p, 0, NULL);
+        return;
+    }
+    publish_progress(p, p->source ? "live" : "connecting");
+}
+
+static void publish_on_state(void *opaque, enum peer_client_state state, const char *reason)
+{
+    struct publish *p = opaque;
+    if (state == PEER_CLIENT_FAILED) {
+        char message[300];
+        snprintf(message, sizeof message, "connection failed: %s", reason);
+        publish_stop(p, 1, message);
+        return;
+    }
+    if (state != PEER_CLIENT_CONNECTED || p->source)
+        return;
+    /* The file starts now, so the receiver gets its first keyframe. */
+    const char *why;
+    p->source = file_source_open(p->loop, p->path, p->loop_forever, publish_on_packet, p, &why);
+    if (!p->source) {
+        char message[300];
+        snprintf(message, sizeof message, "%s: %s", p->path, why);
+        publish_stop(p, 1, message);
+        return;
+    }
+    if (!p->tty)
+        log_info("publishing %s to %s", p->path, p->url);
+}
+
+static void publish_on_signal(uv_signal_t *signal, int signum)
+{
+    publish_stop(signal->data, 0, NULL);
+}
+
+static void publish_stop(struct publish *p, int exit_code, const char *message)
+{
+    if (p->stopped)
+        return;
+    p->stopped = true;
+    p->exit_code = exit_code;
+    if (p->tty)
+        fputc('\n', stderr);
+    if (message)
+        fprintf(stderr, "onair publish: %s\n", message);
+    file_source_close(p->source);
+    p->source = NULL;
+    peer_client_close(p->pc);
+    p->pc = NULL;
+    if (p->location[0] && whip_client_delete(p->location) < 0)
+        log_debug("DELETE %s failed", p->location);
+    uv_close((uv_handle_t *)&p->sigint, NULL);
+    uv_close((uv_handle_t *)&p->sigterm, NULL);
+    uv_close((uv_handle_t *)&p->tick, NULL);
+}
+
+/* One sendonly m-section per track, bundled, with the file's codec, PT and SSRC. */
+static void publish_build_offer(struct publish *p, struct sdp_session *offer)
+{
+    memset(offer, 0, sizeof *offer);
+    RAND_bytes((uint8_t *)&offer->origin_id, sizeof offer->origin_id);
+    offer->origin_id >>= 2;
+    peer_client_describe(p->pc, offer);
+    for (size_t i = 0; i < p->n_tracks; i++) {
+        const struct file_source_track *t = &p->tracks[i].desc;
+        struct sdp_media *m = &offer->media[offer->n_media++];
+        m->kind = t->kind == FILE_SOURCE_VIDEO ? SDP_VIDEO : SDP_AUDIO;
+        m->port = 9;
+        snprintf(m->mid, sizeof m->mid, "%zu", i);
+        m->direction = SDP_SENDONLY;
+        m->rtcp_mux = true;
+        m->rtcp_rsize = true;
+        struct sdp_codec *c = &m->codecs[m->n_codecs++];
+        c->pt = t->pt;
+        snprintf(c->name, sizeof c->name, "%s", t->codec);
+        c->clock_rate = t->clock_rate;
+        c->channels = t->channels;
+        snprintf(c->fmtp, sizeof c->fmtp, "%s", t->fmtp);
+        c->fb_nack = true;
+        c->fb_nack_pli = m->kind == SDP_VIDEO;
+        c->fb_ccm_fir = m->kind == SDP_VIDEO;
+        c->fb_goog_remb = m->kind == SDP_VIDEO;
+        m->ssrc = t->ssrc;
+        snprintf(m->cname, sizeof m->cname, "onair-publish");
+        snprintf(m->msid, sizeof m->msid, "onair-publish %s", m->kind == SDP_VIDEO ? "video" : "audio");
+        size_t used = strlen(offer->bundle);
+        snprintf(offer->bundle + used, sizeof offer->bundle - used, "%s%s", used ? " " : "", m->mid);
+    }
+}
+
+/* Opens the file once to learn its tracks (what the offer describes), then closes it: it is
+ * opened again once the connection is up, so the first keyframe is not lost to the handshake. */
+static int publish_probe(struct publish *p)
+{
+    const char *why;
+    struct file_source *probe = file_source_open(p->loop, p->path, false, NULL, NULL, &why);
+    if (!probe) {
+        fprintf(stderr, "onair publish: %s: %s\n", p->path, why);
+        return -1;
+    }
+    p->n_tracks = file_source_track_count(probe);
+    for (size_t i = 0; i < p->n_tracks && i < 2; i++) {
+        p->tracks[i].desc = *file_source_track(probe, i);
+        p->tracks[i].history = xcalloc(PUBLISH_HISTORY, sizeof(struct publish_slot));
+    }
+    file_source_close(probe);
+    return 0;
+}
+
+/* Offer, answer, and the start of ICE. Returns 0 or an exit code. */
+static int publish_connect(struct publish *p)
+{
+    const char *why;
+    static const struct peer_client_callbacks callbacks = {NULL, publish_on_rtcp, publish_on_state};
+    p->pc = peer_client_new(p->loop, &callbacks, p, &why);
+    if (!p->pc) {
+        fprintf(stderr, "onair publish: %s\n", why);
+        return 1;
+    }
+    struct sdp_session *sdp = xmalloc(sizeof *sdp);
+    publish_build_offer(p, sdp);
+    char *text = xmalloc(16384);
+    int rc = 1;
+    if (!sdp_write(sdp, text, 16384))
+        abort(); /* two sections always fit: a failure is a bug */
+    struct whip_client_result res;
+    if (whip_client_offer(p->url, p->seed_offer, text, &res) < 0) {
+        fprintf(stderr, "onair publish: %s\n", res.message);
+        goto out;
+    }
+    snprintf(p->location, sizeof p->location, "%s", res.location);
+    if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
+        peer_client_start(p->pc, sdp, &why) < 0) {
+        fprintf(stderr, "onair publish: the server's answer does not work: %s\n", why);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(res.answer);
+    free(text);
+    free(sdp);
+    return rc;
+}
+
+static int publish_parse_args(struct publish *p, int argc, char **argv)
+{
+    enum { O_LOOP = 256, O_SEED, O_ICE, O_LOG };
+    static const struct option options[] = {
+        {"loop", no_argument, NULL, O_LOOP},
+        {"seed-offer", no_argument, NULL, O_SEED},
+        {"ice-server", required_argument, NULL, O_ICE},
+        {"log-level", required_argument, NULL, O_LOG},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case O_LOOP:
+            p->loop_forever = true;
+            break;
+        case O_SEED:
+            p->seed_offer = true;
+            break;
+        case O_ICE:
+            log_warn("--ice-server %s: STUN/TURN is not used yet; connecting to host candidates",
+                     optarg);
+            break;
+        case O_LOG: {
+            int level = log_level_parse(optarg);
+            if (level < 0) {
+                fprintf(stderr, "onair publish: --log-level wants debug, info, warn or error\n");
+                return 2;
+            }
+            log_set_level((enum log_level)level);
+            break;
+        }
+        case 'h':
+            fputs(publish_usage, stdout);
+            return -1;
+        default:
+            fprintf(stderr, "onair publish: unknown option '%s'\n\n%s", argv[optind - 1],
+                    publish_usage);
+            return 2;
+        }
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "onair publish: wants FILE and URL\n\n%s", publish_usage);
+        return 2;
+    }
+    p->path = argv[optind];
+    p->url = argv[optind + 1];
+    return 0;
+}
+
+int publish_main(int argc, char **argv)
+{
+    struct publish *p = xcalloc(1, sizeof *p);
+    log_set_level(LOG_WARN);
+    int rc = publish_parse_args(p, argc, argv);
+    if (rc != 0) {
+        free(p);
+        return rc < 0 ? 0 : rc;
+    }
+    p->loop = uv_default_loop();
+    p->tty = isatty(STDERR_FILENO);
+    rc = publish_probe(p) < 0 ? 1 : publish_connect(p);
+    if (rc == 0) {
+        uv_signal_init(p->loop, &p->sigint);
+        uv_signal_init(p->loop, &p->sigterm);
+        p->sigint.data = p->sigterm.data = p;
+        uv_signal_start(&p->sigint, publish_on_signal, SIGINT);
+        uv_signal_start(&p->sigterm, publish_on_signal, SIGTERM);
+        uv_timer_init(p->loop, &p->tick);
+        p->tick.data = p;
+        uv_timer_start(&p->tick, publish_on_tick, PUBLISH_TICK_MS, PUBLISH_TICK_MS);
+        uv_run(p->loop, UV_RUN_DEFAULT);
+        rc = p->exit_code;
+    } else {
+        peer_client_close(p->pc);
+        if (p->location[0])
+            whip_client_delete(p->location);
+    }
+    uv_run(p->loop, UV_RUN_DEFAULT); /* lets closed handles finish */
+    uv_loop_close(p->loop);
+    for (size_t i = 0; i < 2; i++)
+        free(p->tracks[i].history);
+    free(p);
+    return rc;
+}

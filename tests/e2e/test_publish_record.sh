@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# onair publish → server → onair record, checked with ffprobe; and the clients' bad-input exits.
+# TAP lines; exits non-zero on any failure. ONAIR names the binary (default build/onair).
+set -u
+cd "$(dirname "$0")/../.."
+ONAIR=${ONAIR:-build/onair}
+work=$(mktemp -d /tmp/onair-pubrec.XXXXXX)
+failed=0
+server_pid=
+publish_pid=
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; failed=1; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+
+cleanup() {
+    [ -n "$publish_pid" ] && kill "$publish_pid" 2>/dev/null
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_ports() {
+    python3 -c '
+import socket
+t = socket.socket(); t.bind(("127.0.0.1", 0))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+print(t.getsockname()[1], u.getsockname()[1])'
+}
+
+read -r http_port media_port < <(free_ports)
+base="http://127.0.0.1:$http_port"
+"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1 >"$work/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+
+# A 6 s VP8 + Opus clip with a keyframe every second.
+ffmpeg -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=30 \
+    -f lavfi -i sine=frequency=440:sample_rate=48000 -t 6 -c:v libvpx -g 30 -b:v 500k \
+    -deadline realtime -c:a libopus -ac 2 "$work/clip.webm"
+check $? "ffmpeg made a VP8 + Opus webm"
+
+"$ONAIR" publish "$work/clip.webm" "$base/whip/cam" >"$work/publish.log" 2>&1 &
+publish_pid=$!
+sleep 0.8
+"$ONAIR" record "$base/whep/cam" "$work/out.mkv" --duration 4 >"$work/record.out" 2>"$work/record.err" &
+record_pid=$!
+sleep 1.5
+streams=$(curl -s "$base/api/streams/cam")
+echo "$streams" | grep -q '"live": *true' && echo "$streams" | grep -q '"viewers": *1'
+check $? "/api/streams shows the publisher live and one viewer while recording"
+wait "$record_pid"
+check $? "onair record exits 0 after --duration"
+grep -q "^wrote .*out.mkv" "$work/record.out"
+check $? "onair record says what it wrote: $(cat "$work/record.out")"
+wait "$publish_pid"
+check $? "onair publish exits 0 at the end of the file"
+publish_pid=
+
+probe() { ffprobe -v error -select_streams "$1" -count_frames -show_entries "stream=$2" \
+    -of default=nw=1:nk=1 "$work/out.mkv"; }
+[ "$(probe v codec_name)" = vp8 ]
+check $? "the recording holds VP8, untouched"
+frames=$(probe v nb_read_frames)
+[ "${frames:-0}" -ge 72 ]
+check $? "video frames: ${frames:-0} of about 120 expected (at least 60%)"
+[ "$(probe a codec_name)" = opus ]
+check $? "the recording holds Opus audio"
+python3 - "$(probe v start_time)" "$(probe a start_time)" <<'EOF'
+import sys
+v, a = (float(x) for x in sys.argv[1:3])
+sys.exit(0 if abs(v - a) <= 0.1 else 1)
+EOF
+check $? "audio and video start within 100 ms ($(probe v start_time) / $(probe a start_time))"
+
+# A recording killed with SIGKILL still plays up to the cut (.mkv is live-safe).
+"$ONAIR" publish "$work/clip.webm" "$base/whip/cut" --loop >/dev/null 2>&1 &
+publish_pid=$!
+sleep 0.8
+"$ONAIR" record "$base/whep/cut" "$work/cut.mkv" >/dev/null 2>&1 &
+record_pid=$!
+sleep 4
+kill -9 "$record_pid"
+wait "$record_pid" 2>/dev/null
+cut_frames=$(ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames \
+    -of default=nw=1:nk=1 "$work/cut.mkv" 2>/dev/null)
+[ "${cut_frames:-0}" -ge 30 ]
+check $? "a recording killed with SIGKILL plays (${cut_frames:-0} frames)"
+
+# 409: the stream already has a publisher.
+"$ONAIR" publish "$work/clip.webm" "$base/whip/cut" >"$work/taken.log" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && grep -q "taken" "$work/taken.log"
+check $? "publish to a taken stream: exit $rc, $(head -1 "$work/taken.log")"
+kill -INT "$publish_pid"
+wait "$publish_pid"
+check $? "publish exits 0 on SIGINT"
+publish_pid=
+sleep 0.3
+curl -s "$base/api/streams/cut" | grep -q '"live": *true'
+[ $? -ne 0 ]
+check $? "SIGINT's DELETE ended the publisher's session"
+
+# Bad input: each a clear message and a non-zero exit, no crash.
+expect_fail() {
+    local name=$1 pattern=$2
+    shift 2
+    "$@" >"$work/bad.log" 2>&1
+    local rc=$?
+    [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && grep -qi "$pattern" "$work/bad.log"
+    check $? "$name: exit $rc, $(grep -v '^ *$' "$work/bad.log" | head -1)"
+}
+expect_fail "publish a missing file" "no such file" \
+    "$ONAIR" publish "$work/missing.webm" "$base/whip/x"
+ffmpeg -loglevel error -y -f lavfi -i sine=frequency=440 -t 1 -c:a aac "$work/aac.mp4"
+expect_fail "publish a file with nothing browsers play (AAC only)" "no playable track" \
+    "$ONAIR" publish "$work/aac.mp4" "$base/whip/x"
+head -c 20000 "$work/clip.webm" | tail -c 10000 >"$work/garbage.webm"
+expect_fail "publish a file that is not media" "cannot" \
+    "$ONAIR" publish "$work/garbage.webm" "$base/whip/x"
+read -r dead_port _ < <(free_ports)
+expect_fail "publish to an unreachable server" "cannot reach" \
+    "$ONAIR" publish "$work/clip.webm" "http://127.0.0.1:$dead_port/whip/x"
+expect_fail "record from an unreachable server" "cannot reach" \
+    "$ONAIR" record "http://127.0.0.1:$dead_port/whep/x" "$work/x.mkv"
+expect_fail "publish with a bad stream name (400)" "400" \
+    "$ONAIR" publish "$work/clip.webm" "$base/whip/bad%20name"
+expect_fail "record to an unknown container" "mkv" \
+    "$ONAIR" record "$base/whep/cam" "$work/out.avi"
+
+kill "$server_pid"
+wait "$server_pid"
+server_pid=
+grep -qi "sanitizer\|runtime error" "$work"/*.log "$work"/record.err 2>/dev/null
+[ $? -ne 0 ]
+check $? "no sanitizer report in any log"
+exit $failed
