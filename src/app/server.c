@@ -268,6 +268,12 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     srv->loop = loop;
     srv->config = *config;
     srv->started_us = clock_now_us();
+    /* The handles server_stop closes exist from the start, so a failed start stops cleanly. */
+    uv_timer_init(loop, &srv->tick);
+    srv->tick.data = srv;
+    uv_signal_init(loop, &srv->sigint);
+    uv_signal_init(loop, &srv->sigterm);
+    srv->sigint.data = srv->sigterm.data = srv;
     srtp_global_init();
     hmap_init(&srv->by_id);
     hmap_init(&srv->by_ufrag);
@@ -303,12 +309,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
         if (start_source(srv, i) < 0)
             return -1;
 
-    uv_timer_init(loop, &srv->tick);
-    srv->tick.data = srv;
     uv_timer_start(&srv->tick, on_tick, TICK_MS, TICK_MS);
-    uv_signal_init(loop, &srv->sigint);
-    uv_signal_init(loop, &srv->sigterm);
-    srv->sigint.data = srv->sigterm.data = srv;
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     return 0;
