@@ -165,8 +165,8 @@ static void on_sctp_event(struct session *s, const struct sctp_dc_event *ev, uin
         free(copy);
     } else if ((ev->type == SCTP_DC_CHANNEL_CLOSED && (int)ev->id == s->chat_channel) ||
                ev->type == SCTP_DC_CLOSED) {
-        room_leave(s->member);
-        s->member = NULL;
+        /* Nothing more is sent to it; the leave is announced when the session ends, after it
+         * has left the SFU, so the count in the event is right whichever close comes first. */
         s->chat_channel = -1;
     }
 }
