@@ -166,23 +166,36 @@ static void accept_media(struct sdp_session *answer, struct sdp_media *a,
     snprintf(answer->bundle + n, sizeof answer->bundle - n, "%s%s", n ? " " : "", a->mid);
 }
 
+/* The URI each one-byte extension id (1..14) is bound to so far in the bundle. RFC 8285 §6 keeps
+ * an id to one URI across a BUNDLE group, but aiortc offers id 2 as abs-send-time for video and
+ * as ssrc-audio-level for audio, and then parses every packet of the transport with one map:
+ * an audio-level element read as a 3-byte abs-send-time ends its receive loop. */
+struct ext_bindings {
+    const char *uri[15];
+};
+
 /* The header extensions the relay carries (RFC 8285), under the offer's ids, each in the kind of
  * section it belongs to. Ids above 14 need the two-byte form, which the answer does not allow
- * (it has no a=extmap-allow-mixed), so they are left out. */
+ * (it has no a=extmap-allow-mixed), so they are left out; so is an id an earlier section of the
+ * bundle already answered for another URI. */
 static void answer_extmaps(struct sdp_media *a, const struct sdp_media *m,
-                           uint8_t ext_ids[SFU_EXT_COUNT])
+                           uint8_t ext_ids[SFU_EXT_COUNT], struct ext_bindings *bound)
 {
     memset(ext_ids, 0, SFU_EXT_COUNT);
     for (size_t i = 0; i < m->n_extmaps; i++) {
-        int ext = sfu_ext_from_uri(m->extmaps[i].uri);
-        if (ext < 0 || m->extmaps[i].id > 14 || ext_ids[ext])
+        const struct sdp_extmap *e = &m->extmaps[i];
+        int ext = sfu_ext_from_uri(e->uri);
+        if (ext < 0 || e->id < 1 || e->id > 14 || ext_ids[ext])
             continue;
         bool audio_only = ext == SFU_EXT_AUDIO_LEVEL;
         bool video_only = ext == SFU_EXT_VIDEO_ORIENTATION || ext == SFU_EXT_PLAYOUT_DELAY;
         if ((audio_only && m->kind != SDP_AUDIO) || (video_only && m->kind != SDP_VIDEO))
             continue;
-        ext_ids[ext] = m->extmaps[i].id;
-        a->extmaps[a->n_extmaps++] = m->extmaps[i];
+        if (bound->uri[e->id] && strcmp(bound->uri[e->id], e->uri) != 0)
+            continue;
+        bound->uri[e->id] = e->uri;
+        ext_ids[ext] = e->id;
+        a->extmaps[a->n_extmaps++] = *e;
     }
 }
 
@@ -230,6 +243,7 @@ int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_
     answer_session(offer, local, answer);
     *n_tracks = 0;
     bool have[SFU_KINDS] = {false, false};
+    struct ext_bindings bound = {0};
     for (size_t i = 0; i < offer->n_media; i++) {
         const struct sdp_media *m = &offer->media[i];
         struct sdp_media *a = answer_media(answer, m);
@@ -258,7 +272,7 @@ int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_
         snprintf(t->mid, sizeof t->mid, "%s", m->mid);
         t->codec = a->codecs[0];
         t->ssrc = m->ssrc;
-        answer_extmaps(a, m, t->ext_ids);
+        answer_extmaps(a, m, t->ext_ids, &bound);
         have[kind] = true;
     }
     if (!*n_tracks) {
@@ -339,6 +353,7 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
     answer_session(offer, local, answer);
     *n_tracks = 0;
     bool have[SFU_KINDS] = {false, false}, unplayable = false;
+    struct ext_bindings bound = {0};
     for (size_t i = 0; i < offer->n_media; i++) {
         const struct sdp_media *m = &offer->media[i];
         struct sdp_media *a = answer_media(answer, m);
@@ -368,7 +383,7 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
         for (size_t c = 0; c < t->n_codecs; c++)
             if (t->codecs[c].rtx_pt)
                 t->rtx_ssrc = local->rtx_ssrcs[kind];
-        answer_extmaps(a, m, t->ext_ids);
+        answer_extmaps(a, m, t->ext_ids, &bound);
         announce_track(a, t, local);
     }
     if (!*n_tracks) {

@@ -649,7 +649,15 @@ static void test_viewer_aiortc(void **state)
     assert_int_equal(audio->n_codecs, 1);
     assert_string_equal(audio->codecs[0].name, "opus");
     assert_int_equal(audio->ssrc, 1001);
-    assert_int_equal(extmap_id(audio, URI_LEVEL), 2);
+    /* aiortc binds id 2 to abs-send-time in the video section and to ssrc-audio-level in the
+     * audio one, against RFC 8285 §6, and parses the whole transport with one map. The answer
+     * keeps id 2 for abs-send-time and leaves audio-level out, so no audio packet reaches
+     * aiortc with a 1-byte element under its abs-send-time id. */
+    assert_int_equal(extmap_id(video, URI_AST), 2);
+    assert_int_equal(extmap_id(audio, URI_LEVEL), 0);
+    assert_int_equal(extmap_id(audio, URI_MID), 1);
+    assert_int_equal(f->viewer_tracks[1].ext_ids[SFU_EXT_AUDIO_LEVEL], 0);
+    assert_int_equal(f->viewer_tracks[0].ext_ids[SFU_EXT_ABS_SEND_TIME], 2);
     assert_int_equal(f->answer.media[2].port, 0);
     assert_int_equal(f->reparsed.media[2].kind, SDP_APPLICATION);
     assert_int_equal(f->n_tracks, 2);
