@@ -9,6 +9,7 @@
 
 #include "app/ice_servers.h"
 #include "app/metrics.h"
+#include "app/patch_rules.h"
 #include "app/server.h"
 #include "app/session.h"
 #include "app/web_assets.h"
@@ -279,23 +280,28 @@ static void session_resource(struct server *srv, const struct http_request *req,
         http_response_text(res, 405, "use PATCH or DELETE on a session\n");
         return;
     }
-    if (strcmp(req->content_type, "application/trickle-ice-sdpfrag") != 0) {
-        http_response_text(res, 415, "PATCH takes application/trickle-ice-sdpfrag\n");
+    struct sdp_session *frag = xmalloc(sizeof *frag);
+    struct patch_decision d;
+    patch_decide(&d, req->content_type, req->if_match, session_etag(s), session_remote_ufrag(s),
+                 (const char *)req->body, req->body_len, frag);
+    free(frag);
+    if (d.action == PATCH_REFUSE) {
+        http_response_text(res, d.status, "%s\n", d.reason);
         return;
     }
-    char etag[64];
-    snprintf(etag, sizeof etag, "\"%s\"", session_etag(s));
-    if (req->if_match && strcmp(req->if_match, "*") != 0 && strcmp(req->if_match, etag) != 0) {
-        http_response_text(res, 412, "the session's ETag is %s\n", etag);
+    if (d.action == PATCH_TRICKLE) {
+        /* The server is ICE-lite: it learns the client's addresses from its checks, so
+         * trickled candidates need no action beyond being well formed. */
+        http_response_take(res, 204, NULL, NULL, 0);
         return;
     }
-    if (req->if_match && strcmp(req->if_match, "*") == 0) {
-        http_response_text(res, 501, "ICE restart is not supported yet\n");
-        return;
-    }
-    /* The server is ICE-lite: it learns the client's addresses from its checks, so trickled
-     * candidates need no action beyond being well formed. */
-    http_response_take(res, 204, NULL, NULL, 0);
+    size_t cap = 4096;
+    char *answer = xmalloc(cap);
+    size_t len = session_restart_ice(s, d.ufrag, d.pwd, answer, cap);
+    if (!len)
+        abort(); /* a fragment of at most SERVER_MAX_ADDRS candidates fits: a bug */
+    http_response_take(res, 200, "application/trickle-ice-sdpfrag", answer, len);
+    http_response_header(res, "ETag", "\"%s\"", session_etag(s));
 }
 
 static void add_cors(const struct http_request *req, struct http_response *res)

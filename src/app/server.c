@@ -60,6 +60,13 @@ void server_add_session(struct server *srv, struct session *s)
     srv->sessions[srv->n_sessions++] = s;
 }
 
+void server_session_ufrag_changed(struct server *srv, struct session *s, const char *old_ufrag)
+{
+    hmap_del(&srv->by_ufrag, old_ufrag, strlen(old_ufrag));
+    const char *ufrag = session_local_ufrag(s);
+    hmap_put(&srv->by_ufrag, ufrag, strlen(ufrag), s);
+}
+
 void server_remove_session(struct server *srv, struct session *s)
 {
     const char *id = session_id(s), *ufrag = session_local_ufrag(s);

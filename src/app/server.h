@@ -63,6 +63,8 @@ void server_stop(struct server *srv);
 void server_add_session(struct server *srv, struct session *s);
 void server_remove_session(struct server *srv, struct session *s);
 struct session *server_find_session(struct server *srv, const char *id);
+/* The session's local ICE ufrag changed (an ICE restart): find it by the new one only. */
+void server_session_ufrag_changed(struct server *srv, struct session *s, const char *old_ufrag);
 void server_map_address(struct server *srv, const struct sockaddr *addr, struct session *s);
 void server_unmap_address(struct server *srv, const struct sockaddr *addr);
 /* Sends a datagram from the media port (queued; flushed at the end of the wake-up), from the

@@ -33,6 +33,10 @@ struct session {
     char etag[48];
     char stream[64];
     char local_ufrag[17], local_pwd[33];
+    char remote_ufrag[64]; /* the client's, for PATCH: trickles must name it */
+    char first_mid[32];    /* the bundle's first section, named by PATCH answer fragments */
+    enum sdp_kind first_kind;
+    unsigned ice_generation; /* ICE restarts so far */
     struct ice_lite *ice;
     struct dtls *dtls;
     struct srtpx *srtp_in, *srtp_out;
@@ -57,6 +61,7 @@ struct session {
 const char *session_id(const struct session *s) { return s->id; }
 const char *session_etag(const struct session *s) { return s->etag; }
 const char *session_local_ufrag(const struct session *s) { return s->local_ufrag; }
+const char *session_remote_ufrag(const struct session *s) { return s->remote_ufrag; }
 const char *session_stream(const struct session *s) { return s->stream; }
 enum session_role session_role(const struct session *s) { return s->role; }
 
@@ -449,6 +454,9 @@ struct session *session_create(struct server *srv, enum session_role role, const
             first = &offer->media[i];
     s->ice = ice_lite_new(s->local_ufrag, s->local_pwd, sdp_media_ice_ufrag(offer, first),
                           sdp_media_ice_pwd(offer, first));
+    snprintf(s->remote_ufrag, sizeof s->remote_ufrag, "%s", sdp_media_ice_ufrag(offer, first));
+    snprintf(s->first_mid, sizeof s->first_mid, "%s", first->mid);
+    s->first_kind = first->kind;
     s->dtls_client = answer->setup == SDP_SETUP_ACTIVE;
     s->dtls = dtls_new(srv->cert, s->dtls_client ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER,
                        sdp_media_fingerprint(offer, first));
@@ -463,4 +471,49 @@ out:
     free(offer);
     free(answer);
     return s;
+}
+
+/* RFC 8840 §9: the answer fragment names a section by mid; an m= line opens it. */
+static const char *first_section_line(const struct session *s)
+{
+    if (s->first_kind == SDP_APPLICATION)
+        return "m=application 9 UDP/DTLS/SCTP webrtc-datachannel";
+    return s->first_kind == SDP_VIDEO ? "m=video 9 UDP/TLS/RTP/SAVPF 0"
+                                      : "m=audio 9 UDP/TLS/RTP/SAVPF 0";
+}
+
+size_t session_restart_ice(struct session *s, const char *remote_ufrag, const char *remote_pwd,
+                           char *frag, size_t cap)
+{
+    char old_ufrag[sizeof s->local_ufrag];
+    snprintf(old_ufrag, sizeof old_ufrag, "%s", s->local_ufrag);
+    random_token(s->local_ufrag, 8);
+    random_token(s->local_pwd, 24);
+    snprintf(s->etag, sizeof s->etag, "%s", s->local_ufrag);
+    snprintf(s->remote_ufrag, sizeof s->remote_ufrag, "%s", remote_ufrag);
+    /* RFC 8445 §9: both sides' credentials change; DTLS, SRTP and the SFU place stay, and media
+     * keeps going to the current path until the client nominates one with the new ones. */
+    ice_lite_set_remote_credentials(s->ice, remote_ufrag, remote_pwd);
+    ice_lite_restart(s->ice, s->local_ufrag, s->local_pwd);
+    server_session_ufrag_changed(s->srv, s, old_ufrag);
+    s->ice_generation++;
+    log_info("session %s: ICE restart %u", s->id, s->ice_generation);
+
+    const struct server *srv = s->srv;
+    int n = snprintf(frag, cap, "a=ice-lite\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n%s\r\na=mid:%s\r\n",
+                     s->local_ufrag, s->local_pwd, first_section_line(s), s->first_mid);
+    size_t len = n > 0 ? (size_t)n : 0;
+    for (size_t i = 0; i < srv->n_candidate_ips && len < cap; i++) {
+        struct sdp_candidate c;
+        negotiate_host_candidate(&c, i, srv->candidate_ips[i], srv->udp_port);
+        n = snprintf(frag + len, cap - len, "a=candidate:%s %u %s %u %s %u typ %s\r\n",
+                     c.foundation, c.component, c.transport, c.priority, c.address, c.port,
+                     c.type);
+        len += n > 0 ? (size_t)n : 0;
+    }
+    if (len < cap) {
+        n = snprintf(frag + len, cap - len, "a=end-of-candidates\r\n");
+        len += n > 0 ? (size_t)n : 0;
+    }
+    return len < cap ? len : 0;
 }

@@ -33,6 +33,15 @@ const char *session_etag(const struct session *s);
 const char *session_local_ufrag(const struct session *s);
 const char *session_stream(const struct session *s);
 enum session_role session_role(const struct session *s);
+/* The client's current ICE ufrag (a trickle PATCH must name it). */
+const char *session_remote_ufrag(const struct session *s);
+
+/* ICE restart (RFC 8445 §9, RFC 9725 §4.3.2) with the client's new credentials: new local
+ * credentials and ETag, same DTLS, SRTP and place in the SFU. Writes the answer fragment
+ * (application/trickle-ice-sdpfrag: ice-lite, ufrag, pwd, the first section's mid and the
+ * server's candidates) into FRAG[0..CAP) and returns its length, 0 when CAP is too small. */
+size_t session_restart_ice(struct session *s, const char *remote_ufrag, const char *remote_pwd,
+                           char *frag, size_t cap);
 
 /* A STUN binding request whose USERNAME names this session. */
 void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *from,

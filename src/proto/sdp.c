@@ -540,7 +540,10 @@ static int parse_line(struct sdp_session *out, struct sdp_media **media, const c
                   : parse_session_attr(out, value, end, why);
 }
 
-int sdp_parse(struct sdp_session *out, const char *text, size_t len, const char **why)
+/* Both forms share the line grammar; a full description must open with v=0 (RFC 8866 §5), a
+ * fragment has no session lines (RFC 8840 §9). */
+static int parse_text(struct sdp_session *out, const char *text, size_t len, bool fragment,
+                      const char **why)
 {
     memset(out, 0, sizeof *out);
     struct sdp_media *media = NULL;
@@ -564,7 +567,7 @@ int sdp_parse(struct sdp_session *out, const char *text, size_t len, const char 
             *why = "a line is not of the form x=value";
             return -1;
         }
-        if (first && (line_end - p != 3 || memcmp(p, "v=0", 3) != 0)) {
+        if (first && !fragment && (line_end - p != 3 || memcmp(p, "v=0", 3) != 0)) {
             *why = "SDP must start with v=0";
             return -1;
         }
@@ -578,12 +581,22 @@ int sdp_parse(struct sdp_session *out, const char *text, size_t len, const char 
         p = next;
     }
     if (first) {
-        *why = "SDP is empty";
+        *why = fragment ? "the SDP fragment is empty" : "SDP is empty";
         return -1;
     }
     for (size_t i = 0; i < out->n_media; i++)
         link_rtx(&out->media[i]);
     return 0;
+}
+
+int sdp_parse(struct sdp_session *out, const char *text, size_t len, const char **why)
+{
+    return parse_text(out, text, len, false, why);
+}
+
+int sdp_parse_fragment(struct sdp_session *out, const char *text, size_t len, const char **why)
+{
+    return parse_text(out, text, len, true, why);
 }
 
 const char *sdp_media_ice_ufrag(const struct sdp_session *s, const struct sdp_media *m)

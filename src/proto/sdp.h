@@ -87,6 +87,11 @@ struct sdp_session {
 /* Parses TEXT[0..LEN) (CRLF or LF lines). Returns 0, or -1 with *why a static sentence. Unknown
  * attributes are skipped; what is malformed is refused. */
 int sdp_parse(struct sdp_session *out, const char *text, size_t len, const char **why);
+/* Parses an SDP fragment (RFC 8840 §9, media type application/trickle-ice-sdpfrag, the body of
+ * a WHIP/WHEP PATCH): session-level a= lines such as ice-ufrag, ice-pwd and ice-options, then
+ * m= sections with a=mid, a=candidate and a=end-of-candidates; no v=, o=, s= or t= lines are
+ * needed. Same result and errors as sdp_parse. */
+int sdp_parse_fragment(struct sdp_session *out, const char *text, size_t len, const char **why);
 
 /* Writes S as SDP with CRLF line ends, NUL-terminated. Returns the length, or 0 when CAP is too
  * small. ICE, DTLS and setup attributes are written in every m-section, from the media's own

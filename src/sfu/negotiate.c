@@ -141,6 +141,20 @@ static bool accepts_section(const struct sdp_media *m)
     return sdp_media_active(m) && (m->kind == SDP_AUDIO || m->kind == SDP_VIDEO);
 }
 
+void negotiate_host_candidate(struct sdp_candidate *c, size_t index, const char *ip,
+                              uint16_t port)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->foundation, sizeof c->foundation, "%zu", index + 1);
+    c->component = 1;
+    snprintf(c->transport, sizeof c->transport, "udp");
+    /* RFC 8445 §5.1.2.1 host preference 126, local preference by order. */
+    c->priority = (126u << 24) | ((65535u - (uint32_t)index) << 8) | 255u;
+    snprintf(c->address, sizeof c->address, "%s", ip);
+    c->port = port;
+    snprintf(c->type, sizeof c->type, "host");
+}
+
 static void accept_media(struct sdp_session *answer, struct sdp_media *a,
                          const struct sdp_media *offered, const struct negotiate_local *local)
 {
@@ -149,18 +163,9 @@ static void accept_media(struct sdp_session *answer, struct sdp_media *a,
     a->rtcp_rsize = offered->rtcp_rsize;
     snprintf(a->connection, sizeof a->connection, "%s",
              local->n_candidate_ips ? local->candidate_ips[0] : "0.0.0.0");
-    for (size_t i = 0; i < local->n_candidate_ips && i < SDP_MAX_CANDIDATES; i++) {
-        struct sdp_candidate *c = &a->candidates[a->n_candidates++];
-        memset(c, 0, sizeof *c);
-        snprintf(c->foundation, sizeof c->foundation, "%zu", i + 1);
-        c->component = 1;
-        snprintf(c->transport, sizeof c->transport, "udp");
-        /* RFC 8445 §5.1.2.1 host preference 126, local preference by order. */
-        c->priority = (126u << 24) | ((65535u - (uint32_t)i) << 8) | 255u;
-        snprintf(c->address, sizeof c->address, "%s", local->candidate_ips[i]);
-        c->port = local->port;
-        snprintf(c->type, sizeof c->type, "host");
-    }
+    for (size_t i = 0; i < local->n_candidate_ips && i < SDP_MAX_CANDIDATES; i++)
+        negotiate_host_candidate(&a->candidates[a->n_candidates++], i, local->candidate_ips[i],
+                                 local->port);
     a->end_of_candidates = true;
     size_t n = strlen(answer->bundle);
     snprintf(answer->bundle + n, sizeof answer->bundle - n, "%s%s", n ? " " : "", a->mid);

@@ -43,6 +43,11 @@ struct negotiate_local {
     uint32_t ssrcs[SFU_KINDS], rtx_ssrcs[SFU_KINDS]; /* what the server sends viewers under */
 };
 
+/* The server's INDEX-th host candidate, IP:PORT over UDP, as answers and PATCH answer
+ * fragments announce it. */
+void negotiate_host_candidate(struct sdp_candidate *c, size_t index, const char *ip,
+                              uint16_t port);
+
 /* Whether the offer sends audio or video (sendrecv or sendonly): the seed's /offer publishes
  * for such a peer and lets the others watch. */
 bool negotiate_offer_sends_media(const struct sdp_session *offer);

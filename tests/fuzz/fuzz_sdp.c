@@ -1,6 +1,7 @@
-/* fuzz_sdp: sdp_parse, then sdp_write of what it made into buffers of many sizes (what is
- * written must parse again, and writing that must give the same text); then the server's
- * offer/answer policy on the parsed offer, whose answers must be valid SDP too. */
+/* fuzz_sdp: sdp_parse_fragment (a PATCH body) and sdp_parse, then sdp_write of what sdp_parse
+ * made into buffers of many sizes (what is written must parse again, and writing that must give
+ * the same text); then the server's offer/answer policy on the parsed offer, whose answers must
+ * be valid SDP too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct sdp_session first, second;
     static char text[1 << 20], again[1 << 20];
     const char *why = NULL;
+    /* The same bytes as a PATCH body (RFC 8840 fragment): refused with a reason, or parsed
+     * into terminated strings. */
+    if (sdp_parse_fragment(&first, (const char *)data, size, &why) != 0)
+        require(why != NULL && why[0] != 0);
+    else
+        check_strings(&first);
+    why = NULL;
     if (sdp_parse(&first, (const char *)data, size, &why) != 0) {
         require(why != NULL && why[0] != 0);
         return 0;

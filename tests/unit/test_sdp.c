@@ -180,6 +180,40 @@ static void test_chrome_viewer(void **state)
     free(s);
 }
 
+/* RFC 8840 §9: a PATCH body is a fragment, with no v=/o=/s=/t= lines; sdp_parse wants them. */
+static void test_fragment(void **state)
+{
+    static const char frag[] = "a=ice-ufrag:EsAw\r\n"
+                               "a=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1\r\n"
+                               "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                               "a=mid:0\r\n"
+                               "a=candidate:1387637174 1 udp 2122260223 192.0.2.1 61764 typ host "
+                               "generation 0\r\n"
+                               "a=candidate:2 1 tcp 1518280447 192.0.2.1 9 typ host tcptype active\r\n"
+                               "a=end-of-candidates\r\n";
+    static struct sdp_session s;
+    const char *why = NULL;
+    assert_int_equal(sdp_parse_fragment(&s, frag, strlen(frag), &why), 0);
+    assert_string_equal(s.ice_ufrag, "EsAw");
+    assert_string_equal(s.ice_pwd, "P2uYro0UCOQ4zxjKXaWCBui1");
+    assert_int_equal(s.n_media, 1);
+    assert_string_equal(s.media[0].mid, "0");
+    assert_int_equal(s.media[0].n_candidates, 2);
+    assert_string_equal(s.media[0].candidates[0].address, "192.0.2.1");
+    assert_int_equal(s.media[0].candidates[0].port, 61764);
+    assert_int_equal(s.media[0].candidates[0].priority, 2122260223u);
+    assert_string_equal(s.media[0].candidates[1].transport, "tcp");
+    assert_string_equal(s.media[0].candidates[1].tcptype, "active");
+    assert_true(s.media[0].end_of_candidates);
+    assert_int_equal(sdp_parse(&s, frag, strlen(frag), &why), -1);
+    assert_string_equal(why, "SDP must start with v=0");
+    assert_int_equal(sdp_parse_fragment(&s, "", 0, &why), -1);
+    assert_string_equal(why, "the SDP fragment is empty");
+    static const char bad[] = "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=candidate:1 1 udp x\r\n";
+    assert_int_equal(sdp_parse_fragment(&s, bad, strlen(bad), &why), -1);
+    assert_string_equal(why, "a=candidate is malformed");
+}
+
 static void test_firefox_publisher(void **state)
 {
     struct sdp_session *s = parse_ok(SDP_FIREFOX_PUBLISHER);
@@ -881,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_chrome_publisher_candidates),
         cmocka_unit_test(test_chrome_viewer),
         cmocka_unit_test(test_firefox_publisher),
+        cmocka_unit_test(test_fragment),
         cmocka_unit_test(test_aiortc_publisher),
         cmocka_unit_test(test_gstreamer_viewer),
         cmocka_unit_test(test_gstreamer_publisher),
