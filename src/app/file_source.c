@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/audio_transcoder.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -54,6 +55,10 @@ static const struct file_source_codec file_source_codecs[] = {
     {AV_CODEC_ID_OPUS, FILE_SOURCE_AUDIO, "opus", 111},
 };
 
+/* What other decodable audio (AAC, MP3, ...) is sent as, through an audio_transcoder. */
+static const struct file_source_codec file_source_transcoded_audio = {AV_CODEC_ID_OPUS,
+                                                                      FILE_SOURCE_AUDIO, "opus", 111};
+
 /* One kept stream of the file and the RTP muxer that packetizes it. */
 struct file_source_output {
     struct file_source_track track;
@@ -61,6 +66,9 @@ struct file_source_output {
     size_t index;
     int input_stream;
     AVBSFContext *bsf; /* H.264 in MP4 form to Annex B with SPS/PPS at keyframes; or NULL */
+    struct audio_transcoder *transcoder; /* audio browsers cannot play, to Opus; or NULL */
+    enum AVCodecID input_codec;          /* the file stream's codec and time base, to check */
+    AVRational input_tb;                 /* that a reopened file still has the same stream */
     AVRational in_tb;  /* time base of the packets given to the muxer */
     AVFormatContext *rtp;
     int64_t default_duration_us; /* for packets with no duration: the last gap seen */
@@ -96,15 +104,16 @@ struct file_source {
     bool close_requested; /* file_source_close() was called while busy */
     bool read_error_logged;
     bool filter_error_logged;
+    bool decode_error_logged;
     uint64_t keyframe_requests;
     uint64_t keyframe_logged_us;
 };
 
 static void file_source_on_timer(uv_timer_t *timer);
 
-/* Which codec table entry, if any, a stream is sent as. This is the one place that decides
- * which tracks a file contributes, so the AAC→Opus transcoder, when it comes, changes only this
- * function (and the output set-up it feeds). */
+/* Which codec table entry, if any, a stream is sent as: browsers' codecs as they are, and other
+ * audio that FFmpeg decodes as Opus, transcoded (AAC from OBS and most MP4 files would
+ * otherwise be silent in a browser). Video is never re-encoded. */
 static const struct file_source_codec *file_source_codec_choice(const char *path,
                                                                 const AVStream *stream)
 {
@@ -113,16 +122,15 @@ static const struct file_source_codec *file_source_codec_choice(const char *path
         if (file_source_codecs[i].id == par->codec_id)
             return &file_source_codecs[i];
     }
-    if (par->codec_type == AVMEDIA_TYPE_AUDIO || par->codec_type == AVMEDIA_TYPE_VIDEO) {
-        const char *name = avcodec_get_name(par->codec_id);
-        if (par->codec_id == AV_CODEC_ID_AAC)
-            log_info("file source %s: skipping stream %d, AAC audio (browsers need Opus; "
-                     "transcoding is not done yet)",
-                     path, stream->index);
-        else
-            log_info("file source %s: skipping stream %d, %s is not a WebRTC codec", path,
-                     stream->index, name);
+    const char *name = avcodec_get_name(par->codec_id);
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO && avcodec_find_decoder(par->codec_id)) {
+        log_info("file source %s: stream %d, %s audio, is transcoded to Opus", path,
+                 stream->index, name);
+        return &file_source_transcoded_audio;
     }
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO || par->codec_type == AVMEDIA_TYPE_VIDEO)
+        log_info("file source %s: skipping stream %d, %s is not a WebRTC codec", path,
+                 stream->index, name);
     return NULL;
 }
 
@@ -231,7 +239,9 @@ static int file_source_open_muxer(struct file_source_output *out, const AVStream
     AVStream *rtp_stream = avformat_new_stream(out->rtp, NULL);
     if (!rtp_stream)
         return -1;
-    const AVCodecParameters *par = out->bsf ? out->bsf->par_out : stream->codecpar;
+    const AVCodecParameters *par = out->transcoder ? audio_transcoder_params(out->transcoder)
+                                   : out->bsf      ? out->bsf->par_out
+                                                   : stream->codecpar;
     if (avcodec_parameters_copy(rtp_stream->codecpar, par) < 0)
         return -1;
     rtp_stream->codecpar->codec_tag = 0;
@@ -266,6 +276,8 @@ static void file_source_free_output(struct file_source_output *out)
         out->rtp = NULL;
     }
     av_bsf_free(&out->bsf);
+    audio_transcoder_free(out->transcoder);
+    out->transcoder = NULL;
 }
 
 /* Adds STREAM as the next track, or returns -1 (with nothing added) if it cannot be packetized
@@ -285,7 +297,24 @@ static int file_source_add_output(struct file_source *src, const AVStream *strea
     out->track.ssrc = file_source_new_ssrc(src);
     out->default_duration_us = codec->kind == FILE_SOURCE_AUDIO ? 20000 : 33333;
     out->last_start_us = -1;
-    if (file_source_open_bsf(out, stream) < 0 || file_source_open_muxer(out, stream) < 0) {
+    out->input_codec = stream->codecpar->codec_id;
+    out->input_tb = stream->time_base;
+    if (codec == &file_source_transcoded_audio) {
+        const char *why = NULL;
+        out->transcoder = audio_transcoder_new(stream->codecpar, stream->time_base, &why);
+        if (!out->transcoder) {
+            log_warn("file source %s: cannot transcode stream %d to Opus: %s", src->path,
+                     stream->index, why);
+            memset(out, 0, sizeof *out);
+            return -1;
+        }
+    }
+    int rc = 0;
+    if (out->transcoder)
+        out->in_tb = (AVRational){1, AUDIO_TRANSCODER_RATE}; /* what the encoder stamps */
+    else
+        rc = file_source_open_bsf(out, stream);
+    if (rc < 0 || file_source_open_muxer(out, stream) < 0) {
         log_warn("file source %s: cannot packetize stream %d (%s) as RTP with this FFmpeg",
                  src->path, stream->index, codec->sdp_name);
         file_source_free_output(out);
@@ -372,7 +401,7 @@ struct file_source *file_source_open(uv_loop_t *loop, const char *path, bool loo
     }
     file_source_pick_tracks(src);
     if (src->n_outputs == 0) {
-        *why = "no playable track (needs VP8, VP9, H264 or AV1 video, or Opus audio)";
+        *why = "no playable track (needs VP8, VP9, H264 or AV1 video, or audio FFmpeg decodes)";
         goto err;
     }
     src->pending = av_packet_alloc();
@@ -433,7 +462,9 @@ static int file_source_read(struct file_source *src)
 {
     AVPacket *pkt = src->pending;
     for (size_t i = 0; i < src->n_outputs; i++) {
-        if (src->outputs[i].bsf && av_bsf_receive_packet(src->outputs[i].bsf, pkt) == 0) {
+        struct file_source_output *out = &src->outputs[i];
+        if ((out->bsf && av_bsf_receive_packet(out->bsf, pkt) == 0) ||
+            (out->transcoder && audio_transcoder_receive(out->transcoder, pkt) == 0)) {
             src->pending_output = (int)i;
             return 0;
         }
@@ -451,7 +482,17 @@ static int file_source_read(struct file_source *src)
             av_packet_unref(pkt);
             continue;
         }
-        if (out->bsf) {
+        if (out->transcoder) {
+            rc = audio_transcoder_send(out->transcoder, pkt);
+            av_packet_unref(pkt);
+            if (rc < 0 && !src->decode_error_logged) {
+                log_warn("file source %s: dropping audio packets the decoder refuses (%s)",
+                         src->path, av_err2str(rc));
+                src->decode_error_logged = true;
+            }
+            if (audio_transcoder_receive(out->transcoder, pkt) != 0)
+                continue;
+        } else if (out->bsf) {
             rc = av_bsf_send_packet(out->bsf, pkt);
             av_packet_unref(pkt);
             if (rc >= 0)
@@ -479,9 +520,8 @@ static bool file_source_same_streams(const struct file_source *src)
         if (out->input_stream >= (int)src->input->nb_streams)
             return false;
         const AVStream *stream = src->input->streams[out->input_stream];
-        AVRational tb = out->bsf ? out->bsf->time_base_in : out->in_tb;
-        if (stream->codecpar->codec_id != out->rtp->streams[0]->codecpar->codec_id ||
-            av_cmp_q(stream->time_base, tb) != 0)
+        if (stream->codecpar->codec_id != out->input_codec ||
+            av_cmp_q(stream->time_base, out->input_tb) != 0)
             return false;
     }
     return true;
@@ -503,6 +543,8 @@ static bool file_source_restart(struct file_source *src)
     for (size_t i = 0; i < src->n_outputs; i++) {
         if (src->outputs[i].bsf)
             av_bsf_flush(src->outputs[i].bsf);
+        if (src->outputs[i].transcoder)
+            audio_transcoder_reset(src->outputs[i].transcoder);
         src->outputs[i].last_start_us = -1;
     }
     avformat_close_input(&src->input);

@@ -26,8 +26,9 @@ struct file_source_track {
 typedef void (*file_source_packet_cb)(void *opaque, size_t track_index, const uint8_t *rtp,
                                       size_t len);
 
-/* Opens PATH (any file libavformat reads), keeps its first video and first audio stream whose
- * codec browsers play untouched, and starts sending them on LOOP in real time, the first packets
+/* Opens PATH (any file libavformat reads), keeps its first video stream whose codec browsers
+ * play (sent untouched) and its first audio stream (Opus as it is; other audio libavcodec
+ * decodes, such as AAC or MP3, transcoded to Opus), and starts sending them on LOOP in real time, the first packets
  * on the loop's next turn (never from inside this call). With LOOP_FOREVER it starts again at
  * the end, with RTP timestamps and sequence numbers that carry on. Returns NULL and sets *WHY to
  * a short static reason when the file cannot be opened or has no playable track. Reading is

@@ -33,8 +33,9 @@ int publish_main(int argc, char **argv);
 static const char publish_usage[] =
     "usage: onair publish FILE URL [OPTIONS]\n"
     "\n"
-    "Plays FILE (mp4, mkv, webm, ...: VP8, VP9, H.264 or AV1 video, Opus audio; nothing is\n"
-    "re-encoded) in real time into URL, a WHIP endpoint such as http://host:8080/whip/NAME.\n"
+    "Plays FILE (mp4, mkv, webm, ...: VP8, VP9, H.264 or AV1 video, sent untouched; Opus audio\n"
+    "as it is, other audio such as AAC or MP3 transcoded to Opus) in real time into URL, a\n"
+    "WHIP endpoint such as http://host:8080/whip/NAME.\n"
     "Ctrl-C ends the session.\n"
     "\n"
     "options:\n"

@@ -602,6 +602,10 @@ static void record_build_offer(struct record *r, struct sdp_session *offer)
                              "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f");
             record_add_codec(m, 108, "H264", 90000, 0,
                              "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f");
+            /* A recorder decodes nothing: High profile (x264's and most cameras' default) is
+             * written as it comes. */
+            record_add_codec(m, 112, "H264", 90000, 0,
+                             "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001f");
             record_add_codec(m, 98, "VP9", 90000, 0, "profile-id=0");
         }
     }

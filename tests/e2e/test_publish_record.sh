@@ -74,6 +74,36 @@ sys.exit(0 if abs(v - a) <= 0.1 else 1)
 EOF
 check $? "audio and video start within 100 ms ($(probe v start_time) / $(probe a start_time))"
 
+# H.264 + AAC in mp4, as OBS, phones and most files have it: the video goes through untouched,
+# the AAC is transcoded to Opus (browsers play no AAC over WebRTC).
+ffmpeg -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=30 \
+    -f lavfi -i sine=frequency=440:sample_rate=44100 -t 6 -c:v libx264 -profile:v high -bf 0 \
+    -g 30 -pix_fmt yuv420p -c:a aac -b:a 128k "$work/clip.mp4"
+check $? "ffmpeg made an H.264 (High) + AAC mp4"
+"$ONAIR" publish "$work/clip.mp4" "$base/whip/h264" >"$work/publish-h264.log" 2>&1 &
+publish_pid=$!
+sleep 0.8
+"$ONAIR" record "$base/whep/h264" "$work/h264.mkv" --duration 4 >"$work/record-h264.out" 2>"$work/record-h264.err"
+check $? "onair record of the H.264 + AAC stream exits 0: $(cat "$work/record-h264.out")"
+wait "$publish_pid"
+publish_pid=
+probe264() { ffprobe -v error -select_streams "$1" -count_frames -show_entries "stream=$2" \
+    -of default=nw=1:nk=1 "$work/h264.mkv"; }
+[ "$(probe264 v codec_name)" = h264 ] && [ "$(probe264 v profile)" = High ]
+check $? "the recording holds the file's H.264 High, untouched"
+frames=$(probe264 v nb_read_frames)
+[ "${frames:-0}" -ge 72 ]
+check $? "H.264 video frames: ${frames:-0} of about 120 expected (at least 60%)"
+audio_frames=$(probe264 a nb_read_frames)
+[ "$(probe264 a codec_name)" = opus ] && [ "${audio_frames:-0}" -ge 120 ]
+check $? "the AAC arrived as Opus: ${audio_frames:-0} 20 ms frames of about 200"
+python3 - "$(probe264 v start_time)" "$(probe264 a start_time)" <<'EOF'
+import sys
+v, a = (float(x) for x in sys.argv[1:3])
+sys.exit(0 if abs(v - a) <= 0.1 else 1)
+EOF
+check $? "audio and video start within 100 ms ($(probe264 v start_time) / $(probe264 a start_time))"
+
 # A recording killed with SIGKILL still plays up to the cut (.mkv is live-safe).
 "$ONAIR" publish "$work/clip.webm" "$base/whip/cut" --loop >/dev/null 2>&1 &
 publish_pid=$!
@@ -113,9 +143,9 @@ expect_fail() {
 }
 expect_fail "publish a missing file" "no such file" \
     "$ONAIR" publish "$work/missing.webm" "$base/whip/x"
-ffmpeg -loglevel error -y -f lavfi -i sine=frequency=440 -t 1 -c:a aac "$work/aac.mp4"
-expect_fail "publish a file with nothing browsers play (AAC only)" "no playable track" \
-    "$ONAIR" publish "$work/aac.mp4" "$base/whip/x"
+ffmpeg -loglevel error -y -f lavfi -i testsrc=size=160x120:rate=10 -t 1 -c:v mpeg4 "$work/mpeg4.avi"
+expect_fail "publish a file with nothing browsers play (MPEG-4 part 2 video only)" "no playable track" \
+    "$ONAIR" publish "$work/mpeg4.avi" "$base/whip/x"
 head -c 20000 "$work/clip.webm" | tail -c 10000 >"$work/garbage.webm"
 expect_fail "publish a file that is not media" "cannot" \
     "$ONAIR" publish "$work/garbage.webm" "$base/whip/x"

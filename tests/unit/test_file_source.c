@@ -342,16 +342,24 @@ static bool h264_has_nal(const uint8_t *payload, size_t len, uint8_t type)
     return nal == type;
 }
 
-/* H.264 + AAC in MP4: only the video is sent (AAC is skipped until there is a transcoder), as
- * packetization-mode 1 with SPS and PPS in front of every IDR picture, the loop's included. */
+/* H.264 + AAC in MP4: the video is sent untouched as packetization-mode 1 with SPS and PPS in
+ * front of every IDR picture, the loop's included; the AAC is transcoded to Opus, paced in real
+ * time across the loop like the video. */
 static void test_mp4_h264_sends_parameter_sets(void **state)
 {
     const char *path = clip_mp4();
     struct capture c = {0};
     play(&c, path, true, 2600);
-    assert_int_equal(c.n_tracks, 1);
-    assert_int_equal(c.n[1], 0);
-    const struct file_source_track video = c.tracks[0];
+    assert_int_equal(c.n_tracks, 2);
+    const struct file_source_track video = c.tracks[0], audio = c.tracks[1];
+    assert_int_equal(audio.kind, FILE_SOURCE_AUDIO);
+    assert_string_equal(audio.codec, "opus");
+    assert_int_equal(audio.clock_rate, 48000);
+    assert_int_equal(audio.channels, 2);
+    /* 2.6 s of 20 ms frames is 130, less the encoder's start-up. */
+    assert_in_range(c.n[1], 110, 135);
+    uint64_t audio_media = check_realtime(&c, 1, &audio, 150000);
+    assert_true(audio_media > 2200000);
     assert_int_equal(video.kind, FILE_SOURCE_VIDEO);
     assert_string_equal(video.codec, "H264");
     assert_int_equal(video.pt, 102);
@@ -426,16 +434,16 @@ static void test_missing_file(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
-/* A file with nothing a browser plays untouched (only AAC audio), and a file that is not media,
+/* A file with nothing a browser plays (only MPEG-4 part 2 video), and a file that is not media,
  * are refused with a reason. */
 static void test_no_playable_track(void **state)
 {
-    const char *aac = clip("aac-only.m4a", "-f lavfi -i sine=frequency=440:duration=1 "
-                                           "-c:a aac -f mp4");
+    const char *mpeg4 = clip("mpeg4-only.avi", "-f lavfi -i testsrc=size=160x120:rate=10:duration=1 "
+                                               "-c:v mpeg4 -f avi");
     uv_loop_t loop;
     uv_loop_init(&loop);
     const char *why = NULL;
-    assert_null(file_source_open(&loop, aac, true, on_packet, NULL, &why));
+    assert_null(file_source_open(&loop, mpeg4, true, on_packet, NULL, &why));
     assert_non_null(why);
     assert_non_null(strstr(why, "no playable track"));
 
