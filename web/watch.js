@@ -1,11 +1,12 @@
 // watch.js: the watch page. Receives /whep/NAME on recvonly audio and video transceivers, shows
-// its statistics and the stream's chat, and reconnects by itself, with backoff, when the
-// connection or server is lost.
+// its statistics and the stream's chat. When the path stops answering it restarts ICE on the same
+// session; when that fails, or the server is lost, it reconnects by itself, with backoff.
 import { createChat } from './chat.js';
-import { fetchIceServers, formatBitrate, hangUp, negotiate, streamNameFromPath } from './whip.js';
+import { fetchIceServers, formatBitrate, hangUp, negotiate, restartIce, streamNameFromPath } from './whip.js';
 
 const STATS_MS = 1000;
-const DISCONNECTED_GRACE_MS = 3000; // ICE often recovers from a short "disconnected" by itself
+const RESTART_AFTER_MS = 1500; // ICE often recovers from a short "disconnected" by itself
+const DISCONNECTED_GRACE_MS = 3000; // after a restart, how long to wait before a new session
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 15000;
 
@@ -34,7 +35,10 @@ const onair = {
     state: 'connecting',
     stats: {},
     connects: 0,
+    iceRestarts: 0,
     chat: chat.state,
+    // The restart the page does on a lost path, for the tests and the console.
+    restartIce: () => recover(onair.pc, true),
 };
 window.onair = onair;
 
@@ -106,11 +110,7 @@ function onConnectionState(pc) {
         break;
     case 'disconnected':
         clearTimeout(disconnectedTimer);
-        disconnectedTimer = setTimeout(() => {
-            if (pc === onair.pc && pc.connectionState === 'disconnected') {
-                retry('no answer from the server for a few seconds');
-            }
-        }, DISCONNECTED_GRACE_MS);
+        disconnectedTimer = setTimeout(() => recover(pc, false), RESTART_AFTER_MS);
         break;
     case 'failed':
         retry('the connection failed');
@@ -121,6 +121,26 @@ function onConnectionState(pc) {
     default:
         break;
     }
+}
+
+// A path that stopped answering (the network changed, a NAT forgot us): first an ICE restart on
+// the same session, and if the connection does not come back, a new session. FORCE restarts a
+// connected path too.
+async function recover(pc, force) {
+    if (!pc || pc !== onair.pc || !onair.session || (!force && pc.connectionState === 'connected')) return;
+    try {
+        await restartIce(pc, onair.session);
+        onair.iceRestarts++;
+    } catch (error) {
+        if (pc === onair.pc) retry(`the ICE restart failed: ${error.message}`);
+        return;
+    }
+    clearTimeout(disconnectedTimer);
+    disconnectedTimer = setTimeout(() => {
+        if (pc === onair.pc && pc.connectionState !== 'connected') {
+            retry('no answer from the server, even after an ICE restart');
+        }
+    }, DISCONNECTED_GRACE_MS);
 }
 
 // Reads the inbound counters once a second: the numbers shown, and whether frames still come.

@@ -105,6 +105,7 @@ export async function negotiate(pc, endpoint) {
     }
     const session = new Session(new URL(location, response.url).href, response.headers.get('ETag'));
     const answer = await response.text();
+    session.answer = answer; // an ICE restart replaces its credentials
     try {
         await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     } catch (error) {
@@ -112,6 +113,42 @@ export async function negotiate(pc, endpoint) {
         throw error;
     }
     return session;
+}
+
+// The value of the first a=KEY: line of an SDP or SDP fragment.
+function sdpField(sdp, key) {
+    const match = new RegExp(`^a=${key}:(.*)$`, 'm').exec(sdp);
+    return match ? match[1].trim() : undefined;
+}
+
+// Restarts ICE on the same session (RFC 9725 §4.3.2): the browser's new credentials go up in a
+// PATCH with If-Match "*", the server's new ones come back in an answer fragment and take the
+// place of the old ones in the answer we hold. DTLS, SRTP and the server's side of the session
+// (and a viewer's place in the stream) carry on: a network change needs no new session.
+// Throws SignalingError when the server refuses.
+export async function restartIce(pc, session) {
+    pc.restartIce();
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const fragment = `a=ice-ufrag:${sdpField(offer.sdp, 'ice-ufrag')}\r\n` +
+        `a=ice-pwd:${sdpField(offer.sdp, 'ice-pwd')}\r\n` +
+        `m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:${sdpField(offer.sdp, 'mid') ?? '0'}\r\n`;
+    const response = await fetch(session.url, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' },
+        body: fragment,
+    });
+    if (response.status !== 200) {
+        await pc.setLocalDescription({ type: 'rollback' });
+        throw new SignalingError(response.status, await reasonOf(response));
+    }
+    const reply = await response.text();
+    const answer = session.answer
+        .replace(/^a=ice-ufrag:.*$/gm, `a=ice-ufrag:${sdpField(reply, 'ice-ufrag')}`)
+        .replace(/^a=ice-pwd:.*$/gm, `a=ice-pwd:${sdpField(reply, 'ice-pwd')}`);
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    session.answer = answer;
+    session.etag = response.headers.get('ETag') || session.etag;
 }
 
 // The stream name in a page's path: /publish/NAME or /watch/NAME.

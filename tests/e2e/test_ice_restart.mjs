@@ -143,6 +143,24 @@ try {
     await sleep(1000);
     const still = await page.evaluate(() => window.frames());
     check(still > after, 'and after all of that the video still decodes', `${after} -> ${still}`);
+    // The watch page's own recovery: the ICE restart it does when its path stops answering,
+    // called here on a healthy path (loopback cannot lose one); same session, video goes on.
+    const watch = await openPage(browser, 'ice_restart', 'watch');
+    await watch.goto(`${server.url}/watch/cam`);
+    const frames = () => watch.evaluate(() => window.onair.stats.framesDecoded || 0);
+    const playing = await waitFor(async () => (await frames()) > 30, 15000);
+    check(playing, 'the watch page plays the stream', await frames());
+    const sessionBefore = await watch.evaluate(() => window.onair.session?.url);
+    await watch.evaluate(() => window.onair.restartIce());
+    const state = await watch.evaluate(() => ({ restarts: window.onair.iceRestarts, connects: window.onair.connects,
+                                                session: window.onair.session?.url }));
+    check(state.restarts === 1 && state.connects === 1 && state.session === sessionBefore,
+          'the watch page restarted ICE on the same session (no new session)', state);
+    const watchStart = await frames();
+    const watchAfter = await waitFor(async () => { const f = await frames(); return f > watchStart + 60 && f; }, 15000);
+    check(watchAfter > watchStart + 60, 'the watch page keeps decoding after its ICE restart', `${watchStart} -> ${watchAfter}`);
+    check(watch.problems.length === 0, 'the watch page logged no errors', watch.problems);
+
     // The refused PATCHes above log "Failed to load resource" by design; nothing else may.
     const problems = page.problems.filter((p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p));
     check(problems.length === 0, 'no other console errors', problems);
