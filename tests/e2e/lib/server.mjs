@@ -67,9 +67,10 @@ async function healthy(url) {
 }
 
 // Starts the server for the test named NAME. Options: args (more command-line arguments),
-// port and mediaPort (to restart a server where it was; free ones are picked otherwise) and
-// logName (default NAME). Resolves to { url, port, mediaPort, pid, logPath, exited(), log(),
-// stop() }; rejects when the server does not come up (its log says why).
+// port and mediaPort (to restart a server where it was; free ones are picked otherwise),
+// publicIp (the candidate address, default 127.0.0.1) and logName (default NAME). Resolves to
+// { url, port, mediaPort, pid, logPath, exited(), log(), stop() }; rejects when the server does
+// not come up (its log says why).
 export async function startServer(name, options = {}) {
     fs.mkdirSync(OUT, { recursive: true });
     const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
@@ -80,7 +81,7 @@ export async function startServer(name, options = {}) {
         'serve',
         '--listen', `127.0.0.1:${port}`,
         '--media-port', String(mediaPort),
-        '--public-ip', '127.0.0.1',
+        '--public-ip', options.publicIp || '127.0.0.1',
         '--log-level', 'debug',
         ...extraArgs,
     ];
