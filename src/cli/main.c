@@ -1,4 +1,5 @@
 /* onair: the command line. `onair serve` runs the relay; other subcommands come as clients. */
+#include <errno.h>
 #include <getopt.h>
 #include <libavutil/log.h>
 #include <stdbool.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "app/config_file.h"
 #include "app/ice_servers.h"
 #include "app/room.h"
 #include "app/server.h"
@@ -50,6 +52,9 @@ static const char serve_usage[] =
     "                          per-request credentials, user EXPIRY:ID, HMAC-SHA1 password\n"
     "  --turn-ttl SECONDS      lifetime of those credentials (default 86400)\n"
     "  --log-level LEVEL       debug, info, warn or error (default info)\n"
+    "  --config FILE           settings from FILE, one a line: the option's name without\n"
+    "                          dashes, then its value (\"source cam=/srv/cam.mp4\"); # comments;\n"
+    "                          options on the command line come after, so they win\n"
     "  -h, --help              this text\n";
 
 static int fail_usage(const char *text, const char *fmt, const char *arg)
@@ -60,7 +65,85 @@ static int fail_usage(const char *text, const char *fmt, const char *arg)
     return 2;
 }
 
+/* The largest config file read: settings, not data. */
+#define CONFIG_FILE_MAX (1 << 20)
+
+/* Reads PATH into a NUL-terminated buffer; NULL with errno set on failure. */
+static char *read_small_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(CONFIG_FILE_MAX + 1);
+    size_t n = buf ? fread(buf, 1, CONFIG_FILE_MAX + 1, f) : 0;
+    bool bad = ferror(f) || n > CONFIG_FILE_MAX;
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        errno = bad ? EFBIG : ENOMEM;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* If the command line names --config FILE, puts FILE's settings in front of the command line's
+ * own options in *ARGC and *ARGV (a new array in *OWNED) and returns 0; 2 after a message when the
+ * file cannot be read or parsed. *PATH is the file (NULL without one). */
+static int expand_config(int *argc, char ***argv, char ***owned, struct config_args *cfg,
+                         const char **path)
+{
+    *path = NULL;
+    for (int i = 1; i < *argc && !*path; i++) {
+        if (strcmp((*argv)[i], "--config") == 0 && i + 1 < *argc)
+            *path = (*argv)[i + 1];
+        else if (strncmp((*argv)[i], "--config=", 9) == 0)
+            *path = (*argv)[i] + 9;
+    }
+    if (!*path)
+        return 0;
+    size_t len = 0;
+    char *text = read_small_file(*path, &len);
+    if (!text) {
+        fprintf(stderr, "onair: cannot read the config file %s: %s\n", *path, strerror(errno));
+        return 2;
+    }
+    char why[200];
+    int rc = config_file_parse(text, len, cfg, why, sizeof why);
+    free(text);
+    if (rc < 0) {
+        fprintf(stderr, "onair: config file %s: %s\n", *path, why);
+        return 2;
+    }
+    *owned = malloc((size_t)(*argc + cfg->argc + 1) * sizeof **owned);
+    if (!*owned)
+        abort();
+    (*owned)[0] = (*argv)[0];
+    memcpy(*owned + 1, cfg->argv, (size_t)cfg->argc * sizeof **owned);
+    memcpy(*owned + 1 + cfg->argc, *argv + 1, (size_t)(*argc - 1) * sizeof **owned);
+    *argc += cfg->argc;
+    (*owned)[*argc] = NULL;
+    *argv = *owned;
+    return 0;
+}
+
+static int serve_with(int argc, char **argv, const struct config_args *cfg, const char *cfg_path);
+
 static int serve(int argc, char **argv)
+{
+    struct config_args cfg = {0};
+    char **owned = NULL;
+    const char *cfg_path;
+    int rc = expand_config(&argc, &argv, &owned, &cfg, &cfg_path);
+    if (rc == 0)
+        rc = serve_with(argc, argv, &cfg, cfg_path);
+    free(owned);
+    config_args_free(&cfg);
+    return rc;
+}
+
+static int serve_with(int argc, char **argv, const struct config_args *cfg, const char *cfg_path)
 {
     struct server_config config = {
         .listen = "127.0.0.1:8080",
@@ -72,7 +155,8 @@ static int serve(int argc, char **argv)
         .ice = {.turn_ttl = ICE_SERVERS_DEFAULT_TTL},
     };
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
-           O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL };
+           O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
+           O_CONFIG };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -86,6 +170,7 @@ static int serve(int argc, char **argv)
         {"ice-server", required_argument, NULL, O_ICE_SERVER},
         {"turn-secret", required_argument, NULL, O_TURN_SECRET},
         {"turn-ttl", required_argument, NULL, O_TURN_TTL},
+        {"config", required_argument, NULL, O_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -168,10 +253,17 @@ static int serve(int argc, char **argv)
             config.ice.turn_ttl = (uint32_t)ttl;
             break;
         }
+        case O_CONFIG:
+            break; /* read before the options, by expand_config */
         case 'h':
             fputs(serve_usage, stdout);
             return 0;
         default:
+            if (optind - 2 >= 0 && optind - 2 < cfg->argc) {
+                fprintf(stderr, "onair: config file %s, line %d: unknown setting '%s'\n\n%s",
+                        cfg_path, cfg->lines[optind - 2], argv[optind - 1] + 2, serve_usage);
+                return 2;
+            }
             return fail_usage(serve_usage, "unknown option '%s'", argv[optind - 1]);
         }
     }

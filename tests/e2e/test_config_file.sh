@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# onair serve --config FILE: settings from the file, the command line winning over them, and the
+# errors a user sees for a file that cannot be used. TAP lines; exits non-zero on any failure.
+set -u
+cd "$(dirname "$0")/../.."
+ONAIR=${ONAIR:-build/onair}
+work=$(mktemp -d /tmp/onair-config.XXXXXX)
+failed=0
+server_pid=
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; failed=1; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_ports() {
+    python3 -c '
+import socket
+a = socket.socket(); a.bind(("127.0.0.1", 0))
+b = socket.socket(); b.bind(("127.0.0.1", 0))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])'
+}
+
+scripts/make-demo-media "$work" >/dev/null 2>&1
+read -r file_port cli_port media_port < <(free_ports)
+cat >"$work/onair.conf" <<CONF
+# the venue's settings
+listen 127.0.0.1:$file_port
+media-port $media_port
+public-ip 127.0.0.1
+
+source lobby=$work/demo.webm
+ice-server stun:127.0.0.1:3478
+CONF
+"$ONAIR" serve --config "$work/onair.conf" --listen "127.0.0.1:$cli_port" >"$work/serve.log" 2>&1 &
+server_pid=$!
+base="http://127.0.0.1:$cli_port"
+for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+curl -sf "$base/healthz" >/dev/null
+check $? "the command line's --listen wins over the file's"
+curl -s -m 1 "http://127.0.0.1:$file_port/healthz" >/dev/null
+[ $? -ne 0 ]
+check $? "nothing listens on the file's overridden address"
+sleep 1
+curl -s "$base/api/streams/lobby" | grep -q '"live": *true'
+check $? "the file's source publishes stream lobby"
+curl -s "$base/api/ice-servers" | grep -q 'stun:127.0.0.1:3478'
+check $? "the file's ice-server reaches /api/ice-servers"
+grep -q "media UDP port $media_port" "$work/serve.log"
+check $? "the file's media-port is used"
+kill "$server_pid"
+wait "$server_pid"
+check $? "the server stops cleanly"
+server_pid=
+
+expect_usage_error() {
+    local name=$1 pattern=$2
+    shift 2
+    "$@" >"$work/bad.log" 2>&1
+    local rc=$?
+    [ "$rc" -eq 2 ] && grep -q "$pattern" "$work/bad.log"
+    check $? "$name: exit $rc, $(head -1 "$work/bad.log")"
+}
+printf 'listen 127.0.0.1:1\nrecord-everything yes\n' >"$work/unknown.conf"
+expect_usage_error "an unknown setting names its line" "unknown.conf, line 2: unknown setting 'record-everything'" \
+    "$ONAIR" serve --config "$work/unknown.conf"
+printf -- '--listen 127.0.0.1:1\n' >"$work/dashes.conf"
+expect_usage_error "a setting written as an option" "line 1: write the setting's name without dashes" \
+    "$ONAIR" serve --config="$work/dashes.conf"
+expect_usage_error "a missing config file" "cannot read the config file $work/missing.conf" \
+    "$ONAIR" serve --config "$work/missing.conf"
+
+grep -qi "sanitizer\|runtime error" "$work"/*.log
+[ $? -ne 0 ]
+check $? "no sanitizer report in any log"
+exit $failed
