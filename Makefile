@@ -50,12 +50,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonair.a
 
 # Fuzz targets (clang + libFuzzer). The suite replays their corpora through the same binaries.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# The pure parsers of app/ (no I/O, no loop), fuzzed like those of proto/.
+FUZZ_APP_SRC := src/app/config_file.c src/app/patch_rules.c
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 fuzz: $(FUZZ_BIN)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-	  $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(filter src/proto/%.c src/base/%.c src/sfu/%.c,$(LIB_SRC)) \
+	  $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(filter src/proto/%.c src/base/%.c src/sfu/%.c $(FUZZ_APP_SRC),$(LIB_SRC)) \
 	  $(shell pkg-config --libs $(PKGS)) -lm
 
 setup:
