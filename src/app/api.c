@@ -10,6 +10,7 @@
 #include "app/ice_servers.h"
 #include "app/metrics.h"
 #include "app/patch_rules.h"
+#include "app/recorder.h"
 #include "app/server.h"
 #include "app/session.h"
 #include "app/web_assets.h"
@@ -317,6 +318,55 @@ static void add_cors(const struct http_request *req, struct http_response *res)
     }
 }
 
+/* POST or DELETE /api/streams/NAME/recording: starts or stops the server recording NAME. */
+static void api_recording(struct server *srv, const struct http_request *req, const char *rest,
+                          struct http_response *res)
+{
+    const char *slash = strchr(rest, '/');
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(slash - rest), rest);
+    if (!valid_stream_name(name)) {
+        json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        return;
+    }
+    if (strcmp(req->method, "POST") == 0) {
+        char file[256];
+        const char *why = NULL;
+        int status = recorders_start(srv->recorders, name, file, sizeof file, &why);
+        if (status) {
+            json_error(res, status, why);
+            return;
+        }
+        json_reply(res, 201, json_pack("{s:s,s:s,s:b}", "stream", name, "file", file, "active", 1));
+    } else if (strcmp(req->method, "DELETE") == 0) {
+        if (recorders_stop(srv->recorders, name)) {
+            json_error(res, 404, "the stream is not being recorded");
+            return;
+        }
+        json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "active", 0));
+    } else {
+        json_error(res, 405, "use POST to start recording and DELETE to stop");
+    }
+}
+
+static void add_recording(void *opaque, const struct recording_info *info)
+{
+    json_array_append_new(opaque, json_pack("{s:s,s:s,s:I,s:I,s:b,s:I}", "file", info->file,
+                                            "stream", info->stream, "bytes", (json_int_t)info->bytes,
+                                            "started_ms", (json_int_t)info->started_unix_ms,
+                                            "active", info->active, "dropped_packets",
+                                            (json_int_t)info->dropped_packets));
+}
+
+/* GET /api/recordings: the files in --record-dir, those being written first. */
+static void api_recordings(struct server *srv, struct http_response *res)
+{
+    json_t *list = json_array();
+    recorders_list(srv->recorders, add_recording, list);
+    json_reply(res, 200, json_pack("{s:o,s:b}", "recordings", list, "enabled",
+                                   srv->config.record.dir != NULL));
+}
+
 static void route(struct server *srv, const struct http_request *req, struct http_response *res)
 {
     const char *m = req->method, *p = req->path, *rest;
@@ -340,8 +390,13 @@ static void route(struct server *srv, const struct http_request *req, struct htt
         http_response_text(res, 200, "ok\n");
     } else if (get && strcmp(p, "/api/streams") == 0) {
         api_streams(srv, NULL, res);
+    } else if ((rest = after(p, "/api/streams/")) && strchr(rest, '/') &&
+               strcmp(strchr(rest, '/'), "/recording") == 0) {
+        api_recording(srv, req, rest, res);
     } else if (get && (rest = after(p, "/api/streams/"))) {
         api_streams(srv, rest, res);
+    } else if (get && strcmp(p, "/api/recordings") == 0) {
+        api_recordings(srv, res);
     } else if (get && strcmp(p, "/api/ice-servers") == 0) {
         api_ice_servers(srv, res);
     } else if (post && (rest = after(p, "/whip/"))) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "app/recorder.h"
 #include "app/server.h"
 #include "app/session.h"
 #include "base/clock.h"
@@ -81,6 +82,15 @@ void metrics_render(const struct server *srv, struct http_response *res)
     counter(f, "onair_keyframe_requests_total", "PLI/FIR sent to publishers.",
             c->keyframe_requests);
     counter(f, "onair_keyframes_total", "Keyframes received from publishers.", c->keyframes);
+    struct recorder_counters rc;
+    recorders_counters(srv->recorders, &rc);
+    gauge(f, "onair_recordings_active", "Streams being recorded now.", (double)rc.active);
+    counter(f, "onair_recording_files_total", "Recording files started.", rc.files);
+    counter(f, "onair_recording_bytes_total", "Media bytes written to recordings.",
+            rc.bytes_written);
+    counter(f, "onair_recording_dropped_packets_total",
+            "Packets left out of recordings because the disk could not keep up.",
+            rc.dropped_packets);
     const struct udp_stats *u = udp_stats(srv->udp);
     counter(f, "onair_udp_datagrams_received_total", "Datagrams on the media port.", u->rx_packets);
     counter(f, "onair_udp_datagrams_sent_total", "Datagrams sent from the media port.",

@@ -289,6 +289,12 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     struct sfu_config sfu_config = {.max_bitrate = config->max_bitrate};
     srv->sfu = sfu_new(&sfu_config);
     srv->rooms = rooms_new(srv);
+    const char *record_why = NULL;
+    srv->recorders = recorders_new(&config->record, srv->sfu, &record_why);
+    if (!srv->recorders) {
+        log_error("%s: %s", config->record.dir, record_why);
+        return -1;
+    }
 
     const char *why;
     const char *bind = config->media_bind;

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "app/ice_servers.h"
+#include "app/recorder.h"
 #include "base/hmap.h"
 #include "io/udp.h"
 
@@ -27,6 +28,7 @@ struct server_config {
     const char *source_paths[SERVER_MAX_SOURCES];
     size_t n_sources;
     struct ice_servers_config ice; /* STUN/TURN servers handed to clients */
+    struct recorder_config record; /* --record-dir, --record */
 };
 
 struct session;
@@ -40,6 +42,7 @@ struct server {
     struct dtls_cert *cert;
     struct sfu *sfu;
     struct rooms *rooms;
+    struct recorders *recorders;
     struct hmap by_id, by_ufrag, by_addr;
     struct session **sessions;
     size_t n_sessions, cap_sessions;

@@ -45,6 +45,11 @@ static const char serve_usage[] =
     "  --video-codecs LIST     publisher video codec preference (default VP8,H264,VP9,AV1)\n"
     "  --audio-codecs LIST     publisher audio codec preference (default opus)\n"
     "  --source NAME=FILE      publish FILE in a loop as stream NAME (repeatable)\n"
+    "  --record-dir DIR        record streams into DIR as NAME-YYYYMMDDTHHMMSSZ.mkv (no\n"
+    "                          re-encoding; playable while written); every stream, or only\n"
+    "                          those named by --record; POST/DELETE /api/streams/NAME/recording\n"
+    "                          start and stop one, GET /api/recordings lists them\n"
+    "  --record NAME           record stream NAME whenever it is live (repeatable)\n"
     "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
     "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
     "                          Link headers, /offer replies and GET /api/ice-servers\n"
@@ -156,7 +161,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     };
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
-           O_CONFIG };
+           O_CONFIG, O_RECORD_DIR, O_RECORD };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -171,6 +176,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"turn-secret", required_argument, NULL, O_TURN_SECRET},
         {"turn-ttl", required_argument, NULL, O_TURN_TTL},
         {"config", required_argument, NULL, O_CONFIG},
+        {"record-dir", required_argument, NULL, O_RECORD_DIR},
+        {"record", required_argument, NULL, O_RECORD},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -255,6 +262,14 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         }
         case O_CONFIG:
             break; /* read before the options, by expand_config */
+        case O_RECORD_DIR:
+            config.record.dir = optarg;
+            break;
+        case O_RECORD:
+            if (config.record.n_names == RECORDER_MAX_NAMES)
+                return fail_usage(serve_usage, "at most 16 --record streams (%s)", optarg);
+            config.record.names[config.record.n_names++] = optarg;
+            break;
         case 'h':
             fputs(serve_usage, stdout);
             return 0;
@@ -272,6 +287,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     const char *ice_why;
     if (ice_servers_check_config(&config.ice, &ice_why) < 0)
         return fail_usage(serve_usage, "%s", ice_why);
+    if (config.record.n_names && !config.record.dir)
+        return fail_usage(serve_usage, "%s", "--record needs --record-dir DIR, where files go");
 
     uv_loop_t *loop = uv_default_loop();
     struct server srv;
@@ -281,6 +298,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         return 1;
     }
     uv_run(loop, UV_RUN_DEFAULT);
+    recorders_free(srv.recorders);
     rooms_free(srv.rooms);
     sfu_free(srv.sfu);
     dtls_cert_free(srv.cert);

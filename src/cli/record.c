@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "app/depacketize.h"
+#include "app/mux_params.h"
 #include "app/peer_client.h"
 #include "app/whip_client.h"
 #include "base/bytes.h"
@@ -129,44 +130,6 @@ static void record_send_pli(struct record *r)
     r->last_pli_ms = clock_now_ms();
 }
 
-static void record_write_opus_head(AVCodecParameters *par)
-{
-    /* RFC 7845 §5.1: the identification header Matroska and MP4 carry as codec private data. */
-    uint8_t head[19] = {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2};
-    head[10] = 0x38; /* pre-skip 312 samples, little-endian */
-    head[11] = 0x01;
-    head[12] = 0x80; /* input sample rate 48000, little-endian */
-    head[13] = 0xbb;
-    par->extradata = av_mallocz(sizeof head + AV_INPUT_BUFFER_PADDING_SIZE);
-    memcpy(par->extradata, head, sizeof head);
-    par->extradata_size = sizeof head;
-}
-
-/* H.264 SPS and PPS NAL units (Annex B) of a keyframe, as the muxer's extradata: libavformat
- * turns them into avcC for MP4 and Matroska. */
-static void record_h264_extradata(AVCodecParameters *par, const uint8_t *p, size_t len)
-{
-    uint8_t *extra = av_mallocz(len + AV_INPUT_BUFFER_PADDING_SIZE);
-    size_t n = 0;
-    for (size_t i = 0; i + 4 < len; i++) {
-        if (p[i] || p[i + 1] || p[i + 2] || p[i + 3] != 1)
-            continue;
-        size_t end = i + 4;
-        while (end + 3 < len && !(p[end] == 0 && p[end + 1] == 0 && p[end + 2] == 0 && p[end + 3] == 1))
-            end++;
-        if (end + 3 >= len)
-            end = len;
-        uint8_t type = p[i + 4] & 0x1f;
-        if (type == 7 || type == 8) {
-            memcpy(extra + n, p + i, end - i);
-            n += end - i;
-        }
-        i = end - 1;
-    }
-    par->extradata = extra;
-    par->extradata_size = (int)n;
-}
-
 static const char *record_codec_label(int codec)
 {
     static const char *labels[] = {"opus", "VP8", "VP9", "H264"};
@@ -185,14 +148,14 @@ static int record_add_stream(struct record *r, int kind, const struct record_pen
         par->codec_type = AVMEDIA_TYPE_AUDIO;
         par->sample_rate = 48000;
         av_channel_layout_default(&par->ch_layout, 2);
-        record_write_opus_head(par);
+        mux_params_opus_head(par);
     } else {
         par->codec_type = AVMEDIA_TYPE_VIDEO;
         int w = 0, h = 0;
         if (t->codec == DEPACK_VP8 && key)
             depack_vp8_size(key->data, key->len, &w, &h);
         if (t->codec == DEPACK_H264 && key)
-            record_h264_extradata(par, key->data, key->len);
+            mux_params_h264_extradata(par, key->data, key->len);
         /* Containers want dimensions; a decoder takes the real ones from the bitstream. */
         par->width = w ? w : 640;
         par->height = h ? h : 480;

@@ -124,6 +124,8 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
         rtp_seq_init(&t->seq);
     }
     stream->publisher = pub;
+    if (sfu->tap.on_publisher)
+        pub->tapped = sfu->tap.on_publisher(sfu->tap_opaque, name, tracks, n_tracks);
     log_info("stream %s: publisher on (%s%s%s)", name, pub->has[SFU_AUDIO] ? pub->tracks[SFU_AUDIO].desc.codec.name : "",
              pub->has[SFU_AUDIO] && pub->has[SFU_VIDEO] ? " + " : "",
              pub->has[SFU_VIDEO] ? pub->tracks[SFU_VIDEO].desc.codec.name : "");
@@ -139,6 +141,8 @@ void sfu_publisher_detach(struct sfu_publisher *pub)
     for (int k = 0; k < SFU_KINDS; k++)
         history_free(pub->tracks[k].history);
     stream->publisher = NULL;
+    if (sfu->tap.on_publisher)
+        sfu->tap.on_publisher(sfu->tap_opaque, stream->name, NULL, 0);
     log_info("stream %s: publisher off", stream->name);
     free(pub);
     stream_release(sfu, stream);
@@ -173,7 +177,28 @@ void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t
         pub->sfu->counters.rtp_bad++;
         return;
     }
+    if (pub->tapped)
+        pub->sfu->tap.on_rtp(pub->sfu->tap_opaque, pub->stream->name, track->desc.kind, pkt, len,
+                             now_us);
     sfu_forward_track_packet(pub, track, now_us, pkt, len);
+}
+
+void sfu_set_tap(struct sfu *sfu, const struct sfu_tap *tap, void *opaque)
+{
+    sfu->tap = *tap;
+    sfu->tap_opaque = opaque;
+}
+
+int sfu_tap_stream(struct sfu *sfu, const char *name, bool on, uint64_t now_us)
+{
+    struct sfu_stream *stream = hmap_get(&sfu->by_name, name, strlen(name));
+    if (!stream || !stream->publisher || !sfu->tap.on_rtp)
+        return -1;
+    struct sfu_publisher *pub = stream->publisher;
+    pub->tapped = on;
+    if (on && pub->has[SFU_VIDEO])
+        sfu_request_keyframe(pub, &pub->tracks[SFU_VIDEO], now_us);
+    return 0;
 }
 
 void sfu_publisher_rtcp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt, size_t len)

@@ -86,6 +86,21 @@ void sfu_viewer_detach(struct sfu_viewer *viewer);
 void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us);
 void sfu_viewer_rtcp(struct sfu_viewer *viewer, uint64_t now_us, const uint8_t *pkt, size_t len);
 
+/* A tap sees what publishers send, for the server's recorder. on_publisher hears a publisher
+ * arrive on stream NAME (its N_TRACKS tracks) and answers whether its packets should reach
+ * on_rtp; it hears the publisher leave with N_TRACKS 0. on_rtp gets each plaintext RTP packet
+ * of a tapped publisher with its track's kind, before forwarding. One tap per SFU. */
+struct sfu_tap {
+    bool (*on_publisher)(void *opaque, const char *name, const struct sfu_track_desc *tracks,
+                         size_t n_tracks);
+    void (*on_rtp)(void *opaque, const char *name, enum sfu_kind kind, const uint8_t *pkt,
+                   size_t len, uint64_t now_us);
+};
+void sfu_set_tap(struct sfu *sfu, const struct sfu_tap *tap, void *opaque);
+/* Starts (ON) or stops tapping NAME's publisher; starting asks it for a keyframe, so what is
+ * tapped begins with one. Returns -1 when NAME has no publisher. */
+int sfu_tap_stream(struct sfu *sfu, const char *name, bool on, uint64_t now_us);
+
 /* Periodic work: reports and REMB to publishers, SRs to viewers, bitrates. Call every ~50 ms. */
 void sfu_tick(struct sfu *sfu, uint64_t now_us);
 

@@ -40,6 +40,7 @@ struct sfu_publisher {
     struct sfu_sink sink;
     void *opaque;
     uint32_t rtcp_ssrc; /* sender SSRC of the SFU's own feedback to this publisher */
+    bool tapped;        /* its packets go to the SFU's tap (a recording) */
     uint64_t reported_us;
 };
 
@@ -92,6 +93,8 @@ struct sfu {
     uint32_t next_gen;
     uint64_t rated_us;
     struct sfu_counters counters;
+    struct sfu_tap tap;
+    void *tap_opaque;
 };
 
 /* forward.c */

@@ -1,0 +1,57 @@
+/* recorder: the server records streams to Matroska files, without re-encoding (`onair serve
+ * --record-dir DIR [--record NAME]...`, POST/DELETE /api/streams/NAME/recording, GET
+ * /api/recordings). The loop thread only copies each packet of a recorded stream into a bounded
+ * queue; a writer thread per recording depacketizes and muxes, so a slow disk costs the
+ * recording packets (counted and logged), never a viewer one. */
+#ifndef ONAIR_APP_RECORDER_H
+#define ONAIR_APP_RECORDER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sfu/sfu.h"
+
+#define RECORDER_MAX_NAMES 16
+
+struct recorder_config {
+    const char *dir;                         /* NULL: recording is off */
+    const char *names[RECORDER_MAX_NAMES];   /* streams recorded whenever they are live */
+    size_t n_names;                          /* 0 with a dir: every stream */
+};
+
+struct recorders;
+
+/* Makes the recorders and installs them as SFU's tap. Returns NULL with *why when DIR is not a
+ * writable directory. */
+struct recorders *recorders_new(const struct recorder_config *config, struct sfu *sfu,
+                                const char **why);
+/* Finishes every recording (trailers written) and frees. NULL is a no-op. */
+void recorders_free(struct recorders *r);
+
+/* Starts recording NAME's current publisher. Returns 0 and the file's name in FILE, or an HTTP
+ * status (503 recording off, 404 no publisher, 409 already recording) with *why. */
+int recorders_start(struct recorders *r, const char *name, char *file, size_t cap,
+                    const char **why);
+/* Stops NAME's recording (the file is finished). Returns 0, or 404 when none. */
+int recorders_stop(struct recorders *r, const char *name);
+
+/* One recording, for GET /api/recordings: the files in the directory, active ones first. */
+struct recording_info {
+    char file[256];
+    char stream[64];
+    uint64_t bytes;
+    int64_t started_unix_ms;
+    bool active;
+    uint64_t dropped_packets;
+};
+/* Calls EACH for every recording file in the directory. */
+void recorders_list(struct recorders *r, void (*each)(void *opaque, const struct recording_info *),
+                    void *opaque);
+
+struct recorder_counters {
+    size_t active;
+    uint64_t dropped_packets, bytes_written, files;
+};
+void recorders_counters(struct recorders *r, struct recorder_counters *out);
+
+#endif
