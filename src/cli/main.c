@@ -26,6 +26,7 @@ static const char usage[] =
     "  serve     run the relay server (HTTP signaling, pages, and media on one UDP port)\n"
     "  publish   play a media file into a stream (WHIP), without re-encoding\n"
     "  record    record a stream (WHEP) into .mkv, .webm or .mp4, without re-encoding\n"
+    "  bench     load-test a stream with many WHEP viewers in one process\n"
     "\n"
     "`onair COMMAND --help` describes a command's options.\n";
 
@@ -313,6 +314,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
 
 int publish_main(int argc, char **argv);
 int record_main(int argc, char **argv);
+int bench_main(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -328,6 +330,8 @@ int main(int argc, char **argv)
         return publish_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "record") == 0)
         return record_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "bench") == 0)
+        return bench_main(argc - 1, argv + 1);
     fprintf(stderr, "onair: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }

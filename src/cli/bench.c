@@ -1,0 +1,427 @@
+/* onair bench: a load generator. N WHEP viewers in one process on one loop, each a real WebRTC
+ * client (full ICE, DTLS, SRTP through the same engines as `onair record`), counting what they
+ * receive: packets, bytes, sequence gaps, SRTP authentication failures, time to the first
+ * keyframe; and the generator's own CPU, so that the reader knows it was not the bottleneck. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <uv.h>
+
+#include "app/peer_client.h"
+#include "app/viewer_offer.h"
+#include "app/whip_client.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "proto/codec.h"
+#include "proto/rtp.h"
+#include "proto/sdp.h"
+
+int bench_main(int argc, char **argv);
+
+static const char bench_usage[] =
+    "usage: onair bench URL [OPTIONS]\n"
+    "\n"
+    "Opens many WHEP viewers of URL (http://host:8080/whep/NAME) in this one process, each a\n"
+    "full WebRTC client, and reports what they received: packets, loss (sequence gaps), SRTP\n"
+    "authentication failures, time to the first keyframe, and this process's own CPU.\n"
+    "\n"
+    "options:\n"
+    "  --viewers N         how many viewers (default 10)\n"
+    "  --ramp PER_SECOND   how fast they join (default 20)\n"
+    "  --seconds S         how long to measure once all have joined (default 10)\n"
+    "  --json              one JSON object instead of the table\n"
+    "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
+    "  -h, --help          this text\n";
+
+enum { BENCH_AUDIO, BENCH_VIDEO, BENCH_KINDS };
+
+struct bench_track {
+    uint32_t ssrc;
+    enum codec_id codec;
+    bool seen;
+    uint16_t last_seq;
+    uint64_t packets, bytes, gaps;
+};
+
+struct bench_viewer {
+    struct bench *bench;
+    struct peer_client *pc;
+    char location[1024];
+    uint64_t created_us, connected_us, first_key_us;
+    bool failed;
+    struct bench_track tracks[BENCH_KINDS];
+};
+
+struct bench {
+    uv_loop_t *loop;
+    const char *url;
+    size_t n_wanted, n_made;
+    double ramp, seconds;
+    bool json;
+    struct bench_viewer *viewers;
+    uv_timer_t ramp_timer, end_timer;
+    uv_signal_t sigint;
+    uint64_t started_us, measure_from_us, measure_to_us;
+    uint64_t packets_at_start; /* all viewers' packets when measuring began */
+    struct rusage usage_at_start;
+    bool measuring, done;
+};
+
+static uint64_t total_packets(const struct bench *b)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < b->n_made; i++)
+        for (int k = 0; k < BENCH_KINDS; k++)
+            n += b->viewers[i].tracks[k].packets;
+    return n;
+}
+
+static void bench_on_rtp(void *opaque, uint8_t *pkt, size_t len)
+{
+    struct bench_viewer *v = opaque;
+    struct rtp_view view;
+    const char *why;
+    if (rtp_parse(&view, pkt, len, &why) < 0)
+        return;
+    struct bench_track *t = NULL;
+    for (int k = 0; k < BENCH_KINDS && !t; k++)
+        if (v->tracks[k].ssrc == view.ssrc)
+            t = &v->tracks[k];
+    if (!t)
+        return; /* RTX or an SSRC the answer did not name */
+    /* A gap of less than half the sequence space ahead is loss; anything else is reordering
+     * or a retransmission, not counted again. */
+    uint16_t ahead = (uint16_t)(view.seq - t->last_seq);
+    if (t->seen && ahead > 1 && ahead < 0x8000)
+        t->gaps += ahead - 1;
+    if (!t->seen || (ahead > 0 && ahead < 0x8000))
+        t->last_seq = view.seq;
+    t->seen = true;
+    t->packets++;
+    t->bytes += len;
+    if (t == &v->tracks[BENCH_VIDEO] && !v->first_key_us &&
+        codec_is_keyframe_start(t->codec, view.payload, view.payload_len))
+        v->first_key_us = clock_now_us();
+}
+
+static void bench_on_rtcp(void *opaque, uint8_t *pkt, size_t len)
+{
+}
+
+static void bench_on_state(void *opaque, enum peer_client_state state, const char *reason)
+{
+    struct bench_viewer *v = opaque;
+    if (state == PEER_CLIENT_CONNECTED)
+        v->connected_us = clock_now_us();
+    if (state == PEER_CLIENT_FAILED) {
+        v->failed = true;
+        log_warn("bench: a viewer failed: %s", reason);
+    }
+}
+
+/* The SSRC and codec the answer sends per kind. */
+static void take_answer(struct bench_viewer *v, const struct sdp_session *answer)
+{
+    for (size_t i = 0; i < answer->n_media; i++) {
+        const struct sdp_media *m = &answer->media[i];
+        if (!sdp_media_active(m) || (m->kind != SDP_AUDIO && m->kind != SDP_VIDEO) ||
+            !m->n_codecs)
+            continue;
+        struct bench_track *t = &v->tracks[m->kind == SDP_VIDEO ? BENCH_VIDEO : BENCH_AUDIO];
+        t->ssrc = m->ssrc;
+        t->codec = codec_from_name(m->codecs[0].name);
+    }
+}
+
+/* One more viewer: offer, POST, answer, ICE. Returns -1 (with a message) when it could not
+ * even start. */
+static int add_viewer(struct bench *b)
+{
+    struct bench_viewer *v = &b->viewers[b->n_made];
+    memset(v, 0, sizeof *v);
+    v->bench = b;
+    v->created_us = clock_now_us();
+    static const struct peer_client_callbacks callbacks = {bench_on_rtp, bench_on_rtcp,
+                                                           bench_on_state};
+    const char *why;
+    v->pc = peer_client_new(b->loop, &callbacks, v, &why);
+    if (!v->pc) {
+        fprintf(stderr, "onair bench: %s\n", why);
+        return -1;
+    }
+    b->n_made++;
+    struct sdp_session *sdp = xmalloc(sizeof *sdp);
+    viewer_offer_build(sdp);
+    peer_client_describe(v->pc, sdp);
+    char *text = xmalloc(16384);
+    if (!sdp_write(sdp, text, 16384))
+        abort(); /* two sections always fit */
+    struct whip_client_result res = {0};
+    int rc = -1;
+    if (whip_client_offer(b->url, false, text, &res) < 0) {
+        fprintf(stderr, "onair bench: %s\n", res.message);
+        v->failed = true;
+    } else if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
+               peer_client_start(v->pc, sdp, &why) < 0) {
+        fprintf(stderr, "onair bench: the server's answer does not work: %s\n", why);
+        v->failed = true;
+    } else {
+        snprintf(v->location, sizeof v->location, "%s", res.location);
+        take_answer(v, sdp);
+        rc = 0;
+    }
+    free(res.answer);
+    free(text);
+    free(sdp);
+    return rc;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double cpu_seconds(const struct rusage *u)
+{
+    return (double)u->ru_utime.tv_sec + (double)u->ru_utime.tv_usec / 1e6 +
+           (double)u->ru_stime.tv_sec + (double)u->ru_stime.tv_usec / 1e6;
+}
+
+/* The figures, as a table or as JSON. Returns the exit code: 0 when every viewer connected
+ * and received video. */
+static int report(struct bench *b)
+{
+    struct rusage now;
+    getrusage(RUSAGE_SELF, &now);
+    double seconds = (double)(b->measure_to_us - b->measure_from_us) / 1e6;
+    double cpu = cpu_seconds(&now) - cpu_seconds(&b->usage_at_start);
+    uint64_t packets = total_packets(b) - b->packets_at_start;
+    size_t connected = 0, with_video = 0;
+    uint64_t gaps = 0, received = 0, bytes = 0, srtp_errors = 0, min_packets = UINT64_MAX,
+             max_packets = 0;
+    uint64_t *keys = xcalloc(b->n_made + 1, sizeof *keys);
+    size_t n_keys = 0;
+    for (size_t i = 0; i < b->n_made; i++) {
+        struct bench_viewer *v = &b->viewers[i];
+        connected += v->connected_us != 0 && !v->failed;
+        uint64_t mine = 0;
+        for (int k = 0; k < BENCH_KINDS; k++) {
+            gaps += v->tracks[k].gaps;
+            mine += v->tracks[k].packets;
+            bytes += v->tracks[k].bytes;
+        }
+        received += mine;
+        min_packets = mine < min_packets ? mine : min_packets;
+        max_packets = mine > max_packets ? mine : max_packets;
+        with_video += v->tracks[BENCH_VIDEO].packets > 0;
+        struct peer_client_stats st;
+        peer_client_stats(v->pc, &st);
+        srtp_errors += st.srtp_errors;
+        if (v->first_key_us)
+            keys[n_keys++] = (v->first_key_us - v->created_us) / 1000;
+    }
+    if (!b->n_made)
+        min_packets = 0;
+    qsort(keys, n_keys, sizeof *keys, compare_u64);
+    size_t i95 = n_keys ? (n_keys * 95 + 99) / 100 - 1 : 0; /* nearest-rank percentile */
+    uint64_t p50 = n_keys ? keys[(n_keys - 1) / 2] : 0, p95 = n_keys ? keys[i95] : 0,
+             kmax = n_keys ? keys[n_keys - 1] : 0;
+    double loss = received + gaps ? 100.0 * (double)gaps / (double)(received + gaps) : 0;
+    double pps = seconds > 0 ? (double)packets / seconds : 0;
+    double us_per_packet = packets ? cpu * 1e6 / (double)packets : 0;
+    if (b->json) {
+        printf("{\"viewers\":%zu,\"connected\":%zu,\"with_video\":%zu,\"seconds\":%.2f,"
+               "\"packets\":%" PRIu64 ",\"packets_per_second\":%.0f,\"bytes\":%" PRIu64 ","
+               "\"min_packets_per_viewer\":%" PRIu64 ",\"max_packets_per_viewer\":%" PRIu64 ","
+               "\"sequence_gaps\":%" PRIu64 ",\"loss_percent\":%.4f,\"srtp_auth_failures\":%" PRIu64
+               ",\"first_keyframe_ms\":{\"received\":%zu,\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
+               ",\"max\":%" PRIu64 "},\"generator_cpu_seconds\":%.3f,"
+               "\"generator_cpu_us_per_packet\":%.2f}\n",
+               b->n_made, connected, with_video, seconds, packets, pps, bytes, min_packets,
+               max_packets, gaps, loss, srtp_errors, n_keys, p50, p95, kmax, cpu, us_per_packet);
+    } else {
+        printf("onair bench: %zu viewers of %s\n", b->n_made, b->url);
+        printf("  connected            %zu (%zu received video)\n", connected, with_video);
+        printf("  measured             %.1f s: %" PRIu64 " packets, %.0f packets/s\n", seconds,
+               packets, pps);
+        printf("  per viewer           %" PRIu64 " to %" PRIu64 " packets in all\n", min_packets,
+               max_packets);
+        printf("  loss                 %" PRIu64 " sequence gaps (%.3f%%)\n", gaps, loss);
+        printf("  SRTP auth failures   %" PRIu64 " (every packet is checked)\n", srtp_errors);
+        printf("  first keyframe       p50 %" PRIu64 " ms, p95 %" PRIu64 " ms, max %" PRIu64
+               " ms (%zu viewers)\n", p50, p95, kmax, n_keys);
+        printf("  generator CPU        %.2f s, %.2f us per packet received\n", cpu,
+               us_per_packet);
+    }
+    free(keys);
+    return connected == b->n_wanted && with_video == b->n_wanted ? 0 : 1;
+}
+
+static void bench_finish(struct bench *b)
+{
+    if (b->done)
+        return;
+    b->done = true;
+    b->measure_to_us = clock_now_us();
+    uv_timer_stop(&b->ramp_timer);
+    uv_timer_stop(&b->end_timer);
+    uv_signal_stop(&b->sigint);
+    uv_stop(b->loop);
+}
+
+static void on_end(uv_timer_t *timer)
+{
+    bench_finish(timer->data);
+}
+
+static void on_ramp(uv_timer_t *timer)
+{
+    struct bench *b = timer->data;
+    if (b->n_made < b->n_wanted && add_viewer(b) < 0 && b->n_made == 0) {
+        bench_finish(b);
+        return;
+    }
+    if (b->n_made == b->n_wanted && !b->measuring) {
+        /* Everyone has joined: measure from a second later, once the last handshakes end. */
+        b->measuring = true;
+        uv_timer_stop(&b->ramp_timer);
+        uv_timer_start(&b->ramp_timer, on_ramp, 1000, 0);
+        return;
+    }
+    if (b->measuring && !b->measure_from_us) {
+        b->measure_from_us = clock_now_us();
+        b->packets_at_start = total_packets(b);
+        getrusage(RUSAGE_SELF, &b->usage_at_start);
+        uv_timer_start(&b->end_timer, on_end, (uint64_t)(b->seconds * 1000), 0);
+    }
+}
+
+static void on_sigint(uv_signal_t *signal, int signum)
+{
+    struct bench *b = signal->data;
+    if (!b->measure_from_us) {
+        b->measure_from_us = clock_now_us();
+        getrusage(RUSAGE_SELF, &b->usage_at_start);
+    }
+    bench_finish(b);
+}
+
+static int parse_args(struct bench *b, int argc, char **argv)
+{
+    enum { O_VIEWERS = 256, O_RAMP, O_SECONDS, O_JSON, O_LOG };
+    static const struct option options[] = {
+        {"viewers", required_argument, NULL, O_VIEWERS},
+        {"ramp", required_argument, NULL, O_RAMP},
+        {"seconds", required_argument, NULL, O_SECONDS},
+        {"json", no_argument, NULL, O_JSON},
+        {"log-level", required_argument, NULL, O_LOG},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    int opt;
+    char *end;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case O_VIEWERS: {
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 100000) {
+                fprintf(stderr, "onair bench: --viewers wants 1 to 100000, not '%s'\n", optarg);
+                return 2;
+            }
+            b->n_wanted = (size_t)n;
+            break;
+        }
+        case O_RAMP:
+        case O_SECONDS: {
+            double x = strtod(optarg, &end);
+            if (*end || !(x > 0) || !isfinite(x)) {
+                fprintf(stderr, "onair bench: %s wants a positive number, not '%s'\n",
+                        opt == O_RAMP ? "--ramp" : "--seconds", optarg);
+                return 2;
+            }
+            *(opt == O_RAMP ? &b->ramp : &b->seconds) = x;
+            break;
+        }
+        case O_JSON:
+            b->json = true;
+            break;
+        case O_LOG: {
+            int level = log_level_parse(optarg);
+            if (level < 0) {
+                fprintf(stderr, "onair bench: --log-level wants debug, info, warn or error\n");
+                return 2;
+            }
+            log_set_level((enum log_level)level);
+            break;
+        }
+        case 'h':
+            fputs(bench_usage, stdout);
+            return -1;
+        default:
+            fprintf(stderr, "onair bench: unknown option '%s'\n\n%s", argv[optind - 1],
+                    bench_usage);
+            return 2;
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "onair bench: wants the WHEP URL\n\n%s", bench_usage);
+        return 2;
+    }
+    b->url = argv[optind];
+    return 0;
+}
+
+int bench_main(int argc, char **argv)
+{
+    struct bench *b = xcalloc(1, sizeof *b);
+    b->n_wanted = 10;
+    b->ramp = 20;
+    b->seconds = 10;
+    log_set_level(LOG_WARN);
+    int rc = parse_args(b, argc, argv);
+    if (rc != 0) {
+        free(b);
+        return rc < 0 ? 0 : rc;
+    }
+    /* Each viewer has a socket; make room for many. */
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+    b->viewers = xcalloc(b->n_wanted, sizeof *b->viewers);
+    b->loop = uv_default_loop();
+    b->started_us = clock_now_us();
+    uv_timer_init(b->loop, &b->ramp_timer);
+    uv_timer_init(b->loop, &b->end_timer);
+    b->ramp_timer.data = b->end_timer.data = b;
+    uv_signal_init(b->loop, &b->sigint);
+    b->sigint.data = b;
+    uv_signal_start(&b->sigint, on_sigint, SIGINT);
+    uint64_t interval = (uint64_t)(1000.0 / b->ramp);
+    uv_timer_start(&b->ramp_timer, on_ramp, 0, interval ? interval : 1);
+    uv_run(b->loop, UV_RUN_DEFAULT);
+    rc = b->n_made ? report(b) : 1;
+    for (size_t i = 0; i < b->n_made; i++) {
+        peer_client_close(b->viewers[i].pc);
+        if (b->viewers[i].location[0])
+            whip_client_delete(b->viewers[i].location);
+    }
+    uv_close((uv_handle_t *)&b->ramp_timer, NULL);
+    uv_close((uv_handle_t *)&b->end_timer, NULL);
+    uv_close((uv_handle_t *)&b->sigint, NULL);
+    uv_run(b->loop, UV_RUN_DEFAULT);
+    uv_loop_close(b->loop);
+    free(b->viewers);
+    free(b);
+    return rc;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# onair bench, short: a few viewers of an in-server source for a few seconds. Every viewer
+# connects, gets video and audio, loses nothing, and every packet passes SRTP authentication.
+# The long, loaded runs are bench/run-onair's, not the test suite's. TAP lines.
+set -u
+cd "$(dirname "$0")/../.."
+ONAIR=${ONAIR:-build/onair}
+work=$(mktemp -d /tmp/onair-bench.XXXXXX)
+failed=0
+server_pid=
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; failed=1; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+read -r http_port media_port < <(python3 -c '
+import socket
+t = socket.socket(); t.bind(("127.0.0.1", 0))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+print(t.getsockname()[1], u.getsockname()[1])')
+scripts/make-demo-media "$work" >/dev/null 2>&1
+"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" --public-ip 127.0.0.1 \
+    --source "demo=$work/demo.webm" >"$work/serve.log" 2>&1 &
+server_pid=$!
+base="http://127.0.0.1:$http_port"
+for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+
+"$ONAIR" bench "$base/whep/demo" --viewers 5 --ramp 10 --seconds 4 --json >"$work/bench.json" 2>"$work/bench.err"
+check $? "onair bench exits 0 (every viewer connected and got video): $(cat "$work/bench.json")"
+python3 - "$work/bench.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+checks = [
+    (r["viewers"] == 5 and r["connected"] == 5 and r["with_video"] == 5, "5 viewers connected, all with video"),
+    # 4 s of a ~1.5 Mbit/s VP8 + Opus clip is about 1,000 packets a viewer.
+    (r["min_packets_per_viewer"] > 500, f"each viewer received over 500 packets ({r['min_packets_per_viewer']})"),
+    (r["sequence_gaps"] == 0, f"no sequence gap on loopback ({r['sequence_gaps']})"),
+    (r["srtp_auth_failures"] == 0, "every packet passed SRTP authentication"),
+    (r["first_keyframe_ms"]["received"] == 5, "every viewer saw a keyframe"),
+]
+bad = 0
+for passed, what in checks:
+    print(("ok - " if passed else "not ok - ") + what)
+    bad += not passed
+sys.exit(1 if bad else 0)
+PY
+[ $? -eq 0 ] || failed=1
+sleep 0.5
+curl -s "$base/api/streams/demo" | grep -q '"viewers": *0'
+check $? "the viewers' sessions ended with DELETE when bench finished"
+kill "$server_pid"
+wait "$server_pid"
+check $? "the server stops cleanly"
+server_pid=
+grep -qi "sanitizer\|runtime error" "$work"/*.log "$work/bench.err"
+[ $? -ne 0 ]
+check $? "no sanitizer report"
+exit $failed
