@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "app/peer_client.h"
@@ -37,6 +38,8 @@ static const char bench_usage[] =
     "  --ramp PER_SECOND   how fast they join (default 20)\n"
     "  --seconds S         how long to measure once all have joined (default 10)\n"
     "  --json              one JSON object instead of the table\n"
+    "  --server-pid PID    also measure that process (the server, on this machine): its CPU\n"
+    "                      over the same window, per packet delivered, and its memory\n"
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 
@@ -71,6 +74,8 @@ struct bench {
     uint64_t started_us, measure_from_us, measure_to_us;
     uint64_t packets_at_start; /* all viewers' packets when measuring began */
     struct rusage usage_at_start;
+    long server_pid;
+    double server_cpu_at_start; /* seconds, from /proc/PID/stat */
     bool measuring, done;
 };
 
@@ -189,6 +194,43 @@ static int compare_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Another process's CPU time (user + system) in seconds, from /proc/PID/stat; -1 when gone. */
+static double process_cpu_seconds(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Fields 14 and 15 (utime, stime) follow the command name, which may hold spaces: count
+     * from the last ')'. */
+    const char *p = strrchr(buf, ')');
+    unsigned long utime = 0, stime = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                     &stime) != 2)
+        return -1;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Another process's resident memory in KiB, from /proc/PID/status; 0 when unknown. */
+static long process_rss_kib(long pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "r");
+    long kib = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
 static double cpu_seconds(const struct rusage *u)
 {
     return (double)u->ru_utime.tv_sec + (double)u->ru_utime.tv_usec / 1e6 +
@@ -237,6 +279,9 @@ static int report(struct bench *b)
     double loss = received + gaps ? 100.0 * (double)gaps / (double)(received + gaps) : 0;
     double pps = seconds > 0 ? (double)packets / seconds : 0;
     double us_per_packet = packets ? cpu * 1e6 / (double)packets : 0;
+    double server_cpu = b->server_pid ? process_cpu_seconds(b->server_pid) - b->server_cpu_at_start : 0;
+    double server_us = packets && b->server_pid ? server_cpu * 1e6 / (double)packets : 0;
+    long server_rss = b->server_pid ? process_rss_kib(b->server_pid) : 0;
     if (b->json) {
         printf("{\"viewers\":%zu,\"connected\":%zu,\"with_video\":%zu,\"seconds\":%.2f,"
                "\"packets\":%" PRIu64 ",\"packets_per_second\":%.0f,\"bytes\":%" PRIu64 ","
@@ -244,9 +289,12 @@ static int report(struct bench *b)
                "\"sequence_gaps\":%" PRIu64 ",\"loss_percent\":%.4f,\"srtp_auth_failures\":%" PRIu64
                ",\"first_keyframe_ms\":{\"received\":%zu,\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
                ",\"max\":%" PRIu64 "},\"generator_cpu_seconds\":%.3f,"
-               "\"generator_cpu_us_per_packet\":%.2f}\n",
+               "\"generator_cpu_us_per_packet\":%.2f,\"server_cpu_seconds\":%.3f,"
+               "\"server_cpu_us_per_packet\":%.2f,\"server_cpu_percent\":%.1f,"
+               "\"server_rss_kib\":%ld}\n",
                b->n_made, connected, with_video, seconds, packets, pps, bytes, min_packets,
-               max_packets, gaps, loss, srtp_errors, n_keys, p50, p95, kmax, cpu, us_per_packet);
+               max_packets, gaps, loss, srtp_errors, n_keys, p50, p95, kmax, cpu, us_per_packet,
+               server_cpu, server_us, seconds > 0 ? 100 * server_cpu / seconds : 0, server_rss);
     } else {
         printf("onair bench: %zu viewers of %s\n", b->n_made, b->url);
         printf("  connected            %zu (%zu received video)\n", connected, with_video);
@@ -260,6 +308,11 @@ static int report(struct bench *b)
                " ms (%zu viewers)\n", p50, p95, kmax, n_keys);
         printf("  generator CPU        %.2f s, %.2f us per packet received\n", cpu,
                us_per_packet);
+        if (b->server_pid)
+            printf("  server CPU           %.2f s (%.0f%% of a core), %.2f us per packet "
+                   "delivered; %ld KiB resident\n",
+                   server_cpu, seconds > 0 ? 100 * server_cpu / seconds : 0, server_us,
+                   server_rss);
     }
     free(keys);
     return connected == b->n_wanted && with_video == b->n_wanted ? 0 : 1;
@@ -300,6 +353,8 @@ static void on_ramp(uv_timer_t *timer)
         b->measure_from_us = clock_now_us();
         b->packets_at_start = total_packets(b);
         getrusage(RUSAGE_SELF, &b->usage_at_start);
+        if (b->server_pid)
+            b->server_cpu_at_start = process_cpu_seconds(b->server_pid);
         uv_timer_start(&b->end_timer, on_end, (uint64_t)(b->seconds * 1000), 0);
     }
 }
@@ -316,12 +371,13 @@ static void on_sigint(uv_signal_t *signal, int signum)
 
 static int parse_args(struct bench *b, int argc, char **argv)
 {
-    enum { O_VIEWERS = 256, O_RAMP, O_SECONDS, O_JSON, O_LOG };
+    enum { O_VIEWERS = 256, O_RAMP, O_SECONDS, O_JSON, O_LOG, O_PID };
     static const struct option options[] = {
         {"viewers", required_argument, NULL, O_VIEWERS},
         {"ramp", required_argument, NULL, O_RAMP},
         {"seconds", required_argument, NULL, O_SECONDS},
         {"json", no_argument, NULL, O_JSON},
+        {"server-pid", required_argument, NULL, O_PID},
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -353,6 +409,13 @@ static int parse_args(struct bench *b, int argc, char **argv)
         }
         case O_JSON:
             b->json = true;
+            break;
+        case O_PID:
+            b->server_pid = strtol(optarg, &end, 10);
+            if (*end || b->server_pid <= 0 || process_cpu_seconds(b->server_pid) < 0) {
+                fprintf(stderr, "onair bench: --server-pid %s is not a running process\n", optarg);
+                return 2;
+            }
             break;
         case O_LOG: {
             int level = log_level_parse(optarg);

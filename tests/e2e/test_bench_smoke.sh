@@ -30,7 +30,7 @@ server_pid=$!
 base="http://127.0.0.1:$http_port"
 for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
 
-"$ONAIR" bench "$base/whep/demo" --viewers 5 --ramp 10 --seconds 4 --json >"$work/bench.json" 2>"$work/bench.err"
+"$ONAIR" bench "$base/whep/demo" --viewers 5 --ramp 10 --seconds 4 --json --server-pid "$server_pid" >"$work/bench.json" 2>"$work/bench.err"
 check $? "onair bench exits 0 (every viewer connected and got video): $(cat "$work/bench.json")"
 python3 - "$work/bench.json" <<'PY'
 import json, sys
@@ -42,6 +42,8 @@ checks = [
     (r["sequence_gaps"] == 0, f"no sequence gap on loopback ({r['sequence_gaps']})"),
     (r["srtp_auth_failures"] == 0, "every packet passed SRTP authentication"),
     (r["first_keyframe_ms"]["received"] == 5, "every viewer saw a keyframe"),
+    (r["server_cpu_seconds"] > 0 and r["server_rss_kib"] > 0,
+     f"the server's CPU and memory were measured ({r['server_cpu_us_per_packet']} us a packet, {r['server_rss_kib']} KiB)"),
 ]
 bad = 0
 for passed, what in checks:
