@@ -54,6 +54,17 @@ static void stream_families(FILE *f, const struct sfu *sfu)
                     info.tracks[t].lost);
 }
 
+/* A Prometheus histogram: cumulative buckets by "le", then _sum and _count. */
+static void histogram_family(FILE *f, const char *name, const char *help, const struct histogram *h)
+{
+    family(f, name, "histogram", help);
+    for (size_t i = 0; i < h->n_bounds; i++)
+        fprintf(f, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, h->bounds[i],
+                histogram_cumulative(h, i));
+    fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n%s_sum %g\n%s_count %" PRIu64 "\n", name,
+            h->count, name, h->sum, name, h->count);
+}
+
 void metrics_render(const struct server *srv, struct http_response *res)
 {
     char *buf = NULL;
@@ -82,6 +93,13 @@ void metrics_render(const struct server *srv, struct http_response *res)
     counter(f, "onair_keyframe_requests_total", "PLI/FIR sent to publishers.",
             c->keyframe_requests);
     counter(f, "onair_keyframes_total", "Keyframes received from publishers.", c->keyframes);
+    histogram_family(f, "onair_forwarding_delay_microseconds",
+                     "From a publisher packet's arrival to its copy for the last viewer being "
+                     "queued (sent at the end of the loop's turn).",
+                     sfu_forward_delay_us(srv->sfu));
+    histogram_family(f, "onair_viewer_join_milliseconds",
+                     "From a viewer's DTLS handshake ending to its first keyframe.",
+                     sfu_join_ms(srv->sfu));
     struct recorder_counters rc;
     recorders_counters(srv->recorders, &rc);
     gauge(f, "onair_recordings_active", "Streams being recorded now.", (double)rc.active);

@@ -4,6 +4,7 @@
  * to its sink, which protects and queues it. */
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "proto/rtcp.h"
 #include "proto/rtp.h"
@@ -74,6 +75,7 @@ static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *v
         if (!keyframe)
             return;
         vt->waiting_keyframe = false;
+        histogram_add(&viewer->sfu->join_ms, (double)(now_us - viewer->started_us) / 1000);
     }
     if (vt->need_offsets)
         set_offsets(vt, v, track->desc.codec.clock_rate, now_us);
@@ -180,6 +182,8 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     }
     if (someone_waits)
         sfu_request_keyframe(pub, track, now_us);
+    if (stream->n_viewers)
+        histogram_add(&sfu->forward_delay_us, (double)(clock_now_us() - now_us));
 }
 
 /* Resends one packet a viewer reported lost, from the track's history: as RTX (RFC 4588) when

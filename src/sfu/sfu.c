@@ -41,6 +41,10 @@ struct sfu *sfu_new(const struct sfu_config *config)
     sfu->config = *config;
     hmap_init(&sfu->by_name);
     sfu->next_gen = 1;
+    static const double delay_us[] = {10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 50000};
+    static const double join_ms[] = {50, 100, 250, 500, 1000, 2000, 5000, 10000};
+    histogram_init(&sfu->forward_delay_us, delay_us, sizeof delay_us / sizeof delay_us[0]);
+    histogram_init(&sfu->join_ms, join_ms, sizeof join_ms / sizeof join_ms[0]);
     return sfu;
 }
 
@@ -257,6 +261,7 @@ struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
 void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us)
 {
     viewer->started = true;
+    viewer->started_us = now_us;
     struct sfu_track *video = sfu_viewer_source(viewer, SFU_VIDEO);
     if (video && viewer->tracks[SFU_VIDEO].active)
         sfu_request_keyframe(viewer->stream->publisher, video, now_us);
@@ -495,3 +500,5 @@ const struct sfu_track_desc *sfu_stream_track(const struct sfu *sfu, const char 
 }
 
 const struct sfu_counters *sfu_counters(const struct sfu *sfu) { return &sfu->counters; }
+const struct histogram *sfu_forward_delay_us(const struct sfu *sfu) { return &sfu->forward_delay_us; }
+const struct histogram *sfu_join_ms(const struct sfu *sfu) { return &sfu->join_ms; }

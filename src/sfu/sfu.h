@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/histogram.h"
 #include "proto/sdp.h"
 
 enum sfu_kind { SFU_AUDIO = 0, SFU_VIDEO = 1, SFU_KINDS = 2 };
@@ -134,5 +135,11 @@ struct sfu_counters {
         keyframe_requests, keyframes;
 };
 const struct sfu_counters *sfu_counters(const struct sfu *sfu);
+
+/* Forwarding delay: from a publisher packet's arrival (before SRTP) to its copy for the last
+ * viewer being queued, in microseconds (the batch is sent at the end of the loop's turn).
+ * Join: from a viewer's keys being ready (DTLS done) to its first keyframe, in milliseconds. */
+const struct histogram *sfu_forward_delay_us(const struct sfu *sfu);
+const struct histogram *sfu_join_ms(const struct sfu *sfu);
 
 #endif

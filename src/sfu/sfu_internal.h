@@ -73,6 +73,7 @@ struct sfu_viewer {
     struct sfu_sink sink;
     void *opaque;
     bool started;
+    uint64_t started_us; /* when its keys were ready, for the join time */
 };
 
 struct sfu_stream {
@@ -94,6 +95,7 @@ struct sfu {
     uint64_t rated_us;
     struct sfu_counters counters;
     struct sfu_tap tap;
+    struct histogram forward_delay_us, join_ms;
     void *tap_opaque;
 };
 

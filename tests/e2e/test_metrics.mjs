@@ -42,6 +42,26 @@ try {
     check(second.values['onair_stream_bitrate_bps{stream="cam",direction="in"}'] > 500000,
           'the stream bitrate in is that of the clip (over 500 kbit/s)');
     check(second.values['onair_sessions{role="viewer"}'] === 0, 'no viewer sessions yet');
+
+    // Two viewers (onair bench: real WebRTC clients) watch for 2 s: the histograms fill.
+    const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+    execFileSync(binary, ['bench', `${server.url}/whep/cam`, '--viewers', '2', '--seconds', '2', '--json'],
+                 { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 });
+    const third = await scrape();
+    check(!third.values.bad, 'with histograms, every line is still a valid exposition line', third.values.bad);
+    const histogram = (name) => {
+        const buckets = Object.entries(third.values).filter(([k]) => k.startsWith(`${name}_bucket{`))
+            .map(([k, v]) => ({ le: /le="([^"]+)"/.exec(k)[1], v }));
+        const cumulative = buckets.every((b, i) => i === 0 || b.v >= buckets[i - 1].v);
+        const inf = buckets.find((b) => b.le === '+Inf')?.v;
+        return { buckets, cumulative, inf, count: third.values[`${name}_count`], sum: third.values[`${name}_sum`] };
+    };
+    const join = histogram('onair_viewer_join_milliseconds');
+    check(join.count >= 2 && join.inf === join.count && join.cumulative && join.sum > 0,
+          'onair_viewer_join_milliseconds counts both viewers\' first keyframes, cumulative buckets', join);
+    const delay = histogram('onair_forwarding_delay_microseconds');
+    check(delay.count > 500 && delay.inf === delay.count && delay.cumulative,
+          'onair_forwarding_delay_microseconds counts the forwarded packets, cumulative buckets', delay);
 } catch (error) {
     fail('scraping /metrics', error);
 } finally {
