@@ -78,6 +78,7 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         you: '', // the name the server stamps on what we send
         open: false,
         unread: 0,
+        chat: true, // whether the stream's room carries chat (the server may turn it off)
         errors: [], // every reason the server gave, oldest first
         send,
     };
@@ -118,7 +119,15 @@ export function createChat(section, { idle = 'not connected' } = {}) {
     function setOpen(open, status) {
         state.open = open;
         ui.status.textContent = status;
-        ui.text.disabled = ui.send.disabled = !open;
+        ui.text.disabled = ui.send.disabled = !open || !state.chat;
+    }
+
+    // The server turned chat on or off for this stream; presence goes on either way.
+    function setChat(on) {
+        state.chat = on;
+        ui.text.disabled = ui.send.disabled = !state.open || !on;
+        ui.text.placeholder = on ? 'Say something…' : 'Chat is off for this stream';
+        onEvent(on ? 'Chat is on' : 'Chat is off for this stream');
     }
 
     function showViewers(count) {
@@ -162,6 +171,10 @@ export function createChat(section, { idle = 'not connected' } = {}) {
             // handles messages in order, so it is that name on what we send.
             state.you = helloName || msg.you;
             showViewers(msg.viewers);
+            if ((msg.chat !== false) !== state.chat) setChat(msg.chat !== false);
+            break;
+        case 'chat-state':
+            setChat(msg.chat !== false);
             break;
         case 'chat':
             onChat(msg);

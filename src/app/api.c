@@ -11,6 +11,7 @@
 #include "app/metrics.h"
 #include "app/patch_rules.h"
 #include "app/recorder.h"
+#include "app/room.h"
 #include "app/server.h"
 #include "app/session.h"
 #include "app/web_assets.h"
@@ -311,7 +312,7 @@ static void add_cors(const struct http_request *req, struct http_response *res)
     http_response_header(res, "Access-Control-Expose-Headers", "Location, ETag, Link, Accept-Post");
     if (strcmp(req->method, "OPTIONS") == 0) {
         http_response_header(res, "Access-Control-Allow-Methods",
-                             "GET, POST, PATCH, DELETE, OPTIONS");
+                             "GET, POST, PUT, PATCH, DELETE, OPTIONS");
         http_response_header(res, "Access-Control-Allow-Headers",
                              "Content-Type, Authorization, If-Match");
         http_response_header(res, "Access-Control-Max-Age", "86400");
@@ -358,6 +359,36 @@ static void add_recording(void *opaque, const struct recording_info *info)
                                             (json_int_t)info->dropped_packets));
 }
 
+/* GET or PUT /api/streams/NAME/chat: whether the stream's room carries chat messages. PUT
+ * takes {"enabled": true|false}. */
+static void api_chat(struct server *srv, const struct http_request *req, const char *rest,
+                     struct http_response *res)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(strchr(rest, '/') - rest), rest);
+    if (!valid_stream_name(name)) {
+        json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        return;
+    }
+    if (strcmp(req->method, "PUT") == 0) {
+        json_error_t err;
+        json_t *body = json_loadb((const char *)req->body, req->body_len, 0, &err);
+        json_t *enabled = body ? json_object_get(body, "enabled") : NULL;
+        if (!json_is_boolean(enabled)) {
+            json_decref(body);
+            json_error(res, 400, "PUT takes {\"enabled\": true} or {\"enabled\": false}");
+            return;
+        }
+        rooms_set_chat(srv->rooms, name, json_is_true(enabled));
+        json_decref(body);
+    } else if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        json_error(res, 405, "use GET or PUT");
+        return;
+    }
+    json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "chat",
+                                   rooms_chat_on(srv->rooms, name)));
+}
+
 /* GET /api/recordings: the files in --record-dir, those being written first. */
 static void api_recordings(struct server *srv, struct http_response *res)
 {
@@ -393,6 +424,9 @@ static void route(struct server *srv, const struct http_request *req, struct htt
     } else if ((rest = after(p, "/api/streams/")) && strchr(rest, '/') &&
                strcmp(strchr(rest, '/'), "/recording") == 0) {
         api_recording(srv, req, rest, res);
+    } else if ((rest = after(p, "/api/streams/")) && strchr(rest, '/') &&
+               strcmp(strchr(rest, '/'), "/chat") == 0) {
+        api_chat(srv, req, rest, res);
     } else if (get && (rest = after(p, "/api/streams/"))) {
         api_streams(srv, rest, res);
     } else if (get && strcmp(p, "/api/recordings") == 0) {

@@ -36,14 +36,24 @@ struct room {
 struct rooms {
     struct server *srv;
     struct hmap by_stream;
+    bool chat_on;         /* the default */
+    struct hmap flipped;  /* streams set against the default (values unused) */
 };
 
-struct rooms *rooms_new(struct server *srv)
+struct rooms *rooms_new(struct server *srv, bool chat_on)
 {
     struct rooms *rooms = xcalloc(1, sizeof *rooms);
     rooms->srv = srv;
+    rooms->chat_on = chat_on;
     hmap_init(&rooms->by_stream);
+    hmap_init(&rooms->flipped);
     return rooms;
+}
+
+bool rooms_chat_on(const struct rooms *rooms, const char *stream)
+{
+    bool flipped = hmap_get(&rooms->flipped, stream, strlen(stream)) != NULL;
+    return rooms->chat_on != flipped;
 }
 
 static void room_free(struct room *room)
@@ -59,6 +69,7 @@ void rooms_free(struct rooms *rooms)
         return;
     /* Members belong to sessions, which leave before the server frees its rooms. */
     hmap_free(&rooms->by_stream);
+    hmap_free(&rooms->flipped);
     free(rooms);
 }
 
@@ -114,8 +125,9 @@ struct room_member *room_join(struct rooms *rooms, const char *stream, struct se
                               (int)viewers));
     member->next = room->members;
     room->members = member;
-    json_t *welcome = json_pack("{s:s, s:s, s:i}", "type", "welcome", "you", member->name,
-                                "viewers", (int)viewers);
+    json_t *welcome = json_pack("{s:s, s:s, s:i, s:b}", "type", "welcome", "you", member->name,
+                                "viewers", (int)viewers, "chat",
+                                rooms_chat_on(rooms, stream));
     send_json(member, welcome);
     json_decref(welcome);
     for (size_t i = 0; i < room->history_len; i++) {
@@ -207,6 +219,19 @@ static void hello(struct room_member *m, const char *name)
     snprintf(m->name, sizeof m->name, "%s", name);
 }
 
+void rooms_set_chat(struct rooms *rooms, const char *stream, bool on)
+{
+    if (rooms_chat_on(rooms, stream) == on)
+        return;
+    if (on != rooms->chat_on)
+        hmap_put(&rooms->flipped, stream, strlen(stream), rooms);
+    else
+        hmap_del(&rooms->flipped, stream, strlen(stream));
+    struct room *room = hmap_get(&rooms->by_stream, stream, strlen(stream));
+    if (room)
+        broadcast(room, json_pack("{s:s, s:b}", "type", "chat-state", "chat", on));
+}
+
 void room_message(struct room_member *m, uint64_t now_ms, const uint8_t *data, size_t len)
 {
     if (len > 4 * ROOM_MAX_TEXT + 256) {
@@ -220,6 +245,8 @@ void room_message(struct room_member *m, uint64_t now_ms, const uint8_t *data, s
     const char *name = msg ? json_string_value(json_object_get(msg, "name")) : NULL;
     if (!type)
         send_error(m, "expected a JSON object with a \"type\"");
+    else if (strcmp(type, "chat") == 0 && text && !rooms_chat_on(m->room->rooms, m->room->stream))
+        send_error(m, "chat is off for this stream");
     else if (strcmp(type, "chat") == 0 && text)
         chat(m, now_ms, text);
     else if (strcmp(type, "hello") == 0 && name)

@@ -18,7 +18,13 @@ struct room_member;
 /* Chat messages a participant may send per second (a burst of as many is allowed). */
 #define ROOM_RATE 5
 
-struct rooms *rooms_new(struct server *srv);
+/* CHAT_ON is the default for every stream (off with `onair serve --no-chat`). */
+struct rooms *rooms_new(struct server *srv, bool chat_on);
+/* Turns chat on or off for STREAM (PUT /api/streams/NAME/chat); its members are told. When off,
+ * members still join (the viewer count and join/leave events go on) but chat messages are
+ * refused with a reason. */
+void rooms_set_chat(struct rooms *rooms, const char *stream, bool on);
+bool rooms_chat_on(const struct rooms *rooms, const char *stream);
 void rooms_free(struct rooms *rooms);
 
 /* SESSION's chat channel opened: it joins its stream's room, gets a welcome and the history,

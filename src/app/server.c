@@ -288,7 +288,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     srv->cert = dtls_cert_generate();
     struct sfu_config sfu_config = {.max_bitrate = config->max_bitrate};
     srv->sfu = sfu_new(&sfu_config);
-    srv->rooms = rooms_new(srv);
+    srv->rooms = rooms_new(srv, !config->no_chat);
     const char *record_why = NULL;
     srv->recorders = recorders_new(&config->record, srv->sfu, &record_why);
     if (!srv->recorders) {

@@ -29,6 +29,7 @@ struct server_config {
     size_t n_sources;
     struct ice_servers_config ice; /* STUN/TURN servers handed to clients */
     struct recorder_config record; /* --record-dir, --record */
+    bool no_chat;                  /* chat off for every stream unless the API turns it on */
 };
 
 struct session;

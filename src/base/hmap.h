@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HMAP_KEY_MAX 48
+#define HMAP_KEY_MAX 64 /* stream names are up to 63 bytes */
 
 struct hmap_slot {
     uint32_t hash;

@@ -51,6 +51,8 @@ static const char serve_usage[] =
     "                          those named by --record; POST/DELETE /api/streams/NAME/recording\n"
     "                          start and stop one, GET /api/recordings lists them\n"
     "  --record NAME           record stream NAME whenever it is live (repeatable)\n"
+    "  --no-chat               chat off for every stream (PUT /api/streams/NAME/chat with\n"
+    "                          {\"enabled\": true} turns it on for one)\n"
     "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
     "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
     "                          Link headers, /offer replies and GET /api/ice-servers\n"
@@ -162,7 +164,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     };
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
-           O_CONFIG, O_RECORD_DIR, O_RECORD };
+           O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -179,6 +181,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"config", required_argument, NULL, O_CONFIG},
         {"record-dir", required_argument, NULL, O_RECORD_DIR},
         {"record", required_argument, NULL, O_RECORD},
+        {"no-chat", no_argument, NULL, O_NO_CHAT},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -263,6 +266,9 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         }
         case O_CONFIG:
             break; /* read before the options, by expand_config */
+        case O_NO_CHAT:
+            config.no_chat = true;
+            break;
         case O_RECORD_DIR:
             config.record.dir = optarg;
             break;
