@@ -368,7 +368,9 @@ static void file_source_free_media(struct file_source *src)
  * with *WHY set. */
 static int file_source_open_input(struct file_source *src, const char **why)
 {
-    int rc = avformat_open_input(&src->input, src->path, NULL, NULL);
+    /* "-" is standard input: a pipe FFmpeg probes for its format (MPEG-TS, typically). */
+    const char *url = strcmp(src->path, "-") == 0 ? "pipe:0" : src->path;
+    int rc = avformat_open_input(&src->input, url, NULL, NULL);
     if (rc < 0) {
         *why = rc == AVERROR(ENOENT) ? "no such file" : "cannot open the file as media";
         return rc;

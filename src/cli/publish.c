@@ -35,7 +35,8 @@ static const char publish_usage[] =
     "\n"
     "Plays FILE (mp4, mkv, webm, ...: VP8, VP9, H.264 or AV1 video, sent untouched; Opus audio\n"
     "as it is, other audio such as AAC or MP3 transcoded to Opus) in real time into URL, a\n"
-    "WHIP endpoint such as http://host:8080/whip/NAME.\n"
+    "WHIP endpoint such as http://host:8080/whip/NAME. FILE - reads a live MPEG-TS (or any\n"
+    "format FFmpeg detects) from standard input: ffmpeg ... -f mpegts - | onair publish - URL\n"
     "Ctrl-C ends the session.\n"
     "\n"
     "options:\n"
@@ -97,6 +98,10 @@ static void publish_on_packet(void *opaque, size_t track_index, const uint8_t *r
 {
     struct publish *p = opaque;
     if (track_index >= p->n_tracks || len > PUBLISH_MAX_RTP || len < RTP_HEADER_SIZE)
+        return;
+    /* Standard input flows from the start: what comes before the connection is live media
+     * nobody can receive yet. */
+    if (!p->pc || peer_client_state(p->pc) != PEER_CLIENT_CONNECTED)
         return;
     struct publish_track *t = &p->tracks[track_index];
     uint8_t buf[PUBLISH_BUF];
@@ -311,11 +316,15 @@ static void publish_build_offer(struct publish *p, struct sdp_session *offer)
 }
 
 /* Opens the file once to learn its tracks (what the offer describes), then closes it: it is
- * opened again once the connection is up, so the first keyframe is not lost to the handshake. */
+ * opened again once the connection is up, so the first keyframe is not lost to the handshake.
+ * Standard input cannot be read twice: that source is kept, and plays from now on. */
 static int publish_probe(struct publish *p)
 {
     const char *why;
-    struct file_source *probe = file_source_open(p->loop, p->path, false, NULL, NULL, &why);
+    bool stdin_input = strcmp(p->path, "-") == 0;
+    struct file_source *probe =
+        file_source_open(p->loop, p->path, false, stdin_input ? publish_on_packet : NULL,
+                         stdin_input ? p : NULL, &why);
     if (!probe) {
         fprintf(stderr, "onair publish: %s: %s\n", p->path, why);
         return -1;
@@ -325,7 +334,10 @@ static int publish_probe(struct publish *p)
         p->tracks[i].desc = *file_source_track(probe, i);
         p->tracks[i].history = xcalloc(PUBLISH_HISTORY, sizeof(struct publish_slot));
     }
-    file_source_close(probe);
+    if (stdin_input)
+        p->source = probe;
+    else
+        file_source_close(probe);
     return 0;
 }
 
@@ -413,6 +425,10 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
     }
     p->path = argv[optind];
     p->url = argv[optind + 1];
+    if (p->loop_forever && strcmp(p->path, "-") == 0) {
+        fprintf(stderr, "onair publish: --loop cannot replay standard input\n");
+        return 2;
+    }
     return 0;
 }
 

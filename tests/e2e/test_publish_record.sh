@@ -104,6 +104,24 @@ sys.exit(0 if abs(v - a) <= 0.1 else 1)
 EOF
 check $? "audio and video start within 100 ms ($(probe264 v start_time) / $(probe264 a start_time))"
 
+# Live MPEG-TS on standard input (ffmpeg -re ... -f mpegts - | onair publish - URL).
+ffmpeg -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=30 \
+    -f lavfi -i sine=frequency=440:sample_rate=48000 -t 7 -c:v libx264 -bf 0 -g 30 \
+    -pix_fmt yuv420p -preset ultrafast -c:a aac -f mpegts - 2>"$work/ffmpeg-pipe.log" |
+    "$ONAIR" publish - "$base/whip/pipe" >"$work/publish-pipe.log" 2>&1 &
+pipe_pid=$!
+sleep 2
+"$ONAIR" record "$base/whep/pipe" "$work/pipe.mkv" --duration 3 >"$work/record-pipe.out" 2>"$work/record-pipe.err"
+check $? "onair record of the stream from standard input exits 0: $(cat "$work/record-pipe.out")"
+wait "$pipe_pid"
+check $? "onair publish - exits 0 when its input ends"
+pipe_frames=$(ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames \
+    -of default=nw=1:nk=1 "$work/pipe.mkv" 2>/dev/null)
+pipe_audio=$(ffprobe -v error -select_streams a -show_entries stream=codec_name \
+    -of default=nw=1:nk=1 "$work/pipe.mkv" 2>/dev/null)
+[ "${pipe_frames:-0}" -ge 54 ] && [ "$pipe_audio" = opus ]
+check $? "from standard input: ${pipe_frames:-0} H.264 frames of about 90, audio as ${pipe_audio:-nothing}"
+
 # A recording killed with SIGKILL still plays up to the cut (.mkv is live-safe).
 "$ONAIR" publish "$work/clip.webm" "$base/whip/cut" --loop >/dev/null 2>&1 &
 publish_pid=$!
@@ -156,6 +174,8 @@ expect_fail "record from an unreachable server" "cannot reach" \
     "$ONAIR" record "http://127.0.0.1:$dead_port/whep/x" "$work/x.mkv"
 expect_fail "publish with a bad stream name (400)" "400" \
     "$ONAIR" publish "$work/clip.webm" "$base/whip/bad%20name"
+expect_fail "publish - with --loop" "cannot replay standard input" \
+    "$ONAIR" publish - "$base/whip/x" --loop
 expect_fail "record to an unknown container" "mkv" \
     "$ONAIR" record "$base/whep/cam" "$work/out.avi"
 
