@@ -1,0 +1,69 @@
+// A clip published by `onair publish` is watched in Chromium: for VP8 + Opus in WebM and for
+// H.264 + AAC in MP4 (the AAC transcoded to Opus), video frames decode at the clip's size and
+// audio arrives, through the server's /watch page.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchBrowser, openPage } from './lib/browser.mjs';
+import { startServer, ROOT, OUT } from './lib/server.mjs';
+import { check, done, fail, waitFor } from './lib/tap.mjs';
+
+const media = path.join(OUT, 'publish-watch-media');
+fs.mkdirSync(media, { recursive: true });
+const clips = {
+    webm: ['-c:v', 'libvpx', '-b:v', '600k', '-deadline', 'realtime', '-c:a', 'libopus'],
+    mp4: ['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
+};
+for (const [ext, codecs] of Object.entries(clips)) {
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=480x270:rate=30',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-g', '30', ...codecs,
+        path.join(media, `clip.${ext}`)]);
+}
+
+const server = await startServer('publish_watch');
+const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+const browser = await launchBrowser();
+try {
+    for (const ext of Object.keys(clips)) {
+        const name = `file-${ext}`;
+        const log = fs.openSync(path.join(OUT, `publish_watch-publish-${ext}.log`), 'w');
+        const publisher = spawn(binary, ['publish', path.join(media, `clip.${ext}`), `${server.url}/whip/${name}`, '--loop'],
+                                { stdio: ['ignore', log, log] });
+        fs.closeSync(log);
+        try {
+            const page = await openPage(browser, 'publish_watch', ext);
+            await page.goto(`${server.url}/watch/${name}`);
+            const stats = () => page.evaluate(() => window.onair.stats);
+            const seen = await waitFor(async () => {
+                const s = await stats();
+                return s.framesDecoded > 60 && s.audioPacketsReceived > 50 && s;
+            }, 20000);
+            const last = seen || await stats();
+            check(seen, `${ext}: Chromium decodes the published video and receives its audio`, last);
+            check(last.width === 480 && last.height === 270, `${ext}: at the clip's 480x270`, last);
+            const codecs = await page.evaluate(async () => {
+                const out = [];
+                (await window.onair.pc.getStats()).forEach((s) => { if (s.type === 'codec') out.push(s.mimeType); });
+                return out;
+            });
+            check(codecs.includes('audio/opus') && codecs.includes(ext === 'mp4' ? 'video/H264' : 'video/VP8'),
+                  `${ext}: the codecs are ${ext === 'mp4' ? 'H.264' : 'VP8'} (untouched) and Opus`, codecs);
+            check(page.problems.length === 0, `${ext}: no console errors`, page.problems);
+            await page.close();
+        } finally {
+            if (publisher.exitCode === null && publisher.signalCode === null) {
+                const exited = new Promise((resolve) => publisher.once('exit', resolve));
+                publisher.kill('SIGINT');
+                await exited;
+            }
+        }
+        check(publisher.exitCode === 0, `${ext}: onair publish exits 0 on SIGINT`, publisher.exitCode);
+    }
+} catch (error) {
+    fail('publish and watch', error);
+} finally {
+    await browser.close();
+    const problems = await server.stop();
+    check(problems.length === 0, 'the server ran and stopped cleanly', problems.join('; '));
+}
+done();
