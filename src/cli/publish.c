@@ -41,6 +41,8 @@ static const char publish_usage[] =
     "\n"
     "options:\n"
     "  --loop              start again at the end of the file\n"
+    "  --reconnect         when the server cannot be reached or the connection is lost,\n"
+    "                      try again after 1, 2, 4 ... up to 30 s instead of exiting\n"
     "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP endpoint\n"
     "  --ice-server URL    a STUN/TURN server (accepted; not used yet: host candidates only)\n"
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
@@ -64,7 +66,9 @@ struct publish_track {
 struct publish {
     uv_loop_t *loop;
     const char *path, *url;
-    bool loop_forever, seed_offer, tty;
+    bool loop_forever, seed_offer, tty, reconnect;
+    unsigned attempts;      /* reconnections tried since the last success */
+    uint64_t retry_at_us;   /* when to try again; 0 while connected or connecting */
     struct file_source *source;
     struct publish_track tracks[2];
     size_t n_tracks;
@@ -82,6 +86,35 @@ struct publish {
 };
 
 static void publish_stop(struct publish *p, int exit_code, const char *message);
+static int publish_connect(struct publish *p);
+
+/* The longest wait between reconnection attempts. */
+#define PUBLISH_RETRY_MAX_S 30
+
+/* With --reconnect: drops the connection (and the file, which starts again with the next one,
+ * so its viewers get a keyframe) and schedules the next attempt, 1, 2, 4 ... 30 s away. */
+static void publish_lost(struct publish *p, const char *reason)
+{
+    unsigned wait_s = p->attempts < 5 ? 1u << p->attempts : PUBLISH_RETRY_MAX_S;
+    if (wait_s > PUBLISH_RETRY_MAX_S)
+        wait_s = PUBLISH_RETRY_MAX_S;
+    p->attempts++;
+    if (p->tty)
+        fputc('\n', stderr);
+    fprintf(stderr, "onair publish: %s; trying again in %u s\n", reason, wait_s);
+    if (strcmp(p->path, "-") != 0) {
+        file_source_close(p->source);
+        p->source = NULL;
+    }
+    peer_client_close(p->pc);
+    p->pc = NULL;
+    if (p->location[0])
+        whip_client_delete(p->location); /* the server may be gone: best effort */
+    p->location[0] = '\0';
+    for (size_t i = 0; i < p->n_tracks; i++)
+        p->tracks[i].sent_any = false;
+    p->retry_at_us = clock_now_us() + (uint64_t)wait_s * 1000000u;
+}
 
 static void publish_record(struct publish_track *t, const uint8_t *pkt, size_t len)
 {
@@ -220,7 +253,16 @@ static void publish_on_tick(uv_timer_t *timer)
         p->bitrate = (uint32_t)(p->tick_bytes * 8 * 1000000u / (now - p->tick_us));
     p->tick_bytes = 0;
     p->tick_us = now;
-    if (p->source && now - p->last_sr_us >= PUBLISH_SR_INTERVAL_US) {
+    if (!p->pc && p->reconnect && now >= p->retry_at_us) {
+        char reason[600];
+        if (publish_connect(p) == 0) {
+            log_info("reconnected to %s", p->url);
+        } else {
+            snprintf(reason, sizeof reason, "cannot publish to %s", p->url);
+            publish_lost(p, reason);
+        }
+    }
+    if (p->pc && p->source && now - p->last_sr_us >= PUBLISH_SR_INTERVAL_US) {
         p->last_sr_us = now;
         publish_send_reports(p, now);
     }
@@ -228,7 +270,7 @@ static void publish_on_tick(uv_timer_t *timer)
         publish_stop(p, 0, NULL);
         return;
     }
-    publish_progress(p, p->source ? "live" : "connecting");
+    publish_progress(p, !p->pc ? "waiting to reconnect" : p->source ? "live" : "connecting");
 }
 
 static void publish_on_state(void *opaque, enum peer_client_state state, const char *reason)
@@ -237,9 +279,14 @@ static void publish_on_state(void *opaque, enum peer_client_state state, const c
     if (state == PEER_CLIENT_FAILED) {
         char message[300];
         snprintf(message, sizeof message, "connection failed: %s", reason);
-        publish_stop(p, 1, message);
+        if (p->reconnect)
+            publish_lost(p, message);
+        else
+            publish_stop(p, 1, message);
         return;
     }
+    if (state == PEER_CLIENT_CONNECTED)
+        p->attempts = 0;
     if (state != PEER_CLIENT_CONNECTED || p->source)
         return;
     /* The file starts now, so the receiver gets its first keyframe. */
@@ -378,9 +425,10 @@ out:
 
 static int publish_parse_args(struct publish *p, int argc, char **argv)
 {
-    enum { O_LOOP = 256, O_SEED, O_ICE, O_LOG };
+    enum { O_LOOP = 256, O_SEED, O_ICE, O_LOG, O_RECONNECT };
     static const struct option options[] = {
         {"loop", no_argument, NULL, O_LOOP},
+        {"reconnect", no_argument, NULL, O_RECONNECT},
         {"seed-offer", no_argument, NULL, O_SEED},
         {"ice-server", required_argument, NULL, O_ICE},
         {"log-level", required_argument, NULL, O_LOG},
@@ -391,6 +439,9 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
+        case O_RECONNECT:
+            p->reconnect = true;
+            break;
         case O_LOOP:
             p->loop_forever = true;
             break;
@@ -444,6 +495,11 @@ int publish_main(int argc, char **argv)
     p->loop = uv_default_loop();
     p->tty = isatty(STDERR_FILENO);
     rc = publish_probe(p) < 0 ? 1 : publish_connect(p);
+    if (rc != 0 && p->n_tracks && p->reconnect) {
+        /* A service may start before its server: keep trying. */
+        publish_lost(p, "the server cannot be reached");
+        rc = 0;
+    }
     if (rc == 0) {
         uv_signal_init(p->loop, &p->sigint);
         uv_signal_init(p->loop, &p->sigterm);

@@ -150,6 +150,27 @@ curl -s "$base/api/streams/cut" | grep -q '"live": *true'
 [ $? -ne 0 ]
 check $? "SIGINT's DELETE ended the publisher's session"
 
+# --reconnect: the server restarts under a publisher, which comes back by itself.
+"$ONAIR" publish "$work/clip.webm" "$base/whip/again" --loop --reconnect >"$work/publish-again.log" 2>&1 &
+publish_pid=$!
+sleep 1.5
+kill "$server_pid"
+wait "$server_pid"
+"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1 >"$work/serve2.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 80); do curl -s "$base/api/streams/again" | grep -q '"live": *true' && break; sleep 0.1; done
+"$ONAIR" record "$base/whep/again" "$work/again.mkv" --duration 2 >"$work/record-again.out" 2>&1
+again_frames=$(ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames \
+    -of default=nw=1:nk=1 "$work/again.mkv" 2>/dev/null)
+[ "${again_frames:-0}" -ge 30 ] && grep -q "trying again in 1 s" "$work/publish-again.log"
+check $? "publish --reconnect comes back after a server restart (${again_frames:-0} frames recorded after it): $(head -1 "$work/publish-again.log")"
+kill -INT "$publish_pid"
+wait "$publish_pid"
+check $? "publish --reconnect exits 0 on SIGINT"
+publish_pid=
+
 # Bad input: each a clear message and a non-zero exit, no crash.
 expect_fail() {
     local name=$1 pattern=$2
