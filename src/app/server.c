@@ -180,7 +180,7 @@ static void gather_candidate_ips(struct server *srv, bool ipv6)
 {
     for (size_t i = 0; i < srv->config.n_public_ips && i < SERVER_MAX_ADDRS; i++)
         snprintf(srv->candidate_ips[srv->n_candidate_ips++], 64, "%s", srv->config.public_ips[i]);
-    if (srv->n_candidate_ips)
+    if (srv->n_candidate_ips && !srv->config.announce_private)
         return;
     struct ifaddrs *list, *ifa;
     if (getifaddrs(&list) < 0)
@@ -199,7 +199,11 @@ static void gather_candidate_ips(struct server *srv, bool ipv6)
         } else {
             continue;
         }
-        snprintf(srv->candidate_ips[srv->n_candidate_ips++], 64, "%s", text);
+        bool known = false;
+        for (size_t i = 0; i < srv->n_candidate_ips && !known; i++)
+            known = strcmp(srv->candidate_ips[i], text) == 0;
+        if (!known)
+            snprintf(srv->candidate_ips[srv->n_candidate_ips++], 64, "%s", text);
     }
     freeifaddrs(list);
 }

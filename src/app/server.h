@@ -21,6 +21,7 @@ struct server_config {
     uint16_t media_port;
     const char *public_ips[SERVER_MAX_ADDRS]; /* written into candidates; none: interfaces */
     size_t n_public_ips;
+    bool announce_private; /* the interfaces' addresses too, after the public ones */
     uint32_t max_bitrate;
     const char *video_codecs; /* preference list, "VP8,H264,VP9,AV1" */
     const char *audio_codecs;

@@ -41,7 +41,12 @@ static const char serve_usage[] =
     "  --media-port PORT       UDP port for all media and STUN (default 8443; 0 picks one)\n"
     "  --media-bind ADDR       address the media port binds (default :: , i.e. all)\n"
     "  --public-ip ADDR        address written into ICE candidates (repeatable; default:\n"
-    "                          the addresses of the machine's interfaces)\n"
+    "                          the addresses of the machine's interfaces), e.g. a cloud VM's\n"
+    "                          public address in front of its private one (1:1 NAT)\n"
+    "  --public-host NAME      a host name written into ICE candidates (repeatable); browsers\n"
+    "                          resolve it\n"
+    "  --announce-private      with --public-ip/--public-host, also announce the interfaces'\n"
+    "                          addresses (for clients on the same private network)\n"
     "  --max-bitrate BPS       bitrate publishers are invited to reach (default 2500000)\n"
     "  --video-codecs LIST     publisher video codec preference (default VP8,H264,VP9,AV1)\n"
     "  --audio-codecs LIST     publisher audio codec preference (default opus)\n"
@@ -164,12 +169,14 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     };
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
-           O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT };
+           O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
         {"media-bind", required_argument, NULL, O_MEDIA_BIND},
         {"public-ip", required_argument, NULL, O_PUBLIC_IP},
+        {"public-host", required_argument, NULL, O_PUBLIC_IP},
+        {"announce-private", no_argument, NULL, O_ANNOUNCE_PRIVATE},
         {"max-bitrate", required_argument, NULL, O_MAX_BITRATE},
         {"video-codecs", required_argument, NULL, O_VIDEO},
         {"audio-codecs", required_argument, NULL, O_AUDIO},
@@ -203,9 +210,13 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_MEDIA_BIND:
             config.media_bind = optarg;
             break;
-        case O_PUBLIC_IP:
+        case O_ANNOUNCE_PRIVATE:
+            config.announce_private = true;
+            break;
+        case O_PUBLIC_IP: /* and --public-host: both are written as they are */
             if (config.n_public_ips == SERVER_MAX_ADDRS)
-                return fail_usage(serve_usage, "too many --public-ip (at most %s)", "16");
+                return fail_usage(serve_usage, "too many --public-ip/--public-host (at most %s)",
+                                  "16");
             config.public_ips[config.n_public_ips++] = optarg;
             break;
         case O_MAX_BITRATE: {

@@ -81,7 +81,8 @@ export async function startServer(name, options = {}) {
         'serve',
         '--listen', `127.0.0.1:${port}`,
         '--media-port', String(mediaPort),
-        '--public-ip', options.publicIp || '127.0.0.1',
+        // publicIp '' leaves the flag out, for tests that name candidates their own way.
+        ...(options.publicIp === '' ? [] : ['--public-ip', options.publicIp || '127.0.0.1']),
         '--log-level', 'debug',
         ...extraArgs,
     ];
