@@ -13,6 +13,7 @@
 #include "app/http.h"
 #include "app/room.h"
 #include "app/session.h"
+#include "base/addr_key.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -27,25 +28,7 @@
 
 size_t server_address_key(const struct sockaddr *addr, uint8_t key[20])
 {
-    if (addr->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)addr;
-        /* An IPv4-mapped IPv6 address is the same peer as the plain IPv4 one. */
-        if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
-            key[0] = 4;
-            memcpy(key + 1, &v6->sin6_port, 2);
-            memcpy(key + 3, &v6->sin6_addr.s6_addr[12], 4);
-            return 7;
-        }
-        key[0] = 6;
-        memcpy(key + 1, &v6->sin6_port, 2);
-        memcpy(key + 3, &v6->sin6_addr, 16);
-        return 19;
-    }
-    const struct sockaddr_in *v4 = (const struct sockaddr_in *)addr;
-    key[0] = 4;
-    memcpy(key + 1, &v4->sin_port, 2);
-    memcpy(key + 3, &v4->sin_addr, 4);
-    return 7;
+    return addr_key(addr, key);
 }
 
 void server_add_session(struct server *srv, struct session *s)
@@ -100,6 +83,10 @@ void server_unmap_address(struct server *srv, const struct sockaddr *addr)
 void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to,
                  const struct udp_local *from)
 {
+    /* A peer on an ICE-TCP connection is answered on it; with no connection open this costs
+     * one test. */
+    if (srv->tcp && tcp_media_send(srv->tcp, to, data, len))
+        return;
     udp_queue(srv->udp, data, len, to, from);
 }
 
@@ -153,6 +140,12 @@ static void on_datagram(void *opaque, const struct sockaddr *from, const struct 
         return;
     }
     session_on_datagram(s, now_us, from, data, len);
+}
+
+/* An RFC 4571 frame from an ICE-TCP connection: the same demultiplexing as a datagram. */
+static void on_tcp_frame(void *opaque, const struct sockaddr *from, uint8_t *data, size_t len)
+{
+    on_datagram(opaque, from, NULL, data, len);
 }
 
 static void on_tick(uv_timer_t *timer)
@@ -312,6 +305,15 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
         return -1;
     }
     srv->udp_port = udp_local_port(srv->udp);
+    if (config->media_tcp) {
+        srv->tcp = tcp_media_open(loop, bind, config->media_tcp_port, on_tcp_frame, srv, &why);
+        if (!srv->tcp) {
+            log_error("media TCP port %s:%u: %s", bind, config->media_tcp_port, why);
+            return -1;
+        }
+        srv->tcp_port = tcp_media_port(srv->tcp);
+        log_info("ICE-TCP on port %u", srv->tcp_port);
+    }
     gather_candidate_ips(srv, strchr(bind, ':') != NULL);
     srv->http = http_server_start(loop, config->listen, api_handle, srv, &why);
     if (!srv->http) {
@@ -346,6 +348,8 @@ void server_stop(struct server *srv)
     }
     udp_close(srv->udp);
     srv->udp = NULL;
+    tcp_media_close(srv->tcp);
+    srv->tcp = NULL;
     http_server_stop(srv->http);
     srv->http = NULL;
     uv_close((uv_handle_t *)&srv->tick, NULL);

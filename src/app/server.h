@@ -10,6 +10,7 @@
 #include "app/ice_servers.h"
 #include "app/recorder.h"
 #include "base/hmap.h"
+#include "io/tcp_media.h"
 #include "io/udp.h"
 
 #define SERVER_MAX_ADDRS 16
@@ -19,6 +20,8 @@ struct server_config {
     const char *listen;     /* HTTP ADDR:PORT */
     const char *media_bind; /* address the media socket binds */
     uint16_t media_port;
+    bool media_tcp;          /* ICE-TCP on media_tcp_port (0 picks one) */
+    uint16_t media_tcp_port;
     const char *public_ips[SERVER_MAX_ADDRS]; /* written into candidates; none: interfaces */
     size_t n_public_ips;
     bool announce_private; /* the interfaces' addresses too, after the public ones */
@@ -41,6 +44,8 @@ struct server {
     struct http_server *http;
     struct udp *udp;
     uint16_t udp_port;
+    struct tcp_media *tcp; /* ICE-TCP, or NULL */
+    uint16_t tcp_port;     /* 0 without ICE-TCP */
     struct dtls_cert *cert;
     struct sfu *sfu;
     struct rooms *rooms;

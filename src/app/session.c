@@ -242,8 +242,11 @@ void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *
                                            : sizeof(struct sockaddr_in));
         server_map_address(s->srv, from, s);
     }
-    if (i < s->n_addrs)
-        s->locals[i] = *local;
+    if (i < s->n_addrs) {
+        /* No local address (family 0) for an ICE-TCP peer: its connection is the path. */
+        static const struct udp_local unknown;
+        s->locals[i] = local ? *local : unknown;
+    }
     const struct sockaddr *selected = ice_lite_selected(s->ice);
     for (size_t j = 0; selected && j < s->n_addrs; j++)
         if (same_address(selected, &s->addrs[j]))
@@ -370,6 +373,7 @@ static int negotiate(struct session *s, const struct sdp_session *offer,
         .candidate_ips = (const char(*)[64])srv->candidate_ips,
         .n_candidate_ips = srv->n_candidate_ips,
         .port = srv->udp_port,
+        .tcp_port = srv->tcp_port,
         .cname = "onair",
         .stream_id = s->stream,
     };
@@ -503,12 +507,18 @@ size_t session_restart_ice(struct session *s, const char *remote_ufrag, const ch
     int n = snprintf(frag, cap, "a=ice-lite\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n%s\r\na=mid:%s\r\n",
                      s->local_ufrag, s->local_pwd, first_section_line(s), s->first_mid);
     size_t len = n > 0 ? (size_t)n : 0;
-    for (size_t i = 0; i < srv->n_candidate_ips && len < cap; i++) {
+    for (size_t i = 0; i < 2 * srv->n_candidate_ips && len < cap; i++) {
         struct sdp_candidate c;
-        negotiate_host_candidate(&c, i, srv->candidate_ips[i], srv->udp_port);
-        n = snprintf(frag + len, cap - len, "a=candidate:%s %u %s %u %s %u typ %s\r\n",
+        size_t k = i % srv->n_candidate_ips;
+        if (i < srv->n_candidate_ips)
+            negotiate_host_candidate(&c, k, srv->candidate_ips[k], srv->udp_port);
+        else if (srv->tcp_port)
+            negotiate_tcp_candidate(&c, k, srv->candidate_ips[k], srv->tcp_port);
+        else
+            break;
+        n = snprintf(frag + len, cap - len, "a=candidate:%s %u %s %u %s %u typ %s%s%s\r\n",
                      c.foundation, c.component, c.transport, c.priority, c.address, c.port,
-                     c.type);
+                     c.type, c.tcptype[0] ? " tcptype " : "", c.tcptype);
         len += n > 0 ? (size_t)n : 0;
     }
     if (len < cap) {

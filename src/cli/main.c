@@ -40,6 +40,8 @@ static const char serve_usage[] =
     "  --listen ADDR:PORT      HTTP address (default 127.0.0.1:8080; [::]:8080 for all)\n"
     "  --media-port PORT       UDP port for all media and STUN (default 8443; 0 picks one)\n"
     "  --media-bind ADDR       address the media port binds (default :: , i.e. all)\n"
+    "  --media-tcp-port PORT   also ICE over TCP on this port (RFC 6544 passive candidates,\n"
+    "                          RFC 4571 framing) for clients whose UDP is blocked; 0 picks one\n"
     "  --public-ip ADDR        address written into ICE candidates (repeatable; default:\n"
     "                          the addresses of the machine's interfaces), e.g. a cloud VM's\n"
     "                          public address in front of its private one (1:1 NAT)\n"
@@ -169,11 +171,13 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     };
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
-           O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE };
+           O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
+           O_MEDIA_TCP_PORT };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
         {"media-bind", required_argument, NULL, O_MEDIA_BIND},
+        {"media-tcp-port", required_argument, NULL, O_MEDIA_TCP_PORT},
         {"public-ip", required_argument, NULL, O_PUBLIC_IP},
         {"public-host", required_argument, NULL, O_PUBLIC_IP},
         {"announce-private", no_argument, NULL, O_ANNOUNCE_PRIVATE},
@@ -210,6 +214,14 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_MEDIA_BIND:
             config.media_bind = optarg;
             break;
+        case O_MEDIA_TCP_PORT: {
+            unsigned long port = strtoul(optarg, &end, 10);
+            if (*end || port > 65535)
+                return fail_usage(serve_usage, "--media-tcp-port wants a port, not '%s'", optarg);
+            config.media_tcp = true;
+            config.media_tcp_port = (uint16_t)port;
+            break;
+        }
         case O_ANNOUNCE_PRIVATE:
             config.announce_private = true;
             break;

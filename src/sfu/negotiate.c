@@ -155,6 +155,18 @@ void negotiate_host_candidate(struct sdp_candidate *c, size_t index, const char 
     snprintf(c->type, sizeof c->type, "host");
 }
 
+void negotiate_tcp_candidate(struct sdp_candidate *c, size_t index, const char *ip,
+                             uint16_t port)
+{
+    negotiate_host_candidate(c, index, ip, port);
+    snprintf(c->foundation, sizeof c->foundation, "%zu", 100 + index + 1);
+    snprintf(c->transport, sizeof c->transport, "tcp");
+    snprintf(c->tcptype, sizeof c->tcptype, "passive");
+    /* RFC 6544 §4.2: local preference (2^13 * direction-pref + other-pref), passive
+     * direction-pref 2; well under UDP's, so TCP is used only when UDP does not work. */
+    c->priority = (126u << 24) | ((2u * 8192u - (uint32_t)index) << 8) | 255u;
+}
+
 static void accept_media(struct sdp_session *answer, struct sdp_media *a,
                          const struct sdp_media *offered, const struct negotiate_local *local)
 {
@@ -163,9 +175,14 @@ static void accept_media(struct sdp_session *answer, struct sdp_media *a,
     a->rtcp_rsize = offered->rtcp_rsize;
     snprintf(a->connection, sizeof a->connection, "%s",
              local->n_candidate_ips ? local->candidate_ips[0] : "0.0.0.0");
-    for (size_t i = 0; i < local->n_candidate_ips && i < SDP_MAX_CANDIDATES; i++)
+    for (size_t i = 0; i < local->n_candidate_ips && a->n_candidates < SDP_MAX_CANDIDATES; i++)
         negotiate_host_candidate(&a->candidates[a->n_candidates++], i, local->candidate_ips[i],
                                  local->port);
+    for (size_t i = 0; local->tcp_port && i < local->n_candidate_ips &&
+                       a->n_candidates < SDP_MAX_CANDIDATES;
+         i++)
+        negotiate_tcp_candidate(&a->candidates[a->n_candidates++], i, local->candidate_ips[i],
+                                local->tcp_port);
     a->end_of_candidates = true;
     size_t n = strlen(answer->bundle);
     snprintf(answer->bundle + n, sizeof answer->bundle - n, "%s%s", n ? " " : "", a->mid);

@@ -38,6 +38,7 @@ struct negotiate_local {
     const char (*candidate_ips)[64];
     size_t n_candidate_ips;
     uint16_t port;
+    uint16_t tcp_port; /* ICE-TCP passive candidates on it too (RFC 6544); 0: none */
     const char *cname;
     const char *stream_id;                           /* msid stream id of what viewers get */
     uint32_t ssrcs[SFU_KINDS], rtx_ssrcs[SFU_KINDS]; /* what the server sends viewers under */
@@ -47,6 +48,9 @@ struct negotiate_local {
  * fragments announce it. */
 void negotiate_host_candidate(struct sdp_candidate *c, size_t index, const char *ip,
                               uint16_t port);
+/* The same address's passive ICE-TCP candidate (RFC 6544 §4.5), below every UDP one. */
+void negotiate_tcp_candidate(struct sdp_candidate *c, size_t index, const char *ip,
+                             uint16_t port);
 
 /* Whether the offer sends audio or video (sendrecv or sendonly): the seed's /offer publishes
  * for such a peer and lets the others watch. */
