@@ -1,7 +1,35 @@
 /* mux_params: codec private data for the containers recordings are written in. */
 #include "app/mux_params.h"
 
+#include <libavutil/channel_layout.h>
 #include <string.h>
+
+#include "app/depacketize.h"
+
+void mux_params_track(AVCodecParameters *par, int codec, const uint8_t *key, size_t key_len)
+{
+    static const enum AVCodecID ids[] = {AV_CODEC_ID_OPUS, AV_CODEC_ID_VP8, AV_CODEC_ID_VP9,
+                                         AV_CODEC_ID_H264};
+    par->codec_id = ids[codec];
+    if (codec == DEPACK_OPUS) {
+        par->codec_type = AVMEDIA_TYPE_AUDIO;
+        par->sample_rate = 48000;
+        av_channel_layout_default(&par->ch_layout, 2);
+        mux_params_opus_head(par);
+        return;
+    }
+    par->codec_type = AVMEDIA_TYPE_VIDEO;
+    int w = 0, h = 0;
+    if (codec == DEPACK_VP8 && key)
+        depack_vp8_size(key, key_len, &w, &h);
+    if (codec == DEPACK_H264 && key)
+        mux_params_h264_extradata(par, key, key_len);
+    /* Containers want dimensions; a decoder takes the real ones from the bitstream. */
+    par->width = w ? w : 640;
+    par->height = h ? h : 480;
+    /* WebRTC video is 8-bit 4:2:0; MP4's vpcC box is written from it. */
+    par->format = AV_PIX_FMT_YUV420P;
+}
 
 void mux_params_opus_head(AVCodecParameters *par)
 {

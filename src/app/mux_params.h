@@ -7,6 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Fills PAR for a track of CODEC (an enum depack_codec): Opus as 48 kHz stereo with its head;
+ * video with the size from a VP8 keyframe or the parameter sets of an H.264 one (KEY, may be
+ * NULL), else a placeholder size (players take the real one from the bitstream). */
+void mux_params_track(AVCodecParameters *par, int codec, const uint8_t *key, size_t key_len);
+
 /* Sets PAR's extradata to an OpusHead for 48 kHz stereo (RFC 7845 §5.1). */
 void mux_params_opus_head(AVCodecParameters *par);
 /* Sets PAR's extradata to the SPS and PPS NAL units (Annex B) found in the keyframe

@@ -7,9 +7,11 @@
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/whip_client.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -327,6 +329,30 @@ static void peer_client_on_timer_closed(uv_handle_t *handle)
 {
     struct peer_client *pc = handle->data;
     free(pc);
+}
+
+int peer_client_offer(struct peer_client *pc, const char *url, bool seed_offer,
+                      struct sdp_session *sdp, char *location, char *message, size_t cap)
+{
+    char *text = xmalloc(16384);
+    if (!sdp_write(sdp, text, 16384))
+        abort(); /* a client's offer has two or three sections: a failure is a bug */
+    struct whip_client_result res = {0};
+    const char *why = NULL;
+    int rc = -1;
+    if (whip_client_offer(url, seed_offer, text, &res) < 0) {
+        snprintf(message, cap, "%s", res.message);
+    } else {
+        snprintf(location, 1024, "%s", res.location);
+        if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
+            peer_client_start(pc, sdp, &why) < 0)
+            snprintf(message, cap, "the server's answer does not work: %s", why);
+        else
+            rc = 0;
+    }
+    free(res.answer);
+    free(text);
+    return rc;
 }
 
 void peer_client_close(struct peer_client *pc)

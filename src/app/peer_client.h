@@ -2,6 +2,7 @@
  * a libuv loop, a controlling ICE agent, DTLS in the role the answer leaves us, and SRTP. */
 #ifndef ONAIR_APP_PEER_CLIENT_H
 #define ONAIR_APP_PEER_CLIENT_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -40,6 +41,14 @@ void peer_client_describe(const struct peer_client *pc, struct sdp_session *offe
 int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, const char **why);
 
 enum peer_client_state peer_client_state(const struct peer_client *pc);
+
+/* The signaling of onair's clients: writes *SDP (the offer, transport attributes included) and
+ * posts it to URL (WHIP/WHEP, or the seed's /offer with SEED_OFFER), parses the answer into *SDP
+ * and starts PC with it. Returns 0, or -1 with a sentence for the user in MESSAGE. LOCATION
+ * (1024 bytes) gets the session's URL as soon as the server gives one, so that a caller can
+ * DELETE it even after a later failure. */
+int peer_client_offer(struct peer_client *pc, const char *url, bool seed_offer,
+                      struct sdp_session *sdp, char *location, char *message, size_t cap);
 
 /* Protects the RTP packet BUF[0..LEN) (BUF holds CAP bytes; SRTPX_MAX_TRAILER more than LEN
  * are needed) and sends it. Returns 0, or -1 when not connected or protection failed. */

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libavformat/avformat.h>
-#include <libavutil/channel_layout.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -90,32 +89,14 @@ static int open_mux(struct recording *rec, const struct depack_frame *key)
 {
     if (avformat_alloc_output_context2(&rec->mux, NULL, "matroska", rec->path) < 0 || !rec->mux)
         return -1;
-    static const enum AVCodecID ids[] = {AV_CODEC_ID_OPUS, AV_CODEC_ID_VP8, AV_CODEC_ID_VP9,
-                                         AV_CODEC_ID_H264};
     for (int k = SFU_KINDS - 1; k >= 0; k--) {
         struct rec_track *t = &rec->tracks[k];
         if (!t->present)
             continue;
         AVStream *st = avformat_new_stream(rec->mux, NULL);
-        AVCodecParameters *par = st->codecpar;
-        par->codec_id = ids[t->codec];
-        if (k == SFU_AUDIO) {
-            par->codec_type = AVMEDIA_TYPE_AUDIO;
-            par->sample_rate = 48000;
-            av_channel_layout_default(&par->ch_layout, 2);
-            mux_params_opus_head(par);
-        } else {
-            par->codec_type = AVMEDIA_TYPE_VIDEO;
-            int w = 0, h = 0;
-            if (t->codec == DEPACK_VP8 && key)
-                depack_vp8_size(key->data, key->len, &w, &h);
-            if (t->codec == DEPACK_H264 && key)
-                mux_params_h264_extradata(par, key->data, key->len);
-            /* Matroska wants dimensions; players take the real ones from the bitstream. */
-            par->width = w ? w : 640;
-            par->height = h ? h : 480;
-            par->format = AV_PIX_FMT_YUV420P;
-        }
+        bool with_key = key && k == SFU_VIDEO;
+        mux_params_track(st->codecpar, t->codec, with_key ? key->data : NULL,
+                         with_key ? key->len : 0);
         st->time_base = (AVRational){1, 1000};
         t->stream = st;
     }
@@ -135,10 +116,12 @@ static int open_mux(struct recording *rec, const struct depack_frame *key)
     return 0;
 }
 
-/* Times a frame by its track's first frame's arrival plus its RTP timestamp's distance from
- * that one's: both tracks share the arrival clock, so they line up within the network's
- * jitter. The file starts at the first video keyframe (or the first audio frame without
- * video); what comes before is not written. */
+/* Times a frame on the arrival clock both tracks share: the arrival of its track's first
+ * frame plus its RTP timestamp's distance from that one's. Until the file opens, the anchor
+ * moves to the least-delayed frame seen (a frame that came late, behind a burst or a busy
+ * loop, must not shift the whole track), so audio and video line up within the jitter of their
+ * fastest packets. The file starts at the first video keyframe (or the first audio frame
+ * without video); what comes before is not written. */
 static void write_frame(struct recording *rec, int kind, const struct depack_frame *f,
                         uint64_t at_us)
 {
@@ -148,8 +131,11 @@ static void write_frame(struct recording *rec, int kind, const struct depack_fra
         t->anchor_us = (int64_t)at_us;
         t->anchor_ts = f->timestamp;
     }
-    int64_t pts = t->anchor_us + (int64_t)(int32_t)(f->timestamp - t->anchor_ts) * 1000000 /
-                                     (int64_t)t->clock_rate;
+    int64_t media_us = (int64_t)(int32_t)(f->timestamp - t->anchor_ts) * 1000000 /
+                       (int64_t)t->clock_rate;
+    if (!rec->mux && (int64_t)at_us - media_us < t->anchor_us)
+        t->anchor_us = (int64_t)at_us - media_us;
+    int64_t pts = t->anchor_us + media_us;
     if (rec->failed)
         return;
     if (!rec->mux) {

@@ -165,25 +165,14 @@ static int add_viewer(struct bench *b)
     struct sdp_session *sdp = xmalloc(sizeof *sdp);
     viewer_offer_build(sdp);
     peer_client_describe(v->pc, sdp);
-    char *text = xmalloc(16384);
-    if (!sdp_write(sdp, text, 16384))
-        abort(); /* two sections always fit */
-    struct whip_client_result res = {0};
-    int rc = -1;
-    if (whip_client_offer(b->url, false, text, &res) < 0) {
-        fprintf(stderr, "onair bench: %s\n", res.message);
-        v->failed = true;
-    } else if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
-               peer_client_start(v->pc, sdp, &why) < 0) {
-        fprintf(stderr, "onair bench: the server's answer does not work: %s\n", why);
+    char message[600];
+    int rc = peer_client_offer(v->pc, b->url, false, sdp, v->location, message, sizeof message);
+    if (rc < 0) {
+        fprintf(stderr, "onair bench: %s\n", message);
         v->failed = true;
     } else {
-        snprintf(v->location, sizeof v->location, "%s", res.location);
         take_answer(v, sdp);
-        rc = 0;
     }
-    free(res.answer);
-    free(text);
     free(sdp);
     return rc;
 }

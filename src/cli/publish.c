@@ -400,25 +400,13 @@ static int publish_connect(struct publish *p)
     }
     struct sdp_session *sdp = xmalloc(sizeof *sdp);
     publish_build_offer(p, sdp);
-    char *text = xmalloc(16384);
-    int rc = 1;
-    if (!sdp_write(sdp, text, 16384))
-        abort(); /* two sections always fit: a failure is a bug */
-    struct whip_client_result res;
-    if (whip_client_offer(p->url, p->seed_offer, text, &res) < 0) {
-        fprintf(stderr, "onair publish: %s\n", res.message);
-        goto out;
+    char message[600];
+    int rc = 0;
+    if (peer_client_offer(p->pc, p->url, p->seed_offer, sdp, p->location, message,
+                          sizeof message) < 0) {
+        fprintf(stderr, "onair publish: %s\n", message);
+        rc = 1;
     }
-    snprintf(p->location, sizeof p->location, "%s", res.location);
-    if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
-        peer_client_start(p->pc, sdp, &why) < 0) {
-        fprintf(stderr, "onair publish: the server's answer does not work: %s\n", why);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(res.answer);
-    free(text);
     free(sdp);
     return rc;
 }

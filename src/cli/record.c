@@ -142,27 +142,7 @@ static int record_add_stream(struct record *r, int kind, const struct record_pen
     struct record_track *t = &r->tracks[kind];
     AVStream *st = avformat_new_stream(r->mux, NULL);
     AVCodecParameters *par = st->codecpar;
-    static const enum AVCodecID ids[] = {AV_CODEC_ID_OPUS, AV_CODEC_ID_VP8, AV_CODEC_ID_VP9,
-                                         AV_CODEC_ID_H264};
-    par->codec_id = ids[t->codec];
-    if (kind == RECORD_AUDIO) {
-        par->codec_type = AVMEDIA_TYPE_AUDIO;
-        par->sample_rate = 48000;
-        av_channel_layout_default(&par->ch_layout, 2);
-        mux_params_opus_head(par);
-    } else {
-        par->codec_type = AVMEDIA_TYPE_VIDEO;
-        int w = 0, h = 0;
-        if (t->codec == DEPACK_VP8 && key)
-            depack_vp8_size(key->data, key->len, &w, &h);
-        if (t->codec == DEPACK_H264 && key)
-            mux_params_h264_extradata(par, key->data, key->len);
-        /* Containers want dimensions; a decoder takes the real ones from the bitstream. */
-        par->width = w ? w : 640;
-        par->height = h ? h : 480;
-        /* WebRTC video is 8-bit 4:2:0; MP4's vpcC box is written from it. */
-        par->format = AV_PIX_FMT_YUV420P;
-    }
+    mux_params_track(par, t->codec, key ? key->data : NULL, key ? key->len : 0);
     st->time_base = (AVRational){1, 1000000};
     if (avformat_query_codec(r->mux->oformat, par->codec_id, FF_COMPLIANCE_NORMAL) != 1) {
         fprintf(stderr, "onair record: %s cannot hold %s; record to .mkv instead\n",
@@ -561,19 +541,11 @@ static int record_connect(struct record *r)
     }
     struct sdp_session *sdp = xmalloc(sizeof *sdp);
     record_build_offer(r, sdp);
-    char *text = xmalloc(16384);
     int rc = 1;
-    if (!sdp_write(sdp, text, 16384))
-        abort(); /* two sections always fit: a failure is a bug */
-    struct whip_client_result res;
-    if (whip_client_offer(r->url, r->seed_offer, text, &res) < 0) {
-        fprintf(stderr, "onair record: %s\n", res.message);
-        goto out;
-    }
-    snprintf(r->location, sizeof r->location, "%s", res.location);
-    if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
-        peer_client_start(r->pc, sdp, &why) < 0) {
-        fprintf(stderr, "onair record: the server's answer does not work: %s\n", why);
+    char message[600];
+    if (peer_client_offer(r->pc, r->url, r->seed_offer, sdp, r->location, message,
+                          sizeof message) < 0) {
+        fprintf(stderr, "onair record: %s\n", message);
         goto out;
     }
     record_take_answer(r, sdp);
@@ -583,8 +555,6 @@ static int record_connect(struct record *r)
     }
     rc = 0;
 out:
-    free(res.answer);
-    free(text);
     free(sdp);
     return rc;
 }
