@@ -6,23 +6,16 @@ set -u
 cd "$(dirname "$0")/../.."
 ONAIR=${ONAIR:-build/onair}
 work=$(mktemp -d /tmp/onair-bench.XXXXXX)
-failed=0
 server_pid=
 
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failed=1; }
-check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+. tests/e2e/lib/tap.sh
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-read -r http_port media_port < <(python3 -c '
-import socket
-t = socket.socket(); t.bind(("127.0.0.1", 0))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
-print(t.getsockname()[1], u.getsockname()[1])')
+read -r http_port media_port < <(free_ports 2)
 scripts/make-demo-media "$work" >/dev/null 2>&1
 "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" --public-ip 127.0.0.1 \
     --source "demo=$work/demo.webm" >"$work/serve.log" 2>&1 &

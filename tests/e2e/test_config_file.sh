@@ -5,12 +5,9 @@ set -u
 cd "$(dirname "$0")/../.."
 ONAIR=${ONAIR:-build/onair}
 work=$(mktemp -d /tmp/onair-config.XXXXXX)
-failed=0
 server_pid=
 
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failed=1; }
-check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+. tests/e2e/lib/tap.sh
 
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
@@ -18,17 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_ports() {
-    python3 -c '
-import socket
-a = socket.socket(); a.bind(("127.0.0.1", 0))
-b = socket.socket(); b.bind(("127.0.0.1", 0))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])'
-}
-
 scripts/make-demo-media "$work" >/dev/null 2>&1
-read -r file_port cli_port media_port < <(free_ports)
+read -r file_port cli_port media_port < <(free_ports 3)
 cat >"$work/onair.conf" <<CONF
 # the venue's settings
 listen 127.0.0.1:$file_port

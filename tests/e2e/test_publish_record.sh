@@ -5,13 +5,10 @@ set -u
 cd "$(dirname "$0")/../.."
 ONAIR=${ONAIR:-build/onair}
 work=$(mktemp -d /tmp/onair-pubrec.XXXXXX)
-failed=0
 server_pid=
 publish_pid=
 
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failed=1; }
-check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+. tests/e2e/lib/tap.sh
 
 cleanup() {
     [ -n "$publish_pid" ] && kill "$publish_pid" 2>/dev/null
@@ -20,13 +17,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_ports() {
-    python3 -c '
-import socket
-t = socket.socket(); t.bind(("127.0.0.1", 0))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
-print(t.getsockname()[1], u.getsockname()[1])'
-}
 
 read -r http_port media_port < <(free_ports)
 base="http://127.0.0.1:$http_port"
