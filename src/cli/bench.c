@@ -18,6 +18,7 @@
 #include "app/viewer_offer.h"
 #include "app/whip_client.h"
 #include "base/clock.h"
+#include "cli/cli_options.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "proto/codec.h"
@@ -406,15 +407,10 @@ static int parse_args(struct bench *b, int argc, char **argv)
                 return 2;
             }
             break;
-        case O_LOG: {
-            int level = log_level_parse(optarg);
-            if (level < 0) {
-                fprintf(stderr, "onair bench: --log-level wants debug, info, warn or error\n");
+        case O_LOG:
+            if (cli_log_level("bench", optarg))
                 return 2;
-            }
-            log_set_level((enum log_level)level);
             break;
-        }
         case 'h':
             fputs(bench_usage, stdout);
             return -1;

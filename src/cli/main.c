@@ -13,6 +13,7 @@
 #include "app/room.h"
 #include "app/server.h"
 #include "base/log.h"
+#include "cli/cli_options.h"
 #include "rtc/dtls.h"
 #include "sfu/sfu.h"
 
@@ -256,14 +257,10 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             config.source_paths[config.n_sources++] = eq + 1;
             break;
         }
-        case O_LOG: {
-            int level = log_level_parse(optarg);
-            if (level < 0)
-                return fail_usage(serve_usage, "--log-level wants debug, info, warn or error, not '%s'",
-                                  optarg);
-            log_set_level((enum log_level)level);
+        case O_LOG:
+            if (cli_log_level("serve", optarg))
+                return 2;
             break;
-        }
         case O_ICE_SERVER: {
             bool is_turn;
             const char *why;

@@ -14,6 +14,7 @@
 #include "app/whip_client.h"
 #include "base/bytes.h"
 #include "base/clock.h"
+#include "cli/cli_options.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "proto/rtcp.h"
@@ -440,15 +441,10 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
             log_warn("--ice-server %s: STUN/TURN is not used yet; connecting to host candidates",
                      optarg);
             break;
-        case O_LOG: {
-            int level = log_level_parse(optarg);
-            if (level < 0) {
-                fprintf(stderr, "onair publish: --log-level wants debug, info, warn or error\n");
+        case O_LOG:
+            if (cli_log_level("publish", optarg))
                 return 2;
-            }
-            log_set_level((enum log_level)level);
             break;
-        }
         case 'h':
             fputs(publish_usage, stdout);
             return -1;

@@ -21,6 +21,7 @@
 #include "app/whip_client.h"
 #include "base/bytes.h"
 #include "base/clock.h"
+#include "cli/cli_options.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "proto/rtcp.h"
@@ -584,15 +585,10 @@ static int record_parse_args(struct record *r, int argc, char **argv)
         case O_SEED:
             r->seed_offer = true;
             break;
-        case O_LOG: {
-            int level = log_level_parse(optarg);
-            if (level < 0) {
-                fprintf(stderr, "onair record: --log-level wants debug, info, warn or error\n");
+        case O_LOG:
+            if (cli_log_level("record", optarg))
                 return 2;
-            }
-            log_set_level((enum log_level)level);
             break;
-        }
         case 'h':
             fputs(record_usage, stdout);
             return -1;

@@ -6,37 +6,20 @@ the seed's shape (the SDP as a bare JSON string to /offer) and of a WHIP publish
 import asyncio
 import json
 import os
-import signal
-import socket
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer, MediaRecorder
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
-ONAIR = os.path.join(ROOT, os.environ.get("ONAIR", "build/onair"))
-failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from onair import Server, Tap, demo_media  # noqa: E402
 
-
-def check(ok, what, detail=""):
-    global failed
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failed += 1
-        if detail != "":
-            print("#   " + str(detail).replace("\n", "\n#   "))
-
-
-def free_port(kind):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+tap = Tap()
+check = tap.check
 
 
 def post(url, body, content_type):
@@ -119,27 +102,15 @@ def probe(path):
 
 async def main():
     tmp = tempfile.mkdtemp(prefix="onair-aiortc-")
-    subprocess.run([os.path.join(ROOT, "scripts/make-demo-media"), tmp], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    demo = demo_media(tmp)
     # aiortc re-encodes what it publishes in Python's process: a small clip keeps it real-time.
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
                     "testsrc2=size=320x240:rate=30:duration=10", "-f", "lavfi", "-i",
                     "sine=frequency=440:sample_rate=48000:duration=10", "-c:v", "libvpx",
                     "-b:v", "500k", "-g", "30", "-c:a", "libopus", f"{tmp}/small.webm"], check=True)
-    os.makedirs(os.path.join(ROOT, "tests/out"), exist_ok=True)
-    log = open(os.path.join(ROOT, "tests/out/aiortc_seed-server.log"), "w")
-    http, media = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
-    server = subprocess.Popen([ONAIR, "serve", "--listen", f"127.0.0.1:{http}", "--media-port",
-                               str(media), "--public-ip", "127.0.0.1", "--source",
-                               f"demo={tmp}/demo.webm"], stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{http}"
+    server = Server("aiortc_seed", ["--source", f"demo={demo}"])
+    base = server.base
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         # 1. An aiortc viewer of the server's own source, through /offer {sdp,type,stream}.
         path = os.path.join(tmp, "viewer-offer.mkv")
         await record(base, "demo", path, 5, use_offer=True)
@@ -187,18 +158,10 @@ async def main():
     except Exception as error:  # a failure to run is a failed test, with its reason
         check(False, "the aiortc interop scenario ran to its end", repr(error))
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            code = server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            code = -9
-        log.close()
-        text = open(os.path.join(ROOT, "tests/out/aiortc_seed-server.log")).read()
-        clean = code == 0 and "Sanitizer" not in text and "runtime error" not in text
-        check(clean, "the server ran and stopped cleanly", f"exit {code}")
-    print("1..10")
-    return failed
+        problems = server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+        check(not problems, "the server ran and stopped cleanly", problems)
+    return tap.plan()
 
 
-sys.exit(1 if asyncio.run(main()) else 0)
+sys.exit(asyncio.run(main()))

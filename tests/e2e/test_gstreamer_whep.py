@@ -4,12 +4,8 @@ decodes it: an independent WebRTC stack against the server."""
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
@@ -21,25 +17,11 @@ gi.require_version("GstSdp", "1.0")
 gi.require_version("Nice", "0.1")
 from gi.repository import GLib, Gst, GstSdp, GstWebRTC, Nice  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
-ONAIR = os.path.join(ROOT, os.environ.get("ONAIR", "build/onair"))
-failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from onair import Server, Tap, demo_media  # noqa: E402
 
-
-def check(ok, what, detail=""):
-    global failed
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failed += 1
-        print("#   " + str(detail))
-
-
-def free_port(kind):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+tap = Tap()
+check = tap.check
 
 
 def get_json(url):
@@ -159,23 +141,9 @@ class Viewer:
 def main():
     Gst.init(None)
     tmp = tempfile.mkdtemp(prefix="onair-gst-")
-    subprocess.run([os.path.join(ROOT, "scripts/make-demo-media"), tmp], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.makedirs(os.path.join(ROOT, "tests/out"), exist_ok=True)
-    log_path = os.path.join(ROOT, "tests/out/gstreamer_whep-server.log")
-    log = open(log_path, "w")
-    http, media = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
-    server = subprocess.Popen([ONAIR, "serve", "--listen", f"127.0.0.1:{http}", "--media-port",
-                               str(media), "--public-ip", "127.0.0.1", "--source",
-                               f"demo={tmp}/demo.webm"], stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{http}"
+    server = Server("gstreamer_whep", ["--source", f"demo={demo_media(tmp)}"])
+    base = server.base
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         viewer = Viewer(f"{base}/whep/demo")
         viewer.pipe.set_state(Gst.State.PLAYING)
         GLib.idle_add(viewer.start)
@@ -203,19 +171,10 @@ def main():
         check(after.get("viewers") == 0, "and the stream has no viewer left", after)
         viewer.pipe.set_state(Gst.State.NULL)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            code = server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            code = -9
-        log.close()
-        text = open(log_path).read()
+        problems = server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-        check(code == 0 and "Sanitizer" not in text and "runtime error" not in text,
-              "the server ran and stopped cleanly", f"exit {code}")
-    print("1..8")
-    return failed
+        check(not problems, "the server ran and stopped cleanly", problems)
+    return tap.plan()
 
 
-sys.exit(1 if main() else 0)
+sys.exit(main())
