@@ -326,7 +326,7 @@ static void api_recording(struct server *srv, const struct http_request *req, co
     const char *slash = strchr(rest, '/');
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(slash - rest), rest);
-    if (!valid_stream_name(name)) {
+    if ((size_t)(slash - rest) >= sizeof name || !valid_stream_name(name)) {
         json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
         return;
     }
@@ -365,8 +365,9 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
                      struct http_response *res)
 {
     char name[64];
-    snprintf(name, sizeof name, "%.*s", (int)(strchr(rest, '/') - rest), rest);
-    if (!valid_stream_name(name)) {
+    size_t len = (size_t)(strchr(rest, '/') - rest);
+    snprintf(name, sizeof name, "%.*s", (int)len, rest);
+    if (len >= sizeof name || !valid_stream_name(name)) {
         json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
         return;
     }
