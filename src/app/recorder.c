@@ -47,7 +47,7 @@ struct rec_track {
     bool anchored; /* anchor_us is the arrival time of RTP timestamp anchor_ts */
     int64_t anchor_us;
     uint32_t anchor_ts;
-    int64_t last_pts_us;
+    int64_t last_pts_ms;
     uint64_t frames;
 };
 
@@ -150,8 +150,8 @@ static void write_frame(struct recording *rec, int kind, const struct depack_fra
     int64_t rel = (pts - rec->start_us) / 1000;
     if (rel < 0 || !t->stream)
         return;
-    if (t->frames && rel <= t->last_pts_us)
-        rel = t->last_pts_us + 1; /* strictly increasing per stream */
+    if (t->frames && rel <= t->last_pts_ms)
+        rel = t->last_pts_ms + 1; /* strictly increasing per stream */
     AVPacket *pkt = av_packet_alloc();
     if (!pkt || av_new_packet(pkt, (int)f->len) < 0)
         abort();
@@ -160,7 +160,7 @@ static void write_frame(struct recording *rec, int kind, const struct depack_fra
     pkt->pts = pkt->dts = rel;
     if (f->keyframe)
         pkt->flags |= AV_PKT_FLAG_KEY;
-    t->last_pts_us = rel;
+    t->last_pts_ms = rel;
     t->frames++;
     int rc = av_interleaved_write_frame(rec->mux, pkt);
     av_packet_free(&pkt);

@@ -2,6 +2,7 @@
 #include "app/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -296,12 +297,15 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     const char *why;
     const char *bind = config->media_bind;
     srv->udp = udp_open(loop, bind, config->media_port, on_datagram, NULL, srv, &why);
-    if (!srv->udp && strcmp(bind, "::") == 0) {
-        bind = "0.0.0.0"; /* no IPv6 on this machine */
+    if (!srv->udp && strcmp(bind, "::") == 0 &&
+        (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+        bind = "0.0.0.0"; /* no IPv6 on this machine; a port in use is reported as it is */
         srv->udp = udp_open(loop, bind, config->media_port, on_datagram, NULL, srv, &why);
     }
     if (!srv->udp) {
-        log_error("media port %s:%u: %s", bind, config->media_port, why);
+        bool v6 = strchr(bind, ':') != NULL;
+        log_error("media port %s%s%s:%u: %s", v6 ? "[" : "", bind, v6 ? "]" : "",
+                  config->media_port, why);
         return -1;
     }
     srv->udp_port = udp_local_port(srv->udp);

@@ -176,8 +176,10 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     if (bind(fd, (struct sockaddr *)&ss, addr_len((struct sockaddr *)&ss)) < 0) {
-        *why = strerror(errno);
+        int err = errno;
+        *why = strerror(err);
         close(fd);
+        errno = err; /* for the caller, which may try another family */
         return NULL;
     }
     socklen_t len = sizeof ss;

@@ -29,7 +29,8 @@ typedef void (*udp_recv_cb)(void *opaque, const struct sockaddr *from,
 /* Called once after each receive batch, so the owner can flush what it queued. */
 typedef void (*udp_batch_done_cb)(void *opaque);
 
-/* Binds ADDR:PORT (port 0 picks one). Returns NULL and sets *why on failure. */
+/* Binds ADDR:PORT (port 0 picks one). Returns NULL and sets *why on failure, with errno left
+ * as the failing call set it (EAFNOSUPPORT: no such address family here). */
 struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_cb on_recv,
                      udp_batch_done_cb on_batch_done, void *opaque, const char **why);
 /* Stops receiving and frees the socket once libuv lets go of it. NULL is a no-op. */
