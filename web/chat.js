@@ -1,6 +1,7 @@
 // chat.js: the chat panel of the watch and publish pages. It talks to the stream's room on the
 // server over a data channel labelled "chat": the server names senders, numbers and timestamps
-// messages, replays the last 50 to late joiners, and tells everyone the viewer count.
+// messages, replays the last 50 to late joiners, and tells everyone who joined and left and the
+// viewer count (in batches, at most four times a second).
 //
 // Use: `const chat = createChat(section)` once, then `chat.attach(pc)` on every new
 // RTCPeerConnection BEFORE createOffer, so that the offer has an m=application section, and
@@ -179,13 +180,11 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         case 'chat':
             onChat(msg);
             break;
-        case 'join':
+        case 'presence':
+            // Batched by the server: everyone who came and went since the last one.
             showViewers(msg.viewers);
-            onEvent(`${msg.name} joined`);
-            break;
-        case 'leave':
-            showViewers(msg.viewers);
-            onEvent(`${msg.name} left`);
+            for (const name of msg.joined ?? []) if (name !== state.you) onEvent(`${name} joined`);
+            for (const name of msg.left ?? []) onEvent(`${name} left`);
             break;
         case 'error':
             state.errors.push(msg.reason);

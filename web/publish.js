@@ -1,6 +1,7 @@
 // publish.js: the publish page. Captures camera, microphone or screen, previews it, and sends
 // it to /whip/NAME as sendonly audio and video transceivers, with the stream's chat beside.
 import { createChat } from './chat.js';
+import { createFiles } from './files.js';
 import {
     fetchIceServers,
     formatBitrate,
@@ -30,6 +31,7 @@ const ui = {
 };
 
 const chat = createChat($('chat'), { idle: 'go live to chat' });
+const files = createFiles($('files'));
 
 // What the tests (and the curious, from the console) drive the page with.
 const onair = {
@@ -38,6 +40,8 @@ const onair = {
     media: null,
     state: 'idle',
     chat: chat.state,
+    files: files.state,
+    sendFile: files.sendFile,
     start,
     stop,
 };
@@ -184,6 +188,7 @@ async function start() {
         pc.addTransceiver(track || kind, { direction: 'sendonly', streams: [onair.media] });
     }
     chat.attach(pc); // before the offer, so that it has a data channel section
+    files.attach(pc);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
         const session = await negotiate(pc, `/whip/${encodeURIComponent(name)}`);
@@ -206,6 +211,7 @@ async function start() {
 function teardown(state) {
     clearInterval(statsTimer);
     chat.detach();
+    files.detach();
     hangUp(onair.pc, onair.session);
     onair.session = null;
     onair.pc = null;

@@ -2,6 +2,7 @@
 // its statistics and the stream's chat. When the path stops answering it restarts ICE on the same
 // session; when that fails, or the server is lost, it reconnects by itself, with backoff.
 import { createChat } from './chat.js';
+import { createFiles } from './files.js';
 import { fetchIceServers, formatBitrate, hangUp, negotiate, restartIce, streamNameFromPath } from './whip.js';
 
 const STATS_MS = 1000;
@@ -26,6 +27,7 @@ const ui = {
 };
 
 const chat = createChat($('chat'));
+const files = createFiles($('files'));
 
 // What the tests (and the curious, from the console) read: the current peer connection, the
 // page's state (connecting, waiting, playing, reconnecting), the latest statistics and the chat.
@@ -37,6 +39,8 @@ const onair = {
     connects: 0,
     iceRestarts: 0,
     chat: chat.state,
+    files: files.state,
+    sendFile: files.sendFile,
     // The restart the page does on a lost path, for the tests and the console.
     restartIce: () => recover(onair.pc, true),
 };
@@ -73,6 +77,7 @@ async function connect() {
     const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
     chat.attach(pc); // before the offer, so that it has a data channel section
+    files.attach(pc);
     ui.video.srcObject = new MediaStream([video.receiver.track, audio.receiver.track]);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
@@ -88,6 +93,7 @@ function retry(reason) {
     clearTimeout(disconnectedTimer);
     clearTimeout(retryTimer);
     chat.detach();
+    files.detach();
     hangUp(onair.pc, onair.session);
     onair.session = null;
     onair.pc = null;

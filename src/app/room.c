@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/room_files.h"
+#include "app/room_internal.h"
 #include "app/server.h"
 #include "app/session.h"
 #include "base/clock.h"
@@ -15,30 +17,12 @@
 #include "base/xmalloc.h"
 #include "sfu/sfu.h"
 
-struct room_member {
-    struct room *room;
-    struct session *session;
-    char name[4 * ROOM_MAX_NAME + 1]; /* UTF-8: up to 4 bytes a character */
-    double tokens; /* rate limit: a token bucket of ROOM_RATE per second */
-    uint64_t tokens_ms;
-    struct room_member *next;
-};
-
-struct room {
-    struct rooms *rooms;
-    char stream[64];
-    struct room_member *members;
-    unsigned next_viewer, next_id;
-    json_t *history[ROOM_HISTORY]; /* a ring of the last chat messages */
-    size_t history_start, history_len;
-};
-
-struct rooms {
-    struct server *srv;
-    struct hmap by_stream;
-    bool chat_on;         /* the default */
-    struct hmap flipped;  /* streams set against the default (values unused) */
-};
+/* Presence goes out at most this often: when a crowd joins at once, each participant gets one
+ * message per interval, not one per arrival. */
+#define PRESENCE_INTERVAL_MS 250
+/* A page says its name (hello) right after its channel opens; a join waits this long so that it
+ * is announced under that name rather than the server's viewer-N. */
+#define PRESENCE_HELLO_GRACE_MS 100
 
 struct rooms *rooms_new(struct server *srv, bool chat_on)
 {
@@ -58,6 +42,8 @@ bool rooms_chat_on(const struct rooms *rooms, const char *stream)
 
 static void room_free(struct room *room)
 {
+    room_files_free(room);
+    json_decref(room->left);
     for (size_t i = 0; i < room->history_len; i++)
         json_decref(room->history[(room->history_start + i) % ROOM_HISTORY]);
     free(room);
@@ -79,11 +65,23 @@ static size_t viewer_count(const struct room *room)
     return sfu_stream_info(room->rooms->srv->sfu, room->stream, &info) == 0 ? info.viewers : 0;
 }
 
-static void send_json(struct room_member *to, json_t *msg)
+void room_send_chat_json(struct room_member *to, json_t *msg)
 {
     char *text = json_dumps(msg, JSON_COMPACT);
     session_send_chat(to->session, text, strlen(text));
     free(text);
+}
+
+void room_send_file_json(struct room_member *to, json_t *msg)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    session_send_file_text(to->session, text, strlen(text));
+    free(text);
+}
+
+static void send_json(struct room_member *to, json_t *msg)
+{
+    room_send_chat_json(to, msg);
 }
 
 /* Sends MSG (consumed) to every member. */
@@ -108,25 +106,28 @@ struct room_member *room_join(struct rooms *rooms, const char *stream, struct se
     if (!room) {
         room = xcalloc(1, sizeof *room);
         room->rooms = rooms;
+        room->left = json_array();
+        room->viewers_sent = -1;
         snprintf(room->stream, sizeof room->stream, "%s", stream);
         hmap_put(&rooms->by_stream, room->stream, strlen(room->stream), room);
+        room->next_room = rooms->all;
+        rooms->all = room;
     }
     struct room_member *member = xcalloc(1, sizeof *member);
     member->room = room;
     member->session = session;
     member->tokens = ROOM_RATE;
-    member->tokens_ms = clock_now_ms();
+    member->tokens_ms = member->joined_ms = clock_now_ms();
     if (publisher)
         snprintf(member->name, sizeof member->name, "publisher");
     else
         snprintf(member->name, sizeof member->name, "viewer-%u", ++room->next_viewer);
-    size_t viewers = viewer_count(room);
-    broadcast(room, json_pack("{s:s, s:s, s:i}", "type", "join", "name", member->name, "viewers",
-                              (int)viewers));
+    /* The others hear of it with the next presence batch, by then under the name its hello
+     * gave. */
     member->next = room->members;
     room->members = member;
     json_t *welcome = json_pack("{s:s, s:s, s:i, s:b}", "type", "welcome", "you", member->name,
-                                "viewers", (int)viewers, "chat",
+                                "viewers", (int)viewer_count(room), "chat",
                                 rooms_chat_on(rooms, stream));
     send_json(member, welcome);
     json_decref(welcome);
@@ -150,12 +151,54 @@ void room_leave(struct room_member *member)
             break;
         }
     }
-    broadcast(room, json_pack("{s:s, s:s, s:i}", "type", "leave", "name", member->name, "viewers",
-                              (int)viewer_count(room)));
+    room_files_member_left(member);
+    if (member->announced)
+        json_array_append_new(room->left, json_string(member->name));
     free(member);
     if (!room->members) {
         hmap_del(&room->rooms->by_stream, room->stream, strlen(room->stream));
+        for (struct room **p = &room->rooms->all; *p; p = &(*p)->next_room) {
+            if (*p == room) {
+                *p = room->next_room;
+                break;
+            }
+        }
         room_free(room);
+    }
+}
+
+/* One message with who joined and left since the last, and the viewer count, to everyone; none
+ * when nothing changed. */
+static void send_presence(struct room *room, uint64_t now_ms)
+{
+    json_t *joined = json_array();
+    for (struct room_member *m = room->members; m; m = m->next) {
+        if (!m->announced && now_ms - m->joined_ms >= PRESENCE_HELLO_GRACE_MS) {
+            m->announced = true;
+            json_array_insert_new(joined, 0, json_string(m->name)); /* oldest first */
+        }
+    }
+    int viewers = (int)viewer_count(room);
+    if (json_array_size(joined) == 0 && json_array_size(room->left) == 0 &&
+        viewers == room->viewers_sent) {
+        json_decref(joined);
+        return;
+    }
+    room->viewers_sent = viewers;
+    broadcast(room, json_pack("{s:s, s:o, s:O, s:i}", "type", "presence", "joined", joined,
+                              "left", room->left, "viewers", viewers));
+    json_array_clear(room->left);
+}
+
+void rooms_tick(struct rooms *rooms, uint64_t now_ms)
+{
+    bool presence = now_ms >= rooms->next_presence_ms;
+    if (presence)
+        rooms->next_presence_ms = now_ms + PRESENCE_INTERVAL_MS;
+    for (struct room *room = rooms->all; room; room = room->next_room) {
+        room_files_tick(room, now_ms);
+        if (presence)
+            send_presence(room, now_ms);
     }
 }
 

@@ -1,6 +1,7 @@
-/* room: what a stream's participants say to each other over the "chat" data channel: chat
- * messages stamped by the server (sender, id, time), the last 50 replayed to late joiners, and
- * join/leave events with the viewer count. */
+/* room: what a stream's participants say to each other over data channels: chat messages on
+ * the "chat" channel stamped by the server (sender, id, time), the last 50 replayed to late
+ * joiners, presence (who joined and left, the viewer count) in batches at most four times a
+ * second, and files on the "file" channel (room_files.h). */
 #ifndef ONAIR_APP_ROOM_H
 #define ONAIR_APP_ROOM_H
 #include <stdbool.h>
@@ -27,13 +28,17 @@ void rooms_set_chat(struct rooms *rooms, const char *stream, bool on);
 bool rooms_chat_on(const struct rooms *rooms, const char *stream);
 void rooms_free(struct rooms *rooms);
 
-/* SESSION's chat channel opened: it joins its stream's room, gets a welcome and the history,
- * and everyone else a join event. */
+/* SESSION's chat or file channel opened: it joins its stream's room and gets a welcome and the
+ * history; everyone hears of it in the next presence message. */
 struct room_member *room_join(struct rooms *rooms, const char *stream, struct session *session,
                               bool publisher);
-/* The member's channel or session ended: the others get a leave event. NULL is a no-op. */
+/* The member's session ended: the next presence message says so, and its files are
+ * cancelled. NULL is a no-op. */
 void room_leave(struct room_member *member);
 /* A message from the member's chat channel (JSON text). */
 void room_message(struct room_member *member, uint64_t now_ms, const uint8_t *data, size_t len);
+
+/* Presence batches and file backpressure; call every few tens of ms. */
+void rooms_tick(struct rooms *rooms, uint64_t now_ms);
 
 #endif

@@ -34,6 +34,7 @@ struct server_config {
     struct ice_servers_config ice; /* STUN/TURN servers handed to clients */
     struct recorder_config record; /* --record-dir, --record */
     bool no_chat;                  /* chat off for every stream unless the API turns it on */
+    uint64_t max_file_size;        /* bytes a file sent in a room may have; 0: the default */
 };
 
 struct session;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/room.h"
+#include "app/room_files.h"
 #include "app/server.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -54,6 +55,8 @@ struct session {
     struct negotiate_data data;
     struct sctp *sctp;
     int chat_channel; /* the stream id of the channel labelled "chat", or -1 */
+    int file_channel; /* the stream id of the channel labelled "file", or -1 */
+    bool resume_pending; /* receiving was resumed: read what waited at the next tick */
     struct room_member *member;
     uint64_t srtp_errors;
 };
@@ -154,25 +157,77 @@ int session_send_chat(struct session *s, const char *text, size_t len)
     return rc;
 }
 
-/* Channels other than "chat" are accepted (DCEP needs an ACK) and their messages ignored:
- * refusing would close them, and a page may open channels for its own use. */
+bool session_has_file_channel(const struct session *s)
+{
+    return s->sctp && s->file_channel >= 0;
+}
+
+static int send_file_message(struct session *s, bool binary, const uint8_t *data, size_t len)
+{
+    if (!session_has_file_channel(s))
+        return -1;
+    int rc = sctp_send(s->sctp, (uint16_t)s->file_channel, binary, data, len);
+    flush_sctp(s);
+    return rc;
+}
+
+int session_send_file_text(struct session *s, const char *text, size_t len)
+{
+    return send_file_message(s, false, (const uint8_t *)text, len);
+}
+
+int session_send_file(struct session *s, const uint8_t *data, size_t len)
+{
+    return send_file_message(s, true, data, len);
+}
+
+size_t session_file_buffered(const struct session *s)
+{
+    return session_has_file_channel(s) ? sctp_buffered(s->sctp, (uint16_t)s->file_channel) : 0;
+}
+
+void session_pause_receive(struct session *s, bool paused)
+{
+    if (!s->sctp)
+        return;
+    sctp_pause_receive(s->sctp, paused);
+    /* Resuming reads what waited, and the window update must go out. */
+    if (!paused)
+        s->resume_pending = true;
+}
+
+/* Channels other than "chat" and "file" are accepted (DCEP needs an ACK) and their messages
+ * ignored: refusing would close them, and a page may open channels for its own use. Either of
+ * the two joins the stream's room. */
 static void on_sctp_event(struct session *s, const struct sctp_dc_event *ev, uint64_t now_ms)
 {
-    if (ev->type == SCTP_DC_CHANNEL_OPEN && ev->remote && strcmp(ev->label, "chat") == 0 &&
-        s->chat_channel < 0) {
-        s->chat_channel = ev->id;
-        s->member = room_join(s->srv->rooms, s->stream, s, s->role == SESSION_PUBLISHER);
-    } else if (ev->type == SCTP_DC_MESSAGE && (int)ev->id == s->chat_channel && !ev->binary) {
+    if (ev->type == SCTP_DC_CHANNEL_OPEN && ev->remote) {
+        if (strcmp(ev->label, "chat") == 0 && s->chat_channel < 0)
+            s->chat_channel = ev->id;
+        else if (strcmp(ev->label, "file") == 0 && s->file_channel < 0)
+            s->file_channel = ev->id;
+        else
+            return;
+        if (!s->member)
+            s->member = room_join(s->srv->rooms, s->stream, s, s->role == SESSION_PUBLISHER);
+    } else if (ev->type == SCTP_DC_MESSAGE && s->member &&
+               ((int)ev->id == s->chat_channel || (int)ev->id == s->file_channel)) {
         /* Copied: answering may send on this engine, which ends the event's lifetime. */
         uint8_t *copy = xmalloc(ev->len + 1);
         memcpy(copy, ev->data, ev->len);
-        room_message(s->member, now_ms, copy, ev->len);
+        if ((int)ev->id == s->file_channel)
+            room_file_message(s->member, now_ms, ev->binary, copy, ev->len);
+        else if (!ev->binary)
+            room_message(s->member, now_ms, copy, ev->len);
         free(copy);
-    } else if ((ev->type == SCTP_DC_CHANNEL_CLOSED && (int)ev->id == s->chat_channel) ||
-               ev->type == SCTP_DC_CLOSED) {
+    } else if (ev->type == SCTP_DC_CHANNEL_CLOSED && (int)ev->id == s->chat_channel) {
         /* Nothing more is sent to it; the leave is announced when the session ends, after it
          * has left the SFU, so the count in the event is right whichever close comes first. */
         s->chat_channel = -1;
+    } else if (ev->type == SCTP_DC_CHANNEL_CLOSED && (int)ev->id == s->file_channel) {
+        s->file_channel = -1;
+    } else if (ev->type == SCTP_DC_CLOSED) {
+        s->chat_channel = s->file_channel = -1;
     }
 }
 
@@ -305,7 +360,10 @@ int session_tick(struct session *s, uint64_t now_us)
         dtls_handle_timeout(s->dtls, now_ms);
         flush_dtls(s);
     }
-    if (s->sctp && sctp_next_timeout(s->sctp) <= now_ms) {
+    if (s->sctp && (s->resume_pending || sctp_next_timeout(s->sctp) <= now_ms)) {
+        /* Not pumped when resumed: that happens inside the room's loops, which the messages
+         * read now would change under them. */
+        s->resume_pending = false;
         sctp_handle_timeout(s->sctp, now_ms);
         pump_sctp(s, now_ms);
     }
@@ -440,7 +498,7 @@ struct session *session_create(struct server *srv, enum session_role role, const
     s->srv = srv;
     s->role = role;
     s->created_us = clock_now_us();
-    s->chat_channel = -1;
+    s->chat_channel = s->file_channel = -1;
     snprintf(s->stream, sizeof s->stream, "%s", name);
     random_hex(s->id, 16);
     random_token(s->local_ufrag, 8);

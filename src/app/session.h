@@ -52,6 +52,14 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
                          uint8_t *data, size_t len);
 /* Sends a text message on the session's "chat" data channel; -1 when it has none open. */
 int session_send_chat(struct session *s, const char *text, size_t len);
+/* The "file" data channel: whether one is open, a text (control) or binary (chunk) message on
+ * it (-1 when there is none), and the bytes queued on it for the peer (the backpressure). */
+bool session_has_file_channel(const struct session *s);
+int session_send_file_text(struct session *s, const char *text, size_t len);
+int session_send_file(struct session *s, const uint8_t *data, size_t len);
+size_t session_file_buffered(const struct session *s);
+/* Stops or resumes taking data channel messages from the peer (sctp_pause_receive). */
+void session_pause_receive(struct session *s, bool paused);
 /* Timers: DTLS retransmissions, consent freshness, handshake deadline. Returns -1 when the
  * session has ended itself (it is freed then). */
 int session_tick(struct session *s, uint64_t now_us);

@@ -12,6 +12,7 @@
 #include "app/ice_servers.h"
 #include "app/room.h"
 #include "app/server.h"
+#include "base/byte_size.h"
 #include "base/log.h"
 #include "cli/cli_options.h"
 #include "rtc/dtls.h"
@@ -61,6 +62,8 @@ static const char serve_usage[] =
     "  --record NAME           record stream NAME whenever it is live (repeatable)\n"
     "  --no-chat               chat off for every stream (PUT /api/streams/NAME/chat with\n"
     "                          {\"enabled\": true} turns it on for one)\n"
+    "  --max-file-size SIZE    largest file participants may send each other in a stream's\n"
+    "                          room, in bytes or with K, M, G (default 100M)\n"
     "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
     "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
     "                          Link headers, /offer replies and GET /api/ice-servers\n"
@@ -173,7 +176,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
-           O_MEDIA_TCP_PORT };
+           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -194,6 +197,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"record-dir", required_argument, NULL, O_RECORD_DIR},
         {"record", required_argument, NULL, O_RECORD},
         {"no-chat", no_argument, NULL, O_NO_CHAT},
+        {"max-file-size", required_argument, NULL, O_MAX_FILE_SIZE},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -288,6 +292,12 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             break; /* read before the options, by expand_config */
         case O_NO_CHAT:
             config.no_chat = true;
+            break;
+        case O_MAX_FILE_SIZE:
+            if (byte_size_parse(optarg, &config.max_file_size) < 0 || config.max_file_size == 0)
+                return fail_usage(serve_usage,
+                                  "--max-file-size wants a size such as 104857600 or 100M, not "
+                                  "'%s'", optarg);
             break;
         case O_RECORD_DIR:
             config.record.dir = optarg;

@@ -111,6 +111,7 @@ struct sctp {
     size_t send_buffer; /* usrsctp's SO_SNDBUF */
     enum sctp_state state;
     bool interleaving;
+    bool receive_paused; /* sctp_pause_receive: leave what arrives in usrsctp's window */
     uint16_t out_streams; /* streams the peer granted us, once connected */
     uint64_t last_now;
 
@@ -586,7 +587,7 @@ static void sctp_handle_data(struct sctp *s, const struct sctp_rcvinfo *info, bo
 static void sctp_drain(struct sctp *s)
 {
     uint8_t buf[SCTP_DC_READ_CHUNK];
-    while (s->sock) {
+    while (s->sock && !s->receive_paused) {
         struct sctp_rcvinfo info;
         socklen_t info_len = sizeof info;
         unsigned info_type = SCTP_RECVV_NOINFO;
@@ -969,6 +970,21 @@ void sctp_stop(struct sctp *s)
     if (s->sock && s->state != SCTP_STATE_CLOSED)
         usrsctp_shutdown(s->sock, SHUT_RDWR);
     sctp_pump(s);
+}
+
+void sctp_pause_receive(struct sctp *s, bool paused)
+{
+    if (s->receive_paused == paused)
+        return;
+    s->receive_paused = paused;
+    /* Reading frees window; usrsctp then sends the peer a window update. */
+    if (!paused)
+        sctp_pump(s);
+}
+
+bool sctp_receive_paused(const struct sctp *s)
+{
+    return s->receive_paused;
 }
 
 bool sctp_connected(const struct sctp *s)

@@ -127,6 +127,14 @@ int sctp_close_channel(struct sctp *s, uint16_t id);
 /* Starts a graceful SHUTDOWN of the association; SCTP_DC_CLOSED follows. */
 void sctp_stop(struct sctp *s);
 
+/* Stops (PAUSED true) or resumes taking what the peer sends. While paused, arriving data stays
+ * in usrsctp's receive buffer, whose window closes, so the peer's SCTP slows down and its
+ * RTCDataChannel.bufferedAmount grows: the backpressure a relay passes back to a sender whose
+ * receivers cannot keep up. Everything on the association waits, notifications included; the
+ * window is SCTP_DC_RECEIVE_BUFFER, so a pause costs at most that much memory. */
+void sctp_pause_receive(struct sctp *s, bool paused);
+bool sctp_receive_paused(const struct sctp *s);
+
 /* True between SCTP_DC_CONNECTED and SCTP_DC_CLOSED. */
 bool sctp_connected(const struct sctp *s);
 /* Whether the peer agreed to I-DATA (RFC 8260), so large messages interleave with small ones. */

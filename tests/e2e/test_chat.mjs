@@ -129,6 +129,12 @@ async function run(server, browser) {
         view = await waitForChat(page, (v) => v.viewers === 3);
         check(view.viewers === 3, `${name}: the count goes to 3 when Cy joins`, view);
     }
+    // Presence goes out in batches, so the join is announced under the name Cy's page gave.
+    for (const [name, page] of Object.entries(all)) {
+        view = await waitForChat(page, (v) => v.events.includes('Cy joined'));
+        check(view.events.filter((e) => e === 'Cy joined').length === 1 && !view.events.includes('viewer-3 joined'),
+            `${name}: the panel says "Cy joined", once, not under the server's name for Cy`, view.events);
+    }
     await say(cy, 'Cy says hi');
     for (const [name, page] of Object.entries(all)) {
         view = await waitForChat(page, (v) => v.messages.length >= 4);
@@ -142,6 +148,8 @@ async function run(server, browser) {
         const api = await (await fetch(`${server.url}/api/streams/${NAME}`)).json();
         check(view.viewers === 2, `${name}: the count goes back to 2 when Cy leaves`,
             { viewers: view.viewers, events: view.events, apiViewers: api.viewers });
+        view = await waitForChat(page, (v) => v.events.includes('Cy left'));
+        check(view.events.at(-1) === 'Cy left', `${name}: the panel says "Cy left"`, view.events);
     }
 
     // Over the size limit: the server refuses it, the sender sees why, the others see nothing.

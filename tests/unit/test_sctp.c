@@ -365,6 +365,39 @@ static void test_large(void **state)
     link_free(l);
 }
 
+/* A paused receiver takes nothing: its window fills, the sender's messages back up where the
+ * sender can see them (the relay's backpressure), and on resume all of it arrives in order. */
+static void test_pause_receive(void **state)
+{
+    (void)state;
+    struct link *l = link_connected();
+    int file = sctp_open_channel(l->client.sctp, -1, "file", "", DCEP_CHANNEL_RELIABLE, 0, 256);
+    link_run(l, 30);
+    side_clear(&l->server);
+    sctp_pause_receive(l->server.sctp, true);
+    assert_true(sctp_receive_paused(l->server.sctp));
+    size_t chunk = 64 * 1024, count = 40; /* 2.5 MiB: more than the window and send buffer */
+    uint8_t *data = xmalloc(chunk);
+    for (size_t i = 0; i < count; i++) {
+        memset(data, (int)i, chunk);
+        assert_int_equal(sctp_send(l->client.sctp, (uint16_t)file, true, data, chunk), 0);
+    }
+    link_run(l, 2000);
+    assert_int_equal(side_count(&l->server, SCTP_DC_MESSAGE, file), 0);
+    assert_true(sctp_buffered(l->client.sctp, (uint16_t)file) > 0);
+    sctp_pause_receive(l->server.sctp, false);
+    assert_false(sctp_receive_paused(l->server.sctp));
+    link_run(l, 5000);
+    assert_int_equal(side_count(&l->server, SCTP_DC_MESSAGE, file), count);
+    for (size_t i = 0; i < count; i++) {
+        memset(data, (int)i, chunk);
+        expect_message(&l->server, i, (uint16_t)file, true, data, chunk);
+    }
+    assert_int_equal(sctp_buffered(l->client.sctp, (uint16_t)file), 0);
+    free(data);
+    link_free(l);
+}
+
 /* negotiated: true channels: both sides declare the id, no DCEP goes over the wire. */
 static void test_negotiated(void **state)
 {
@@ -529,6 +562,8 @@ static void test_names_do_not_clash(void **state)
         "sctp_stop",
         "sctp_connected",
         "sctp_interleaving",
+        "sctp_pause_receive",
+        "sctp_receive_paused",
     };
     for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
         void *theirs = dlsym(lib, ours[i]);
@@ -547,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_large),
         cmocka_unit_test(test_negotiated),
+        cmocka_unit_test(test_pause_receive),
         cmocka_unit_test(test_partial_reliability),
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_garbage),

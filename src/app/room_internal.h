@@ -1,0 +1,53 @@
+/* room_internal: the room's state, shared by room.c (chat and presence) and room_files.c (file
+ * relay). Nothing outside those two files includes this. */
+#ifndef ONAIR_APP_ROOM_INTERNAL_H
+#define ONAIR_APP_ROOM_INTERNAL_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/room.h"
+#include "base/hmap.h"
+
+struct file_transfer;
+
+struct room_member {
+    struct room *room;
+    struct session *session;
+    char name[4 * ROOM_MAX_NAME + 1]; /* UTF-8: up to 4 bytes a character */
+    double tokens; /* chat rate limit: a token bucket of ROOM_RATE per second */
+    uint64_t tokens_ms;
+    bool announced;        /* the others were told it joined (presence is sent in batches) */
+    uint64_t joined_ms;
+    uint64_t paused_ms;    /* when its receiving was paused for a slow file receiver, or 0 */
+    struct room_member *next;
+};
+
+struct room {
+    struct rooms *rooms;
+    char stream[64];
+    struct room_member *members;
+    unsigned next_viewer, next_id;
+    json_t *history[ROOM_HISTORY]; /* a ring of the last chat messages */
+    size_t history_start, history_len;
+    /* Presence not yet sent: names that left (joins are members with announced false). */
+    json_t *left;
+    int viewers_sent; /* the viewer count last pushed, or -1 */
+    struct file_transfer *transfers;
+    struct room *next_room; /* every room, for the tick */
+};
+
+struct rooms {
+    struct server *srv;
+    struct hmap by_stream;
+    struct room *all;
+    bool chat_on;        /* the default */
+    struct hmap flipped; /* streams set against the default (values unused) */
+    uint64_t next_presence_ms;
+};
+
+/* Sends MSG (not consumed) on the member's chat channel / file channel. */
+void room_send_chat_json(struct room_member *to, json_t *msg);
+void room_send_file_json(struct room_member *to, json_t *msg);
+
+#endif
