@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "app/recorder.h"
+#include "app/room.h"
 #include "app/server.h"
 #include "app/session.h"
 #include "base/clock.h"
@@ -109,6 +110,26 @@ void metrics_render(const struct server *srv, struct http_response *res)
     counter(f, "onair_recording_dropped_packets_total",
             "Packets left out of recordings because the disk could not keep up.",
             rc.dropped_packets);
+    struct room_counters room;
+    rooms_counters(srv->rooms, &room);
+    counter(f, "onair_chat_messages_total", "Chat messages relayed in rooms.", room.chat_messages);
+    counter(f, "onair_files_offered_total", "Files accepted for relay in rooms.",
+            room.files_offered);
+    counter(f, "onair_files_completed_total", "Files relayed to their last chunk.",
+            room.files_completed);
+    counter(f, "onair_files_cancelled_total", "Files cancelled: by the sender, its leaving, or "
+            "bad chunks.", room.files_cancelled);
+    counter(f, "onair_file_bytes_received_total", "File bytes taken from senders.",
+            room.file_bytes_in);
+    counter(f, "onair_file_sender_pauses_total",
+            "Times a file sender was held back because a receiver's queue was full.",
+            room.file_sender_pauses);
+    counter(f, "onair_file_receivers_dropped_total",
+            "Receivers dropped from a file: too slow, or their channel closed.",
+            room.file_receivers_dropped);
+    gauge(f, "onair_file_queue_peak_bytes",
+          "The most file data ever queued in the server for one receiver.",
+          (double)room.file_queue_peak);
     const struct udp_stats *u = udp_stats(srv->udp);
     counter(f, "onair_udp_datagrams_received_total", "Datagrams on the media port.", u->rx_packets);
     counter(f, "onair_udp_datagrams_sent_total", "Datagrams sent from the media port.",

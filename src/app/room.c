@@ -190,6 +190,11 @@ static void send_presence(struct room *room, uint64_t now_ms)
     json_array_clear(room->left);
 }
 
+void rooms_counters(const struct rooms *rooms, struct room_counters *out)
+{
+    *out = rooms->counters;
+}
+
 void rooms_tick(struct rooms *rooms, uint64_t now_ms)
 {
     bool presence = now_ms >= rooms->next_presence_ms;
@@ -250,6 +255,7 @@ static void chat(struct room_member *m, uint64_t now_ms, const char *text)
                             "from", m->name, "text", text, "time", (json_int_t)clock_wall_ms());
     remember(room, msg);
     broadcast(room, msg);
+    room->rooms->counters.chat_messages++;
 }
 
 static void hello(struct room_member *m, const char *name)

@@ -38,6 +38,17 @@ void room_leave(struct room_member *member);
 /* A message from the member's chat channel (JSON text). */
 void room_message(struct room_member *member, uint64_t now_ms, const uint8_t *data, size_t len);
 
+/* What the rooms did, for /metrics. */
+struct room_counters {
+    uint64_t chat_messages;
+    uint64_t files_offered, files_completed, files_cancelled;
+    uint64_t file_bytes_in;          /* chunk bytes taken from senders */
+    uint64_t file_sender_pauses;     /* times a sender was held for a slow receiver */
+    uint64_t file_receivers_dropped; /* receivers dropped from a file (too slow, closed) */
+    uint64_t file_queue_peak;        /* the most ever queued for one receiver's file channel */
+};
+void rooms_counters(const struct rooms *rooms, struct room_counters *out);
+
 /* Presence batches and file backpressure; call every few tens of ms. */
 void rooms_tick(struct rooms *rooms, uint64_t now_ms);
 

@@ -37,6 +37,11 @@ static void send_cancel(struct room_member *to, const char *id, const char *reas
     json_decref(msg);
 }
 
+static struct room_counters *counters(struct room *room)
+{
+    return &room->rooms->counters;
+}
+
 static struct file_transfer *find(struct room *room, const char *id, size_t id_len)
 {
     for (struct file_transfer *t = room->transfers; t; t = t->next)
@@ -100,6 +105,7 @@ static void cancel(struct file_transfer *t, const char *receiver_reason, const c
              sender_reason ? sender_reason : receiver_reason);
     struct room_member *sender = t->sender;
     struct room *room = t->room;
+    counters(room)->files_cancelled++;
     transfer_free(t);
     if (!sender_blocked(room, sender, ROOM_FILE_LOW_WATER))
         resume(sender);
@@ -109,6 +115,7 @@ static void drop_receiver(struct file_transfer *t, size_t i, const char *reason)
 {
     struct room_member *r = t->receivers[i];
     t->receivers[i] = NULL;
+    counters(t->room)->file_receivers_dropped++;
     send_cancel(r, t->id, reason);
     json_t *msg = json_pack("{s:s, s:s, s:s, s:s}", "type", "file-skipped", "id", t->id, "name",
                             r->name, "reason", reason);
@@ -240,6 +247,7 @@ static void offer(struct room_member *m, uint64_t now_ms, json_t *msg)
     json_decref(out);
     t->next = room->transfers;
     room->transfers = t;
+    counters(room)->files_offered++;
     json_t *ack = json_pack("{s:s, s:s, s:i}", "type", "file-accepted", "id", id, "receivers",
                             (int)t->n_receivers);
     room_send_file_json(m, ack);
@@ -272,6 +280,7 @@ static void end(struct room_member *m, const char *id)
     json_decref(done);
     log_info("room %s: file %s from %s sent to %zu", m->room->stream, t->id, m->name,
              live_receivers(t));
+    counters(m->room)->files_completed++;
     transfer_free(t);
     /* The sender may still be paused for this file's slow receivers; the tick resumes it once
      * the others have no such receiver left. */
@@ -307,6 +316,7 @@ static void chunk(struct room_member *m, uint64_t now_ms, const uint8_t *data, s
         return;
     }
     t->received += payload;
+    counters(m->room)->file_bytes_in += payload;
     bool over = false;
     for (size_t i = 0; i < t->n_receivers; i++) {
         struct room_member *r = t->receivers[i];
@@ -316,9 +326,13 @@ static void chunk(struct room_member *m, uint64_t now_ms, const uint8_t *data, s
             drop_receiver(t, i, "the receiver's file channel closed");
             continue;
         }
-        over = over || session_file_buffered(r->session) > ROOM_FILE_HIGH_WATER;
+        size_t queued = session_file_buffered(r->session);
+        if (queued > counters(m->room)->file_queue_peak)
+            counters(m->room)->file_queue_peak = queued;
+        over = over || queued > ROOM_FILE_HIGH_WATER;
     }
     if (over && !m->paused_ms) {
+        counters(m->room)->file_sender_pauses++;
         m->paused_ms = now_ms ? now_ms : 1;
         session_pause_receive(m->session, true);
     }
@@ -361,6 +375,7 @@ void room_files_member_left(struct room_member *m)
             for (size_t i = 0; i < t->n_receivers; i++)
                 if (t->receivers[i])
                     send_cancel(t->receivers[i], t->id, "the sender left");
+            counters(room)->files_cancelled++;
             transfer_free(t);
         } else {
             for (size_t i = 0; i < t->n_receivers; i++)

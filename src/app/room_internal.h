@@ -44,6 +44,7 @@ struct rooms {
     bool chat_on;        /* the default */
     struct hmap flipped; /* streams set against the default (values unused) */
     uint64_t next_presence_ms;
+    struct room_counters counters;
 };
 
 /* Sends MSG (not consumed) on the member's chat channel / file channel. */

@@ -3,7 +3,10 @@
 // page chat both ways, each sends the other a file that arrives with the original's SHA-256, and
 // the aiortc peer then sends what a broken or hostile client might: a bad offer, a channel with
 // a label the server does not know, more bytes than it offered, junk on the file channel. Each
-// gets its answer, and the room goes on working for both.
+// gets its answer, and the room goes on working for both. Last, the aiortc peer stalls (its whole
+// process stops for 14 s) while Ann sends a file to it and to a second page (Bob): Bob gets the
+// file, late but whole; the stalled peer is dropped from it with a reason, Ann is told; and the
+// server never queued more than a few MiB for the stalled receiver (its /metrics).
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -140,9 +143,48 @@ async function run(server, browser, dir) {
     rob.send({ cmd: 'chat', text: 'still here' });
     const still = await waitFor(async () => (await pageState(ann)).chat.find((m) => m.text === 'still here'), 10000);
     check(still?.from === 'Rob', "Ann: Rob's chat still arrives after all that", still);
+    await slowReceiver(server, browser, ann, rob, dir);
     check(ann.problems.length === 0, 'Ann page: no console errors', ann.problems);
     await ann.screenshot({ path: `${OUT}/${TEST}-ann.png`, fullPage: true });
     return rob;
+}
+
+async function metrics(server) {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const value = (name) => Number((text.match(new RegExp(`^${name} (\\S+)$`, 'm')) || [])[1]);
+    return { pauses: value('onair_file_sender_pauses_total'), dropped: value('onair_file_receivers_dropped_total'),
+        peak: value('onair_file_queue_peak_bytes'), completed: value('onair_files_completed_total') };
+}
+
+async function slowReceiver(server, browser, ann, rob, dir) {
+    const bob = await openPage(browser, TEST, 'Bob');
+    await bob.goto(`${server.url}/watch/${STREAM}`);
+    check(await waitFor(() => bob.evaluate(() => window.onair.files.open), 15000), 'Bob: the page opens its file channel');
+    rob.send({ cmd: 'freeze', seconds: 14 });
+    check(!!(await rob.wait((e) => e.event === 'frozen')), 'Rob: stalls');
+    const big = randomFile(dir, 'to-all.bin', 24 * 1024 * 1024);
+    const started = Date.now();
+    await ann.setInputFiles('#files .files-input', big.file);
+    const atBob = await waitFor(async () => {
+        const f = (await pageState(bob)).files.find((x) => x.name === 'to-all.bin');
+        return f && ['done', 'corrupt', 'cancelled'].includes(f.state) && f;
+    }, 120000, 500);
+    note(`24 MiB reached Bob in ${((Date.now() - started) / 1000).toFixed(1)} s with Rob stalled`);
+    check(atBob?.state === 'done' && atBob.receivedSha256 === big.sha256,
+        'Bob: receives the whole file, with its SHA-256, although Rob stalled', atBob && { state: atBob.state, reason: atBob.reason });
+    const robCancel = await rob.wait((e) => e.event === 'file' && e.type === 'file-cancel' && /too slow/.test(e.reason || ''), 30000);
+    check(!!robCancel, 'Rob: once running again, is told the file was cancelled for him as too slow', rob.events.slice(-4));
+    const sent = await waitFor(async () => {
+        const f = (await pageState(ann)).files.find((x) => x.name === 'to-all.bin');
+        return f?.state === 'sent' && f;
+    }, 10000);
+    check(sent?.receivers === 1 && sent.skipped.some((x) => x.name === 'Rob' && /too slow/.test(x.reason)),
+        "Ann: her panel says the file reached 1 person and that Rob was dropped as too slow", sent && { receivers: sent.receivers, skipped: sent.skipped });
+    const m = await metrics(server);
+    note('file metrics:', m);
+    check(m.pauses >= 1 && m.dropped >= 1, 'the server held Ann back for Rob, then dropped him (metrics count both)', m);
+    check(m.peak > 0 && m.peak < 4 * 1024 * 1024, 'the server never queued more than 4 MiB for one receiver (24 MiB file, receiver stalled 14 s)', m);
+    check(bob.problems.length === 0, 'Bob page: no console errors', bob.problems);
 }
 
 const media = fs.mkdtempSync(path.join(os.tmpdir(), 'onair-aiortc-room-'));

@@ -9,6 +9,8 @@ stdin, and reports what happens, one JSON object a line on stdout:
   {"cmd":"raw-file","text":...}        send TEXT as is on the file channel (bad input)
   {"cmd":"raw-chunk","id":...,"bytes":N} send one chunk of N zero bytes for ID (bad input)
   {"cmd":"open-channel","label":...}   open another channel and send a message on it
+  {"cmd":"freeze","seconds":N}         stop everything, reading included, for N seconds: a
+                                       receiver whose network stalls
   {"cmd":"quit"}
 Reports: {"event":"open"}, {"event":"chat",...} and {"event":"file",...} for every message the
 server sends on those channels, {"event":"file-received","id","name","size","sha256"} once a
@@ -19,6 +21,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 import urllib.request
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
@@ -137,6 +140,10 @@ class Participant:
             self.file.send(cmd["text"])
         elif kind == "raw-chunk":
             self.file.send(bytes([len(cmd["id"])]) + cmd["id"].encode() + bytes(cmd["bytes"]))
+        elif kind == "freeze":
+            report(event="frozen")
+            time.sleep(cmd["seconds"])  # blocks the event loop: nothing is read or acknowledged
+            report(event="thawed")
         elif kind == "open-channel":
             channel = self.pc.createDataChannel(cmd["label"])
 
