@@ -1,7 +1,7 @@
 // test_aiortc_room: aiortc (python3-aiortc, the article's library) as a participant in a stream's
 // room next to a Chromium watch page. The aiortc peer (tests/e2e/lib/room_participant.py) and the
 // page chat both ways, each sends the other a file that arrives with the original's SHA-256, and
-// the aiortc peer then sends what a broken or hostile client might: a bad offer, a channel with
+// a second aiortc peer does the same over the seed's /offer; the aiortc peer then sends what a broken or hostile client might: a bad offer, a channel with
 // a label the server does not know, more bytes than it offered, junk on the file channel. Each
 // gets its answer, and the room goes on working for both. Last, the aiortc peer stalls (its whole
 // process stops for 14 s) while Ann sends a file to it and to a second page (Bob): Bob gets the
@@ -29,11 +29,11 @@ function randomFile(dir, name, bytes) {
 }
 
 // The aiortc peer: commands in, events out; every event is kept for the checks.
-function startParticipant(base, name) {
-    const child = spawn('/usr/bin/python3', [path.join(ROOT, 'tests/e2e/lib/room_participant.py'), base, STREAM, name],
+function startParticipant(base, name, signaling = 'whep') {
+    const child = spawn('/usr/bin/python3', [path.join(ROOT, 'tests/e2e/lib/room_participant.py'), base, STREAM, name, signaling],
         { stdio: ['pipe', 'pipe', 'pipe'] });
     const events = [];
-    const log = fs.createWriteStream(path.join(OUT, `${TEST}-aiortc.log`));
+    const log = fs.createWriteStream(path.join(OUT, `${TEST}-aiortc-${name}.log`));
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
         log.write(`${line}\n`);
         try {
@@ -92,6 +92,15 @@ async function run(server, browser, dir) {
     await ann.press('#chat .chat-input', 'Enter');
     const annLine = await rob.wait((e) => e.event === 'chat' && e.type === 'chat' && e.text === 'hello from chromium');
     check(annLine?.from === 'Ann' && Number.isInteger(annLine.id), "Rob: gets Ann's message, stamped with her name and an id", annLine);
+
+    // The seed's /offer carries data channels too.
+    const sue = startParticipant(server.url, 'Sue', 'offer');
+    check(!!(await sue.wait((e) => e.event === 'open', 30000)), "Sue (aiortc): connects through the seed's /offer and opens her channels", sue.exited());
+    sue.send({ cmd: 'chat', text: 'hello via /offer' });
+    const sueLine = await waitFor(async () => (await pageState(ann)).chat.find((m) => m.text === 'hello via /offer'), 10000);
+    check(sueLine?.from === 'Sue', "Ann: sees Sue's message with her name", sueLine);
+    const sueExit = await sue.stop();
+    check(sueExit?.code === 0, 'Sue: leaves cleanly', sueExit);
 
     // A file from aiortc to the page.
     const fromRob = randomFile(dir, 'from-rob.bin', 3 * 1024 * 1024 + 17);

@@ -1,6 +1,7 @@
 // Chat switched off and on: `onair serve --no-chat` keeps every stream's room for presence but
 // refuses chat messages, the pages say chat is off and grey out the input; PUT
-// /api/streams/NAME/chat turns it on (or off again) for one stream, and the pages follow.
+// /api/streams/NAME/chat turns it on (or off again) for one stream, and the pages follow. Files
+// are off and on with chat.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,6 +54,16 @@ try {
     }, 5000);
     check(refused && (await panel(bob)).messages.length === 0, 'a chat message is refused with "chat is off for this stream" and reaches nobody',
           refused || await panel(ann));
+
+    // Files follow the same switch: an offer is refused with the reason, and nobody hears of it.
+    await ann.evaluate(() => window.onair.sendFile(new File(['hello'], 'note.txt')));
+    const fileRefused = await waitFor(async () => {
+        const f = await ann.evaluate(() => window.onair.files.files.find((x) => x.name === 'note.txt'));
+        return f?.state === 'cancelled' && f;
+    }, 5000);
+    const bobFiles = await bob.evaluate(() => window.onair.files.files.length);
+    check(fileRefused?.reason === 'files are off for this stream' && bobFiles === 0,
+          'a file offer is refused with "files are off for this stream" and reaches nobody', { fileRefused, bobFiles });
 
     const on = await putChat(true);
     check(on.status === 200 && on.body.chat === true, 'PUT {"enabled": true} turns chat on for cam', on);

@@ -96,6 +96,8 @@ async function run(server, browser, big) {
     const seconds = (Date.now() - started) / 1000;
     note(`50 MiB relayed to two pages in ${seconds.toFixed(1)} s (${(FILE_BYTES * 8 / seconds / 1e6).toFixed(0)} Mb/s)`);
     check(finished, 'the transfer ends on both receiving pages');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    note('file metrics:', metrics.split('\n').filter((l) => /^onair_file/.test(l)).join(', '));
 
     for (const [name, page] of Object.entries({ Pub: pub, Bob: bob })) {
         const [entry] = await filesOf(page);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""room_participant.py BASE STREAM NAME: an aiortc peer in a stream's room, driven by a test.
+"""room_participant.py BASE STREAM NAME [whep|offer]: an aiortc peer in a stream's room, driven
+by a test.
 
-It watches STREAM over WHEP with "chat" and "file" data channels (the protocol of
+It watches STREAM over WHEP (or the seed's /offer) with "chat" and "file" data channels (the protocol of
 src/app/room_files.h), says hello as NAME, and then takes commands, one JSON object a line on
 stdin, and reports what happens, one JSON object a line on stdout:
   {"cmd":"chat","text":...}            send a chat message
@@ -36,8 +37,9 @@ def report(**fields):
 
 
 class Participant:
-    def __init__(self, base, stream, name):
+    def __init__(self, base, stream, name, signaling):
         self.base, self.stream, self.name = base, stream, name
+        self.signaling = signaling
         self.pc = RTCPeerConnection()
         self.incoming = {}  # id -> {"name", "size", "parts"}
         self.chat = self.file = None
@@ -80,11 +82,19 @@ class Participant:
             asyncio.ensure_future(self.drain(track))
 
         await pc.setLocalDescription(await pc.createOffer())
-        req = urllib.request.Request(f"{self.base}/whep/{self.stream}",
-                                     data=pc.localDescription.sdp.encode(), method="POST",
-                                     headers={"Content-Type": "application/sdp"})
+        if self.signaling == "offer":
+            body = json.dumps({"sdp": pc.localDescription.sdp, "type": "offer",
+                               "stream": self.stream})
+            req = urllib.request.Request(f"{self.base}/offer", data=body.encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        else:
+            req = urllib.request.Request(f"{self.base}/whep/{self.stream}",
+                                         data=pc.localDescription.sdp.encode(), method="POST",
+                                         headers={"Content-Type": "application/sdp"})
         with urllib.request.urlopen(req, timeout=10) as r:
             answer = r.read().decode()
+        if self.signaling == "offer":
+            answer = json.loads(answer)["sdp"]
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         await asyncio.wait_for(opened.wait(), 20)
         report(event="open")
@@ -155,7 +165,7 @@ class Participant:
 
 async def main():
     base, stream, name = sys.argv[1:4]
-    participant = Participant(base, stream, name)
+    participant = Participant(base, stream, name, sys.argv[4] if len(sys.argv) > 4 else "whep")
     await participant.connect()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
