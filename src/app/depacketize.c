@@ -33,6 +33,10 @@ struct depacketizer {
     bool in_frame, broken, key;
     uint32_t frame_ts;
     bool need_key, want_key;
+    /* AV1: the OBU element being put together from fragments (Z and Y bits). */
+    uint8_t *obu;
+    size_t obu_len;
+    bool obu_open;
     struct depack_stats stats;
 };
 
@@ -53,6 +57,7 @@ void depack_free(struct depacketizer *d)
         return;
     free(d->slots);
     free(d->frame);
+    free(d->obu);
     free(d);
 }
 
@@ -62,7 +67,7 @@ int depack_codec_from_name(const char *name)
         const char *name;
         enum depack_codec codec;
     } names[] = {{"opus", DEPACK_OPUS}, {"VP8", DEPACK_VP8}, {"VP9", DEPACK_VP9},
-                 {"H264", DEPACK_H264}};
+                 {"H264", DEPACK_H264}, {"AV1", DEPACK_AV1}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcasecmp(name, names[i].name) == 0)
             return (int)names[i].codec;
@@ -295,6 +300,154 @@ static int depack_vp9(struct depacketizer *d, const uint8_t *p, size_t len, bool
     return 0;
 }
 
+/* Reads an unsigned LEB128 (AV1 spec §4.10.5) of at most 8 bytes at P[*OFF..LEN). */
+static int depack_leb128(const uint8_t *p, size_t len, size_t *off, uint64_t *value)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        if (*off >= len)
+            return -1;
+        uint8_t b = p[(*off)++];
+        v |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            *value = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+enum { AV1_OBU_SEQUENCE_HEADER = 1, AV1_OBU_TEMPORAL_DELIMITER = 2, AV1_OBU_TILE_LIST = 8,
+       AV1_OBU_PADDING = 15 };
+
+/* Writes one whole OBU into the frame with obu_has_size_field set, as containers want it; the
+ * RTP format sends them without (AV1 RTP spec §4.3). Temporal delimiters, tile lists and
+ * padding are left out (§5: the receiver does not need them; Matroska forbids delimiters). */
+static int depack_av1_obu(struct depacketizer *d, const uint8_t *obu, size_t len)
+{
+    if (len < 1 || (obu[0] & 0x80))
+        return -1; /* empty, or the forbidden bit set */
+    uint8_t header = obu[0];
+    int type = (header >> 3) & 0x0f;
+    size_t header_len = (header & 0x04) ? 2 : 1;
+    if (len < header_len)
+        return -1;
+    if (type == AV1_OBU_TEMPORAL_DELIMITER || type == AV1_OBU_TILE_LIST ||
+        type == AV1_OBU_PADDING)
+        return 0;
+    if (type == AV1_OBU_SEQUENCE_HEADER)
+        d->key = true;
+    const uint8_t *payload = obu + header_len;
+    size_t payload_len = len - header_len;
+    if (header & 0x02) {
+        /* The sender kept the size field: it must agree with the element's length. */
+        size_t off = header_len;
+        uint64_t size;
+        if (depack_leb128(obu, len, &off, &size) < 0 || size != len - off)
+            return -1;
+        depack_append(d, obu, len);
+        return 0;
+    }
+    uint8_t head[2 + 8] = {(uint8_t)(header | 0x02), header_len == 2 ? obu[1] : 0};
+    size_t n = header_len;
+    uint64_t v = payload_len;
+    do {
+        head[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            head[n] |= 0x80;
+        n++;
+    } while (v);
+    depack_append(d, head, n);
+    depack_append(d, payload, payload_len);
+    return 0;
+}
+
+static void depack_av1_stage(struct depacketizer *d, const uint8_t *p, size_t len)
+{
+    if (d->obu_len + len > DEPACK_MAX_FRAME) {
+        d->broken = true;
+        return;
+    }
+    if (!d->obu)
+        d->obu = xmalloc(DEPACK_MAX_FRAME);
+    memcpy(d->obu + d->obu_len, p, len);
+    d->obu_len += len;
+}
+
+/* The AV1 aggregation header (AV1 RTP spec §4.4):
+ *   |Z|Y| W |N|-|-|-|
+ *   Z: the first OBU element continues one from the previous packet; Y: the last element goes
+ *   on in the next packet; W: the number of elements (1-3, the last one without a length
+ *   field) or 0 (each with a LEB128 length); N: the first packet of a coded video sequence.
+ * Elements are OBUs or fragments of one; a whole OBU is written out with its size field. */
+static int depack_av1(struct depacketizer *d, const uint8_t *p, size_t len, bool *start)
+{
+    if (len < 1)
+        return -1;
+    bool z = p[0] & 0x80, y = p[0] & 0x40, n = p[0] & 0x08;
+    unsigned w = (p[0] >> 4) & 0x03;
+    *start = !z;
+    if (n)
+        d->key = true;
+    if (!z && d->obu_open) {
+        d->obu_len = 0; /* the rest of an OBU never came */
+        d->obu_open = false;
+        return -1;
+    }
+    if (z && !d->obu_open)
+        return -1; /* a continuation of what we do not have */
+    size_t off = 1;
+    for (unsigned i = 0; off < len; i++) {
+        uint64_t size;
+        bool last = (w && i + 1 == w);
+        if (last) {
+            size = len - off;
+        } else if (depack_leb128(p, len, &off, &size) < 0 || size > len - off) {
+            return -1;
+        }
+        bool continues = y && off + size == len;
+        depack_av1_stage(d, p + off, (size_t)size);
+        off += (size_t)size;
+        if (continues) {
+            d->obu_open = true;
+            break;
+        }
+        d->obu_open = false;
+        int rc = depack_av1_obu(d, d->obu, d->obu_len);
+        d->obu_len = 0;
+        if (rc < 0)
+            return -1;
+        if (last)
+            break;
+    }
+    return 0;
+}
+
+int depack_av1_sequence_header(const uint8_t *frame, size_t len, const uint8_t **obu,
+                               size_t *obu_len)
+{
+    size_t off = 0;
+    while (off < len) {
+        size_t begin = off;
+        uint8_t header = frame[off++];
+        if (!(header & 0x02))
+            return -1; /* not the form depack writes */
+        if (header & 0x04)
+            off++;
+        uint64_t size;
+        if (depack_leb128(frame, len, &off, &size) < 0 || size > len - off)
+            return -1;
+        off += (size_t)size;
+        if (((header >> 3) & 0x0f) == AV1_OBU_SEQUENCE_HEADER) {
+            *obu = frame + begin;
+            *obu_len = off - begin;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static void depack_drop_frame(struct depacketizer *d)
 {
     if (d->in_frame) {
@@ -324,6 +477,8 @@ static int depack_assemble(struct depacketizer *d, const uint8_t *pkt, size_t le
         d->frame_ts = v.timestamp;
         d->frame_len = 0;
         d->key = false;
+        d->obu_len = 0;
+        d->obu_open = false;
     }
     bool start = true;
     int rc;
@@ -337,6 +492,9 @@ static int depack_assemble(struct depacketizer *d, const uint8_t *pkt, size_t le
         break;
     case DEPACK_VP9:
         rc = depack_vp9(d, v.payload, v.payload_len, &start);
+        break;
+    case DEPACK_AV1:
+        rc = depack_av1(d, v.payload, v.payload_len, &start);
         break;
     default:
         rc = depack_h264(d, v.payload, v.payload_len, &start);

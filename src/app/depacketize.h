@@ -1,5 +1,7 @@
 /* depacketize: RTP packets of one track back into whole frames (the receiving side of RFC 7587
- * Opus, RFC 7741 VP8, the VP9 payload format and RFC 6184 H.264, which comes out as Annex B),
+ * Opus, RFC 7741 VP8, the VP9 payload format, RFC 6184 H.264, which comes out as Annex B, and
+ * the AV1 RTP payload format, which comes out as OBUs with size fields, one temporal unit a
+ * frame, as Matroska and MP4 carry them),
  * behind a small reorder window that names the gaps to NACK. No I/O: the caller hands in
  * packets and the time, and pulls frames and NACK lists. */
 #ifndef ONAIR_APP_DEPACKETIZE_H
@@ -8,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum depack_codec { DEPACK_OPUS, DEPACK_VP8, DEPACK_VP9, DEPACK_H264 };
+enum depack_codec { DEPACK_OPUS, DEPACK_VP8, DEPACK_VP9, DEPACK_H264, DEPACK_AV1 };
 
 /* Packets held in the reorder window, and how long a gap is waited for before it is given up. */
 #define DEPACK_WINDOW 512
@@ -36,7 +38,8 @@ struct depacketizer *depack_new(enum depack_codec codec);
 /* Frees it; NULL is a no-op. */
 void depack_free(struct depacketizer *d);
 
-/* The codec for an SDP encoding name ("opus", "VP8", "VP9", "H264", any case); -1 if none. */
+/* The codec for an SDP encoding name ("opus", "VP8", "VP9", "H264", "AV1", any case); -1 if
+ * none. */
 int depack_codec_from_name(const char *name);
 
 /* Hands in one plaintext RTP packet (copied) received at NOW_MS. Returns 0, or -1 when it does
@@ -61,5 +64,10 @@ void depack_stats(const struct depacketizer *d, struct depack_stats *out);
 /* VP8 keyframe dimensions from the start of a frame (RFC 6386 §9.1). Returns 0, or -1 when FRAME
  * is not a keyframe. */
 int depack_vp8_size(const uint8_t *frame, size_t len, int *width, int *height);
+
+/* The AV1 sequence header OBU in a depacketized AV1 frame (OBUs with size fields), for a
+ * container's codec private data: sets *OBU and *LEN and returns 0, or -1 when there is none. */
+int depack_av1_sequence_header(const uint8_t *frame, size_t len, const uint8_t **obu,
+                               size_t *obu_len);
 
 #endif

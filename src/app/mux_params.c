@@ -9,7 +9,7 @@
 void mux_params_track(AVCodecParameters *par, int codec, const uint8_t *key, size_t key_len)
 {
     static const enum AVCodecID ids[] = {AV_CODEC_ID_OPUS, AV_CODEC_ID_VP8, AV_CODEC_ID_VP9,
-                                         AV_CODEC_ID_H264};
+                                         AV_CODEC_ID_H264, AV_CODEC_ID_AV1};
     par->codec_id = ids[codec];
     if (codec == DEPACK_OPUS) {
         par->codec_type = AVMEDIA_TYPE_AUDIO;
@@ -24,6 +24,14 @@ void mux_params_track(AVCodecParameters *par, int codec, const uint8_t *key, siz
         depack_vp8_size(key, key_len, &w, &h);
     if (codec == DEPACK_H264 && key)
         mux_params_h264_extradata(par, key, key_len);
+    const uint8_t *seq;
+    size_t seq_len;
+    if (codec == DEPACK_AV1 && key && depack_av1_sequence_header(key, key_len, &seq, &seq_len) == 0) {
+        /* Matroska's and MP4's av1C is made from the sequence header OBU. */
+        par->extradata = av_mallocz(seq_len + AV_INPUT_BUFFER_PADDING_SIZE);
+        memcpy(par->extradata, seq, seq_len);
+        par->extradata_size = (int)seq_len;
+    }
     /* Containers want dimensions; a decoder takes the real ones from the bitstream. */
     par->width = w ? w : 640;
     par->height = h ? h : 480;

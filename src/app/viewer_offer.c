@@ -48,5 +48,6 @@ void viewer_offer_build(struct sdp_session *offer)
         add_codec(m, 112, "H264", 90000, 0,
                   "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001f");
         add_codec(m, 98, "VP9", 90000, 0, "profile-id=0");
+        add_codec(m, 45, "AV1", 90000, 0, "");
     }
 }

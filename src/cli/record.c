@@ -134,7 +134,7 @@ static void record_send_pli(struct record *r)
 
 static const char *record_codec_label(int codec)
 {
-    static const char *labels[] = {"opus", "VP8", "VP9", "H264"};
+    static const char *labels[] = {"opus", "VP8", "VP9", "H264", "AV1"};
     return codec >= 0 ? labels[codec] : "none";
 }
 

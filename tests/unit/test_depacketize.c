@@ -161,6 +161,46 @@ static void test_vp9_keyframe(void **state)
     depack_free(d);
 }
 
+/* An AV1 keyframe in two packets: a temporal delimiter (left out), a sequence header (whole,
+ * with a LEB128 length), and a frame OBU split across the packets (Y, then Z). Out come OBUs with
+ * size fields, and the sequence header is found for the container. Then a delta frame whose
+ * first packet is lost is not passed on half-made. */
+static void test_av1_obus(void **state)
+{
+    (void)state;
+    struct depacketizer *d = depack_new(DEPACK_AV1);
+    /* Aggregation header 0x48: Y=1, W=0, N=1. Elements: [1] 0x10 (temporal delimiter), [3] 0x08
+     * (sequence header) aa bb, [3] 0x30 (frame, type 6) 01 02 (to be continued). */
+    const uint8_t first[] = {0x48, 0x01, 0x10, 0x03, 0x08, 0xaa, 0xbb, 0x03, 0x30, 0x01, 0x02};
+    /* 0x90: Z=1, W=1: the rest of the frame OBU, no length field. */
+    const uint8_t second[] = {0x90, 0x03, 0x04, 0x05};
+    push(d, 10, 3000, false, first, sizeof first, 0);
+    push(d, 11, 3000, true, second, sizeof second, 0);
+    struct depack_frame f;
+    assert_int_equal(depack_pop(d, 0, &f), 1);
+    assert_true(f.keyframe);
+    const uint8_t expect[] = {0x0a, 0x02, 0xaa, 0xbb, 0x32, 0x05, 0x01, 0x02, 0x03, 0x04, 0x05};
+    assert_int_equal(f.len, sizeof expect);
+    assert_memory_equal(f.data, expect, sizeof expect);
+    const uint8_t *seq;
+    size_t seq_len;
+    assert_int_equal(depack_av1_sequence_header(f.data, f.len, &seq, &seq_len), 0);
+    assert_int_equal(seq_len, 4);
+    assert_memory_equal(seq, expect, 4);
+
+    /* Delta frame: its first packet (seq 12) is lost; the continuation alone is no frame. */
+    const uint8_t tail[] = {0x90, 0x07};
+    push(d, 13, 6000, true, tail, sizeof tail, 1);
+    assert_int_equal(depack_pop(d, 1 + DEPACK_WAIT_MS + 1, &f), 0);
+    assert_true(depack_want_keyframe(d));
+    /* A truncated length is refused, not read past. */
+    const uint8_t bad[] = {0x08, 0x7f, 0x08};
+    push(d, 14, 9000, true, bad, sizeof bad, 2);
+    assert_int_equal(depack_pop(d, 2 + DEPACK_WAIT_MS + 1, &f), 0);
+    assert_int_equal(depack_codec_from_name("av1"), DEPACK_AV1);
+    depack_free(d);
+}
+
 static void test_whip_resolve(void **state)
 {
     char out[256];
@@ -181,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_h264_stap_a_and_fu_a),
         cmocka_unit_test(test_opus_and_duplicates),
         cmocka_unit_test(test_vp9_keyframe),
+        cmocka_unit_test(test_av1_obus),
         cmocka_unit_test(test_whip_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
