@@ -29,6 +29,10 @@
 #define RECORDER_MAX_ACTIVE 64
 /* At most one "the disk cannot keep up" line per recording this often. */
 #define RECORDER_DROP_LOG_US 5000000
+/* At shutdown, how long the writers get to finish their files, and then to give up what is
+ * still queued and close them. */
+#define RECORDER_SHUTDOWN_DRAIN_MS 5000
+#define RECORDER_SHUTDOWN_ABANDON_MS 2000
 
 struct rec_slot {
     uint8_t kind;
@@ -64,7 +68,10 @@ struct recording {
     struct rec_slot *ring;
     size_t head, count;
     bool stopping;
+    bool abandon; /* shutting down: what is queued is not written */
+    _Atomic bool done; /* the writer has closed the file and is about to return */
     /* Loop thread only. */
+    bool finishing; /* stopped; its writer is still writing the queue and the trailer */
     uint64_t dropped, dropped_logged_us;
     /* Written by the writer, read by the API. */
     _Atomic uint64_t bytes;
@@ -193,6 +200,8 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&rec->mu);
         while (rec->count == 0 && !rec->stopping)
             pthread_cond_wait(&rec->cv, &rec->mu);
+        if (rec->abandon)
+            rec->count = 0;
         if (rec->count == 0 && rec->stopping) {
             pthread_mutex_unlock(&rec->mu);
             break;
@@ -219,6 +228,7 @@ static void *writer_main(void *arg)
         avformat_free_context(rec->mux);
         rec->mux = NULL;
     }
+    atomic_store(&rec->done, true);
     return NULL;
 }
 
@@ -236,10 +246,11 @@ static bool wanted(const struct recorders *r, const char *name)
     return false;
 }
 
+/* The stream's recording taking packets (not one that is finishing). */
 static struct recording *find(struct recorders *r, const char *name, size_t *index)
 {
     for (size_t i = 0; i < r->n_active; i++) {
-        if (strcmp(r->active[i]->stream, name) == 0) {
+        if (!r->active[i]->finishing && strcmp(r->active[i]->stream, name) == 0) {
             if (index)
                 *index = i;
             return r->active[i];
@@ -307,15 +318,24 @@ static struct recording *start(struct recorders *r, const char *name,
     return rec;
 }
 
-/* Ends a recording: the writer drains the queue, writes the trailer and exits. */
+/* Ends a recording: it takes no more packets, and its writer drains the queue and writes the
+ * trailer on its own time. The loop never waits for the disk: recorders_tick reaps the writer
+ * once it is done. */
 static void finish(struct recorders *r, size_t index)
 {
     struct recording *rec = r->active[index];
-    r->active[index] = r->active[--r->n_active];
+    rec->finishing = true;
     pthread_mutex_lock(&rec->mu);
     rec->stopping = true;
     pthread_cond_signal(&rec->cv);
     pthread_mutex_unlock(&rec->mu);
+}
+
+/* Joins a finished writer (done, so at once), accounts for its file and frees it. */
+static void reap(struct recorders *r, size_t index)
+{
+    struct recording *rec = r->active[index];
+    r->active[index] = r->active[--r->n_active];
     pthread_join(rec->thread, NULL);
     uint64_t bytes = atomic_load(&rec->bytes);
     log_info("recording %s ended: %s, %" PRIu64 " bytes of media%s", rec->stream, rec->path, bytes,
@@ -331,6 +351,26 @@ static void finish(struct recorders *r, size_t index)
     pthread_cond_destroy(&rec->cv);
     free(rec->ring);
     free(rec);
+}
+
+void recorders_tick(struct recorders *r)
+{
+    for (size_t i = r->n_active; i-- > 0;)
+        if (r->active[i]->finishing && atomic_load(&r->active[i]->done))
+            reap(r, i);
+}
+
+/* Waits up to MS for every finishing writer; returns how many are still writing. */
+static size_t wait_writers(struct recorders *r, uint64_t ms)
+{
+    uint64_t deadline = clock_now_ms() + ms;
+    for (;;) {
+        recorders_tick(r);
+        if (r->n_active == 0 || clock_now_ms() >= deadline)
+            return r->n_active;
+        struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
 }
 
 static bool on_publisher(void *opaque, const char *name, const struct sfu_track_desc *tracks,
@@ -400,8 +440,27 @@ void recorders_free(struct recorders *r)
 {
     if (!r)
         return;
-    while (r->n_active)
-        finish(r, r->n_active - 1);
+    for (size_t i = 0; i < r->n_active; i++)
+        if (!r->active[i]->finishing)
+            finish(r, i);
+    if (wait_writers(r, RECORDER_SHUTDOWN_DRAIN_MS)) {
+        /* A disk this slow would hold the shutdown for as long as the queue takes: give up the
+         * queue; the files are live-safe and end at the last frame written. */
+        for (size_t i = 0; i < r->n_active; i++) {
+            pthread_mutex_lock(&r->active[i]->mu);
+            r->active[i]->abandon = true;
+            pthread_mutex_unlock(&r->active[i]->mu);
+            log_warn("recording %s: the disk is too slow to finish %s; what is still queued is "
+                     "left out", r->active[i]->stream, r->active[i]->file);
+        }
+        wait_writers(r, RECORDER_SHUTDOWN_ABANDON_MS);
+    }
+    for (size_t i = 0; i < r->n_active; i++) {
+        /* Still inside a write to the disk: left to the process's exit, memory and all. */
+        log_warn("recording %s: the disk did not return in time; %s ends where it stopped",
+                 r->active[i]->stream, r->active[i]->file);
+        pthread_detach(r->active[i]->thread);
+    }
     free(r);
 }
 
@@ -516,7 +575,8 @@ void recorders_counters(struct recorders *r, struct recorder_counters *out)
     memset(out, 0, sizeof *out);
     if (!r)
         return;
-    out->active = r->n_active;
+    for (size_t i = 0; i < r->n_active; i++)
+        out->active += !r->active[i]->finishing;
     out->files = r->files;
     out->dropped_packets = r->dropped_finished;
     out->bytes_written = r->bytes_finished;

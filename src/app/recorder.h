@@ -25,8 +25,13 @@ struct recorders;
  * writable directory. */
 struct recorders *recorders_new(const struct recorder_config *config, struct sfu *sfu,
                                 const char **why);
-/* Finishes every recording (trailers written) and frees. NULL is a no-op. */
+/* Finishes every recording (trailers written) and frees. A writer still busy after 5 s has its
+ * queue given up, and one still stuck in the disk 2 s later is left to the process's exit (the
+ * file is live-safe). NULL is a no-op. */
 void recorders_free(struct recorders *r);
+/* Reaps recordings whose writers finished their files; call from the loop's tick. Stopping a
+ * recording never waits for the disk. */
+void recorders_tick(struct recorders *r);
 
 /* Starts recording NAME's current publisher. Returns 0 and the file's name in FILE, or an HTTP
  * status (503 recording off, 404 no publisher, 409 already recording) with *why. */

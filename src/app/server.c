@@ -154,6 +154,7 @@ static void on_tick(uv_timer_t *timer)
     struct server *srv = timer->data;
     uint64_t now_us = clock_now_us();
     rooms_tick(srv->rooms, now_us / 1000);
+    recorders_tick(srv->recorders);
     /* Backwards: a session that ends itself swaps the last one into its place. */
     for (size_t i = srv->n_sessions; i-- > 0;)
         if (i < srv->n_sessions)

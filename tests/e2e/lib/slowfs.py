@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""slowfs.py BACKING MOUNTPOINT BYTES_PER_SECOND: a FUSE file system that keeps files in
+BACKING and takes writes at BYTES_PER_SECOND at most (each write sleeps for its share), the disk
+that cannot keep up. Runs in the foreground until unmounted (fusermount3 -u MOUNTPOINT)."""
+import errno
+import os
+import sys
+import time
+
+from fusepy import FUSE, FuseOSError, Operations
+
+
+class Slow(Operations):
+    def __init__(self, root, rate):
+        self.root, self.rate = root, rate
+
+    def _path(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def getattr(self, path, fh=None):
+        try:
+            st = os.lstat(self._path(path))
+        except OSError as e:
+            raise FuseOSError(e.errno)
+        return {k: getattr(st, k) for k in ("st_mode", "st_nlink", "st_size", "st_uid", "st_gid",
+                                             "st_atime", "st_mtime", "st_ctime")}
+
+    def readdir(self, path, fh):
+        return [".", ".."] + os.listdir(self._path(path))
+
+    def access(self, path, mode):
+        if not os.access(self._path(path), mode):
+            raise FuseOSError(errno.EACCES)
+
+    def create(self, path, mode, fi=None):
+        return os.open(self._path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+
+    def open(self, path, flags):
+        return os.open(self._path(path), flags)
+
+    def read(self, path, size, offset, fh):
+        os.lseek(fh, offset, os.SEEK_SET)
+        return os.read(fh, size)
+
+    def write(self, path, data, offset, fh):
+        time.sleep(len(data) / self.rate)
+        os.lseek(fh, offset, os.SEEK_SET)
+        return os.write(fh, data)
+
+    def truncate(self, path, length, fh=None):
+        with open(self._path(path), "r+") as f:
+            f.truncate(length)
+
+    def unlink(self, path):
+        os.unlink(self._path(path))
+
+    def flush(self, path, fh):
+        return 0
+
+    def release(self, path, fh):
+        os.close(fh)
+        return 0
+
+    def fsync(self, path, datasync, fh):
+        return 0
+
+
+if __name__ == "__main__":
+    backing, mountpoint, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    FUSE(Slow(backing, rate), mountpoint, foreground=True, nothreads=False)
