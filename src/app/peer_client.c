@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/whip_client.h"
 #include "base/clock.h"
@@ -181,6 +182,17 @@ static void peer_client_on_recv(void *opaque, const struct sockaddr *from,
     struct peer_client *pc = opaque;
     if (pc->closed || !pc->ice || len == 0)
         return;
+    /* On the dual-stack socket IPv4 peers arrive v4-mapped; the agent knows them as IPv4, from
+     * the answer's candidates. */
+    struct sockaddr_in v4;
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)from;
+    if (from->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+        memset(&v4, 0, sizeof v4);
+        v4.sin_family = AF_INET;
+        v4.sin_port = v6->sin6_port;
+        memcpy(&v4.sin_addr, &v6->sin6_addr.s6_addr[12], 4);
+        from = (const struct sockaddr *)&v4;
+    }
     pc->stats.rx_bytes += len;
     uint64_t now_ms = clock_now_ms();
     uint8_t first = data[0];
@@ -218,7 +230,10 @@ struct peer_client *peer_client_new(uv_loop_t *loop, const struct peer_client_ca
         free(pc);
         return NULL;
     }
-    pc->udp = udp_open(loop, "0.0.0.0", 0, peer_client_on_recv, NULL, pc, why);
+    /* Dual-stack, so IPv6 candidates can be reached too; IPv4 alone where IPv6 is off. */
+    pc->udp = udp_open(loop, "::", 0, peer_client_on_recv, NULL, pc, why);
+    if (!pc->udp)
+        pc->udp = udp_open(loop, "0.0.0.0", 0, peer_client_on_recv, NULL, pc, why);
     if (!pc->udp) {
         dtls_cert_free(pc->cert);
         free(pc);
@@ -237,20 +252,32 @@ void peer_client_describe(const struct peer_client *pc, struct sdp_session *offe
     offer->setup = SDP_SETUP_ACTPASS;
 }
 
-/* Adds the answer's UDP IPv4 candidates (the socket is IPv4) to the agent; returns how many. */
+/* Adds the answer's UDP candidates the socket can reach (IPv6 ones only on a dual-stack socket)
+ * to the agent; returns how many. */
 static size_t peer_client_add_candidates(struct peer_client *pc, const struct sdp_session *answer)
 {
     size_t added = 0;
+    bool ipv6 = udp_family(pc->udp) == AF_INET6;
     for (size_t i = 0; i < answer->n_media; i++) {
         const struct sdp_media *m = &answer->media[i];
         for (size_t c = 0; c < m->n_candidates; c++) {
             const struct sdp_candidate *cand = &m->candidates[c];
-            struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(cand->port)};
-            if (strcmp(cand->transport, "udp") != 0 && strcmp(cand->transport, "UDP") != 0)
+            if (strcasecmp(cand->transport, "udp") != 0 || cand->component != 1)
                 continue;
-            if (cand->component != 1 || inet_pton(AF_INET, cand->address, &sin.sin_addr) != 1)
+            struct sockaddr_storage ss;
+            memset(&ss, 0, sizeof ss);
+            struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+            if (inet_pton(AF_INET, cand->address, &sin->sin_addr) == 1) {
+                sin->sin_family = AF_INET;
+                sin->sin_port = htons(cand->port);
+            } else if (ipv6 && inet_pton(AF_INET6, cand->address, &sin6->sin6_addr) == 1) {
+                sin6->sin6_family = AF_INET6;
+                sin6->sin6_port = htons(cand->port);
+            } else {
                 continue;
-            if (ice_agent_add_remote_candidate(pc->ice, (struct sockaddr *)&sin,
+            }
+            if (ice_agent_add_remote_candidate(pc->ice, (struct sockaddr *)&ss,
                                                cand->priority) == 0)
                 added++;
         }
@@ -278,7 +305,7 @@ int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, 
     RAND_bytes((uint8_t *)&tiebreaker, sizeof tiebreaker);
     pc->ice = ice_agent_new(pc->ufrag, pc->pwd, ufrag, pwd, tiebreaker);
     if (peer_client_add_candidates(pc, answer) == 0) {
-        *why = "the answer has no UDP IPv4 candidate to connect to";
+        *why = "the answer has no UDP candidate this machine can reach";
         return -1;
     }
     /* RFC 5763 §5: we offered actpass; a passive answer makes us the DTLS client. */

@@ -216,6 +216,8 @@ void udp_close(struct udp *u)
 
 uint16_t udp_local_port(const struct udp *u) { return u->port; }
 
+int udp_family(const struct udp *u) { return u->family; }
+
 const struct udp_stats *udp_stats(const struct udp *u) { return &u->stats; }
 
 void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to,
@@ -227,6 +229,17 @@ void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sock
         udp_flush(u);
     size_t i = u->tx_count++;
     memcpy(u->tx_buf[i], data, len);
+    struct sockaddr_in6 mapped;
+    if (u->family == AF_INET6 && to->sa_family == AF_INET) {
+        /* A dual-stack socket reaches IPv4 peers at their v4-mapped address (RFC 4291 §2.5.5.2). */
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)to;
+        memset(&mapped, 0, sizeof mapped);
+        mapped.sin6_family = AF_INET6;
+        mapped.sin6_port = v4->sin_port;
+        mapped.sin6_addr.s6_addr[10] = mapped.sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&mapped.sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+        to = (const struct sockaddr *)&mapped;
+    }
     memcpy(&u->tx_addr[i], to, addr_len(to));
     u->tx_iov[i].iov_base = u->tx_buf[i];
     u->tx_iov[i].iov_len = len;

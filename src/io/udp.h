@@ -36,9 +36,11 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
 /* Stops receiving and frees the socket once libuv lets go of it. NULL is a no-op. */
 void udp_close(struct udp *u);
 uint16_t udp_local_port(const struct udp *u);
+/* AF_INET6 for a dual-stack socket (which also sends to IPv4 addresses, v4-mapped), else AF_INET. */
+int udp_family(const struct udp *u);
 
 /* Copies one datagram into the send batch; sends the batch when it is full. FROM, when not
- * NULL and known, is the source address to send from. */
+ * NULL and known, is the source address to send from. TO may be IPv4 on a dual-stack socket. */
 void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to,
                const struct udp_local *from);
 /* Sends whatever is queued. */
