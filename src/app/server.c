@@ -11,6 +11,7 @@
 
 #include "app/api.h"
 #include "app/file_source.h"
+#include "app/media_url.h"
 #include "app/http.h"
 #include "app/room.h"
 #include "app/session.h"
@@ -231,11 +232,14 @@ static int start_source(struct server *srv, size_t i)
     struct source_ctx *ctx = xcalloc(1, sizeof *ctx);
     ctx->srv = srv;
     ctx->index = i;
-    struct file_source *src = file_source_open(srv->loop, srv->config.source_paths[i], true,
+    struct file_source_options options = {.loop_forever = true,
+                                          .rtsp_transport = srv->config.rtsp_transport};
+    struct file_source *src = file_source_open(srv->loop, srv->config.source_paths[i], &options,
                                                on_source_packet, ctx, &why);
     if (!src) {
-        log_error("source %s (%s): %s", srv->config.source_names[i], srv->config.source_paths[i],
-                  why);
+        char shown[512];
+        media_url_redact(shown, sizeof shown, srv->config.source_paths[i]);
+        log_error("source %s (%s): %s", srv->config.source_names[i], shown, why);
         free(ctx);
         return -1;
     }
@@ -262,8 +266,10 @@ static int start_source(struct server *srv, size_t i)
         log_error("source %s: %s", srv->config.source_names[i], why);
         return -1;
     }
-    log_info("source %s: publishing %s in a loop", srv->config.source_names[i],
-             srv->config.source_paths[i]);
+    char shown[512];
+    media_url_redact(shown, sizeof shown, srv->config.source_paths[i]);
+    log_info("source %s: publishing %s %s", srv->config.source_names[i], shown,
+             file_source_is_live(src) ? "as it arrives, reconnecting when it drops" : "in a loop");
     return 0;
 }
 
