@@ -410,26 +410,48 @@ static void file_source_on_live_ready(void *opaque)
  * alone in a message ("cannot open rtsp://cam/live: Connection refused"). */
 static _Thread_local char file_source_why[512];
 
-/* Opens a camera: its first connection now, on this thread, and its reading thread. Returns 0,
- * or -1 with *WHY set. */
-static int file_source_open_live(struct file_source *src, const char *url,
-                                 const struct file_source_options *options, const char **why)
+/* A camera connected to, not yet sending: file_source_connect_camera's result. */
+struct file_source_camera {
+    char *path; /* as logs show it */
+    bool loop_forever;
+    struct live_reader *reader;
+    AVFormatContext *streams;
+};
+
+struct file_source_camera *file_source_connect_camera(const char *url,
+                                                      const struct file_source_options *options,
+                                                      char *why, size_t cap)
 {
-    struct live_reader_options live = {options->rtsp_transport, options->loop_forever};
+    char shown[512];
+    media_url_redact(shown, sizeof shown, url);
+    struct live_reader_options live = {options->rtsp_transport, options->loop_forever,
+                                       options->cancel};
+    struct file_source_camera *camera = xcalloc(1, sizeof *camera);
     int rc = 0;
-    src->live = live_reader_open(url, src->path, &live, &src->input, &rc);
-    if (!src->live) {
+    camera->reader = live_reader_open(url, shown, &live, &camera->streams, &rc);
+    if (!camera->reader) {
         char error[AV_ERROR_MAX_STRING_SIZE];
-        snprintf(file_source_why, sizeof file_source_why, "cannot open %s: %s", src->path,
+        snprintf(why, cap, "cannot open %s: %s", shown,
                  rc == AVERROR_EXIT ? "no answer in time"
                  : rc == AVERROR_INVALIDDATA
-                     ? "what it sends is not a stream FFmpeg reads"
+                     ? "no RTSP answer it could read (is this the camera's RTSP port?)"
                      : av_make_error_string(error, sizeof error, rc));
-        *why = file_source_why;
-        return -1;
+        free(camera);
+        return NULL;
     }
-    src->file_start_us = src->input->start_time != AV_NOPTS_VALUE ? src->input->start_time : 0;
-    return 0;
+    camera->path = xstrdup(shown);
+    camera->loop_forever = options->loop_forever;
+    return camera;
+}
+
+void file_source_camera_free(struct file_source_camera *camera)
+{
+    if (!camera)
+        return;
+    live_reader_close(camera->reader); /* never started: freed at once */
+    avformat_close_input(&camera->streams);
+    free(camera->path);
+    free(camera);
 }
 
 /* Says what a camera without a video track browsers play sends instead, in *WHY. */
@@ -451,36 +473,11 @@ static void file_source_no_live_video(struct file_source *src, const char **why)
     *why = file_source_why;
 }
 
-struct file_source *file_source_open(uv_loop_t *loop, const char *path,
-                                     const struct file_source_options *options,
-                                     file_source_packet_cb on_packet, void *opaque,
-                                     const char **why)
+/* What opening a file and a camera share, once the input is open: picks the tracks and starts
+ * sending on LOOP. On failure frees SRC and returns NULL with *WHY set. */
+static struct file_source *file_source_start(struct file_source *src, uv_loop_t *loop,
+                                             const char **why)
 {
-    struct media_url url;
-    const char *url_why = NULL;
-    if (media_url_parse(&url, path, &url_why) < 0) {
-        *why = url_why;
-        return NULL;
-    }
-    struct file_source *src = xcalloc(1, sizeof *src);
-    char shown[512];
-    media_url_redact(shown, sizeof shown, path);
-    src->path = xstrdup(shown);
-    src->loop_forever = options->loop_forever;
-    src->on_packet = on_packet;
-    src->opaque = opaque;
-    src->pending_output = -1;
-
-    if (url.kind == MEDIA_URL_RTSP) {
-        if (file_source_open_live(src, path, options, why) < 0)
-            goto err;
-    } else {
-        int rc = file_source_open_input(src, why);
-        if (rc < 0) {
-            log_warn("file source %s: %s: %s", src->path, *why, av_err2str(rc));
-            goto err;
-        }
-    }
     file_source_pick_tracks(src);
     if (src->live && (src->n_outputs == 0 || src->outputs[0].track.kind != FILE_SOURCE_VIDEO)) {
         file_source_no_live_video(src, why);
@@ -508,6 +505,64 @@ err:
     free(src->path);
     free(src);
     return NULL;
+}
+
+static struct file_source *file_source_new(char *path, bool loop_forever,
+                                           file_source_packet_cb on_packet, void *opaque)
+{
+    struct file_source *src = xcalloc(1, sizeof *src);
+    src->path = path;
+    src->loop_forever = loop_forever;
+    src->on_packet = on_packet;
+    src->opaque = opaque;
+    src->pending_output = -1;
+    return src;
+}
+
+struct file_source *file_source_open_camera(uv_loop_t *loop, struct file_source_camera *camera,
+                                            file_source_packet_cb on_packet, void *opaque,
+                                            const char **why)
+{
+    struct file_source *src =
+        file_source_new(camera->path, camera->loop_forever, on_packet, opaque);
+    src->live = camera->reader;
+    src->input = camera->streams;
+    free(camera);
+    src->file_start_us = src->input->start_time != AV_NOPTS_VALUE ? src->input->start_time : 0;
+    return file_source_start(src, loop, why);
+}
+
+struct file_source *file_source_open(uv_loop_t *loop, const char *path,
+                                     const struct file_source_options *options,
+                                     file_source_packet_cb on_packet, void *opaque,
+                                     const char **why)
+{
+    struct media_url url;
+    const char *url_why = NULL;
+    if (media_url_parse(&url, path, &url_why) < 0) {
+        *why = url_why;
+        return NULL;
+    }
+    if (url.kind == MEDIA_URL_RTSP) {
+        struct file_source_camera *camera =
+            file_source_connect_camera(path, options, file_source_why, sizeof file_source_why);
+        if (!camera) {
+            *why = file_source_why;
+            return NULL;
+        }
+        return file_source_open_camera(loop, camera, on_packet, opaque, why);
+    }
+    struct file_source *src =
+        file_source_new(xstrdup(path), options->loop_forever, on_packet, opaque);
+    int rc = file_source_open_input(src, why);
+    if (rc < 0) {
+        log_warn("file source %s: %s: %s", src->path, *why, av_err2str(rc));
+        file_source_free_media(src);
+        free(src->path);
+        free(src);
+        return NULL;
+    }
+    return file_source_start(src, loop, why);
 }
 
 size_t file_source_track_count(const struct file_source *source)

@@ -3,6 +3,7 @@
  * camera's rtsp:// stream as it arrives, read on a thread of its own (app/live_reader). */
 #ifndef ONAIR_APP_FILE_SOURCE_H
 #define ONAIR_APP_FILE_SOURCE_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,8 @@ struct file_source_options {
      * file ends at its end and a camera when it drops. */
     bool loop_forever;
     const char *rtsp_transport; /* a camera's: "tcp" (also when NULL) or "udp" */
+    /* Or NULL: set from another thread, it makes file_source_connect_camera give up at once. */
+    const atomic_bool *cancel;
 };
 
 /* Opens PATH (any file libavformat reads, "-" for standard input, or an rtsp:// URL), keeps its
@@ -49,6 +52,21 @@ struct file_source *file_source_open(uv_loop_t *loop, const char *path,
                                      const struct file_source_options *options,
                                      file_source_packet_cb on_packet, void *opaque,
                                      const char **why);
+
+/* Opening a camera in two halves, for a caller whose loop must not wait for the camera (the
+ * server's --source): file_source_connect_camera is the blocking half (at most a few seconds),
+ * safe on any thread; it returns the connected camera, or NULL with a sentence naming the URL in
+ * WHY[0..CAP). file_source_open_camera is the loop's half: it takes CAMERA (whatever the result)
+ * and starts sending it as file_source_open does, or returns NULL with *WHY when the camera has
+ * no video browsers play. file_source_camera_free frees a camera never opened; NULL is a no-op. */
+struct file_source_camera;
+struct file_source_camera *file_source_connect_camera(const char *url,
+                                                      const struct file_source_options *options,
+                                                      char *why, size_t cap);
+struct file_source *file_source_open_camera(uv_loop_t *loop, struct file_source_camera *camera,
+                                            file_source_packet_cb on_packet, void *opaque,
+                                            const char **why);
+void file_source_camera_free(struct file_source_camera *camera);
 
 /* The tracks, video first: index I is the track_index the callback is given. */
 size_t file_source_track_count(const struct file_source *source);

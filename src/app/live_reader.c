@@ -52,7 +52,9 @@ struct live_reader {
 static int live_reader_interrupt(void *opaque)
 {
     struct live_reader *reader = opaque;
-    return atomic_load(&reader->stop) || clock_now_us() > reader->deadline_us;
+    const atomic_bool *cancel = reader->options.cancel;
+    return atomic_load(&reader->stop) || (cancel && atomic_load(cancel)) ||
+           clock_now_us() > reader->deadline_us;
 }
 
 /* A copy of the input's streams that the loop may read while the thread reads packets: an
@@ -261,6 +263,7 @@ struct live_reader *live_reader_open(const char *url, const char *shown,
         return NULL;
     }
     *streams = live_reader_snapshot(reader->input);
+    reader->options.cancel = NULL; /* only meant for this open: the caller's flag may go */
     return reader;
 }
 

@@ -6,6 +6,7 @@
 #ifndef ONAIR_APP_LIVE_READER_H
 #define ONAIR_APP_LIVE_READER_H
 #include <libavformat/avformat.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <uv.h>
 
@@ -19,6 +20,9 @@
 struct live_reader_options {
     const char *rtsp_transport; /* "tcp" (also when NULL) or "udp" */
     bool reconnect;             /* open the input again when it drops; else it ends */
+    /* Or NULL. Set (by another thread) to give up the open in live_reader_open at once, so that
+     * a server shutting down does not wait out a camera that does not answer. */
+    const atomic_bool *cancel;
 };
 
 /* Called on the loop's thread when packets (or news) wait in the queue. */

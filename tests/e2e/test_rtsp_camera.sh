@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # RTSP cameras: GStreamer's RTSP server plays the camera (tests/e2e/lib/rtsp_camera.py) on
-# loopback. onair serve --source pulls it into a stream and onair record watches it; the camera
-# dies and comes back on the same port, and the server reconnects by itself while a viewer stays;
+# loopback. onair serve --source, started before the camera, pulls it into a stream once it is
+# up, and onair record watches it; the camera dies and comes back on the same port, and the
+# server reconnects by itself while a viewer stays;
 # onair publish rtsp://... sends it over WHIP, by TCP and by UDP; and the inputs a user gets
 # wrong get a sentence and a non-zero exit. TAP lines; exits non-zero on any failure.
 set -u
@@ -45,16 +46,19 @@ read -r camera_port http_port closed_port media_port < <(free_ports 4)
 camera="rtsp://127.0.0.1:$camera_port"
 base="http://127.0.0.1:$http_port"
 
-start_camera
-check $? "the RTSP camera (gst-rtsp-server, H.264 + AAC) listens on 127.0.0.1:$camera_port"
-
+# The server starts before its camera: it serves, and tries the camera until it answers.
 "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
     --public-ip 127.0.0.1 --source "cam=$camera/test" >"$work/serve.log" 2>&1 &
 server_pid=$!
 wait_for 10 curl -sf "$base/healthz" -o /dev/null
-check $? "onair serve --source cam=$camera/test starts"
-curl -s "$base/api/streams/cam" | grep -q '"live": *true'
-check $? "the camera's stream cam is live"
+check $? "onair serve --source cam=$camera/test starts while the camera is off"
+wait_for 5 grep -q "trying again in" "$work/serve.log"
+check $? "the server says it will try again: $(grep -a -m1 -o "source cam: .*" "$work/serve.log")"
+
+start_camera
+check $? "the RTSP camera (gst-rtsp-server, H.264 + AAC) listens on 127.0.0.1:$camera_port"
+wait_for 10 sh -c "curl -s '$base/api/streams/cam' | grep -q '\"live\": *true'"
+check $? "once the camera answers, its stream cam is live"
 
 "$ONAIR" record "$base/whep/cam" "$work/cam.mkv" --duration 4 >"$work/record.out" 2>"$work/record.err"
 check $? "onair record of cam exits 0: $(cat "$work/record.out")"
