@@ -1,4 +1,5 @@
-/* file_source: plays a media file as RTP in real time, packetized by libavformat's RTP muxer. */
+/* file_source: plays a media file as RTP in real time, or a camera as it arrives, packetized by
+ * libavformat's RTP muxer. */
 #include "app/file_source.h"
 
 #include <ctype.h>
@@ -7,11 +8,14 @@
 #include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
+#include <libavutil/opt.h>
 #include <libavutil/random_seed.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/audio_transcoder.h"
+#include "app/live_reader.h"
+#include "app/media_url.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -78,7 +82,9 @@ struct file_source_output {
 
 struct file_source {
     uv_timer_t timer;
-    char *path;
+    char *path; /* as logs show it: a camera URL's password hidden */
+    struct live_reader *live; /* a camera's reading thread, or NULL for a file */
+    char stop_reason[160];    /* why a camera source stopped, or "" */
     bool loop_forever;
     file_source_packet_cb on_packet;
     void *opaque;
@@ -160,19 +166,27 @@ static int file_source_on_rtp(void *opaque, FILE_SOURCE_AVIO_CONST uint8_t *buf,
 
 /* Sets up the bitstream filter H.264 from MP4/MOV needs: length-prefixed NAL units become Annex
  * B and the SPS/PPS from the avcC box go in front of every IDR picture, so a viewer that joins
- * at any keyframe can decode. Streams already in Annex B (TS, raw .h264) pass untouched. */
-static int file_source_open_bsf(struct file_source_output *out, const AVStream *stream)
+ * at any keyframe can decode. Streams already in Annex B (TS, raw .h264) pass untouched, except
+ * a camera's: many send their SPS/PPS only in the RTSP SDP (sprop-parameter-sets, which FFmpeg
+ * puts in the extradata), so dump_extra puts them in front of every keyframe. */
+static int file_source_open_bsf(struct file_source_output *out, const AVStream *stream,
+                                bool live)
 {
     const AVCodecParameters *par = stream->codecpar;
     out->in_tb = stream->time_base;
-    if (par->codec_id != AV_CODEC_ID_H264 || par->extradata_size < 7 || par->extradata[0] != 1)
+    if (par->codec_id != AV_CODEC_ID_H264 || par->extradata_size < 4)
         return 0;
-    const AVBitStreamFilter *filter = av_bsf_get_by_name("h264_mp4toannexb");
+    bool avcc = par->extradata_size >= 7 && par->extradata[0] == 1;
+    if (!avcc && !live)
+        return 0;
+    const AVBitStreamFilter *filter = av_bsf_get_by_name(avcc ? "h264_mp4toannexb" : "dump_extra");
     if (!filter || av_bsf_alloc(filter, &out->bsf) < 0)
         return -1;
     if (avcodec_parameters_copy(out->bsf->par_in, par) < 0)
         return -1;
     out->bsf->time_base_in = stream->time_base;
+    if (!avcc && av_opt_set(out->bsf->priv_data, "freq", "keyframe", 0) < 0)
+        return -1;
     if (av_bsf_init(out->bsf) < 0)
         return -1;
     out->in_tb = out->bsf->time_base_out;
@@ -313,7 +327,7 @@ static int file_source_add_output(struct file_source *src, const AVStream *strea
     if (out->transcoder)
         out->in_tb = (AVRational){1, AUDIO_TRANSCODER_RATE}; /* what the encoder stamps */
     else
-        rc = file_source_open_bsf(out, stream);
+        rc = file_source_open_bsf(out, stream, src->live != NULL);
     if (rc < 0 || file_source_open_muxer(out, stream) < 0) {
         log_warn("file source %s: cannot packetize stream %d (%s) as RTP with this FFmpeg",
                  src->path, stream->index, codec->sdp_name);
@@ -385,23 +399,90 @@ static int file_source_open_input(struct file_source *src, const char **why)
     return 0;
 }
 
-struct file_source *file_source_open(uv_loop_t *loop, const char *path, bool loop_forever,
-                                     file_source_packet_cb on_packet, void *opaque,
-                                     const char **why)
+static void file_source_on_live_ready(void *opaque)
 {
-    struct file_source *src = xcalloc(1, sizeof *src);
-    src->path = xstrdup(path);
-    src->loop_forever = loop_forever;
-    src->on_packet = on_packet;
-    src->opaque = opaque;
-    src->pending_output = -1;
+    struct file_source *src = opaque;
+    if (!src->busy)
+        uv_timer_start(&src->timer, file_source_on_timer, 0, 0);
+}
 
-    int rc = file_source_open_input(src, why);
-    if (rc < 0) {
-        log_warn("file source %s: %s: %s", path, *why, av_err2str(rc));
+/* The sentence a failed open of a camera leaves in *WHY: it names the URL, since it stands
+ * alone in a message ("cannot open rtsp://cam/live: Connection refused"). */
+static _Thread_local char file_source_why[512];
+
+/* A camera connected to, not yet sending: file_source_connect_camera's result. */
+struct file_source_camera {
+    char *path; /* as logs show it */
+    bool loop_forever;
+    struct live_reader *reader;
+    AVFormatContext *streams;
+};
+
+struct file_source_camera *file_source_connect_camera(const char *url,
+                                                      const struct file_source_options *options,
+                                                      char *why, size_t cap)
+{
+    char shown[512];
+    media_url_redact(shown, sizeof shown, url);
+    struct live_reader_options live = {options->rtsp_transport, options->loop_forever,
+                                       options->cancel};
+    struct file_source_camera *camera = xcalloc(1, sizeof *camera);
+    int rc = 0;
+    camera->reader = live_reader_open(url, shown, &live, &camera->streams, &rc);
+    if (!camera->reader) {
+        char error[AV_ERROR_MAX_STRING_SIZE];
+        snprintf(why, cap, "cannot open %s: %s", shown,
+                 rc == AVERROR_EXIT ? "no answer in time"
+                 : rc == AVERROR_INVALIDDATA
+                     ? "no RTSP answer it could read (is this the camera's RTSP port?)"
+                     : av_make_error_string(error, sizeof error, rc));
+        free(camera);
+        return NULL;
+    }
+    camera->path = xstrdup(shown);
+    camera->loop_forever = options->loop_forever;
+    return camera;
+}
+
+void file_source_camera_free(struct file_source_camera *camera)
+{
+    if (!camera)
+        return;
+    live_reader_close(camera->reader); /* never started: freed at once */
+    avformat_close_input(&camera->streams);
+    free(camera->path);
+    free(camera);
+}
+
+/* Says what a camera without a video track browsers play sends instead, in *WHY. */
+static void file_source_no_live_video(struct file_source *src, const char **why)
+{
+    const char *video = NULL;
+    for (unsigned i = 0; i < src->input->nb_streams && !video; i++) {
+        const AVCodecParameters *par = src->input->streams[i]->codecpar;
+        if (par->codec_type == AVMEDIA_TYPE_VIDEO)
+            video = avcodec_get_name(par->codec_id);
+    }
+    if (video)
+        snprintf(file_source_why, sizeof file_source_why,
+                 "%s sends %s video; browsers need H.264 (or VP8, VP9, AV1): set the camera's "
+                 "stream to H.264",
+                 src->path, video);
+    else
+        snprintf(file_source_why, sizeof file_source_why, "%s sends no video", src->path);
+    *why = file_source_why;
+}
+
+/* What opening a file and a camera share, once the input is open: picks the tracks and starts
+ * sending on LOOP. On failure frees SRC and returns NULL with *WHY set. */
+static struct file_source *file_source_start(struct file_source *src, uv_loop_t *loop,
+                                             const char **why)
+{
+    file_source_pick_tracks(src);
+    if (src->live && (src->n_outputs == 0 || src->outputs[0].track.kind != FILE_SOURCE_VIDEO)) {
+        file_source_no_live_video(src, why);
         goto err;
     }
-    file_source_pick_tracks(src);
     if (src->n_outputs == 0) {
         *why = "no playable track (needs VP8, VP9, H264 or AV1 video, or audio FFmpeg decodes)";
         goto err;
@@ -411,16 +492,77 @@ struct file_source *file_source_open(uv_loop_t *loop, const char *path, bool loo
         abort(); /* out of memory: as xmalloc does */
     uv_timer_init(loop, &src->timer);
     src->timer.data = src;
+    if (src->live)
+        live_reader_start(src->live, loop, file_source_on_live_ready, src);
     src->running = true;
     src->clock_base_us = clock_now_us();
     uv_timer_start(&src->timer, file_source_on_timer, 0, 0);
     return src;
 
 err:
+    live_reader_close(src->live); /* never started: freed at once */
     file_source_free_media(src);
     free(src->path);
     free(src);
     return NULL;
+}
+
+static struct file_source *file_source_new(char *path, bool loop_forever,
+                                           file_source_packet_cb on_packet, void *opaque)
+{
+    struct file_source *src = xcalloc(1, sizeof *src);
+    src->path = path;
+    src->loop_forever = loop_forever;
+    src->on_packet = on_packet;
+    src->opaque = opaque;
+    src->pending_output = -1;
+    return src;
+}
+
+struct file_source *file_source_open_camera(uv_loop_t *loop, struct file_source_camera *camera,
+                                            file_source_packet_cb on_packet, void *opaque,
+                                            const char **why)
+{
+    struct file_source *src =
+        file_source_new(camera->path, camera->loop_forever, on_packet, opaque);
+    src->live = camera->reader;
+    src->input = camera->streams;
+    free(camera);
+    src->file_start_us = src->input->start_time != AV_NOPTS_VALUE ? src->input->start_time : 0;
+    return file_source_start(src, loop, why);
+}
+
+struct file_source *file_source_open(uv_loop_t *loop, const char *path,
+                                     const struct file_source_options *options,
+                                     file_source_packet_cb on_packet, void *opaque,
+                                     const char **why)
+{
+    struct media_url url;
+    const char *url_why = NULL;
+    if (media_url_parse(&url, path, &url_why) < 0) {
+        *why = url_why;
+        return NULL;
+    }
+    if (url.kind == MEDIA_URL_RTSP) {
+        struct file_source_camera *camera =
+            file_source_connect_camera(path, options, file_source_why, sizeof file_source_why);
+        if (!camera) {
+            *why = file_source_why;
+            return NULL;
+        }
+        return file_source_open_camera(loop, camera, on_packet, opaque, why);
+    }
+    struct file_source *src =
+        file_source_new(xstrdup(path), options->loop_forever, on_packet, opaque);
+    int rc = file_source_open_input(src, why);
+    if (rc < 0) {
+        log_warn("file source %s: %s: %s", src->path, *why, av_err2str(rc));
+        file_source_free_media(src);
+        free(src->path);
+        free(src);
+        return NULL;
+    }
+    return file_source_start(src, loop, why);
 }
 
 size_t file_source_track_count(const struct file_source *source)
@@ -438,6 +580,16 @@ bool file_source_running(const struct file_source *source)
     return source->running;
 }
 
+bool file_source_is_live(const struct file_source *source)
+{
+    return source->live != NULL;
+}
+
+const char *file_source_stop_reason(const struct file_source *source)
+{
+    return source->stop_reason[0] ? source->stop_reason : NULL;
+}
+
 void file_source_request_keyframe(struct file_source *source)
 {
     source->keyframe_requests++;
@@ -446,15 +598,69 @@ void file_source_request_keyframe(struct file_source *source)
     if (source->keyframe_logged_us && since < FILE_SOURCE_KEYFRAME_LOG_US)
         return;
     source->keyframe_logged_us = now;
-    log_info("file source %s: keyframe request noted (%" PRIu64 " so far); a file sends the "
-             "keyframes it has",
-             source->path, source->keyframe_requests);
+    log_info("file source %s: keyframe request noted (%" PRIu64 " so far); %s",
+             source->path, source->keyframe_requests,
+             source->live ? "a camera sends keyframes at its own interval"
+                          : "a file sends the keyframes it has");
 }
 
 /* Microseconds of file time of a packet timestamp in an output's time base. */
 static int64_t file_source_us(const struct file_source_output *out, int64_t ts)
 {
     return av_rescale_q(ts, out->in_tb, AV_TIME_BASE_Q);
+}
+
+/* A camera's packet without a timestamp (FFmpeg's RTSP demuxer leaves the first H.264 frame
+ * without one, and it is the keyframe) gets its track's last one: a live source is sent as it
+ * arrives, so the timestamp only has to keep the track's order. */
+static void file_source_live_stamp(const struct file_source *src,
+                                   const struct file_source_output *out, AVPacket *pkt)
+{
+    int64_t us = src->file_start_us + (out->last_start_us >= 0 ? out->last_start_us : 0);
+    pkt->pts = pkt->dts = av_rescale_q(us, AV_TIME_BASE_Q, out->input_tb);
+}
+
+static bool file_source_same_streams(const struct file_source *src);
+static void file_source_new_pass(struct file_source *src);
+
+/* The camera was connected again (STREAMS: its new connection's streams). Its packets carry on
+ * from where the wall clock is, so the RTP timestamps jump by as long as the outage lasted, as a
+ * receiver expects of a pause; the muxers, kept, keep the SSRCs and carry the sequence numbers
+ * on, so viewers stay and their decoders wait for the keyframe that comes. Returns 0, or -1
+ * (the source stopped) when the camera now sends other codecs. */
+static int file_source_live_reopened(struct file_source *src, AVFormatContext *streams)
+{
+    avformat_close_input(&src->input);
+    src->input = streams;
+    if (!file_source_same_streams(src)) {
+        snprintf(src->stop_reason, sizeof src->stop_reason,
+                 "after reconnecting, the camera sends other codecs than before");
+        log_error("source %s: %s; stopping", src->path, src->stop_reason);
+        src->running = false;
+        return -1;
+    }
+    file_source_new_pass(src);
+    int64_t now_media = (int64_t)(clock_now_us() - src->clock_base_us);
+    if (now_media > src->loop_offset_us)
+        src->loop_offset_us = now_media;
+    src->file_start_us = streams->start_time != AV_NOPTS_VALUE ? streams->start_time : 0;
+    return 0;
+}
+
+/* The next packet of the input: read from the file, or taken from the camera's queue, where a
+ * reconnection also shows up (handled here: the caller only sees packets). */
+static int file_source_next(struct file_source *src, AVPacket *pkt)
+{
+    if (!src->live)
+        return av_read_frame(src->input, pkt);
+    for (;;) {
+        AVFormatContext *streams = NULL;
+        int rc = live_reader_pop(src->live, pkt, &streams);
+        if (rc != 1)
+            return rc;
+        if (file_source_live_reopened(src, streams) < 0)
+            return AVERROR(EINVAL);
+    }
 }
 
 /* Gets the next packet of a kept stream into src->pending, through the output's bitstream
@@ -472,7 +678,7 @@ static int file_source_read(struct file_source *src)
         }
     }
     for (;;) {
-        int rc = av_read_frame(src->input, pkt);
+        int rc = file_source_next(src, pkt);
         if (rc < 0)
             return rc;
         struct file_source_output *out = NULL;
@@ -480,6 +686,8 @@ static int file_source_read(struct file_source *src)
             if (src->outputs[i].input_stream == pkt->stream_index)
                 out = &src->outputs[i];
         }
+        if (out && src->live && pkt->pts == AV_NOPTS_VALUE && pkt->dts == AV_NOPTS_VALUE)
+            file_source_live_stamp(src, out, pkt);
         if (!out || (pkt->pts == AV_NOPTS_VALUE && pkt->dts == AV_NOPTS_VALUE)) {
             av_packet_unref(pkt);
             continue;
@@ -529,15 +737,8 @@ static bool file_source_same_streams(const struct file_source *src)
     return true;
 }
 
-/* Starts the next pass of a looping source, by opening the file again: a seek to the start is
- * not exact (Matroska's drops the packets of other streams that come before the first video
- * keyframe, and WebM's first Opus packet has a negative timestamp: a 20 ms hole in the audio
- * at every loop), while a fresh open gives the same packets every pass, in any format. The next
- * pass's media time begins where this pass's furthest packet ended, so timestamps keep
- * increasing; the muxers, kept, keep their sequence numbers and timestamp base.
- * Returns true when reading may go on at once; otherwise the source either stopped or waits for
- * its timer to try again (src->input is then NULL). */
-static bool file_source_restart(struct file_source *src)
+/* Moves the media time past the pass that ended and forgets what the filters buffered. */
+static void file_source_new_pass(struct file_source *src)
 {
     src->loop_offset_us += src->pass_end_us;
     src->pass_end_us = 0;
@@ -549,6 +750,19 @@ static bool file_source_restart(struct file_source *src)
             audio_transcoder_reset(src->outputs[i].transcoder);
         src->outputs[i].last_start_us = -1;
     }
+}
+
+/* Starts the next pass of a looping source, by opening the file again: a seek to the start is
+ * not exact (Matroska's drops the packets of other streams that come before the first video
+ * keyframe, and WebM's first Opus packet has a negative timestamp: a 20 ms hole in the audio
+ * at every loop), while a fresh open gives the same packets every pass, in any format. The next
+ * pass's media time begins where this pass's furthest packet ended, so timestamps keep
+ * increasing; the muxers, kept, keep their sequence numbers and timestamp base.
+ * Returns true when reading may go on at once; otherwise the source either stopped or waits for
+ * its timer to try again (src->input is then NULL). */
+static bool file_source_restart(struct file_source *src)
+{
+    file_source_new_pass(src);
     avformat_close_input(&src->input);
     const char *why = NULL;
     int rc = file_source_open_input(src, &why);
@@ -572,6 +786,16 @@ static bool file_source_restart(struct file_source *src)
  * Returns true when reading may go on at once. */
 static bool file_source_end_of_pass(struct file_source *src, int read_rc)
 {
+    if (src->live) {
+        /* A camera that reconnects never ends here: its thread logged the loss and the
+         * attempts. This one was not to reconnect, or now sends other codecs. */
+        char buf[AV_ERROR_MAX_STRING_SIZE];
+        if (!src->stop_reason[0])
+            snprintf(src->stop_reason, sizeof src->stop_reason, "%s",
+                     live_reader_describe(read_rc, buf, sizeof buf));
+        src->running = false;
+        return false;
+    }
     bool eof = read_rc == AVERROR_EOF;
     if (!eof && !src->read_error_logged) {
         log_error("file source %s: read error: %s%s", src->path, av_err2str(read_rc),
@@ -658,8 +882,10 @@ static void file_source_pump(struct file_source *src)
         if (src->pending_output < 0) {
             int rc = file_source_read(src);
             if (rc == AVERROR(EAGAIN)) {
-                /* Only live inputs say "not yet"; files never do. */
-                uv_timer_start(&src->timer, file_source_on_timer, 5, 0);
+                /* A camera's thread wakes the loop when it has more; files never say "not
+                 * yet", but other live inputs FFmpeg reads might. */
+                if (!src->live)
+                    uv_timer_start(&src->timer, file_source_on_timer, 5, 0);
                 return;
             }
             if (rc < 0) {
@@ -667,6 +893,12 @@ static void file_source_pump(struct file_source *src)
                     continue;
                 return;
             }
+        }
+        if (src->live) {
+            /* A camera is paced by its arrival: it already came in real time, and timing it
+             * again by its timestamps would only add their jitter as delay. */
+            file_source_send(src);
+            continue;
         }
         const struct file_source_output *out = &src->outputs[src->pending_output];
         int64_t ts = src->pending->dts != AV_NOPTS_VALUE ? src->pending->dts : src->pending->pts;
@@ -696,6 +928,9 @@ static void file_source_destroy(struct file_source *src)
 {
     src->running = false;
     uv_timer_stop(&src->timer);
+    /* The reading thread goes first: it may be using the input's packets' memory. */
+    live_reader_close(src->live);
+    src->live = NULL;
     file_source_free_media(src);
     free(src->path);
     src->path = NULL;

@@ -1,7 +1,9 @@
 /* file_source: plays a media file as RTP in real time on a libuv loop (the demo broadcast,
- * `onair serve --source NAME=FILE` and `onair publish FILE URL`), looping if asked. */
+ * `onair serve --source NAME=FILE` and `onair publish FILE URL`), looping if asked; or an IP
+ * camera's rtsp:// stream as it arrives, read on a thread of its own (app/live_reader). */
 #ifndef ONAIR_APP_FILE_SOURCE_H
 #define ONAIR_APP_FILE_SOURCE_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,16 +28,45 @@ struct file_source_track {
 typedef void (*file_source_packet_cb)(void *opaque, size_t track_index, const uint8_t *rtp,
                                       size_t len);
 
-/* Opens PATH (any file libavformat reads), keeps its first video stream whose codec browsers
- * play (sent untouched) and its first audio stream (Opus as it is; other audio libavcodec
- * decodes, such as AAC or MP3, transcoded to Opus), and starts sending them on LOOP in real time, the first packets
- * on the loop's next turn (never from inside this call). With LOOP_FOREVER it starts again at
- * the end, with RTP timestamps and sequence numbers that carry on. Returns NULL and sets *WHY to
- * a short static reason when the file cannot be opened or has no playable track. Reading is
- * blocking file I/O on the loop's thread: meant for local files. */
-struct file_source *file_source_open(uv_loop_t *loop, const char *path, bool loop_forever,
+struct file_source_options {
+    /* A file starts again at its end; a camera is connected again when it drops (after 1, 2,
+     * 4 ... up to 30 s). Either way RTP timestamps and sequence numbers carry on. Without it, a
+     * file ends at its end and a camera when it drops. */
+    bool loop_forever;
+    const char *rtsp_transport; /* a camera's: "tcp" (also when NULL) or "udp" */
+    /* Or NULL: set from another thread, it makes file_source_connect_camera give up at once. */
+    const atomic_bool *cancel;
+};
+
+/* Opens PATH (any file libavformat reads, "-" for standard input, or an rtsp:// URL), keeps its
+ * first video stream whose codec browsers play (sent untouched) and its first audio stream
+ * (Opus as it is; other audio libavcodec decodes, such as AAC or MP3, transcoded to Opus), and
+ * starts sending them on LOOP, the first packets on the loop's next turn (never from inside this
+ * call). A file is sent in real time by its timestamps; reading it is blocking file I/O on the
+ * loop's thread. A camera must have video; it is connected to from this call (blocking for at
+ * most a few seconds), then read on a thread and sent as it arrives. Returns NULL and sets *WHY
+ * when the input cannot be opened or has no playable track: a short static reason for a file,
+ * a sentence naming the URL for a camera ("cannot open rtsp://cam/live: Connection refused",
+ * valid until the next call). */
+struct file_source *file_source_open(uv_loop_t *loop, const char *path,
+                                     const struct file_source_options *options,
                                      file_source_packet_cb on_packet, void *opaque,
                                      const char **why);
+
+/* Opening a camera in two halves, for a caller whose loop must not wait for the camera (the
+ * server's --source): file_source_connect_camera is the blocking half (at most a few seconds),
+ * safe on any thread; it returns the connected camera, or NULL with a sentence naming the URL in
+ * WHY[0..CAP). file_source_open_camera is the loop's half: it takes CAMERA (whatever the result)
+ * and starts sending it as file_source_open does, or returns NULL with *WHY when the camera has
+ * no video browsers play. file_source_camera_free frees a camera never opened; NULL is a no-op. */
+struct file_source_camera;
+struct file_source_camera *file_source_connect_camera(const char *url,
+                                                      const struct file_source_options *options,
+                                                      char *why, size_t cap);
+struct file_source *file_source_open_camera(uv_loop_t *loop, struct file_source_camera *camera,
+                                            file_source_packet_cb on_packet, void *opaque,
+                                            const char **why);
+void file_source_camera_free(struct file_source_camera *camera);
 
 /* The tracks, video first: index I is the track_index the callback is given. */
 size_t file_source_track_count(const struct file_source *source);
@@ -46,8 +77,15 @@ const struct file_source_track *file_source_track(const struct file_source *sour
 void file_source_request_keyframe(struct file_source *source);
 
 /* Whether the source still sends: false once a file that does not loop has ended, or after a
- * read error it cannot recover from. */
+ * read error it cannot recover from, or once a camera that does not reconnect dropped. */
 bool file_source_running(const struct file_source *source);
+
+/* Whether the source is a camera (read as it arrives), not a file. */
+bool file_source_is_live(const struct file_source *source);
+
+/* Why a camera's source stopped ("the camera ended the stream", "no data for 5 s", ...), or
+ * NULL while it runs and for files. */
+const char *file_source_stop_reason(const struct file_source *source);
 
 /* Stops sending and frees the source. NULL is a no-op. The last of its memory is released when
  * the loop runs the timer's close callback, so the loop must run once more after this call. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "app/api.h"
-#include "app/file_source.h"
+#include "app/server_sources.h"
 #include "app/http.h"
 #include "app/room.h"
 #include "app/session.h"
@@ -204,71 +204,6 @@ static void gather_candidate_ips(struct server *srv, bool ipv6)
     freeifaddrs(list);
 }
 
-struct source_ctx {
-    struct server *srv;
-    size_t index;
-};
-
-static void on_source_packet(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
-{
-    struct source_ctx *ctx = opaque;
-    struct sfu_publisher *pub = ctx->srv->source_publishers[ctx->index];
-    if (pub)
-        sfu_publisher_rtp(pub, clock_now_us(), rtp, len);
-}
-
-static void source_keyframe(void *opaque)
-{
-    struct source_ctx *ctx = opaque;
-    file_source_request_keyframe(ctx->srv->sources[ctx->index]);
-}
-
-static void source_no_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap) {}
-
-static const struct sfu_sink source_sink = {NULL, source_no_rtcp, source_keyframe};
-
-static int start_source(struct server *srv, size_t i)
-{
-    const char *why;
-    struct source_ctx *ctx = xcalloc(1, sizeof *ctx);
-    ctx->srv = srv;
-    ctx->index = i;
-    struct file_source *src = file_source_open(srv->loop, srv->config.source_paths[i], true,
-                                               on_source_packet, ctx, &why);
-    if (!src) {
-        log_error("source %s (%s): %s", srv->config.source_names[i], srv->config.source_paths[i],
-                  why);
-        free(ctx);
-        return -1;
-    }
-    srv->sources[i] = src;
-    srv->source_ctxs[i] = ctx;
-    struct sfu_track_desc tracks[SFU_KINDS];
-    size_t n = 0;
-    for (size_t t = 0; t < file_source_track_count(src) && n < SFU_KINDS; t++) {
-        const struct file_source_track *ft = file_source_track(src, t);
-        struct sfu_track_desc *d = &tracks[n++];
-        memset(d, 0, sizeof *d);
-        d->kind = ft->kind ? SFU_VIDEO : SFU_AUDIO;
-        snprintf(d->mid, sizeof d->mid, "%zu", t);
-        d->ssrc = ft->ssrc;
-        d->codec.pt = ft->pt;
-        snprintf(d->codec.name, sizeof d->codec.name, "%s", ft->codec);
-        d->codec.clock_rate = ft->clock_rate;
-        d->codec.channels = ft->channels;
-        snprintf(d->codec.fmtp, sizeof d->codec.fmtp, "%s", ft->fmtp);
-    }
-    srv->source_publishers[i] = sfu_publisher_attach(srv->sfu, srv->config.source_names[i], tracks,
-                                                     n, &source_sink, ctx, &why);
-    if (!srv->source_publishers[i]) {
-        log_error("source %s: %s", srv->config.source_names[i], why);
-        return -1;
-    }
-    log_info("source %s: publishing %s in a loop", srv->config.source_names[i],
-             srv->config.source_paths[i]);
-    return 0;
-}
-
 int server_start(struct server *srv, uv_loop_t *loop, const struct server_config *config)
 {
     memset(srv, 0, sizeof *srv);
@@ -330,9 +265,8 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
              udp_local_port(srv->udp));
     for (size_t i = 0; i < srv->n_candidate_ips; i++)
         log_info("  candidate %s:%u", srv->candidate_ips[i], udp_local_port(srv->udp));
-    for (size_t i = 0; i < config->n_sources; i++)
-        if (start_source(srv, i) < 0)
-            return -1;
+    if (server_sources_start(srv) < 0)
+        return -1;
 
     uv_timer_start(&srv->tick, on_tick, TICK_MS, TICK_MS);
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
@@ -344,14 +278,7 @@ void server_stop(struct server *srv)
 {
     while (srv->n_sessions)
         session_close(srv->sessions[srv->n_sessions - 1], "server shutting down");
-    for (size_t i = 0; i < srv->config.n_sources; i++) {
-        sfu_publisher_detach(srv->source_publishers[i]);
-        srv->source_publishers[i] = NULL;
-        file_source_close(srv->sources[i]);
-        srv->sources[i] = NULL;
-        free(srv->source_ctxs[i]);
-        srv->source_ctxs[i] = NULL;
-    }
+    server_sources_stop(srv);
     udp_close(srv->udp);
     srv->udp = NULL;
     tcp_media_close(srv->tcp);

@@ -10,6 +10,7 @@
 
 #include "app/config_file.h"
 #include "app/ice_servers.h"
+#include "app/media_url.h"
 #include "app/room.h"
 #include "app/server.h"
 #include "base/byte_size.h"
@@ -54,7 +55,10 @@ static const char serve_usage[] =
     "  --max-bitrate BPS       bitrate publishers are invited to reach (default 2500000)\n"
     "  --video-codecs LIST     publisher video codec preference (default VP8,H264,VP9,AV1)\n"
     "  --audio-codecs LIST     publisher audio codec preference (default opus)\n"
-    "  --source NAME=FILE      publish FILE in a loop as stream NAME (repeatable)\n"
+    "  --source NAME=FILE      publish FILE in a loop as stream NAME (repeatable); FILE may be\n"
+    "                          an IP camera's rtsp://[USER:PASS@]HOST[:PORT]/PATH (H.264 sent\n"
+    "                          untouched, AAC audio as Opus), reconnected when it drops\n"
+    "  --rtsp-transport T      how rtsp:// sources send media: tcp (default) or udp\n"
     "  --record-dir DIR        record streams into DIR as NAME-YYYYMMDDTHHMMSSZ.mkv (no\n"
     "                          re-encoding; playable while written); every stream, or only\n"
     "                          those named by --record; POST/DELETE /api/streams/NAME/recording\n"
@@ -176,7 +180,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
-           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE };
+           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -189,6 +193,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"video-codecs", required_argument, NULL, O_VIDEO},
         {"audio-codecs", required_argument, NULL, O_AUDIO},
         {"source", required_argument, NULL, O_SOURCE},
+        {"rtsp-transport", required_argument, NULL, O_RTSP_TRANSPORT},
         {"log-level", required_argument, NULL, O_LOG},
         {"ice-server", required_argument, NULL, O_ICE_SERVER},
         {"turn-secret", required_argument, NULL, O_TURN_SECRET},
@@ -256,11 +261,26 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
                 return fail_usage(serve_usage, "--source wants NAME=FILE, not '%s'", optarg);
             if (config.n_sources == SERVER_MAX_SOURCES)
                 return fail_usage(serve_usage, "too many --source (at most %s)", "16");
+            struct media_url url;
+            const char *url_why;
+            if (media_url_parse(&url, eq + 1, &url_why) < 0) {
+                char shown[512];
+                media_url_redact(shown, sizeof shown, eq + 1);
+                fprintf(stderr, "onair: --source %.*s=%s: %s\n", (int)(eq - optarg), optarg, shown,
+                        url_why);
+                return 2;
+            }
             *eq = 0;
             config.source_names[config.n_sources] = optarg;
             config.source_paths[config.n_sources++] = eq + 1;
             break;
         }
+        case O_RTSP_TRANSPORT:
+            config.rtsp_transport = media_url_transport(optarg);
+            if (!config.rtsp_transport)
+                return fail_usage(serve_usage, "--rtsp-transport wants udp or tcp, not '%s'",
+                                  optarg);
+            break;
         case O_LOG:
             if (cli_log_level("serve", optarg))
                 return 2;

@@ -1,5 +1,6 @@
-/* publish: `onair publish FILE URL`, the seed's MediaPlayer client in C: plays a media file
- * into a WHIP endpoint (or the seed's /offer) as a real WebRTC peer, without re-encoding. */
+/* publish: `onair publish FILE URL`, the seed's MediaPlayer client in C: plays a media file, or
+ * an IP camera's rtsp:// stream, into a WHIP endpoint (or the seed's /offer) as a real WebRTC
+ * peer, without re-encoding the video. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <openssl/rand.h>
@@ -10,6 +11,7 @@
 #include <uv.h>
 
 #include "app/file_source.h"
+#include "app/media_url.h"
 #include "app/peer_client.h"
 #include "app/whip_client.h"
 #include "base/bytes.h"
@@ -38,12 +40,16 @@ static const char publish_usage[] =
     "as it is, other audio such as AAC or MP3 transcoded to Opus) in real time into URL, a\n"
     "WHIP endpoint such as http://host:8080/whip/NAME. FILE - reads a live MPEG-TS (or any\n"
     "format FFmpeg detects) from standard input: ffmpeg ... -f mpegts - | onair publish - URL\n"
+    "FILE may also be an IP camera, rtsp://[USER:PASS@]HOST[:PORT]/PATH: its H.264 is sent as\n"
+    "it arrives, untouched, and its AAC audio as Opus.\n"
     "Ctrl-C ends the session.\n"
     "\n"
     "options:\n"
     "  --loop              start again at the end of the file\n"
-    "  --reconnect         when the server cannot be reached or the connection is lost,\n"
-    "                      try again after 1, 2, 4 ... up to 30 s instead of exiting\n"
+    "  --reconnect         when the server cannot be reached or the connection is lost, or\n"
+    "                      the camera drops, try again after 1, 2, 4 ... up to 30 s instead\n"
+    "                      of exiting\n"
+    "  --rtsp-transport T  how the camera sends media: tcp (default) or udp\n"
     "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP endpoint\n"
     "  --ice-server URL    a STUN/TURN server (accepted; not used yet: host candidates only)\n"
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
@@ -67,6 +73,9 @@ struct publish_track {
 struct publish {
     uv_loop_t *loop;
     const char *path, *url;
+    char shown[512];            /* path, with a camera URL's password hidden */
+    bool live;                  /* path is a camera (rtsp://): read as it arrives */
+    const char *rtsp_transport; /* the camera's, or NULL */
     bool loop_forever, seed_offer, tty, reconnect;
     unsigned attempts;      /* reconnections tried since the last success */
     uint64_t retry_at_us;   /* when to try again; 0 while connected or connecting */
@@ -103,7 +112,8 @@ static void publish_lost(struct publish *p, const char *reason)
     if (p->tty)
         fputc('\n', stderr);
     fprintf(stderr, "onair publish: %s; trying again in %u s\n", reason, wait_s);
-    if (strcmp(p->path, "-") != 0) {
+    /* A camera, like standard input, stays connected meanwhile: its next keyframe serves. */
+    if (strcmp(p->path, "-") != 0 && !p->live) {
         file_source_close(p->source);
         p->source = NULL;
     }
@@ -268,7 +278,12 @@ static void publish_on_tick(uv_timer_t *timer)
         publish_send_reports(p, now);
     }
     if (p->source && !file_source_running(p->source)) {
-        publish_stop(p, 0, NULL);
+        const char *reason = file_source_stop_reason(p->source);
+        char message[800];
+        if (reason)
+            snprintf(message, sizeof message, "%s: the camera stopped: %s%s", p->shown, reason,
+                     p->reconnect ? "" : " (--reconnect keeps trying)");
+        publish_stop(p, reason ? 1 : 0, reason ? message : NULL);
         return;
     }
     publish_progress(p, !p->pc ? "waiting to reconnect" : p->source ? "live" : "connecting");
@@ -292,15 +307,16 @@ static void publish_on_state(void *opaque, enum peer_client_state state, const c
         return;
     /* The file starts now, so the receiver gets its first keyframe. */
     const char *why;
-    p->source = file_source_open(p->loop, p->path, p->loop_forever, publish_on_packet, p, &why);
+    struct file_source_options options = {.loop_forever = p->loop_forever};
+    p->source = file_source_open(p->loop, p->path, &options, publish_on_packet, p, &why);
     if (!p->source) {
-        char message[300];
-        snprintf(message, sizeof message, "%s: %s", p->path, why);
+        char message[800];
+        snprintf(message, sizeof message, "%s: %s", p->shown, why);
         publish_stop(p, 1, message);
         return;
     }
     if (!p->tty)
-        log_info("publishing %s to %s", p->path, p->url);
+        log_info("publishing %s to %s", p->shown, p->url);
 }
 
 static void publish_on_signal(uv_signal_t *signal, int signum)
@@ -365,16 +381,24 @@ static void publish_build_offer(struct publish *p, struct sdp_session *offer)
 
 /* Opens the file once to learn its tracks (what the offer describes), then closes it: it is
  * opened again once the connection is up, so the first keyframe is not lost to the handshake.
- * Standard input cannot be read twice: that source is kept, and plays from now on. */
+ * Standard input cannot be read twice: that source is kept, and plays from now on. So is a
+ * camera: it is live anyway (what comes before the connection is dropped), and connecting to it
+ * twice would only cost time; with --reconnect it is connected again when it drops. */
 static int publish_probe(struct publish *p)
 {
     const char *why;
-    bool stdin_input = strcmp(p->path, "-") == 0;
-    struct file_source *probe =
-        file_source_open(p->loop, p->path, false, stdin_input ? publish_on_packet : NULL,
-                         stdin_input ? p : NULL, &why);
+    bool keep = strcmp(p->path, "-") == 0 || p->live;
+    struct file_source_options options = {.loop_forever = p->live && p->reconnect,
+                                          .rtsp_transport = p->rtsp_transport};
+    struct file_source *probe = file_source_open(p->loop, p->path, &options,
+                                                 keep ? publish_on_packet : NULL,
+                                                 keep ? p : NULL, &why);
     if (!probe) {
-        fprintf(stderr, "onair publish: %s: %s\n", p->path, why);
+        /* A camera's reason names its URL already. */
+        if (p->live)
+            fprintf(stderr, "onair publish: %s\n", why);
+        else
+            fprintf(stderr, "onair publish: %s: %s\n", p->shown, why);
         return -1;
     }
     p->n_tracks = file_source_track_count(probe);
@@ -382,7 +406,7 @@ static int publish_probe(struct publish *p)
         p->tracks[i].desc = *file_source_track(probe, i);
         p->tracks[i].history = xcalloc(PUBLISH_HISTORY, sizeof(struct publish_slot));
     }
-    if (stdin_input)
+    if (keep)
         p->source = probe;
     else
         file_source_close(probe);
@@ -414,10 +438,11 @@ static int publish_connect(struct publish *p)
 
 static int publish_parse_args(struct publish *p, int argc, char **argv)
 {
-    enum { O_LOOP = 256, O_SEED, O_ICE, O_LOG, O_RECONNECT };
+    enum { O_LOOP = 256, O_SEED, O_ICE, O_LOG, O_RECONNECT, O_RTSP_TRANSPORT };
     static const struct option options[] = {
         {"loop", no_argument, NULL, O_LOOP},
         {"reconnect", no_argument, NULL, O_RECONNECT},
+        {"rtsp-transport", required_argument, NULL, O_RTSP_TRANSPORT},
         {"seed-offer", no_argument, NULL, O_SEED},
         {"ice-server", required_argument, NULL, O_ICE},
         {"log-level", required_argument, NULL, O_LOG},
@@ -433,6 +458,14 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
             break;
         case O_LOOP:
             p->loop_forever = true;
+            break;
+        case O_RTSP_TRANSPORT:
+            p->rtsp_transport = media_url_transport(optarg);
+            if (!p->rtsp_transport) {
+                fprintf(stderr, "onair publish: --rtsp-transport wants udp or tcp, not '%s'\n",
+                        optarg);
+                return 2;
+            }
             break;
         case O_SEED:
             p->seed_offer = true;
@@ -460,8 +493,27 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
     }
     p->path = argv[optind];
     p->url = argv[optind + 1];
+    media_url_redact(p->shown, sizeof p->shown, p->path);
+    struct media_url input;
+    const char *why;
+    if (media_url_parse(&input, p->path, &why) < 0) {
+        fprintf(stderr, "onair publish: %s: %s\n", p->shown, why);
+        return 2;
+    }
+    p->live = input.kind == MEDIA_URL_RTSP;
     if (p->loop_forever && strcmp(p->path, "-") == 0) {
         fprintf(stderr, "onair publish: --loop cannot replay standard input\n");
+        return 2;
+    }
+    if (p->loop_forever && p->live) {
+        fprintf(stderr, "onair publish: --loop is for files; a camera is live (--reconnect "
+                        "connects to it again when it drops)\n");
+        return 2;
+    }
+    if (p->rtsp_transport && !p->live) {
+        fprintf(stderr, "onair publish: --rtsp-transport is for rtsp:// cameras, and %s is not "
+                        "one\n",
+                p->shown);
         return 2;
     }
     return 0;

@@ -169,7 +169,8 @@ static uint64_t play(struct capture *c, const char *path, bool loop_forever, uin
     uv_timer_t stop;
     assert_int_equal(uv_loop_init(&loop), 0);
     const char *why = NULL;
-    c->source = file_source_open(&loop, path, loop_forever, on_packet, c, &why);
+    struct file_source_options options = {.loop_forever = loop_forever};
+    c->source = file_source_open(&loop, path, &options, on_packet, c, &why);
     if (!c->source)
         fail_msg("file_source_open: %s", why);
     assert_int_equal(c->n[0] + c->n[1], 0); /* nothing is sent from inside the open */
@@ -256,6 +257,9 @@ static bool vp8_keyframe_start(const uint8_t *payload, size_t len)
     }
     return at < len && (payload[at] & 0x01) == 0;
 }
+
+/* What the tests that expect a refusal open with. */
+static const struct file_source_options looping = {.loop_forever = true};
 
 /* ---- tests -------------------------------------------------------------------------------- */
 
@@ -428,7 +432,8 @@ static void test_missing_file(void **state)
     uv_loop_t loop;
     uv_loop_init(&loop);
     const char *why = NULL;
-    assert_null(file_source_open(&loop, "/nonexistent/onair.webm", true, on_packet, NULL, &why));
+    assert_null(
+        file_source_open(&loop, "/nonexistent/onair.webm", &looping, on_packet, NULL, &why));
     assert_string_equal(why, "no such file");
     file_source_close(NULL);
     assert_int_equal(uv_loop_close(&loop), 0);
@@ -443,7 +448,7 @@ static void test_no_playable_track(void **state)
     uv_loop_t loop;
     uv_loop_init(&loop);
     const char *why = NULL;
-    assert_null(file_source_open(&loop, mpeg4, true, on_packet, NULL, &why));
+    assert_null(file_source_open(&loop, mpeg4, &looping, on_packet, NULL, &why));
     assert_non_null(why);
     assert_non_null(strstr(why, "no playable track"));
 
@@ -454,8 +459,29 @@ static void test_no_playable_track(void **state)
     fputs("this is not a media file\n", f);
     fclose(f);
     why = NULL;
-    assert_null(file_source_open(&loop, text, true, on_packet, NULL, &why));
+    assert_null(file_source_open(&loop, text, &looping, on_packet, NULL, &why));
     assert_non_null(why);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* A camera that cannot be reached, or a URL that cannot be one, is refused at once with a
+ * sentence naming the URL (its password hidden), and leaves nothing on the loop. */
+static void test_camera_refused(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    const char *why = NULL;
+    uint64_t start = clock_now_us();
+    /* Port 1 on loopback: nothing listens there, so the connection is refused. */
+    assert_null(file_source_open(&loop, "rtsp://admin:s3cret@127.0.0.1:1/live", &looping,
+                                 on_packet, NULL, &why));
+    assert_true(clock_now_us() - start < 3000000);
+    assert_non_null(why);
+    assert_string_equal(why, "cannot open rtsp://admin:***@127.0.0.1:1/live: Connection refused");
+    why = NULL;
+    assert_null(file_source_open(&loop, "rtsp:///live", &looping, on_packet, NULL, &why));
+    assert_non_null(why);
+    assert_non_null(strstr(why, "no host"));
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
@@ -468,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_close_from_callback),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_no_playable_track),
+        cmocka_unit_test(test_camera_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,39 @@
+/* fuzz_media_url: media_url_parse and media_url_redact on any text: a reason for every refusal,
+ * a host for every camera URL, and a redacted copy that never shows a password or overruns. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/media_url.h"
+
+/* The fuzzer aborts on any broken promise, not only on memory errors. */
+static void require(int condition)
+{
+    if (!condition)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    struct media_url url;
+    const char *why = NULL;
+    if (media_url_parse(&url, text, &why) < 0) {
+        require(url.kind == MEDIA_URL_RTSP && why && why[0]);
+    } else if (url.kind == MEDIA_URL_RTSP) {
+        require(url.host[0] != '\0' && url.port != 0);
+        require(strlen(url.host) < sizeof url.host);
+    }
+    char small[16], out[512];
+    size_t n = media_url_redact(small, sizeof small, text);
+    require(n < sizeof small && strlen(small) == n);
+    n = media_url_redact(out, sizeof out, text);
+    require(n < sizeof out && strlen(out) == n);
+    /* A camera URL with a password never shows it: its user part ends in ":***@". */
+    if (url.kind == MEDIA_URL_RTSP && url.has_password && strlen(text) < 256)
+        require(strstr(out, ":***@") != NULL);
+    free(text);
+    return 0;
+}
