@@ -475,9 +475,33 @@ static void file_source_no_live_video(struct file_source *src, const char **why)
 
 /* What opening a file and a camera share, once the input is open: picks the tracks and starts
  * sending on LOOP. On failure frees SRC and returns NULL with *WHY set. */
+/* H.264 with B-frames: frames come in decode order with presentation times going back and
+ * forth, which WebRTC's receivers do not reorder (RTP timestamps must rise in sending order),
+ * so browsers stutter or freeze. Such a file is refused with the command that fixes it rather
+ * than sent badly. Says so in *WHY and returns true. */
+static bool file_source_has_b_frames(struct file_source *src, const char **why)
+{
+    for (unsigned i = 0; i < src->input->nb_streams; i++) {
+        const AVCodecParameters *par = src->input->streams[i]->codecpar;
+        if (par->codec_type != AVMEDIA_TYPE_VIDEO || par->codec_id != AV_CODEC_ID_H264)
+            continue;
+        if (par->video_delay <= 0)
+            return false;
+        snprintf(file_source_why, sizeof file_source_why,
+                 "its H.264 uses B-frames, which WebRTC cannot carry (browsers would play it out "
+                 "of order); re-encode the video without them: ffmpeg -i IN -c:v libx264 -bf 0 "
+                 "-c:a copy OUT");
+        *why = file_source_why;
+        return true;
+    }
+    return false;
+}
+
 static struct file_source *file_source_start(struct file_source *src, uv_loop_t *loop,
                                              const char **why)
 {
+    if (file_source_has_b_frames(src, why))
+        goto err;
     file_source_pick_tracks(src);
     if (src->live && (src->n_outputs == 0 || src->outputs[0].track.kind != FILE_SOURCE_VIDEO)) {
         file_source_no_live_video(src, why);

@@ -175,6 +175,10 @@ expect_fail "publish a missing file" "no such file" \
 ffmpeg -loglevel error -y -f lavfi -i testsrc=size=160x120:rate=10 -t 1 -c:v mpeg4 "$work/mpeg4.avi"
 expect_fail "publish a file with nothing browsers play (MPEG-4 part 2 video only)" "no playable track" \
     "$ONAIR" publish "$work/mpeg4.avi" "$base/whip/x"
+ffmpeg -loglevel error -y -f lavfi -i testsrc=size=160x120:rate=30 -t 1 -c:v libx264 -bf 3 \
+    -pix_fmt yuv420p "$work/bframes.mp4"
+expect_fail "publish H.264 with B-frames (refused, with the ffmpeg command that fixes it)" "B-frames.*-bf 0" \
+    "$ONAIR" publish "$work/bframes.mp4" "$base/whip/x"
 head -c 20000 "$work/clip.webm" | tail -c 10000 >"$work/garbage.webm"
 expect_fail "publish a file that is not media" "cannot" \
     "$ONAIR" publish "$work/garbage.webm" "$base/whip/x"
