@@ -146,10 +146,47 @@ static int decode_attribute(struct stun_msg *out, const uint8_t *msg, size_t off
         else
             out->ice_controlled = true;
         return 0;
-    case STUN_ATTR_MAPPED_ADDRESS:
-    case STUN_ATTR_UNKNOWN_ATTRIBUTES:
     case STUN_ATTR_REALM:
     case STUN_ATTR_NONCE:
+        if (vlen > 763)
+            return fail(why, "REALM or NONCE is longer than 763 bytes");
+        if (type == STUN_ATTR_REALM && !out->realm) {
+            out->realm = (const char *)v;
+            out->realm_len = vlen;
+        } else if (type == STUN_ATTR_NONCE && !out->nonce) {
+            out->nonce = (const char *)v;
+            out->nonce_len = vlen;
+        }
+        return 0;
+    case STUN_ATTR_XOR_RELAYED_ADDRESS:
+    case STUN_ATTR_XOR_PEER_ADDRESS: {
+        bool relayed = type == STUN_ATTR_XOR_RELAYED_ADDRESS;
+        if (relayed ? out->has_xor_relayed : out->has_xor_peer)
+            return 0;
+        if (decode_xor_address(relayed ? &out->xor_relayed : &out->xor_peer, msg, v, vlen,
+                               why) < 0)
+            return -1;
+        if (relayed)
+            out->has_xor_relayed = true;
+        else
+            out->has_xor_peer = true;
+        return 0;
+    }
+    case STUN_ATTR_LIFETIME:
+        if (vlen != 4)
+            return fail(why, "LIFETIME is not 4 bytes");
+        out->has_lifetime = true;
+        out->lifetime = be32_read(v);
+        return 0;
+    case STUN_ATTR_DATA:
+        if (!out->has_data) {
+            out->has_data = true;
+            out->data = v;
+            out->data_len = vlen;
+        }
+        return 0;
+    case STUN_ATTR_MAPPED_ADDRESS:
+    case STUN_ATTR_UNKNOWN_ATTRIBUTES:
         return 0;
     default:
         if (type < 0x8000) {
@@ -327,7 +364,7 @@ static uint8_t *writer_attribute(struct stun_writer *w, uint16_t type, size_t vl
 
 /* RFC 8489 §14.2 (diagram above decode_xor_address). An IPv4-mapped IPv6 address (a dual-stack
  * socket's view of an IPv4 peer) is reported as the IPv4 address the peer knows itself by. */
-static void writer_xor_address(struct stun_writer *w, const struct sockaddr *addr)
+static void writer_xor_address(struct stun_writer *w, uint16_t type, const struct sockaddr *addr)
 {
     const uint8_t *ip;
     uint16_t port;
@@ -347,7 +384,7 @@ static void writer_xor_address(struct stun_writer *w, const struct sockaddr *add
         return;
     }
     size_t ip_len = v6 ? 16 : 4;
-    uint8_t *v = writer_attribute(w, STUN_ATTR_XOR_MAPPED_ADDRESS, 4 + ip_len);
+    uint8_t *v = writer_attribute(w, type, 4 + ip_len);
     if (!v)
         return;
     v[0] = 0;
@@ -383,7 +420,7 @@ size_t stun_encode_binding_success(uint8_t *dst, size_t cap, const uint8_t *txid
 {
     struct stun_writer w = {dst, cap, 0, false};
     writer_header(&w, STUN_BINDING_SUCCESS, txid);
-    writer_xor_address(&w, mapped);
+    writer_xor_address(&w, STUN_ATTR_XOR_MAPPED_ADDRESS, mapped);
     return writer_finish(&w, key, key_len, fingerprint);
 }
 
@@ -454,4 +491,60 @@ size_t stun_encode_binding_request(uint8_t *dst, size_t cap, const uint8_t *txid
     if (controlling && use_candidate)
         writer_attribute(&w, STUN_ATTR_USE_CANDIDATE, 0);
     return writer_finish(&w, key, key_len, true);
+}
+
+static void writer_string(struct stun_writer *w, uint16_t type, const char *text)
+{
+    size_t n = strlen(text);
+    uint8_t *v = writer_attribute(w, type, n);
+    if (v)
+        memcpy(v, text, n);
+}
+
+size_t stun_encode_turn(uint8_t *dst, size_t cap, uint16_t type, const uint8_t *txid,
+                        const struct stun_turn_attrs *attrs, const uint8_t *key, size_t key_len)
+{
+    struct stun_writer w = {dst, cap, 0, false};
+    writer_header(&w, type, txid);
+    if (attrs->requested_udp) {
+        /* RFC 8656 §18.7: the protocol number, then three reserved bytes. */
+        uint8_t *v = writer_attribute(&w, STUN_ATTR_REQUESTED_TRANSPORT, 4);
+        if (v)
+            v[0] = 17;
+    }
+    if (attrs->has_lifetime) {
+        uint8_t *v = writer_attribute(&w, STUN_ATTR_LIFETIME, 4);
+        if (v)
+            be32_write(v, attrs->lifetime);
+    }
+    if (attrs->peer)
+        writer_xor_address(&w, STUN_ATTR_XOR_PEER_ADDRESS, attrs->peer);
+    if (attrs->data) {
+        uint8_t *v = writer_attribute(&w, STUN_ATTR_DATA, attrs->data_len);
+        if (v)
+            memcpy(v, attrs->data, attrs->data_len);
+    }
+    if (attrs->username && attrs->realm && attrs->nonce) {
+        if (strlen(attrs->username) > USERNAME_MAX)
+            return 0;
+        writer_string(&w, STUN_ATTR_USERNAME, attrs->username);
+        writer_string(&w, STUN_ATTR_REALM, attrs->realm);
+        writer_string(&w, STUN_ATTR_NONCE, attrs->nonce);
+    }
+    return writer_finish(&w, key, key_len, false);
+}
+
+void stun_long_term_key(const char *username, const char *realm, size_t realm_len,
+                        const char *password, uint8_t key[16])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int n = 16;
+    EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+    EVP_DigestUpdate(ctx, username, strlen(username));
+    EVP_DigestUpdate(ctx, ":", 1);
+    EVP_DigestUpdate(ctx, realm, realm_len);
+    EVP_DigestUpdate(ctx, ":", 1);
+    EVP_DigestUpdate(ctx, password, strlen(password));
+    EVP_DigestFinal_ex(ctx, key, &n);
+    EVP_MD_CTX_free(ctx);
 }

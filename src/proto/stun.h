@@ -19,6 +19,19 @@
 #define STUN_BINDING_SUCCESS 0x0101
 #define STUN_BINDING_ERROR 0x0111
 
+/* TURN (RFC 8656 §17): Allocate, Refresh and CreatePermission requests and their answers, and
+ * the Send and Data indications. */
+#define STUN_ALLOCATE_REQUEST 0x0003
+#define STUN_ALLOCATE_SUCCESS 0x0103
+#define STUN_ALLOCATE_ERROR 0x0113
+#define STUN_REFRESH_REQUEST 0x0004
+#define STUN_REFRESH_SUCCESS 0x0104
+#define STUN_REFRESH_ERROR 0x0114
+#define STUN_CREATE_PERMISSION_REQUEST 0x0008
+#define STUN_CREATE_PERMISSION_SUCCESS 0x0108
+#define STUN_CREATE_PERMISSION_ERROR 0x0118
+#define STUN_SEND_INDICATION 0x0016
+#define STUN_DATA_INDICATION 0x0017
 /* Classes as returned by stun_class(). */
 #define STUN_CLASS_REQUEST 0
 #define STUN_CLASS_INDICATION 1
@@ -31,8 +44,13 @@
 #define STUN_ATTR_MESSAGE_INTEGRITY 0x0008
 #define STUN_ATTR_ERROR_CODE 0x0009
 #define STUN_ATTR_UNKNOWN_ATTRIBUTES 0x000A
+#define STUN_ATTR_LIFETIME 0x000D
+#define STUN_ATTR_XOR_PEER_ADDRESS 0x0012
+#define STUN_ATTR_DATA 0x0013
 #define STUN_ATTR_REALM 0x0014
 #define STUN_ATTR_NONCE 0x0015
+#define STUN_ATTR_XOR_RELAYED_ADDRESS 0x0016
+#define STUN_ATTR_REQUESTED_TRANSPORT 0x0019
 #define STUN_ATTR_XOR_MAPPED_ADDRESS 0x0020
 #define STUN_ATTR_PRIORITY 0x0024
 #define STUN_ATTR_USE_CANDIDATE 0x0025
@@ -68,6 +86,15 @@ struct stun_msg {
     bool has_xor_mapped;
     struct sockaddr_storage xor_mapped; /* AF_INET or AF_INET6 */
 
+    /* TURN (RFC 8656): the long-term credential's realm and nonce, the allocation's relayed
+     * address and lifetime, and a Data indication's peer and payload. */
+    const char *realm, *nonce;
+    size_t realm_len, nonce_len;
+    bool has_xor_relayed, has_xor_peer, has_lifetime, has_data;
+    struct sockaddr_storage xor_relayed, xor_peer;
+    uint32_t lifetime; /* seconds */
+    const uint8_t *data;
+    size_t data_len;
     bool has_error;
     int error_code; /* 300..699 */
     const char *error_reason;
@@ -129,5 +156,26 @@ size_t stun_encode_binding_request(uint8_t *dst, size_t cap, const uint8_t *txid
                                    const char *username, uint32_t priority, bool controlling,
                                    uint64_t tiebreaker, bool use_candidate, const uint8_t *key,
                                    size_t key_len);
+
+/* What a TURN message carries besides its header (fields left zero or NULL are left out). */
+struct stun_turn_attrs {
+    bool requested_udp;         /* REQUESTED-TRANSPORT: UDP (17), for Allocate */
+    bool has_lifetime;
+    uint32_t lifetime;          /* seconds; 0 in a Refresh deletes the allocation */
+    const struct sockaddr *peer; /* XOR-PEER-ADDRESS */
+    const uint8_t *data;         /* DATA, for Send */
+    size_t data_len;
+    /* The long-term credential (RFC 8489 §9.2): all three or none. */
+    const char *username, *realm, *nonce;
+};
+/* Encodes a TURN request or indication TYPE (STUN_ALLOCATE_REQUEST, ...) with ATTRS, then
+ * MESSAGE-INTEGRITY when KEY_LEN > 0 (the long-term key, stun_long_term_key). Returns the size,
+ * or 0 when it does not fit. */
+size_t stun_encode_turn(uint8_t *dst, size_t cap, uint16_t type, const uint8_t *txid,
+                        const struct stun_turn_attrs *attrs, const uint8_t *key, size_t key_len);
+/* The long-term credential key (RFC 8489 §9.2.2): MD5(USERNAME ":" REALM ":" PASSWORD), 16
+ * bytes into KEY. REALM is REALM_LEN bytes (as decoded, not NUL-terminated). */
+void stun_long_term_key(const char *username, const char *realm, size_t realm_len,
+                        const char *password, uint8_t key[16]);
 
 #endif

@@ -563,6 +563,90 @@ static void encoders_respect_capacity(void **state)
     assert_memory_equal(buf, full, need);
 }
 
+/* RFC 5769 §2.4: a request with long-term authentication. The username is "マトリックス"
+ * (already SASLprep'd), the password "TheMatrIX"; the key is MD5(user:realm:password). */
+static void long_term_vector_checks(void **state)
+{
+    (void)state;
+    static const uint8_t msg[] = {
+        0x00, 0x01, 0x00, 0x60, 0x21, 0x12, 0xa4, 0x42, 0x78, 0xad, 0x34, 0x33, 0xc6, 0xad,
+        0x72, 0xc0, 0x29, 0xda, 0x41, 0x2e, 0x00, 0x06, 0x00, 0x12, 0xe3, 0x83, 0x9e, 0xe3,
+        0x83, 0x88, 0xe3, 0x83, 0xaa, 0xe3, 0x83, 0x83, 0xe3, 0x82, 0xaf, 0xe3, 0x82, 0xb9,
+        0x00, 0x00, 0x00, 0x15, 0x00, 0x1c, 0x66, 0x2f, 0x2f, 0x34, 0x39, 0x39, 0x6b, 0x39,
+        0x35, 0x34, 0x64, 0x36, 0x4f, 0x4c, 0x33, 0x34, 0x6f, 0x4c, 0x39, 0x46, 0x53, 0x54,
+        0x76, 0x79, 0x36, 0x34, 0x73, 0x41, 0x00, 0x14, 0x00, 0x0b, 0x65, 0x78, 0x61, 0x6d,
+        0x70, 0x6c, 0x65, 0x2e, 0x6f, 0x72, 0x67, 0x00, 0x00, 0x08, 0x00, 0x14, 0xf6, 0x70,
+        0x24, 0x65, 0x6d, 0xd6, 0x4a, 0x3e, 0x02, 0xb8, 0xe0, 0x71, 0x2e, 0x85, 0xc9, 0xa2,
+        0x8c, 0xa8, 0x96, 0x66};
+    struct stun_msg m;
+    const char *why;
+    assert_int_equal(stun_decode(&m, msg, sizeof msg, &why), 0);
+    assert_int_equal(m.realm_len, 11);
+    assert_memory_equal(m.realm, "example.org", 11);
+    assert_int_equal(m.nonce_len, 28);
+    assert_memory_equal(m.nonce, "f//499k954d6OL34oL9FSTvy64sA", 28);
+    uint8_t key[16];
+    stun_long_term_key("\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9",
+                       m.realm, m.realm_len, "TheMatrIX", key);
+    assert_true(stun_check_integrity(msg, sizeof msg, &m, key, sizeof key));
+    stun_long_term_key("\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9",
+                       m.realm, m.realm_len, "TheMatrix", key);
+    assert_false(stun_check_integrity(msg, sizeof msg, &m, key, sizeof key));
+}
+
+/* TURN messages as the client writes them read back: an authenticated Allocate, a Send
+ * indication to an IPv4 peer, a CreatePermission for an IPv6 one. */
+static void turn_messages_read_back(void **state)
+{
+    (void)state;
+    uint8_t txid[STUN_TXID_SIZE] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    uint8_t buf[1500], key[16];
+    stun_long_term_key("alice", "onair", 5, "secret", key);
+    struct stun_turn_attrs a = {.requested_udp = true, .has_lifetime = true, .lifetime = 600,
+                                .username = "alice", .realm = "onair", .nonce = "abc123"};
+    size_t n = stun_encode_turn(buf, sizeof buf, STUN_ALLOCATE_REQUEST, txid, &a, key, 16);
+    assert_true(n > 0);
+    struct stun_msg m;
+    const char *why;
+    assert_int_equal(stun_decode(&m, buf, n, &why), 0);
+    assert_int_equal(m.type, STUN_ALLOCATE_REQUEST);
+    assert_true(m.has_lifetime);
+    assert_int_equal(m.lifetime, 600);
+    assert_int_equal(m.n_unknown, 1); /* REQUESTED-TRANSPORT is the server's to read */
+    assert_int_equal(m.unknown[0], STUN_ATTR_REQUESTED_TRANSPORT);
+    assert_int_equal(m.nonce_len, 6);
+    assert_memory_equal(m.username, "alice", 5);
+    assert_true(stun_check_integrity(buf, n, &m, key, 16));
+
+    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(8443)};
+    inet_pton(AF_INET, "192.0.2.7", &peer.sin_addr);
+    static const uint8_t payload[] = {0x16, 0xfe, 0xfd, 0x00, 0x01};
+    struct stun_turn_attrs s = {.peer = (struct sockaddr *)&peer, .data = payload,
+                                .data_len = sizeof payload};
+    n = stun_encode_turn(buf, sizeof buf, STUN_SEND_INDICATION, txid, &s, NULL, 0);
+    assert_int_equal(stun_decode(&m, buf, n, &why), 0);
+    assert_true(m.has_xor_peer && m.has_data);
+    const struct sockaddr_in *got = (const struct sockaddr_in *)&m.xor_peer;
+    assert_int_equal(got->sin_family, AF_INET);
+    assert_int_equal(got->sin_port, htons(8443));
+    assert_memory_equal(&got->sin_addr, &peer.sin_addr, 4);
+    assert_int_equal(m.data_len, sizeof payload);
+    assert_memory_equal(m.data, payload, sizeof payload);
+
+    struct sockaddr_in6 peer6 = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
+    inet_pton(AF_INET6, "2001:db8::5", &peer6.sin6_addr);
+    struct stun_turn_attrs c = {.peer = (struct sockaddr *)&peer6, .username = "alice",
+                                .realm = "onair", .nonce = "abc123"};
+    n = stun_encode_turn(buf, sizeof buf, STUN_CREATE_PERMISSION_REQUEST, txid, &c, key, 16);
+    assert_int_equal(stun_decode(&m, buf, n, &why), 0);
+    const struct sockaddr_in6 *got6 = (const struct sockaddr_in6 *)&m.xor_peer;
+    assert_int_equal(got6->sin6_family, AF_INET6);
+    assert_memory_equal(&got6->sin6_addr, &peer6.sin6_addr, 16);
+    assert_true(stun_check_integrity(buf, n, &m, key, 16));
+    /* No room: nothing half-written is reported as a message. */
+    assert_int_equal(stun_encode_turn(buf, 40, STUN_CREATE_PERMISSION_REQUEST, txid, &c, key, 16), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +666,8 @@ int main(void)
         cmocka_unit_test(encoded_request_reads_back),
         cmocka_unit_test(encoded_errors_read_back),
         cmocka_unit_test(encoders_respect_capacity),
+        cmocka_unit_test(long_term_vector_checks),
+        cmocka_unit_test(turn_messages_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
