@@ -30,11 +30,12 @@ const pairOf = (page) => page.evaluate(async (probe) => {
     return read(window.onair.pc);
 }, PAIR_PROBE.toString());
 
-// Runs the aiortc viewer (lib/nat_aiortc.py) in the client namespace; resolves to its JSON report.
-function aiortcViewer(net, url, seconds) {
+// Runs the aiortc viewer (lib/nat_aiortc.py) in the client namespace, on UDP port PORT when
+// given; resolves to its JSON report.
+export function aiortcViewer(net, url, seconds, port) {
     return new Promise((resolve) => {
         const child = spawn('ip', ['netns', 'exec', net.ns.client, '/usr/bin/python3',
-            path.join(ROOT, 'tests/e2e/lib/nat_aiortc.py'), url, String(seconds)],
+            path.join(ROOT, 'tests/e2e/lib/nat_aiortc.py'), url, String(seconds), ...(port ? [String(port)] : [])],
         { stdio: ['ignore', 'pipe', 'pipe'] });
         net.track(child.pid);
         let out = '';
@@ -125,7 +126,7 @@ export async function runScenario(scenario) {
             const [ok, what] = scenario.expectAiortc(report.pair);
             check(ok, `aiortc: ${what}`, report.pair);
         }
-        await scenario.extra?.({ net, server, coturn, publisher, viewer, pairOf });
+        await scenario.extra?.({ net, server, coturn, publisher, viewer, pairOf, name: NAME });
 
         const health = await viewer.evaluate(() => fetch('/healthz').then((r) => r.status).catch(String));
         check(health === 200, 'onair is healthy at the end', health);

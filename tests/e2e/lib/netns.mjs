@@ -102,6 +102,8 @@ export function makeNetwork(tag, { nat = 'masquerade' } = {}) {
         ns,
         // Firewall rules in the router's FORWARD chain, e.g. ['-p', 'udp', '--dport', '40000', '-j', 'DROP'].
         forward(...rule) { inNs(ns.router, 'iptables', '-A', 'FORWARD', ...rule); },
+        // The same, in front of the rules already there.
+        forwardFirst(...rule) { inNs(ns.router, 'iptables', '-I', 'FORWARD', '1', ...rule); },
         // The router's NAT table and counters, for a failing test to show.
         dump() {
             return inNs(ns.router, 'iptables', '-t', 'nat', '-L', '-n', '-v') +
