@@ -11,6 +11,7 @@ import { inNs } from './lib/netns.mjs';
 await runScenario({
     test: 'nat_turn_tcp',
     nat: 'masquerade',
+    serverSees: new RegExp(`^${PUB_IP}:\\d+ UDP$`),
     turn: true,
     tcp: true,
     firewall: (net) => {

@@ -11,6 +11,7 @@ import { inNs } from './lib/netns.mjs';
 await runScenario({
     test: 'nat_udp_blocked',
     nat: 'masquerade',
+    serverSees: new RegExp(`^${NAT_IP}:\\d+ TCP$`),
     turn: false,
     tcp: true,
     firewall: (net) => net.forward('-p', 'udp', '-d', PUB_IP, '--dport', String(MEDIA_PORT), '-j', 'DROP'),

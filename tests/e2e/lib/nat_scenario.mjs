@@ -27,8 +27,25 @@ export const ICE_SERVERS = [
 const pairOf = (page) => page.evaluate(async (probe) => {
     // eslint-disable-next-line no-new-func
     const read = new Function(`return (${probe})`)();
-    return read(window.onair.pc);
+    const pair = await read(window.onair.pc);
+    // getStats lists only the candidates still paired: what was gathered comes from the events.
+    return pair && { ...pair, gathered: window.natTestGathered };
 }, PAIR_PROBE.toString());
+
+// Before the page's scripts: every local candidate any peer connection of the page gathers,
+// as "type protocol address:port", in window.natTestGathered.
+function recordCandidates() {
+    const Native = window.RTCPeerConnection;
+    window.natTestGathered = [];
+    window.RTCPeerConnection = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('icecandidate', ({ candidate: c }) => {
+                if (c) window.natTestGathered.push(`${c.type} ${c.protocol} ${c.address}:${c.port}`);
+            });
+        }
+    };
+}
 
 // Runs the aiortc viewer (lib/nat_aiortc.py) in the client namespace, on UDP port PORT when
 // given; resolves to its JSON report.
@@ -57,6 +74,7 @@ export function aiortcViewer(net, url, seconds, port) {
 
 // SCENARIO: { test, nat ('masquerade' | 'random'), firewall(net) adds FORWARD rules, tcp (onair
 // --media-tcp-port), turn (coturn and ICE_SERVERS), aiortc (also an aiortc viewer),
+// serverSees (a RegExp for every "ADDR:PORT UDP|TCP" path onair validated checks from),
 // expect(pair, role) returns [ok, what] for the selected pair of 'publisher' or 'viewer',
 // expectAiortc(pair) the same for aiortc, extra(ctx) more checks }.
 export async function runScenario(scenario) {
@@ -88,6 +106,7 @@ export async function runScenario(scenario) {
         });
 
         const publisher = await openPage(browser, test, 'publisher');
+        await publisher.addInitScript(recordCandidates);
         await publisher.goto(`${server.url}/publish/${NAME}`);
         await publisher.evaluate(() => window.onair.start());
         const live = await waitFor(() => publisher.evaluate(() => window.onair.state === 'live'), 30000);
@@ -95,6 +114,7 @@ export async function runScenario(scenario) {
             await publisher.evaluate(() => ({ state: window.onair.state, error: document.getElementById('error').textContent })));
 
         const viewer = await openPage(browser, test, 'viewer');
+        await viewer.addInitScript(recordCandidates);
         await viewer.goto(`${server.url}/watch/${NAME}`);
         const frames = () => viewer.evaluate(() => window.onair.stats.framesDecoded || 0);
         const playing = await waitFor(async () => (await frames()) > 30, 30000);
@@ -116,6 +136,12 @@ export async function runScenario(scenario) {
             const [ok, what] = scenario.expect(pair, role);
             check(ok, `${role}: ${what}`, pair);
         }
+        // The server's side of the pair: the address its checks came from ("checks from ADDR
+        // over UDP|TCP" in its log), never the client's private one.
+        const seen = [...server.log().matchAll(/checks from (\S+) over (UDP|TCP)/g)].map((m) => `${m[1]} ${m[2]}`);
+        check(seen.length >= 2 && seen.every((path) => scenario.serverSees.test(path)),
+            `onair saw the peers at ${scenario.serverSees.source}`, seen);
+        check(!seen.some((path) => path.startsWith(`${CLIENT_IP}:`)), 'onair never saw the private address', seen);
         const pub = await pairOf(publisher);
         check(pub?.framesEncoded > 60, 'the publisher keeps sending video', pub?.framesEncoded);
 

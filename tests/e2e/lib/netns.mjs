@@ -88,7 +88,8 @@ export function makeNetwork(tag, { nat = 'masquerade' } = {}) {
         addr(ns.client, 'eth0', `${CLIENT_IP}/24`);
         // The public side knows no route to the private network: only the NAT's address answers.
         run('ip', '-n', ns.client, 'route', 'add', 'default', 'via', LAN_GATEWAY);
-        inNs(ns.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+        // /proc/sys/net is the reader's namespace's (no sysctl binary needed).
+        inNs(ns.router, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward');
         inNs(ns.router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE',
             ...(nat === 'random' ? ['--random-fully'] : []));
         // TCP 443 on the public host goes to coturn's TCP listener.
