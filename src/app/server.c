@@ -27,9 +27,10 @@
 
 #define TICK_MS 20
 
-size_t server_address_key(const struct sockaddr *addr, uint8_t key[20])
+size_t server_address_key(const struct sockaddr *addr, enum addr_transport transport,
+                          uint8_t key[ADDR_KEY_MAX])
 {
-    return addr_key(addr, key);
+    return addr_key(addr, transport, key);
 }
 
 void server_add_session(struct server *srv, struct session *s)
@@ -69,25 +70,30 @@ struct session *server_find_session(struct server *srv, const char *id)
     return hmap_get(&srv->by_id, id, strlen(id));
 }
 
-void server_map_address(struct server *srv, const struct sockaddr *addr, struct session *s)
+void server_map_address(struct server *srv, const struct sockaddr *addr,
+                        enum addr_transport transport, struct session *s)
 {
-    uint8_t key[20];
-    hmap_put(&srv->by_addr, key, server_address_key(addr, key), s);
+    uint8_t key[ADDR_KEY_MAX];
+    hmap_put(&srv->by_addr, key, server_address_key(addr, transport, key), s);
 }
 
-void server_unmap_address(struct server *srv, const struct sockaddr *addr)
+void server_unmap_address(struct server *srv, const struct sockaddr *addr,
+                          enum addr_transport transport)
 {
-    uint8_t key[20];
-    hmap_del(&srv->by_addr, key, server_address_key(addr, key));
+    uint8_t key[ADDR_KEY_MAX];
+    hmap_del(&srv->by_addr, key, server_address_key(addr, transport, key));
 }
 
 void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to,
-                 const struct udp_local *from)
+                 enum addr_transport transport, const struct udp_local *from)
 {
-    /* A peer on an ICE-TCP connection is answered on it; with no connection open this costs
-     * one test. */
-    if (srv->tcp && tcp_media_send(srv->tcp, to, data, len))
+    /* By the peer's transport, not by whether some connection has its address: a UDP peer
+     * behind the NAT of a TCP one can have the same ip:port. */
+    if (transport == ADDR_TCP) {
+        if (srv->tcp)
+            tcp_media_send(srv->tcp, to, data, len);
         return;
+    }
     udp_queue(srv->udp, data, len, to, from);
 }
 
@@ -95,7 +101,8 @@ void server_send(struct server *srv, const uint8_t *data, size_t len, const stru
  * binding request (no USERNAME), which gets a plain answer so clients can use this port as
  * their STUN server. Anything else is dropped. */
 static void on_stun(struct server *srv, uint64_t now_us, const struct sockaddr *from,
-                    const struct udp_local *local, const uint8_t *data, size_t len)
+                    enum addr_transport transport, const struct udp_local *local,
+                    const uint8_t *data, size_t len)
 {
     struct stun_msg msg;
     const char *why;
@@ -108,7 +115,7 @@ static void on_stun(struct server *srv, uint64_t now_us, const struct sockaddr *
         size_t n = stun_encode_binding_success(out, sizeof out, msg.txid, from, NULL, 0, true);
         if (n) {
             srv->stun_plain++;
-            server_send(srv, out, n, from, local);
+            server_send(srv, out, n, from, transport, local);
         }
         return;
     }
@@ -122,20 +129,21 @@ static void on_stun(struct server *srv, uint64_t now_us, const struct sockaddr *
         srv->stun_bad++;
         return;
     }
-    session_on_stun(s, now_us, from, local, data, len, &msg);
+    session_on_stun(s, now_us, from, transport, local, data, len, &msg);
 }
 
-static void on_datagram(void *opaque, const struct sockaddr *from, const struct udp_local *local,
-                        uint8_t *data, size_t len)
+/* A datagram or an ICE-TCP frame from FROM over TRANSPORT (LOCAL: where a datagram arrived,
+ * NULL for TCP): STUN finds its session by ufrag, the rest by the peer's transport and address. */
+static void demux(struct server *srv, const struct sockaddr *from, enum addr_transport transport,
+                  const struct udp_local *local, uint8_t *data, size_t len)
 {
-    struct server *srv = opaque;
     uint64_t now_us = clock_now_us();
     if (stun_is_stun(data, len)) {
-        on_stun(srv, now_us, from, local, data, len);
+        on_stun(srv, now_us, from, transport, local, data, len);
         return;
     }
-    uint8_t key[20];
-    struct session *s = hmap_get(&srv->by_addr, key, server_address_key(from, key));
+    uint8_t key[ADDR_KEY_MAX];
+    struct session *s = hmap_get(&srv->by_addr, key, server_address_key(from, transport, key));
     if (!s) {
         srv->datagrams_unknown++;
         return;
@@ -143,10 +151,16 @@ static void on_datagram(void *opaque, const struct sockaddr *from, const struct 
     session_on_datagram(s, now_us, from, data, len);
 }
 
+static void on_datagram(void *opaque, const struct sockaddr *from, const struct udp_local *local,
+                        uint8_t *data, size_t len)
+{
+    demux(opaque, from, ADDR_UDP, local, data, len);
+}
+
 /* An RFC 4571 frame from an ICE-TCP connection: the same demultiplexing as a datagram. */
 static void on_tcp_frame(void *opaque, const struct sockaddr *from, uint8_t *data, size_t len)
 {
-    on_datagram(opaque, from, NULL, data, len);
+    demux(opaque, from, ADDR_TCP, NULL, data, len);
 }
 
 static void on_tick(uv_timer_t *timer)

@@ -9,6 +9,7 @@
 
 #include "app/ice_servers.h"
 #include "app/recorder.h"
+#include "base/addr_key.h"
 #include "base/hmap.h"
 #include "io/tcp_media.h"
 #include "io/udp.h"
@@ -77,14 +78,19 @@ void server_remove_session(struct server *srv, struct session *s);
 struct session *server_find_session(struct server *srv, const char *id);
 /* The session's local ICE ufrag changed (an ICE restart): find it by the new one only. */
 void server_session_ufrag_changed(struct server *srv, struct session *s, const char *old_ufrag);
-void server_map_address(struct server *srv, const struct sockaddr *addr, struct session *s);
-void server_unmap_address(struct server *srv, const struct sockaddr *addr);
-/* Sends a datagram from the media port (queued; flushed at the end of the wake-up), from the
- * local address FROM when known (see struct udp_local). */
+/* The session's media and DTLS come from ADDR over TRANSPORT. */
+void server_map_address(struct server *srv, const struct sockaddr *addr,
+                        enum addr_transport transport, struct session *s);
+void server_unmap_address(struct server *srv, const struct sockaddr *addr,
+                          enum addr_transport transport);
+/* Sends a datagram to the peer TO over TRANSPORT: over UDP from the media port (queued; flushed
+ * at the end of the wake-up), from the local address FROM when known (see struct udp_local);
+ * over TCP on TO's ICE-TCP connection, and nowhere when it has none. */
 void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to,
-                 const struct udp_local *from);
+                 enum addr_transport transport, const struct udp_local *from);
 
-/* The key under which an address is mapped: family, port and address bytes. */
-size_t server_address_key(const struct sockaddr *addr, uint8_t key[20]);
+/* The key under which a peer is mapped: transport, family, port and address bytes. */
+size_t server_address_key(const struct sockaddr *addr, enum addr_transport transport,
+                          uint8_t key[ADDR_KEY_MAX]);
 
 #endif

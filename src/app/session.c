@@ -43,10 +43,12 @@ struct session {
     struct srtpx *srtp_in, *srtp_out;
     struct sfu_publisher *publisher;
     struct sfu_viewer *viewer;
+    /* The peer's validated paths: address, transport, and for UDP where its checks arrived. */
     struct sockaddr_storage addrs[SESSION_MAX_ADDRS];
-    struct udp_local locals[SESSION_MAX_ADDRS]; /* where each address's checks arrived */
+    enum addr_transport transports[SESSION_MAX_ADDRS];
+    struct udp_local locals[SESSION_MAX_ADDRS];
     size_t n_addrs;
-    struct udp_local send_local; /* the local side of the selected pair */
+    int selected; /* the path media goes to (index into addrs), -1 before a valid check */
     uint64_t created_us;
     bool connected;
     bool dtls_client; /* the offer said setup:passive, so the server connects */
@@ -96,16 +98,20 @@ static uint32_t random_ssrc(void)
     return v;
 }
 
-static const struct sockaddr *remote(const struct session *s)
+/* Sends to the peer on its selected path; nothing before a valid check. */
+static void send_to_peer(struct session *s, const uint8_t *data, size_t len)
 {
-    return s->ice ? ice_lite_selected(s->ice) : NULL;
+    if (s->selected < 0)
+        return;
+    size_t i = (size_t)s->selected;
+    server_send(s->srv, data, len, (const struct sockaddr *)&s->addrs[i], s->transports[i],
+                &s->locals[i]);
 }
 
 /* Sinks: the SFU hands plaintext; protect in place and queue. */
 static void send_protected(struct session *s, uint8_t *pkt, size_t len, size_t cap, bool rtcp)
 {
-    const struct sockaddr *to = remote(s);
-    if (!s->srtp_out || !to)
+    if (!s->srtp_out || s->selected < 0)
         return;
     int rc = rtcp ? srtpx_protect_rtcp(s->srtp_out, pkt, &len, cap)
                   : srtpx_protect_rtp(s->srtp_out, pkt, &len, cap);
@@ -113,7 +119,7 @@ static void send_protected(struct session *s, uint8_t *pkt, size_t len, size_t c
         s->srtp_errors++;
         return;
     }
-    server_send(s->srv, pkt, len, to, &s->send_local);
+    send_to_peer(s, pkt, len);
 }
 
 static void sink_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
@@ -132,10 +138,8 @@ static void flush_dtls(struct session *s)
 {
     uint8_t buf[1500];
     ssize_t n;
-    const struct sockaddr *to = remote(s);
     while ((n = dtls_poll_output(s->dtls, buf, sizeof buf)) > 0)
-        if (to)
-            server_send(s->srv, buf, (size_t)n, to, &s->send_local);
+        send_to_peer(s, buf, (size_t)n);
 }
 
 /* Moves what SCTP wants to send into DTLS records and out to the peer. */
@@ -267,45 +271,54 @@ static void on_dtls_connected(struct session *s, uint64_t now_us)
     }
 }
 
-static bool same_address(const struct sockaddr *a, const struct sockaddr_storage *b)
+static bool same_path(const struct sockaddr *a, enum addr_transport a_transport,
+                      const struct sockaddr_storage *b, enum addr_transport b_transport)
 {
-    uint8_t ka[20], kb[20];
-    size_t na = server_address_key(a, ka), nb = server_address_key((struct sockaddr *)b, kb);
+    uint8_t ka[ADDR_KEY_MAX], kb[ADDR_KEY_MAX];
+    size_t na = server_address_key(a, a_transport, ka);
+    size_t nb = server_address_key((const struct sockaddr *)b, b_transport, kb);
     return na == nb && memcmp(ka, kb, na) == 0;
 }
 
 void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *from,
-                     const struct udp_local *local, const uint8_t *data, size_t len,
-                     const struct stun_msg *msg)
+                     enum addr_transport transport, const struct udp_local *local,
+                     const uint8_t *data, size_t len, const struct stun_msg *msg)
 {
     uint8_t out[512];
     size_t out_len = 0;
+    bool had_selected = ice_lite_selected(s->ice) != NULL;
     int rc = ice_lite_handle_request(s->ice, now_us / 1000, from, data, len, msg, out, sizeof out,
                                      &out_len);
     if (out_len)
-        server_send(s->srv, out, out_len, from, local);
+        server_send(s->srv, out, out_len, from, transport, local);
     if (rc < 0)
         return;
-    /* Every address that passed a check may carry this session's DTLS and media; each is
+    /* Every path that passed a check may carry this session's DTLS and media; each UDP one is
      * answered from the local address its checks arrived on. */
     size_t i = 0;
-    while (i < s->n_addrs && !same_address(from, &s->addrs[i]))
+    while (i < s->n_addrs && !same_path(from, transport, &s->addrs[i], s->transports[i]))
         i++;
     if (i == s->n_addrs && s->n_addrs < SESSION_MAX_ADDRS) {
-        memcpy(&s->addrs[s->n_addrs++], from,
+        memcpy(&s->addrs[i], from,
                from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                            : sizeof(struct sockaddr_in));
-        server_map_address(s->srv, from, s);
+        s->transports[i] = transport;
+        s->n_addrs++;
+        server_map_address(s->srv, from, transport, s);
+        char text[64];
+        log_info("session %s: checks from %s over %s", s->id, addr_text(from, text, sizeof text),
+                 transport == ADDR_TCP ? "TCP" : "UDP");
     }
     if (i < s->n_addrs) {
         /* No local address (family 0) for an ICE-TCP peer: its connection is the path. */
         static const struct udp_local unknown;
         s->locals[i] = local ? *local : unknown;
+        /* The ICE-lite engine's rule (ice_lite_handle_request), kept here with the transport,
+         * which the engine does not know: the first valid check's path, then the nominated
+         * one. */
+        if (!had_selected || msg->use_candidate)
+            s->selected = (int)i;
     }
-    const struct sockaddr *selected = ice_lite_selected(s->ice);
-    for (size_t j = 0; selected && j < s->n_addrs; j++)
-        if (same_address(selected, &s->addrs[j]))
-            s->send_local = s->locals[j];
     if (dtls_state(s->dtls) == DTLS_STATE_NEW && s->dtls_client)
         dtls_start(s->dtls, now_us / 1000);
     flush_dtls(s);
@@ -403,7 +416,7 @@ void session_close(struct session *s, const char *reason)
     /* After leaving the SFU, so the leave event counts the viewers that remain. */
     room_leave(s->member);
     for (size_t i = 0; i < s->n_addrs; i++)
-        server_unmap_address(s->srv, (struct sockaddr *)&s->addrs[i]);
+        server_unmap_address(s->srv, (struct sockaddr *)&s->addrs[i], s->transports[i]);
     server_remove_session(s->srv, s);
     srtpx_free(s->srtp_in);
     srtpx_free(s->srtp_out);
@@ -499,6 +512,7 @@ struct session *session_create(struct server *srv, enum session_role role, const
     s->role = role;
     s->created_us = clock_now_us();
     s->chat_channel = s->file_channel = -1;
+    s->selected = -1;
     snprintf(s->stream, sizeof s->stream, "%s", name);
     random_hex(s->id, 16);
     random_token(s->local_ufrag, 8);

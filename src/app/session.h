@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "base/addr_key.h"
 #include "io/udp.h"
 #include "proto/stun.h"
 
@@ -43,10 +44,11 @@ const char *session_remote_ufrag(const struct session *s);
 size_t session_restart_ice(struct session *s, const char *remote_ufrag, const char *remote_pwd,
                            char *frag, size_t cap);
 
-/* A STUN binding request whose USERNAME names this session. */
+/* A STUN binding request whose USERNAME names this session, from FROM over TRANSPORT (LOCAL:
+ * where a datagram arrived; NULL over TCP). */
 void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *from,
-                     const struct udp_local *local, const uint8_t *data, size_t len,
-                     const struct stun_msg *msg);
+                     enum addr_transport transport, const struct udp_local *local,
+                     const uint8_t *data, size_t len, const struct stun_msg *msg);
 /* A DTLS, RTP or RTCP datagram from one of the session's validated addresses. */
 void session_on_datagram(struct session *s, uint64_t now_us, const struct sockaddr *from,
                          uint8_t *data, size_t len);

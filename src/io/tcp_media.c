@@ -113,7 +113,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     uv_tcp_nodelay(&c->handle, 1); /* media: each frame now, not after the next one */
-    c->key_len = addr_key((const struct sockaddr *)&c->peer, c->key);
+    c->key_len = addr_key((const struct sockaddr *)&c->peer, ADDR_TCP, c->key);
     struct tcp_conn *old = hmap_get(&t->by_peer, c->key, c->key_len);
     if (old)
         conn_close(old);
@@ -170,7 +170,7 @@ int tcp_media_send(struct tcp_media *t, const struct sockaddr *to, const uint8_t
     if (!hmap_count(&t->by_peer))
         return 0;
     uint8_t key[ADDR_KEY_MAX];
-    struct tcp_conn *c = hmap_get(&t->by_peer, key, addr_key(to, key));
+    struct tcp_conn *c = hmap_get(&t->by_peer, key, addr_key(to, ADDR_TCP, key));
     if (!c)
         return 0;
     uint8_t header[2];

@@ -2,9 +2,12 @@
 // and no permission prompts, plus pages that keep their console for the test to check.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { OUT } from './server.mjs';
+
+const LIB = path.dirname(fileURLToPath(import.meta.url));
 
 const ARGS = [
     '--headless=new',
@@ -21,10 +24,13 @@ const ARGS = [
     '--allow-loopback-in-peer-connection',
 ];
 
-export async function launchBrowser() {
+// NETNS, when given, is the network namespace the browser runs in (see chromium-netns); ARGS are
+// more Chromium flags.
+export async function launchBrowser({ netns, args = [] } = {}) {
     return chromium.launch({
-        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        args: ARGS,
+        executablePath: netns ? path.join(LIB, 'chromium-netns') : process.env.CHROMIUM || '/usr/bin/chromium',
+        env: netns ? { ...process.env, ONAIR_NETNS: netns } : undefined,
+        args: [...ARGS, ...args],
         timeout: 30000,
     });
 }

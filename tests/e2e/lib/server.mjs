@@ -68,18 +68,21 @@ async function healthy(url) {
 
 // Starts the server for the test named NAME. Options: args (more command-line arguments),
 // port and mediaPort (to restart a server where it was; free ones are picked otherwise),
-// publicIp (the candidate address, default 127.0.0.1) and logName (default NAME). Resolves to
-// { url, port, mediaPort, pid, logPath, exited(), log(), stop() }; rejects when the server does
-// not come up (its log says why).
+// publicIp (the candidate address, default 127.0.0.1) and logName (default NAME); netns and host
+// run it in a network namespace (`ip netns exec NETNS`, which execs, so the PID is the server's)
+// listening on HOST, where this process cannot reach it: it counts as up once its log says it
+// listens. Resolves to { url, port, mediaPort, pid, logPath, exited(), log(), stop() }; rejects
+// when the server does not come up (its log says why).
 export async function startServer(name, options = {}) {
     fs.mkdirSync(OUT, { recursive: true });
     const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
     const port = options.port || (await freeTcpPort());
     const mediaPort = options.mediaPort || (await freeUdpPort());
     const extraArgs = options.args || [];
+    const host = options.host || '127.0.0.1';
     const args = [
         'serve',
-        '--listen', `127.0.0.1:${port}`,
+        '--listen', `${host}:${port}`,
         '--media-port', String(mediaPort),
         // publicIp '' leaves the flag out, for tests that name candidates their own way.
         ...(options.publicIp === '' ? [] : ['--public-ip', options.publicIp || '127.0.0.1']),
@@ -89,7 +92,9 @@ export async function startServer(name, options = {}) {
     const logPath = path.join(OUT, `${options.logName || name}-server.log`);
     const logFd = fs.openSync(logPath, 'w');
     fs.writeSync(logFd, `# ${binary} ${args.join(' ')}\n`);
-    const child = spawn(binary, args, { cwd: ROOT, stdio: ['ignore', logFd, logFd] });
+    const child = options.netns
+        ? spawn('ip', ['netns', 'exec', options.netns, binary, ...args], { cwd: ROOT, stdio: ['ignore', logFd, logFd] })
+        : spawn(binary, args, { cwd: ROOT, stdio: ['ignore', logFd, logFd] });
     fs.closeSync(logFd);
     running.add(child);
 
@@ -107,7 +112,7 @@ export async function startServer(name, options = {}) {
         });
     });
 
-    const url = `http://127.0.0.1:${port}`;
+    const url = `http://${host}:${port}`;
     const server = {
         url,
         port,
@@ -148,9 +153,10 @@ export async function startServer(name, options = {}) {
     }
 
     const deadline = Date.now() + STARTUP_MS;
-    while (!(await healthy(url))) {
+    const up = options.netns ? async () => /onair listening/.test(server.log()) : () => healthy(url);
+    while (!(await up())) {
         if (exit || Date.now() > deadline) {
-            const why = exit ? `exited (${describe(exit)})` : `no answer on ${url}/healthz`;
+            const why = exit ? `exited (${describe(exit)})` : `no answer on ${url}/healthz or log line`;
             await server.stop();
             const tail = server.log().split('\n').slice(-15).join('\n');
             throw new Error(`the server did not start: ${why}; end of ${logPath}:\n${tail}`);
