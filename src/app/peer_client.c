@@ -4,6 +4,7 @@
 #include "app/peer_client.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <stdbool.h>
@@ -12,11 +13,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/turn_client.h"
 #include "app/whip_client.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "io/udp.h"
+#include "proto/ice_server_url.h"
 #include "proto/rtp.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
@@ -26,6 +29,9 @@
 #define PEER_CLIENT_TICK_MS 10
 /* DTLS must finish this long after ICE connected, or the peer is given up. */
 #define PEER_CLIENT_DTLS_DEADLINE_MS 10000
+/* Without a direct path after this long, checks (and then everything) go through TURN. The
+ * agent gives up at ICE_AGENT_FAIL_MS, which leaves the relay 7 s. */
+#define PEER_CLIENT_RELAY_AFTER_MS 3000
 
 struct peer_client {
     uv_loop_t *loop;
@@ -43,7 +49,19 @@ struct peer_client {
     uint64_t ice_connected_ms;
     bool closed;
     struct peer_client_stats stats;
+    /* TURN: configured, then the allocation; VIA_RELAY once traffic goes through it. */
+    char turn_url[512], turn_username[256], turn_credential[256];
+    bool relay_only, via_relay;
+    struct turn_client *turn;
+    uint64_t start_ms;
 };
+
+_Static_assert(sizeof ((struct ice_server_link *)0)->url == sizeof ((struct peer_client *)0)->turn_url &&
+                   sizeof ((struct ice_server_link *)0)->username ==
+                       sizeof ((struct peer_client *)0)->turn_username &&
+                   sizeof ((struct ice_server_link *)0)->credential ==
+                       sizeof ((struct peer_client *)0)->turn_credential,
+               "a Link header's ICE server is copied whole");
 
 static void peer_client_random_token(char *out, size_t len)
 {
@@ -69,9 +87,13 @@ static void peer_client_set_state(struct peer_client *pc, enum peer_client_state
 static void peer_client_send_raw(struct peer_client *pc, const uint8_t *p, size_t len,
                                  const struct sockaddr *to)
 {
+    pc->stats.tx_bytes += len;
+    if (pc->via_relay) {
+        turn_client_send(pc->turn, to, p, len);
+        return;
+    }
     udp_queue(pc->udp, p, len, to, NULL); /* one local address: the kernel picks it */
     udp_flush(pc->udp);
-    pc->stats.tx_bytes += len;
 }
 
 static void peer_client_flush_dtls(struct peer_client *pc)
@@ -119,6 +141,12 @@ static void peer_client_drive(struct peer_client *pc, uint64_t now_ms)
 {
     if (!pc->ice || pc->closed)
         return;
+    if (!pc->via_relay && turn_client_ready(pc->turn) && ice_agent_state(pc->ice) == ICE_CHECKING &&
+        now_ms - pc->start_ms >= PEER_CLIENT_RELAY_AFTER_MS) {
+        pc->via_relay = true;
+        log_info("no direct path after %d s: going through TURN %s", PEER_CLIENT_RELAY_AFTER_MS / 1000,
+                 pc->turn_url);
+    }
     peer_client_flush_ice(pc, now_ms);
     int ice_state = ice_agent_state(pc->ice);
     if (ice_state == ICE_FAILED) {
@@ -176,10 +204,10 @@ static void peer_client_on_media(struct peer_client *pc, uint8_t *data, size_t l
         pc->cb.on_rtp(pc->opaque, data, n);
 }
 
-static void peer_client_on_recv(void *opaque, const struct sockaddr *from,
-                                const struct udp_local *local, uint8_t *data, size_t len)
+/* A datagram from the server, directly or relayed: RFC 7983 demultiplexing. */
+static void peer_client_on_packet(struct peer_client *pc, const struct sockaddr *from,
+                                  uint8_t *data, size_t len)
 {
-    struct peer_client *pc = opaque;
     if (pc->closed || !pc->ice || len == 0)
         return;
     /* On the dual-stack socket IPv4 peers arrive v4-mapped; the agent knows them as IPv4, from
@@ -212,6 +240,102 @@ static void peer_client_on_recv(void *opaque, const struct sockaddr *from,
     } else if (first >= 128 && first <= 191) {
         peer_client_on_media(pc, data, len);
     }
+}
+
+static void peer_client_on_recv(void *opaque, const struct sockaddr *from,
+                                const struct udp_local *local, uint8_t *data, size_t len)
+{
+    struct peer_client *pc = opaque;
+    (void)local;
+    if (turn_client_is_server(pc->turn, from)) {
+        turn_client_feed(pc->turn, data, len);
+        return;
+    }
+    peer_client_on_packet(pc, from, data, len);
+}
+
+static void peer_client_turn_send_udp(void *opaque, const uint8_t *p, size_t len,
+                                      const struct sockaddr *to)
+{
+    struct peer_client *pc = opaque;
+    udp_queue(pc->udp, p, len, to, NULL);
+    udp_flush(pc->udp);
+}
+
+static void peer_client_turn_data(void *opaque, const struct sockaddr *peer, uint8_t *data,
+                                  size_t len)
+{
+    peer_client_on_packet(opaque, peer, data, len);
+}
+
+static void peer_client_turn_state(void *opaque, bool ready, const char *reason)
+{
+    struct peer_client *pc = opaque;
+    if (!ready && pc->relay_only) {
+        char why[1024];
+        snprintf(why, sizeof why, "TURN %s: %s", pc->turn_url, reason);
+        peer_client_set_state(pc, PEER_CLIENT_FAILED, why);
+    }
+}
+
+void peer_client_set_ice(struct peer_client *pc, const struct peer_client_ice *ice)
+{
+    snprintf(pc->turn_url, sizeof pc->turn_url, "%s", ice->turn_url ? ice->turn_url : "");
+    snprintf(pc->turn_username, sizeof pc->turn_username, "%s", ice->username ? ice->username : "");
+    snprintf(pc->turn_credential, sizeof pc->turn_credential, "%s",
+             ice->credential ? ice->credential : "");
+    pc->relay_only = ice->relay_only;
+}
+
+/* Picks the TURN server (the configured one, else the first of the answer's Link headers) and
+ * starts the allocation. Returns 0 (also when there is none and none is needed), or -1 with
+ * *WHY. */
+static int peer_client_start_turn(struct peer_client *pc, const char *links, const char **why)
+{
+    if (!pc->turn_url[0]) {
+        struct ice_server_link found[8];
+        size_t n = ice_server_link_parse(links, strlen(links), found, 8);
+        for (size_t i = 0; i < n && !pc->turn_url[0]; i++) {
+            struct ice_server_url u;
+            const char *bad;
+            if (ice_server_url_parse(found[i].url, &u, &bad) == 0 && u.turn && !u.secure) {
+                /* The fields have the same sizes: the copies are whole. */
+                memcpy(pc->turn_url, found[i].url, sizeof pc->turn_url);
+                memcpy(pc->turn_username, found[i].username, sizeof pc->turn_username);
+                memcpy(pc->turn_credential, found[i].credential, sizeof pc->turn_credential);
+            }
+        }
+    }
+    if (!pc->turn_url[0]) {
+        if (pc->relay_only) {
+            *why = "--relay needs a TURN server: --ice-server turn:..., or a server that sends "
+                   "one in its Link headers";
+            return -1;
+        }
+        return 0;
+    }
+    struct ice_server_url u;
+    if (ice_server_url_parse(pc->turn_url, &u, why) < 0)
+        return -1;
+    if (!u.turn || u.secure) {
+        *why = "the ICE server must be a turn: URL (turns:, TURN over TLS, is not supported)";
+        return -1;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = u.tcp ? SOCK_STREAM : SOCK_DGRAM};
+    struct addrinfo *res = NULL;
+    char port[8];
+    snprintf(port, sizeof port, "%u", u.port);
+    if (getaddrinfo(u.host, port, &hints, &res) != 0 || !res) {
+        *why = "cannot resolve the TURN server's host name";
+        return -1;
+    }
+    struct turn_client_callbacks cb = {peer_client_turn_send_udp, peer_client_turn_data,
+                                       peer_client_turn_state};
+    pc->turn = turn_client_new(pc->loop, res->ai_addr, u.tcp, pc->turn_username,
+                               pc->turn_credential, &cb, pc);
+    freeaddrinfo(res);
+    pc->via_relay = pc->relay_only;
+    return 0;
 }
 
 struct peer_client *peer_client_new(uv_loop_t *loop, const struct peer_client_callbacks *callbacks,
@@ -278,8 +402,11 @@ static size_t peer_client_add_candidates(struct peer_client *pc, const struct sd
                 continue;
             }
             if (ice_agent_add_remote_candidate(pc->ice, (struct sockaddr *)&ss,
-                                               cand->priority) == 0)
+                                               cand->priority) == 0) {
                 added++;
+                if (pc->turn)
+                    turn_client_permit(pc->turn, (struct sockaddr *)&ss);
+            }
         }
     }
     return added;
@@ -313,6 +440,7 @@ int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, 
                                                                        : DTLS_ROLE_CLIENT;
     pc->dtls = dtls_new(pc->cert, pc->dtls_role, fingerprint);
     pc->state = PEER_CLIENT_CHECKING;
+    pc->start_ms = clock_now_ms();
     uv_timer_start(&pc->timer, peer_client_on_timer, 0, PEER_CLIENT_TICK_MS);
     return 0;
 }
@@ -371,8 +499,10 @@ int peer_client_offer(struct peer_client *pc, const char *url, bool seed_offer,
         snprintf(message, cap, "%s", res.message);
     } else {
         snprintf(location, 1024, "%s", res.location);
-        if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
-            peer_client_start(pc, sdp, &why) < 0)
+        if (peer_client_start_turn(pc, res.links, &why) < 0)
+            snprintf(message, cap, "%s", why);
+        else if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
+                 peer_client_start(pc, sdp, &why) < 0)
             snprintf(message, cap, "the server's answer does not work: %s", why);
         else
             rc = 0;
@@ -391,6 +521,8 @@ void peer_client_close(struct peer_client *pc)
         peer_client_flush_dtls(pc);
     }
     pc->closed = true;
+    turn_client_free(pc->turn);
+    pc->turn = NULL;
     udp_close(pc->udp);
     srtpx_free(pc->srtp_in);
     srtpx_free(pc->srtp_out);

@@ -42,6 +42,18 @@ int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, 
 
 enum peer_client_state peer_client_state(const struct peer_client *pc);
 
+/* How the client reaches a server it cannot reach directly (behind NAT or a firewall). */
+struct peer_client_ice {
+    const char *turn_url;   /* turn:HOST[:PORT][?transport=udp|tcp]; NULL: the first TURN server
+                             * of the answer's Link headers (RFC 9725 §4.6), if any */
+    const char *username;   /* for TURN_URL (the Link headers carry their own) */
+    const char *credential;
+    bool relay_only;        /* everything through TURN at once; else TURN only after 3 s
+                             * without a direct path */
+};
+/* Sets ICE (strings copied) before peer_client_offer. */
+void peer_client_set_ice(struct peer_client *pc, const struct peer_client_ice *ice);
+
 /* The signaling of onair's clients: writes *SDP (the offer, transport attributes included) and
  * posts it to URL (WHIP/WHEP, or the seed's /offer with SEED_OFFER), parses the answer into *SDP
  * and starts PC with it. Returns 0, or -1 with a sentence for the user in MESSAGE. LOCATION

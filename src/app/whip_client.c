@@ -18,6 +18,7 @@ struct whip_client_buffer {
     char *data;
     size_t len;
     char location[1024];
+    char links[4096];
 };
 
 static size_t whip_client_on_body(char *p, size_t size, size_t n, void *opaque)
@@ -33,20 +34,34 @@ static size_t whip_client_on_body(char *p, size_t size, size_t n, void *opaque)
     return len;
 }
 
-/* Keeps the Location header of the final response (curl calls this for each header line). */
+/* Keeps the Location and Link headers of the final response (curl calls this for each header
+ * line; a new status line starts a new response, as after a redirect). */
 static size_t whip_client_on_header(char *p, size_t size, size_t n, void *opaque)
 {
     struct whip_client_buffer *b = opaque;
     size_t len = size * n;
-    static const char name[] = "location:";
-    if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
-        const char *v = p + sizeof name - 1;
-        const char *end = p + len;
-        while (v < end && (*v == ' ' || *v == '\t'))
-            v++;
-        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-            end--;
+    static const char location[] = "location:", link[] = "link:";
+    if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+        b->location[0] = b->links[0] = 0;
+        return len;
+    }
+    bool is_location = len > sizeof location - 1 &&
+                       strncasecmp(p, location, sizeof location - 1) == 0;
+    bool is_link = len > sizeof link - 1 && strncasecmp(p, link, sizeof link - 1) == 0;
+    if (!is_location && !is_link)
+        return len;
+    const char *v = p + (is_location ? sizeof location : sizeof link) - 1;
+    const char *end = p + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    if (is_location) {
         snprintf(b->location, sizeof b->location, "%.*s", (int)(end - v), v);
+    } else {
+        size_t used = strlen(b->links);
+        snprintf(b->links + used, sizeof b->links - used, "%s%.*s", used ? ", " : "",
+                 (int)(end - v), v);
     }
     return len;
 }
@@ -161,6 +176,7 @@ int whip_client_offer(const char *url, bool seed_offer, const char *offer_sdp,
     if (b.location[0] && whip_client_resolve(url, b.location, out->location,
                                              sizeof out->location) < 0)
         out->location[0] = 0;
+    snprintf(out->links, sizeof out->links, "%s", b.links);
 out:
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);

@@ -16,6 +16,7 @@ struct whip_client_result {
     long status;          /* the HTTP status, 0 when none came */
     char *answer;         /* the SDP answer (xmalloc'ed, the caller frees); NULL on error */
     char location[1024];  /* the session's absolute URL, "" when the server gave none */
+    char links[4096];     /* the Link header values, joined with ", " (RFC 9725 §4.6 ICE servers) */
     char message[512];    /* on error: a sentence for the user, with the server's reason */
 };
 

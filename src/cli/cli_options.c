@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "base/log.h"
+#include "proto/ice_server_url.h"
 
 int cli_log_level(const char *command, const char *arg)
 {
@@ -15,4 +16,42 @@ int cli_log_level(const char *command, const char *arg)
     }
     log_set_level((enum log_level)level);
     return 0;
+}
+
+int cli_ice_option(const char *command, struct peer_client_ice *ice, int opt, const char *arg)
+{
+    switch (opt) {
+    case CLI_O_ICE_SERVER: {
+        struct ice_server_url u;
+        const char *why;
+        if (ice_server_url_parse(arg, &u, &why) < 0) {
+            fprintf(stderr, "onair %s: --ice-server %s: %s\n", command, arg, why);
+            return 2;
+        }
+        if (!u.turn) {
+            /* The server is ICE-lite with public candidates: it learns our address from our
+             * checks, so a STUN server adds nothing. */
+            log_info("--ice-server %s: STUN is not needed to reach onair; ignored", arg);
+            return 1;
+        }
+        if (u.secure) {
+            fprintf(stderr, "onair %s: --ice-server %s: turns: (TURN over TLS) is not supported; "
+                            "use turn:...?transport=tcp\n", command, arg);
+            return 2;
+        }
+        ice->turn_url = arg;
+        return 1;
+    }
+    case CLI_O_ICE_USERNAME:
+        ice->username = arg;
+        return 1;
+    case CLI_O_ICE_CREDENTIAL:
+        ice->credential = arg;
+        return 1;
+    case CLI_O_RELAY:
+        ice->relay_only = true;
+        return 1;
+    default:
+        return 0;
+    }
 }

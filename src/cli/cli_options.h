@@ -6,4 +6,25 @@
  * wants on stderr and returns 2 (the usage exit code). */
 int cli_log_level(const char *command, const char *arg);
 
+#include "app/peer_client.h"
+
+/* The ICE options of the clients (publish, record): their getopt entries, usage lines and
+ * handling. The values are past any command's own. */
+enum { CLI_O_ICE_SERVER = 1000, CLI_O_ICE_USERNAME, CLI_O_ICE_CREDENTIAL, CLI_O_RELAY };
+#define CLI_ICE_LONG_OPTIONS                                                                   \
+    {"ice-server", required_argument, NULL, CLI_O_ICE_SERVER},                                 \
+        {"ice-username", required_argument, NULL, CLI_O_ICE_USERNAME},                         \
+        {"ice-credential", required_argument, NULL, CLI_O_ICE_CREDENTIAL},                     \
+        {"relay", no_argument, NULL, CLI_O_RELAY}
+#define CLI_ICE_USAGE                                                                          \
+    "  --ice-server URL    a TURN server, turn:HOST[:PORT][?transport=udp|tcp], used when\n"   \
+    "                      there is no direct path (after 3 s); without it, the first TURN\n"  \
+    "                      server in the server's Link headers (with their credentials)\n"     \
+    "  --ice-username U    --ice-credential P: the TURN server's long-term credentials\n"      \
+    "  --relay             send everything through TURN from the start\n"
+
+/* Takes option OPT (ARG) into ICE when it is one of CLI_ICE_LONG_OPTIONS. Returns 1 when taken,
+ * 0 when OPT is another option, 2 after saying on stderr what is wrong with ARG. */
+int cli_ice_option(const char *command, struct peer_client_ice *ice, int opt, const char *arg);
+
 #endif

@@ -51,7 +51,7 @@ static const char publish_usage[] =
     "                      of exiting\n"
     "  --rtsp-transport T  how the camera sends media: tcp (default) or udp\n"
     "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP endpoint\n"
-    "  --ice-server URL    a STUN/TURN server (accepted; not used yet: host candidates only)\n"
+CLI_ICE_USAGE
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 
@@ -77,6 +77,7 @@ struct publish {
     bool live;                  /* path is a camera (rtsp://): read as it arrives */
     const char *rtsp_transport; /* the camera's, or NULL */
     bool loop_forever, seed_offer, tty, reconnect;
+    struct peer_client_ice ice;
     unsigned attempts;      /* reconnections tried since the last success */
     uint64_t retry_at_us;   /* when to try again; 0 while connected or connecting */
     struct file_source *source;
@@ -425,6 +426,7 @@ static int publish_connect(struct publish *p)
     }
     struct sdp_session *sdp = xmalloc(sizeof *sdp);
     publish_build_offer(p, sdp);
+    peer_client_set_ice(p->pc, &p->ice);
     char message[600];
     int rc = 0;
     if (peer_client_offer(p->pc, p->url, p->seed_offer, sdp, p->location, message,
@@ -438,13 +440,13 @@ static int publish_connect(struct publish *p)
 
 static int publish_parse_args(struct publish *p, int argc, char **argv)
 {
-    enum { O_LOOP = 256, O_SEED, O_ICE, O_LOG, O_RECONNECT, O_RTSP_TRANSPORT };
+    enum { O_LOOP = 256, O_SEED, O_LOG, O_RECONNECT, O_RTSP_TRANSPORT };
     static const struct option options[] = {
         {"loop", no_argument, NULL, O_LOOP},
         {"reconnect", no_argument, NULL, O_RECONNECT},
         {"rtsp-transport", required_argument, NULL, O_RTSP_TRANSPORT},
         {"seed-offer", no_argument, NULL, O_SEED},
-        {"ice-server", required_argument, NULL, O_ICE},
+        CLI_ICE_LONG_OPTIONS,
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -470,9 +472,12 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
         case O_SEED:
             p->seed_offer = true;
             break;
-        case O_ICE:
-            log_warn("--ice-server %s: STUN/TURN is not used yet; connecting to host candidates",
-                     optarg);
+        case CLI_O_ICE_SERVER:
+        case CLI_O_ICE_USERNAME:
+        case CLI_O_ICE_CREDENTIAL:
+        case CLI_O_RELAY:
+            if (cli_ice_option("publish", &p->ice, opt, optarg) == 2)
+                return 2;
             break;
         case O_LOG:
             if (cli_log_level("publish", optarg))

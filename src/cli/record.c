@@ -53,6 +53,7 @@ static const char record_usage[] =
     "options:\n"
     "  --duration SECONDS  stop after this long (counted from the first keyframe)\n"
     "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHEP endpoint\n"
+CLI_ICE_USAGE
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 
@@ -81,6 +82,7 @@ struct record {
     uv_loop_t *loop;
     const char *url, *out_path;
     bool seed_offer;
+    struct peer_client_ice ice;
     double duration_s;
     uint32_t local_ssrc;
     struct peer_client *pc;
@@ -542,6 +544,7 @@ static int record_connect(struct record *r)
     }
     struct sdp_session *sdp = xmalloc(sizeof *sdp);
     record_build_offer(r, sdp);
+    peer_client_set_ice(r->pc, &r->ice);
     int rc = 1;
     char message[600];
     if (peer_client_offer(r->pc, r->url, r->seed_offer, sdp, r->location, message,
@@ -566,6 +569,7 @@ static int record_parse_args(struct record *r, int argc, char **argv)
     static const struct option options[] = {
         {"duration", required_argument, NULL, O_DURATION},
         {"seed-offer", no_argument, NULL, O_SEED},
+        CLI_ICE_LONG_OPTIONS,
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -584,6 +588,13 @@ static int record_parse_args(struct record *r, int argc, char **argv)
             break;
         case O_SEED:
             r->seed_offer = true;
+            break;
+        case CLI_O_ICE_SERVER:
+        case CLI_O_ICE_USERNAME:
+        case CLI_O_ICE_CREDENTIAL:
+        case CLI_O_RELAY:
+            if (cli_ice_option("record", &r->ice, opt, optarg) == 2)
+                return 2;
             break;
         case O_LOG:
             if (cli_log_level("record", optarg))
