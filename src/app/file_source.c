@@ -82,7 +82,7 @@ struct file_source_output {
 
 struct file_source {
     uv_timer_t timer;
-    char *path; /* as logs show it: a camera URL's password hidden */
+    char *path;               /* as logs show it: a camera URL's password hidden */
     struct live_reader *live; /* a camera's reading thread, or NULL for a file */
     char stop_reason[160];    /* why a camera source stopped, or "" */
     bool loop_forever;
@@ -169,8 +169,7 @@ static int file_source_on_rtp(void *opaque, FILE_SOURCE_AVIO_CONST uint8_t *buf,
  * at any keyframe can decode. Streams already in Annex B (TS, raw .h264) pass untouched, except
  * a camera's: many send their SPS/PPS only in the RTSP SDP (sprop-parameter-sets, which FFmpeg
  * puts in the extradata), so dump_extra puts them in front of every keyframe. */
-static int file_source_open_bsf(struct file_source_output *out, const AVStream *stream,
-                                bool live)
+static int file_source_open_bsf(struct file_source_output *out, const AVStream *stream, bool live)
 {
     const AVCodecParameters *par = stream->codecpar;
     out->in_tb = stream->time_base;
@@ -598,8 +597,8 @@ void file_source_request_keyframe(struct file_source *source)
     if (source->keyframe_logged_us && since < FILE_SOURCE_KEYFRAME_LOG_US)
         return;
     source->keyframe_logged_us = now;
-    log_info("file source %s: keyframe request noted (%" PRIu64 " so far); %s",
-             source->path, source->keyframe_requests,
+    log_info("file source %s: keyframe request noted (%" PRIu64 " so far); %s", source->path,
+             source->keyframe_requests,
              source->live ? "a camera sends keyframes at its own interval"
                           : "a file sends the keyframes it has");
 }
