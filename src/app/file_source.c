@@ -639,6 +639,20 @@ static int file_source_live_reopened(struct file_source *src, AVFormatContext *s
         return -1;
     }
     file_source_new_pass(src);
+    /* The camera may have new parameter sets (its resolution changed while it was away): the
+     * filter that puts them in front of keyframes takes the new connection's. */
+    for (size_t i = 0; i < src->n_outputs; i++) {
+        struct file_source_output *out = &src->outputs[i];
+        if (!out->bsf)
+            continue;
+        av_bsf_free(&out->bsf);
+        if (file_source_open_bsf(out, streams->streams[out->input_stream], true) < 0) {
+            av_bsf_free(&out->bsf);
+            log_warn("source %s: the camera's new H.264 parameter sets cannot be used; keyframes "
+                     "go without them",
+                     src->path);
+        }
+    }
     int64_t now_media = (int64_t)(clock_now_us() - src->clock_base_us);
     if (now_media > src->loop_offset_us)
         src->loop_offset_us = now_media;
