@@ -421,13 +421,17 @@ struct file_source_camera *file_source_connect_camera(const char *url,
                                                       const struct file_source_options *options,
                                                       char *why, size_t cap)
 {
-    char shown[512];
+    char shown[512], label[600];
     media_url_redact(shown, sizeof shown, url);
+    if (options->label)
+        snprintf(label, sizeof label, "%s (%s)", options->label, shown);
+    else
+        snprintf(label, sizeof label, "%s", shown);
     struct live_reader_options live = {options->rtsp_transport, options->loop_forever,
                                        options->cancel};
     struct file_source_camera *camera = xcalloc(1, sizeof *camera);
     int rc = 0;
-    camera->reader = live_reader_open(url, shown, &live, &camera->streams, &rc);
+    camera->reader = live_reader_open(url, label, &live, &camera->streams, &rc);
     if (!camera->reader) {
         char error[AV_ERROR_MAX_STRING_SIZE];
         snprintf(why, cap, "cannot open %s: %s", shown,

@@ -125,8 +125,10 @@ static void source_connect_work(uv_work_t *work)
 {
     struct source_ctx *ctx = work->data;
     const struct server_config *config = &ctx->srv->config;
-    struct file_source_options options = {
-        .loop_forever = true, .rtsp_transport = config->rtsp_transport, .cancel = &ctx->stopping};
+    struct file_source_options options = {.loop_forever = true,
+                                          .rtsp_transport = config->rtsp_transport,
+                                          .cancel = &ctx->stopping,
+                                          .label = config->source_names[ctx->index]};
     ctx->connected = file_source_connect_camera(config->source_paths[ctx->index], &options,
                                                 ctx->why, sizeof ctx->why);
 }
