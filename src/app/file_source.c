@@ -82,7 +82,7 @@ struct file_source_output {
 
 struct file_source {
     uv_timer_t timer;
-    char *path; /* as logs show it: a camera URL's password hidden */
+    char *path;               /* as logs show it: a camera URL's password hidden */
     struct live_reader *live; /* a camera's reading thread, or NULL for a file */
     char stop_reason[160];    /* why a camera source stopped, or "" */
     bool loop_forever;
@@ -169,8 +169,7 @@ static int file_source_on_rtp(void *opaque, FILE_SOURCE_AVIO_CONST uint8_t *buf,
  * at any keyframe can decode. Streams already in Annex B (TS, raw .h264) pass untouched, except
  * a camera's: many send their SPS/PPS only in the RTSP SDP (sprop-parameter-sets, which FFmpeg
  * puts in the extradata), so dump_extra puts them in front of every keyframe. */
-static int file_source_open_bsf(struct file_source_output *out, const AVStream *stream,
-                                bool live)
+static int file_source_open_bsf(struct file_source_output *out, const AVStream *stream, bool live)
 {
     const AVCodecParameters *par = stream->codecpar;
     out->in_tb = stream->time_base;
@@ -422,13 +421,17 @@ struct file_source_camera *file_source_connect_camera(const char *url,
                                                       const struct file_source_options *options,
                                                       char *why, size_t cap)
 {
-    char shown[512];
+    char shown[512], label[600];
     media_url_redact(shown, sizeof shown, url);
+    if (options->label)
+        snprintf(label, sizeof label, "%s (%s)", options->label, shown);
+    else
+        snprintf(label, sizeof label, "%s", shown);
     struct live_reader_options live = {options->rtsp_transport, options->loop_forever,
                                        options->cancel};
     struct file_source_camera *camera = xcalloc(1, sizeof *camera);
     int rc = 0;
-    camera->reader = live_reader_open(url, shown, &live, &camera->streams, &rc);
+    camera->reader = live_reader_open(url, label, &live, &camera->streams, &rc);
     if (!camera->reader) {
         char error[AV_ERROR_MAX_STRING_SIZE];
         snprintf(why, cap, "cannot open %s: %s", shown,
@@ -622,8 +625,8 @@ void file_source_request_keyframe(struct file_source *source)
     if (source->keyframe_logged_us && since < FILE_SOURCE_KEYFRAME_LOG_US)
         return;
     source->keyframe_logged_us = now;
-    log_info("file source %s: keyframe request noted (%" PRIu64 " so far); %s",
-             source->path, source->keyframe_requests,
+    log_info("file source %s: keyframe request noted (%" PRIu64 " so far); %s", source->path,
+             source->keyframe_requests,
              source->live ? "a camera sends keyframes at its own interval"
                           : "a file sends the keyframes it has");
 }
@@ -664,6 +667,20 @@ static int file_source_live_reopened(struct file_source *src, AVFormatContext *s
         return -1;
     }
     file_source_new_pass(src);
+    /* The camera may have new parameter sets (its resolution changed while it was away): the
+     * filter that puts them in front of keyframes takes the new connection's. */
+    for (size_t i = 0; i < src->n_outputs; i++) {
+        struct file_source_output *out = &src->outputs[i];
+        if (!out->bsf)
+            continue;
+        av_bsf_free(&out->bsf);
+        if (file_source_open_bsf(out, streams->streams[out->input_stream], true) < 0) {
+            av_bsf_free(&out->bsf);
+            log_warn("source %s: the camera's new H.264 parameter sets cannot be used; keyframes "
+                     "go without them",
+                     src->path);
+        }
+    }
     int64_t now_media = (int64_t)(clock_now_us() - src->clock_base_us);
     if (now_media > src->loop_offset_us)
         src->loop_offset_us = now_media;

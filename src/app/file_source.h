@@ -36,6 +36,9 @@ struct file_source_options {
     const char *rtsp_transport; /* a camera's: "tcp" (also when NULL) or "udp" */
     /* Or NULL: set from another thread, it makes file_source_connect_camera give up at once. */
     const atomic_bool *cancel;
+    /* Or NULL: a camera's name in the lines its reconnections log (the server's stream name),
+     * before its URL. */
+    const char *label;
 };
 
 /* Opens PATH (any file libavformat reads, "-" for standard input, or an rtsp:// URL), keeps its

@@ -13,8 +13,7 @@ static size_t media_url_scheme_len(const char *text)
     if (!((text[0] >= 'a' && text[0] <= 'z') || (text[0] >= 'A' && text[0] <= 'Z')))
         return 0;
     while ((text[n] >= 'a' && text[n] <= 'z') || (text[n] >= 'A' && text[n] <= 'Z') ||
-           (text[n] >= '0' && text[n] <= '9') || text[n] == '+' || text[n] == '-' ||
-           text[n] == '.')
+           (text[n] >= '0' && text[n] <= '9') || text[n] == '+' || text[n] == '-' || text[n] == '.')
         n++;
     return strncmp(text + n, "://", 3) == 0 ? n : 0;
 }
@@ -37,8 +36,7 @@ static size_t media_url_host_start(const char *authority, size_t len)
 }
 
 /* Parses "host[:port]" or "[v6]:port" in P[0..LEN) into OUT. */
-static int media_url_parse_host(struct media_url *out, const char *p, size_t len,
-                                const char **why)
+static int media_url_parse_host(struct media_url *out, const char *p, size_t len, const char **why)
 {
     size_t host_len, rest;
     const char *host = p;

@@ -21,11 +21,11 @@ struct source_ctx {
     size_t index;
     bool camera;
     /* Cameras only: */
-    uv_timer_t retry;  /* the next connection attempt */
-    uv_work_t work;    /* a connection attempt on the thread pool */
-    bool connecting;   /* the work is queued or running */
+    uv_timer_t retry;     /* the next connection attempt */
+    uv_work_t work;       /* a connection attempt on the thread pool */
+    bool connecting;      /* the work is queued or running */
     atomic_bool stopping; /* server_sources_stop was called: also cuts an attempt short */
-    unsigned attempts; /* failed attempts so far */
+    unsigned attempts;    /* failed attempts so far */
     struct file_source_camera *connected; /* the work's result, or NULL and why */
     char why[512];
     int holds; /* the retry timer's handle, and the work while connecting: freed at 0 */
@@ -51,7 +51,9 @@ static void source_keyframe(void *opaque)
         file_source_request_keyframe(ctx->srv->sources[ctx->index]);
 }
 
-static void source_no_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap) {}
+static void source_no_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+}
 
 static const struct sfu_sink source_sink = {NULL, source_no_rtcp, source_keyframe};
 
@@ -125,7 +127,8 @@ static void source_connect_work(uv_work_t *work)
     const struct server_config *config = &ctx->srv->config;
     struct file_source_options options = {.loop_forever = true,
                                           .rtsp_transport = config->rtsp_transport,
-                                          .cancel = &ctx->stopping};
+                                          .cancel = &ctx->stopping,
+                                          .label = config->source_names[ctx->index]};
     ctx->connected = file_source_connect_camera(config->source_paths[ctx->index], &options,
                                                 ctx->why, sizeof ctx->why);
 }
