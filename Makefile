@@ -52,7 +52,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonair.a
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 # The pure parsers of app/ (no I/O, no loop), fuzzed like those of proto/.
 FUZZ_APP_SRC := src/app/config_file.c src/app/patch_rules.c src/app/depacketize.c \
-                src/app/media_url.c
+                src/app/media_url.c src/app/av1_packetize.c
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 fuzz: $(FUZZ_BIN)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "app/audio_transcoder.h"
+#include "app/av1_packetize.h"
 #include "app/live_reader.h"
 #include "app/media_url.h"
 #include "base/clock.h"
@@ -74,7 +75,10 @@ struct file_source_output {
     enum AVCodecID input_codec;          /* the file stream's codec and time base, to check */
     AVRational input_tb;                 /* that a reopened file still has the same stream */
     AVRational in_tb;  /* time base of the packets given to the muxer */
-    AVFormatContext *rtp;
+    AVFormatContext *rtp; /* FFmpeg's RTP muxer; NULL for AV1, which we packetize ourselves */
+    bool av1;
+    uint16_t av1_seq;     /* AV1: the next RTP sequence number */
+    uint32_t av1_ts_base; /* AV1: the RTP timestamp of media time 0 */
     int64_t default_duration_us; /* for packets with no duration: the last gap seen */
     int64_t last_start_us;       /* media time of the last packet, this pass */
     bool write_failed_logged;
@@ -293,8 +297,7 @@ static void file_source_free_output(struct file_source_output *out)
     out->transcoder = NULL;
 }
 
-/* Adds STREAM as the next track, or returns -1 (with nothing added) if it cannot be packetized
- * by this FFmpeg, e.g. AV1 before FFmpeg 7. */
+/* Adds STREAM as the next track, or returns -1 (with nothing added) if it cannot be packetized. */
 static int file_source_add_output(struct file_source *src, const AVStream *stream,
                                   const struct file_source_codec *codec)
 {
@@ -323,11 +326,20 @@ static int file_source_add_output(struct file_source *src, const AVStream *strea
         }
     }
     int rc = 0;
-    if (out->transcoder)
+    if (codec->id == AV_CODEC_ID_AV1) {
+        /* FFmpeg before 7 has no AV1 RTP muxer: av1_packetize does it (random bases, as the
+         * muxer would pick). */
+        out->av1 = true;
+        out->in_tb = stream->time_base;
+        out->track.clock_rate = 90000;
+        out->av1_seq = (uint16_t)av_get_random_seed();
+        out->av1_ts_base = av_get_random_seed();
+    } else if (out->transcoder) {
         out->in_tb = (AVRational){1, AUDIO_TRANSCODER_RATE}; /* what the encoder stamps */
-    else
+    } else {
         rc = file_source_open_bsf(out, stream, src->live != NULL);
-    if (rc < 0 || file_source_open_muxer(out, stream) < 0) {
+    }
+    if (rc < 0 || (!out->av1 && file_source_open_muxer(out, stream) < 0)) {
         log_warn("file source %s: cannot packetize stream %d (%s) as RTP with this FFmpeg",
                  src->path, stream->index, codec->sdp_name);
         file_source_free_output(out);
@@ -369,7 +381,8 @@ static void file_source_free_media(struct file_source *src)
     for (size_t i = 0; i < src->n_outputs; i++) {
         /* The trailer frees the muxer's packet buffer; no RTCP BYE is asked for, so it writes
          * nothing (and the write callback would drop it: running is false). */
-        av_write_trailer(src->outputs[i].rtp);
+        if (src->outputs[i].rtp)
+            av_write_trailer(src->outputs[i].rtp);
         file_source_free_output(&src->outputs[i]);
     }
     src->n_outputs = 0;
@@ -872,6 +885,30 @@ static int64_t file_source_media_us(const struct file_source *src,
     return (t < 0 ? 0 : t) + src->loop_offset_us;
 }
 
+/* One AV1 RTP payload from av1_packetize: our RTP header in front, and out. */
+struct file_source_av1_emit {
+    struct file_source *src;
+    struct file_source_output *out;
+    uint32_t timestamp;
+};
+
+static void file_source_av1_emit(void *opaque, const uint8_t *payload, size_t len, bool last)
+{
+    struct file_source_av1_emit *e = opaque;
+    struct file_source_output *out = e->out;
+    uint8_t pkt[FILE_SOURCE_MAX_RTP];
+    uint16_t seq = out->av1_seq++;
+    uint32_t ts = e->timestamp, ssrc = out->track.ssrc;
+    uint8_t header[12] = {0x80, (uint8_t)(out->track.pt | (last ? 0x80 : 0)), (uint8_t)(seq >> 8),
+                          (uint8_t)seq, (uint8_t)(ts >> 24), (uint8_t)(ts >> 16),
+                          (uint8_t)(ts >> 8), (uint8_t)ts, (uint8_t)(ssrc >> 24),
+                          (uint8_t)(ssrc >> 16), (uint8_t)(ssrc >> 8), (uint8_t)ssrc};
+    memcpy(pkt, header, sizeof header);
+    memcpy(pkt + sizeof header, payload, len);
+    if (e->src->running && !e->src->close_requested)
+        e->src->on_packet(e->src->opaque, out->index, pkt, sizeof header + len);
+}
+
 /* Hands the pending packet to its muxer, which calls back once per RTP packet. Timestamps go in
  * as media time, so the RTP timestamps (the muxer's random base plus them) carry on over loops. */
 static void file_source_send(struct file_source *src)
@@ -880,7 +917,7 @@ static void file_source_send(struct file_source *src)
     AVPacket *pkt = src->pending;
     src->pending_output = -1;
 
-    AVRational rtp_tb = out->rtp->streams[0]->time_base;
+    AVRational rtp_tb = out->rtp ? out->rtp->streams[0]->time_base : (AVRational){1, 90000};
     int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
     int64_t start_us = file_source_us(out, pts) - src->file_start_us;
     int64_t duration_us = pkt->duration > 0 ? file_source_us(out, pkt->duration) : 0;
@@ -897,7 +934,15 @@ static void file_source_send(struct file_source *src)
     pkt->duration = av_rescale_q(pkt->duration, out->in_tb, rtp_tb);
     pkt->stream_index = 0;
     pkt->pos = -1;
-    int rc = av_write_frame(out->rtp, pkt);
+    int rc = 0;
+    if (out->av1) {
+        struct file_source_av1_emit e = {src, out, out->av1_ts_base + (uint32_t)pkt->pts};
+        if (av1_packetize(pkt->data, (size_t)pkt->size, FILE_SOURCE_MAX_RTP - 12,
+                          file_source_av1_emit, &e) < 0)
+            rc = AVERROR_INVALIDDATA;
+    } else {
+        rc = av_write_frame(out->rtp, pkt);
+    }
     if (rc < 0 && !out->write_failed_logged) {
         log_warn("file source %s: track %zu: a packet could not be sent (%s); dropping such "
                  "packets",

@@ -1,6 +1,7 @@
-// A clip published by `onair publish` is watched in Chromium: for VP8 + Opus in WebM and for
-// H.264 + AAC in MP4 (the AAC transcoded to Opus), video frames decode at the clip's size and
-// audio arrives, through the server's /watch page.
+// A clip published by `onair publish` is watched in Chromium: for VP8 + Opus in WebM, H.264 +
+// AAC in MP4 (the AAC transcoded to Opus) and AV1 + Opus in Matroska (AV1 packetized by onair,
+// FFmpeg 5 has no AV1 RTP muxer), video frames decode at the clip's size and audio arrives,
+// through the server's /watch page.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,9 @@ fs.mkdirSync(media, { recursive: true });
 const clips = {
     webm: ['-c:v', 'libvpx', '-b:v', '600k', '-deadline', 'realtime', '-c:a', 'libopus'],
     mp4: ['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
+    mkv: ['-c:v', 'libaom-av1', '-cpu-used', '8', '-b:v', '400k', '-c:a', 'libopus'],
 };
+const videoCodec = { webm: 'VP8', mp4: 'H264', mkv: 'AV1' };
 for (const [ext, codecs] of Object.entries(clips)) {
     execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=480x270:rate=30',
         '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-g', '30', ...codecs,
@@ -46,8 +49,8 @@ try {
                 (await window.onair.pc.getStats()).forEach((s) => { if (s.type === 'codec') out.push(s.mimeType); });
                 return out;
             });
-            check(codecs.includes('audio/opus') && codecs.includes(ext === 'mp4' ? 'video/H264' : 'video/VP8'),
-                  `${ext}: the codecs are ${ext === 'mp4' ? 'H.264' : 'VP8'} (untouched) and Opus`, codecs);
+            check(codecs.includes('audio/opus') && codecs.includes(`video/${videoCodec[ext]}`),
+                  `${ext}: the codecs are ${videoCodec[ext]} (untouched) and Opus`, codecs);
             check(page.problems.length === 0, `${ext}: no console errors`, page.problems);
             await page.close();
         } finally {
