@@ -615,6 +615,14 @@ const struct file_source_track *file_source_track(const struct file_source *sour
     return i < source->n_outputs ? &source->outputs[i].track : NULL;
 }
 
+int64_t file_source_duration_us(const struct file_source *source)
+{
+    if (source->live || !source->input || source->input->duration == AV_NOPTS_VALUE ||
+        source->input->duration <= 0)
+        return -1;
+    return source->input->duration; /* AV_TIME_BASE is microseconds */
+}
+
 bool file_source_running(const struct file_source *source)
 {
     return source->running;

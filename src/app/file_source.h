@@ -82,6 +82,9 @@ void file_source_request_keyframe(struct file_source *source);
 /* Whether the source still sends: false once a file that does not loop has ended, or after a
  * read error it cannot recover from, or once a camera that does not reconnect dropped. */
 bool file_source_running(const struct file_source *source);
+/* The file's duration in microseconds, or -1 when it has none (a camera, standard input, a
+ * file that does not say). */
+int64_t file_source_duration_us(const struct file_source *source);
 
 /* Whether the source is a camera (read as it arrives), not a file. */
 bool file_source_is_live(const struct file_source *source);

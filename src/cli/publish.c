@@ -3,6 +3,7 @@
  * peer, without re-encoding the video. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,9 +252,21 @@ static void publish_progress(struct publish *p, const char *state)
     if (p->n_tracks && p->tracks[0].sent_any)
         position = (double)(uint32_t)(p->tracks[0].last_ts - p->tracks[0].first_ts) /
                    p->tracks[0].desc.clock_rate;
+    /* Position in the file (it starts again with --loop) over its duration, when it has one. */
+    char where[48];
     int minutes = (int)(position / 60);
-    fprintf(stderr, "\r%-10s %02d:%04.1f  %6.0f kbit/s  %" PRIu64 " resent   ", state, minutes,
-            position - minutes * 60, p->bitrate / 1000.0, p->resent);
+    int64_t duration_us = p->source ? file_source_duration_us(p->source) : -1;
+    if (duration_us > 0) {
+        double total = duration_us / 1e6;
+        double in_file = p->loop_forever ? fmod(position, total) : position;
+        int total_minutes = (int)(total / 60), in_minutes = (int)(in_file / 60);
+        snprintf(where, sizeof where, "%02d:%04.1f / %02d:%04.1f", in_minutes,
+                 in_file - in_minutes * 60, total_minutes, total - total_minutes * 60);
+    } else {
+        snprintf(where, sizeof where, "%02d:%04.1f", minutes, position - minutes * 60);
+    }
+    fprintf(stderr, "\r%-10s %s  %6.0f kbit/s  %" PRIu64 " resent   ", state, where,
+            p->bitrate / 1000.0, p->resent);
     fflush(stderr);
 }
 

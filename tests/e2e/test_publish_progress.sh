@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # onair publish's progress line: on a terminal (a pseudo-terminal made by script(1)) it shows
-# the state, the position in the file rising, and the bitrate; when stderr is not a terminal it
+# the state, the position in the file rising over the file's duration, and the bitrate; when stderr is not a terminal it
 # prints no progress at all, so logs stay clean.
 # TAP lines; exits non-zero on any failure. ONAIR names the binary (default build/onair).
 set -u
@@ -35,12 +35,14 @@ check $? "onair publish on a terminal exits 0 at the end of the file"
 python3 - "$work/tty.log" <<'PY'
 import re, sys
 text = open(sys.argv[1], errors="replace", newline="").read()
-updates = [m.groups() for m in re.finditer(r"\r(live)\s+(\d\d):(\d\d\.\d)\s+(\d+) kbit/s", text)]
-positions = [int(m) * 60 + float(s) for _, m, s, _ in updates]
-rates = [int(r) for *_, r in updates]
-ok = len(updates) >= 3 and positions == sorted(positions) and positions[-1] >= 2.5 and max(rates) > 100
-print(("ok" if ok else "not ok") + f" - the progress line updates in place (\\r) with state, position and bitrate: "
-      f"{len(updates)} updates, positions {positions[:1]}..{positions[-1:]}, max {max(rates, default=0)} kbit/s")
+updates = [m.groups() for m in re.finditer(r"\r(live)\s+(\d\d):(\d\d\.\d) / (\d\d):(\d\d\.\d)\s+(\d+) kbit/s", text)]
+positions = [int(m) * 60 + float(s) for _, m, s, *_ in updates]
+durations = {int(u[3]) * 60 + float(u[4]) for u in updates}
+rates = [int(u[5]) for u in updates]
+ok = (len(updates) >= 3 and positions == sorted(positions) and positions[-1] >= 2.5 and max(rates) > 100
+      and len(durations) == 1 and abs(next(iter(durations)) - 4.0) < 0.2)
+print(("ok" if ok else "not ok") + f" - the progress line updates in place (\\r) with state, position / duration and bitrate: "
+      f"{len(updates)} updates, positions {positions[:1]}..{positions[-1:]} of {sorted(durations)}, max {max(rates, default=0)} kbit/s")
 if not ok:
     print("#   " + repr(text[-400:]))
 sys.exit(0 if ok else 1)
