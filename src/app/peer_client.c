@@ -32,6 +32,9 @@
 /* Without a direct path after this long, checks (and then everything) go through TURN. The
  * agent gives up at ICE_AGENT_FAIL_MS, which leaves the relay 7 s. */
 #define PEER_CLIENT_RELAY_AFTER_MS 3000
+/* TURN servers tried at once (the answer may list one per transport; a firewall may pass only
+ * one of them): the first in the list that allocates is used. */
+#define PEER_CLIENT_MAX_TURN 4
 
 struct peer_client {
     uv_loop_t *loop;
@@ -49,19 +52,19 @@ struct peer_client {
     uint64_t ice_connected_ms;
     bool closed;
     struct peer_client_stats stats;
-    /* TURN: configured, then the allocation; VIA_RELAY once traffic goes through it. */
+    /* TURN: what was configured; then one allocation per server, and RELAY, the one traffic
+     * goes through once VIA_RELAY. */
     char turn_url[512], turn_username[256], turn_credential[256];
     bool relay_only, via_relay;
-    struct turn_client *turn;
+    struct peer_client_turn {
+        char url[512];
+        struct turn_client *client;
+        bool failed;
+    } turns[PEER_CLIENT_MAX_TURN];
+    size_t n_turns;
+    struct peer_client_turn *relay;
     uint64_t start_ms;
 };
-
-_Static_assert(sizeof ((struct ice_server_link *)0)->url == sizeof ((struct peer_client *)0)->turn_url &&
-                   sizeof ((struct ice_server_link *)0)->username ==
-                       sizeof ((struct peer_client *)0)->turn_username &&
-                   sizeof ((struct ice_server_link *)0)->credential ==
-                       sizeof ((struct peer_client *)0)->turn_credential,
-               "a Link header's ICE server is copied whole");
 
 static void peer_client_random_token(char *out, size_t len)
 {
@@ -84,13 +87,26 @@ static void peer_client_set_state(struct peer_client *pc, enum peer_client_state
         pc->cb.on_state(pc->opaque, state, reason);
 }
 
+/* The first TURN server in the list with an allocation, for good once chosen. */
+static void peer_client_pick_relay(struct peer_client *pc)
+{
+    for (size_t i = 0; i < pc->n_turns && !pc->relay; i++) {
+        if (turn_client_ready(pc->turns[i].client)) {
+            pc->relay = &pc->turns[i];
+            log_info("relaying through TURN %s", pc->relay->url);
+        }
+    }
+}
+
 static void peer_client_send_raw(struct peer_client *pc, const uint8_t *p, size_t len,
                                  const struct sockaddr *to)
 {
     pc->stats.tx_bytes += len;
     if (pc->via_relay) {
-        turn_client_send(pc->turn, to, p, len);
-        return;
+        peer_client_pick_relay(pc);
+        if (pc->relay)
+            turn_client_send(pc->relay->client, to, p, len);
+        return; /* no allocation yet: lost, as a datagram can be; ICE retransmits */
     }
     udp_queue(pc->udp, p, len, to, NULL); /* one local address: the kernel picks it */
     udp_flush(pc->udp);
@@ -141,11 +157,14 @@ static void peer_client_drive(struct peer_client *pc, uint64_t now_ms)
 {
     if (!pc->ice || pc->closed)
         return;
-    if (!pc->via_relay && turn_client_ready(pc->turn) && ice_agent_state(pc->ice) == ICE_CHECKING &&
+    if (!pc->via_relay && pc->n_turns && ice_agent_state(pc->ice) == ICE_CHECKING &&
         now_ms - pc->start_ms >= PEER_CLIENT_RELAY_AFTER_MS) {
-        pc->via_relay = true;
-        log_info("no direct path after %d s: going through TURN %s", PEER_CLIENT_RELAY_AFTER_MS / 1000,
-                 pc->turn_url);
+        peer_client_pick_relay(pc);
+        if (pc->relay) {
+            pc->via_relay = true;
+            log_info("no direct path after %d s: going through TURN %s",
+                     PEER_CLIENT_RELAY_AFTER_MS / 1000, pc->relay->url);
+        }
     }
     peer_client_flush_ice(pc, now_ms);
     int ice_state = ice_agent_state(pc->ice);
@@ -247,9 +266,11 @@ static void peer_client_on_recv(void *opaque, const struct sockaddr *from,
 {
     struct peer_client *pc = opaque;
     (void)local;
-    if (turn_client_is_server(pc->turn, from)) {
-        turn_client_feed(pc->turn, data, len);
-        return;
+    for (size_t i = 0; i < pc->n_turns; i++) {
+        if (turn_client_is_server(pc->turns[i].client, from)) {
+            turn_client_feed(pc->turns[i].client, data, len);
+            return;
+        }
     }
     peer_client_on_packet(pc, from, data, len);
 }
@@ -268,14 +289,18 @@ static void peer_client_turn_data(void *opaque, const struct sockaddr *peer, uin
     peer_client_on_packet(opaque, peer, data, len);
 }
 
+/* With --relay, the client fails when every TURN server has refused or gone unanswered. */
 static void peer_client_turn_state(void *opaque, bool ready, const char *reason)
 {
     struct peer_client *pc = opaque;
-    if (!ready && pc->relay_only) {
-        char why[1024];
-        snprintf(why, sizeof why, "TURN %s: %s", pc->turn_url, reason);
-        peer_client_set_state(pc, PEER_CLIENT_FAILED, why);
-    }
+    if (ready || !pc->relay_only)
+        return;
+    for (size_t i = 0; i < pc->n_turns; i++)
+        if (!turn_client_failed(pc->turns[i].client))
+            return;
+    char why[1024];
+    snprintf(why, sizeof why, "TURN%s: %s", pc->n_turns > 1 ? " (every server)" : "", reason);
+    peer_client_set_state(pc, PEER_CLIENT_FAILED, why);
 }
 
 void peer_client_set_ice(struct peer_client *pc, const struct peer_client_ice *ice)
@@ -287,40 +312,19 @@ void peer_client_set_ice(struct peer_client *pc, const struct peer_client_ice *i
     pc->relay_only = ice->relay_only;
 }
 
-/* Picks the TURN server (the configured one, else the first of the answer's Link headers) and
- * starts the allocation. Returns 0 (also when there is none and none is needed), or -1 with
- * *WHY. */
-static int peer_client_start_turn(struct peer_client *pc, const char *links, const char **why)
+/* Starts an allocation on TURN server URL with these credentials. Returns 0, or -1 with *WHY. */
+static int peer_client_add_turn(struct peer_client *pc, const char *url, const char *username,
+                                const char *credential, const char **why)
 {
-    if (!pc->turn_url[0]) {
-        struct ice_server_link found[8];
-        size_t n = ice_server_link_parse(links, strlen(links), found, 8);
-        for (size_t i = 0; i < n && !pc->turn_url[0]; i++) {
-            struct ice_server_url u;
-            const char *bad;
-            if (ice_server_url_parse(found[i].url, &u, &bad) == 0 && u.turn && !u.secure) {
-                /* The fields have the same sizes: the copies are whole. */
-                memcpy(pc->turn_url, found[i].url, sizeof pc->turn_url);
-                memcpy(pc->turn_username, found[i].username, sizeof pc->turn_username);
-                memcpy(pc->turn_credential, found[i].credential, sizeof pc->turn_credential);
-            }
-        }
-    }
-    if (!pc->turn_url[0]) {
-        if (pc->relay_only) {
-            *why = "--relay needs a TURN server: --ice-server turn:..., or a server that sends "
-                   "one in its Link headers";
-            return -1;
-        }
-        return 0;
-    }
     struct ice_server_url u;
-    if (ice_server_url_parse(pc->turn_url, &u, why) < 0)
+    if (ice_server_url_parse(url, &u, why) < 0)
         return -1;
     if (!u.turn || u.secure) {
         *why = "the ICE server must be a turn: URL (turns:, TURN over TLS, is not supported)";
         return -1;
     }
+    if (pc->n_turns == PEER_CLIENT_MAX_TURN)
+        return 0;
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = u.tcp ? SOCK_STREAM : SOCK_DGRAM};
     struct addrinfo *res = NULL;
     char port[8];
@@ -331,9 +335,38 @@ static int peer_client_start_turn(struct peer_client *pc, const char *links, con
     }
     struct turn_client_callbacks cb = {peer_client_turn_send_udp, peer_client_turn_data,
                                        peer_client_turn_state};
-    pc->turn = turn_client_new(pc->loop, res->ai_addr, u.tcp, pc->turn_username,
-                               pc->turn_credential, &cb, pc);
+    struct peer_client_turn *turn = &pc->turns[pc->n_turns++];
+    snprintf(turn->url, sizeof turn->url, "%s", url);
+    turn->client = turn_client_new(pc->loop, res->ai_addr, u.tcp, username, credential, &cb, pc);
     freeaddrinfo(res);
+    return 0;
+}
+
+/* Starts the TURN allocations: the configured server, else every plain turn: server of the
+ * answer's Link headers. Returns 0 (also when there is none and none is needed), or -1 with
+ * *WHY. */
+static int peer_client_start_turn(struct peer_client *pc, const char *links, const char **why)
+{
+    if (pc->turn_url[0]) {
+        if (peer_client_add_turn(pc, pc->turn_url, pc->turn_username, pc->turn_credential, why) < 0)
+            return -1;
+    } else {
+        struct ice_server_link found[8];
+        size_t n = ice_server_link_parse(links, strlen(links), found, 8);
+        for (size_t i = 0; i < n; i++) {
+            struct ice_server_url u;
+            const char *bad;
+            if (ice_server_url_parse(found[i].url, &u, &bad) == 0 && u.turn && !u.secure &&
+                peer_client_add_turn(pc, found[i].url, found[i].username, found[i].credential,
+                                     &bad) < 0)
+                log_warn("TURN server %s from the answer: %s", found[i].url, bad);
+        }
+    }
+    if (pc->n_turns == 0 && pc->relay_only) {
+        *why = "--relay needs a TURN server: --ice-server turn:..., or a server that sends one in "
+               "its Link headers";
+        return -1;
+    }
     pc->via_relay = pc->relay_only;
     return 0;
 }
@@ -404,8 +437,8 @@ static size_t peer_client_add_candidates(struct peer_client *pc, const struct sd
             if (ice_agent_add_remote_candidate(pc->ice, (struct sockaddr *)&ss,
                                                cand->priority) == 0) {
                 added++;
-                if (pc->turn)
-                    turn_client_permit(pc->turn, (struct sockaddr *)&ss);
+                for (size_t t = 0; t < pc->n_turns; t++)
+                    turn_client_permit(pc->turns[t].client, (struct sockaddr *)&ss);
             }
         }
     }
@@ -521,8 +554,10 @@ void peer_client_close(struct peer_client *pc)
         peer_client_flush_dtls(pc);
     }
     pc->closed = true;
-    turn_client_free(pc->turn);
-    pc->turn = NULL;
+    for (size_t i = 0; i < pc->n_turns; i++)
+        turn_client_free(pc->turns[i].client);
+    pc->n_turns = 0;
+    pc->relay = NULL;
     udp_close(pc->udp);
     srtpx_free(pc->srtp_in);
     srtpx_free(pc->srtp_out);

@@ -478,6 +478,8 @@ int turn_client_send(struct turn_client *tc, const struct sockaddr *peer, const 
 
 bool turn_client_ready(const struct turn_client *tc) { return tc && tc->ready; }
 
+bool turn_client_failed(const struct turn_client *tc) { return !tc || tc->failed; }
+
 const struct sockaddr *turn_client_relayed(const struct turn_client *tc)
 {
     return tc->ready ? (const struct sockaddr *)&tc->relayed : NULL;

@@ -41,6 +41,8 @@ int turn_client_send(struct turn_client *tc, const struct sockaddr *peer, const 
                      size_t len);
 
 bool turn_client_ready(const struct turn_client *tc);
+/* True once the allocation failed for good (on_state said why). */
+bool turn_client_failed(const struct turn_client *tc);
 /* The relayed address the server gave, once ready. */
 const struct sockaddr *turn_client_relayed(const struct turn_client *tc);
 

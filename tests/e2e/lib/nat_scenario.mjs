@@ -4,7 +4,9 @@
 // aiortc viewer too. Checks that video flows both ways through the router and that the pair each
 // peer selected is the one the scenario expects.
 import crypto from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { launchBrowser, openPage } from './browser.mjs';
@@ -72,11 +74,40 @@ export function aiortcViewer(net, url, seconds, port) {
     });
 }
 
+// Runs `onair record URL --duration SECONDS` in the client namespace; resolves to its exit
+// code, its log and the video frames ffprobe decodes from what it wrote.
+export function onairRecord(net, url, seconds) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onair-nat-record-'));
+    const out = path.join(dir, 'out.mkv');
+    const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+    return new Promise((resolve) => {
+        const child = spawn('ip', ['netns', 'exec', net.ns.client, binary, 'record', url, out,
+            '--duration', String(seconds), '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        net.track(child.pid);
+        let log = '';
+        child.stdout.on('data', (d) => { log += d; });
+        child.stderr.on('data', (d) => { log += d; });
+        const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 40) * 1000);
+        child.on('exit', (code) => {
+            clearTimeout(timer);
+            net.untrack(child.pid);
+            let frames = 0;
+            try {
+                frames = Number(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-count_frames',
+                    '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', out]).toString().trim()) || 0;
+            } catch { /* no file */ }
+            fs.rmSync(dir, { recursive: true, force: true });
+            resolve({ code, log, frames });
+        });
+    });
+}
+
 // SCENARIO: { test, nat ('masquerade' | 'random'), firewall(net) adds FORWARD rules, tcp (onair
 // --media-tcp-port), turn (coturn and ICE_SERVERS), aiortc (also an aiortc viewer),
 // serverSees (a RegExp for every "ADDR:PORT UDP|TCP" path onair validated checks from),
 // expect(pair, role) returns [ok, what] for the selected pair of 'publisher' or 'viewer',
-// expectAiortc(pair) the same for aiortc, extra(ctx) more checks }.
+// expectAiortc(pair) the same for aiortc, onair ({ log: RegExp, what }: an `onair record` in the
+// client namespace too, whose log must match), extra(ctx) more checks }.
 export async function runScenario(scenario) {
     const { test } = scenario;
     const NAME = `nat-${process.pid}`;
@@ -152,6 +183,13 @@ export async function runScenario(scenario) {
             check(report.frames > 30, 'an aiortc viewer behind the router receives video frames', report);
             const [ok, what] = scenario.expectAiortc(report.pair);
             check(ok, `aiortc: ${what}`, report.pair);
+        }
+        if (scenario.onair) {
+            const rec = await onairRecord(net, `${server.url}/whep/${NAME}`, 4);
+            note('onair record:', rec.log.trim().split('\n').slice(-4).join(' | '));
+            check(rec.code === 0 && rec.frames > 40,
+                `onair record behind the router records the stream (${rec.frames} video frames in 4 s)`, rec);
+            check(scenario.onair.log.test(rec.log), `onair record: ${scenario.onair.what}`, rec.log);
         }
         await scenario.extra?.({ net, server, coturn, publisher, viewer, pairOf, name: NAME });
 
