@@ -4,8 +4,8 @@
 // servers onair hands the pages (--ice-server turn:...:443?transport=tcp, --turn-secret): the
 // selected pair's local candidate is a relay one whose relay protocol is TCP, and its remote
 // candidate onair's UDP host candidate (coturn relays to it over UDP on the public side).
-// `onair record` finds no direct path, and after 3 s goes through the TURN server on 443 that
-// onair's WHEP answer named in its Link headers (the UDP one never answers).
+// `onair record` and `onair publish` find no direct path, and after 3 s go through the TURN
+// server on 443 that onair's answers named in their Link headers (the UDP one never answers).
 import { MEDIA_PORT, PUB_IP, TURN_TCP_443, runScenario } from './lib/nat_scenario.mjs';
 import { check } from './lib/tap.mjs';
 import { inNs } from './lib/netns.mjs';
@@ -19,6 +19,7 @@ await runScenario({
     onair: {
         log: new RegExp(`no direct path after 3 s: going through TURN turn:${PUB_IP.replace(/\./g, '\\.')}:${TURN_TCP_443}\\?transport=tcp`),
         what: `falls back to TURN over TCP on ${TURN_TCP_443}, from the Link headers`,
+        publishDelayMs: 4500, // the publisher needs its 3 s before it goes through TURN
     },
     firewall: (net) => {
         net.forward('-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT');

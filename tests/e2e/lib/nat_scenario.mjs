@@ -102,6 +102,31 @@ export function onairRecord(net, url, seconds) {
     });
 }
 
+// Runs `onair publish` of a generated 8 s VP8 + Opus clip to URL in the client namespace;
+// returns { done: a promise of { code, log } }.
+export function onairPublish(net, url) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onair-nat-publish-'));
+    const clip = path.join(dir, 'clip.webm');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '8', '-c:v', 'libvpx', '-g', '30',
+        '-b:v', '400k', '-deadline', 'realtime', '-c:a', 'libopus', clip]);
+    const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+    const child = spawn('ip', ['netns', 'exec', net.ns.client, binary, 'publish', clip, url, '--log-level', 'info'],
+        { stdio: ['ignore', 'pipe', 'pipe'] });
+    net.track(child.pid);
+    let log = '';
+    child.stdout.on('data', (d) => { log += d; });
+    child.stderr.on('data', (d) => { log += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+    const done = new Promise((resolve) => child.on('exit', (code) => {
+        clearTimeout(timer);
+        net.untrack(child.pid);
+        fs.rmSync(dir, { recursive: true, force: true });
+        resolve({ code, log });
+    }));
+    return { done };
+}
+
 // SCENARIO: { test, nat ('masquerade' | 'random'), firewall(net) adds FORWARD rules, tcp (onair
 // --media-tcp-port), turn (coturn and ICE_SERVERS), aiortc (also an aiortc viewer),
 // serverSees (a RegExp for every "ADDR:PORT UDP|TCP" path onair validated checks from),
@@ -190,6 +215,16 @@ export async function runScenario(scenario) {
             check(rec.code === 0 && rec.frames > 40,
                 `onair record behind the router records the stream (${rec.frames} video frames in 4 s)`, rec);
             check(scenario.onair.log.test(rec.log), `onair record: ${scenario.onair.what}`, rec.log);
+            // And onair publish from behind the router, recorded back the same way.
+            const pub = onairPublish(net, `${server.url}/whip/${NAME}-cli`);
+            await sleep(scenario.onair.publishDelayMs ?? 1000);
+            const back = await onairRecord(net, `${server.url}/whep/${NAME}-cli`, 3);
+            const published = await pub.done;
+            note('onair publish:', published.log.trim().split('\n').slice(-3).join(' | '));
+            check(published.code === 0 && scenario.onair.log.test(published.log),
+                `onair publish behind the router: exits 0 at the end of its clip, and ${scenario.onair.what}`, published);
+            check(back.code === 0 && back.frames > 45,
+                `what onair publish sent from behind the router is recorded back (${back.frames} frames in 3 s)`, back);
         }
         await scenario.extra?.({ net, server, coturn, publisher, viewer, pairOf, name: NAME });
 
