@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "base/leb128.h"
+
 enum { OBU_SEQUENCE_HEADER = 1, OBU_TEMPORAL_DELIMITER = 2, OBU_TILE_LIST = 8, OBU_PADDING = 15 };
 
 struct obu {
@@ -12,45 +14,6 @@ struct obu {
     const uint8_t *payload;
     size_t payload_len;
 };
-
-static int read_leb128(const uint8_t *p, size_t len, size_t *off, uint64_t *value)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        if (*off >= len)
-            return -1;
-        uint8_t b = p[(*off)++];
-        v |= (uint64_t)(b & 0x7f) << (7 * i);
-        if (!(b & 0x80)) {
-            *value = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static size_t leb128_size(size_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static size_t write_leb128(uint8_t *p, size_t v)
-{
-    size_t n = 0;
-    do {
-        p[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            p[n] |= 0x80;
-        n++;
-    } while (v);
-    return n;
-}
 
 /* The next OBU at *OFF; returns 1, 0 at the end, -1 when malformed. */
 static int next_obu(const uint8_t *tu, size_t len, size_t *off, struct obu *o)
@@ -69,7 +32,7 @@ static int next_obu(const uint8_t *tu, size_t len, size_t *off, struct obu *o)
         o->header_len = 2;
     }
     uint64_t size = len - *off;
-    if ((h & 0x02) && (read_leb128(tu, len, off, &size) < 0 || size > len - *off))
+    if ((h & 0x02) && (leb128_read(tu, len, off, &size) < 0 || size > len - *off))
         return -1;
     o->payload = tu + *off;
     o->payload_len = (size_t)size;
@@ -114,7 +77,7 @@ static void add_element(struct packer *p, const struct obu *o)
             flush(p, false, false);
             continue;
         }
-        p->len += write_leb128(p->buf + p->len, chunk);
+        p->len += leb128_write(p->buf + p->len, chunk);
         for (size_t i = 0; i < chunk; i++) {
             size_t at = done + i;
             p->buf[p->len++] = at < o->header_len ? o->header[at] : o->payload[at - o->header_len];

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "base/bytes.h"
+#include "base/leb128.h"
 #include "base/xmalloc.h"
 #include "proto/rtp.h"
 
@@ -300,23 +301,6 @@ static int depack_vp9(struct depacketizer *d, const uint8_t *p, size_t len, bool
     return 0;
 }
 
-/* Reads an unsigned LEB128 (AV1 spec §4.10.5) of at most 8 bytes at P[*OFF..LEN). */
-static int depack_leb128(const uint8_t *p, size_t len, size_t *off, uint64_t *value)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        if (*off >= len)
-            return -1;
-        uint8_t b = p[(*off)++];
-        v |= (uint64_t)(b & 0x7f) << (7 * i);
-        if (!(b & 0x80)) {
-            *value = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 enum { AV1_OBU_SEQUENCE_HEADER = 1, AV1_OBU_TEMPORAL_DELIMITER = 2, AV1_OBU_TILE_LIST = 8,
        AV1_OBU_PADDING = 15 };
 
@@ -343,21 +327,13 @@ static int depack_av1_obu(struct depacketizer *d, const uint8_t *obu, size_t len
         /* The sender kept the size field: it must agree with the element's length. */
         size_t off = header_len;
         uint64_t size;
-        if (depack_leb128(obu, len, &off, &size) < 0 || size != len - off)
+        if (leb128_read(obu, len, &off, &size) < 0 || size != len - off)
             return -1;
         depack_append(d, obu, len);
         return 0;
     }
     uint8_t head[2 + 8] = {(uint8_t)(header | 0x02), header_len == 2 ? obu[1] : 0};
-    size_t n = header_len;
-    uint64_t v = payload_len;
-    do {
-        head[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            head[n] |= 0x80;
-        n++;
-    } while (v);
+    size_t n = header_len + leb128_write(head + header_len, payload_len);
     depack_append(d, head, n);
     depack_append(d, payload, payload_len);
     return 0;
@@ -403,7 +379,7 @@ static int depack_av1(struct depacketizer *d, const uint8_t *p, size_t len, bool
         bool last = (w && i + 1 == w);
         if (last) {
             size = len - off;
-        } else if (depack_leb128(p, len, &off, &size) < 0 || size > len - off) {
+        } else if (leb128_read(p, len, &off, &size) < 0 || size > len - off) {
             return -1;
         }
         bool continues = y && off + size == len;
@@ -436,7 +412,7 @@ int depack_av1_sequence_header(const uint8_t *frame, size_t len, const uint8_t *
         if (header & 0x04)
             off++;
         uint64_t size;
-        if (depack_leb128(frame, len, &off, &size) < 0 || size > len - off)
+        if (leb128_read(frame, len, &off, &size) < 0 || size > len - off)
             return -1;
         off += (size_t)size;
         if (((header >> 3) & 0x0f) == AV1_OBU_SEQUENCE_HEADER) {
