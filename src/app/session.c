@@ -25,6 +25,13 @@
 
 /* A peer that has not finished ICE and DTLS by then is given up. */
 #define HANDSHAKE_DEADLINE_US (30 * 1000000ull)
+/* A session without data channels needs DTLS only for its handshake (SRTP keys come out of it)
+ * and, for a while after, to answer the peer's last flight again if our answer to it was lost.
+ * Then the DTLS state, OpenSSL's SSL object and its buffers, some 75 KiB, two thirds of what a
+ * viewer costs, is freed. What still arrives as DTLS is looked at only for an alert, which a
+ * peer sends when it closes (its content type is in the clear in DTLS 1.2's record header). */
+#define DTLS_RELEASE_AFTER_US (10 * 1000000ull)
+#define DTLS_CONTENT_ALERT 21
 #define SESSION_MAX_ADDRS 8
 
 struct session {
@@ -52,6 +59,7 @@ struct session {
     uint64_t created_us;
     bool connected;
     bool dtls_client; /* the offer said setup:passive, so the server connects */
+    uint64_t dtls_release_us; /* when the DTLS state may go (no data channels), or 0 */
     /* Data channels (RFC 8831): SCTP inside DTLS, when the offer had an m=application section. */
     bool has_data;
     struct negotiate_data data;
@@ -138,7 +146,7 @@ static void flush_dtls(struct session *s)
 {
     uint8_t buf[1500];
     ssize_t n;
-    while ((n = dtls_poll_output(s->dtls, buf, sizeof buf)) > 0)
+    while (s->dtls && (n = dtls_poll_output(s->dtls, buf, sizeof buf)) > 0)
         send_to_peer(s, buf, (size_t)n);
 }
 
@@ -264,6 +272,8 @@ static void on_dtls_connected(struct session *s, uint64_t now_us)
                                                           : "AES_CM_128_HMAC_SHA1_80");
     if (s->viewer)
         sfu_viewer_start(s->viewer, now_us);
+    if (!s->has_data)
+        s->dtls_release_us = now_us + DTLS_RELEASE_AFTER_US;
     if (s->has_data) {
         s->sctp = sctp_new(NEGOTIATE_SCTP_PORT, s->data.remote_sctp_port, s->dtls_client,
                            NEGOTIATE_MAX_MESSAGE_SIZE);
@@ -319,7 +329,7 @@ void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *
         if (!had_selected || msg->use_candidate)
             s->selected = (int)i;
     }
-    if (dtls_state(s->dtls) == DTLS_STATE_NEW && s->dtls_client)
+    if (s->dtls && dtls_state(s->dtls) == DTLS_STATE_NEW && s->dtls_client)
         dtls_start(s->dtls, now_us / 1000);
     flush_dtls(s);
 }
@@ -329,6 +339,11 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
 {
     uint8_t first = data[0];
     if (first >= 20 && first <= 63) {
+        if (!s->dtls) {
+            if (first == DTLS_CONTENT_ALERT)
+                session_close(s, "peer closed DTLS (an alert after the handshake)");
+            return;
+        }
         bool was_connected = dtls_state(s->dtls) == DTLS_STATE_CONNECTED;
         dtls_feed(s->dtls, now_us / 1000, data, len);
         flush_dtls(s);
@@ -369,7 +384,13 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
 int session_tick(struct session *s, uint64_t now_us)
 {
     uint64_t now_ms = now_us / 1000;
-    if (dtls_next_timeout(s->dtls) <= now_ms) {
+    if (s->dtls && s->dtls_release_us && now_us >= s->dtls_release_us &&
+        dtls_state(s->dtls) == DTLS_STATE_CONNECTED) {
+        dtls_free(s->dtls);
+        s->dtls = NULL;
+        log_debug("session %s: handshake done, DTLS state released", s->id);
+    }
+    if (s->dtls && dtls_next_timeout(s->dtls) <= now_ms) {
         dtls_handle_timeout(s->dtls, now_ms);
         flush_dtls(s);
     }
@@ -381,7 +402,7 @@ int session_tick(struct session *s, uint64_t now_us)
         pump_sctp(s, now_ms);
     }
     const char *reason = NULL;
-    enum dtls_state state = dtls_state(s->dtls);
+    enum dtls_state state = s->dtls ? dtls_state(s->dtls) : DTLS_STATE_CONNECTED;
     if (ice_lite_consent_expired(s->ice, now_ms))
         reason = "consent expired (no STUN check for 30 s)";
     else if (state == DTLS_STATE_FAILED)
