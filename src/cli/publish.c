@@ -566,6 +566,9 @@ int publish_main(int argc, char **argv)
         uv_run(p->loop, UV_RUN_DEFAULT);
         rc = p->exit_code;
     } else {
+        /* A kept source (standard input, a camera) would keep the loop running: it goes too. */
+        file_source_close(p->source);
+        p->source = NULL;
         peer_client_close(p->pc);
         if (p->location[0])
             whip_client_delete(p->location);

@@ -141,14 +141,20 @@ publish_pid=
 
 # What a user gets wrong: a sentence and a non-zero exit, in a few seconds at most.
 start=$(date +%s)
-"$ONAIR" publish "rtsp://admin:s3cret@127.0.0.1:$closed_port/live" "$base/whip/x" >"$work/refused.log" 2>&1
+timeout 20 "$ONAIR" publish "rtsp://admin:s3cret@127.0.0.1:$closed_port/live" "$base/whip/x" >"$work/refused.log" 2>&1
 rc=$?
 took=$(($(date +%s) - start))
 [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$took" -le 5 ] &&
     grep -q "cannot open rtsp://admin:\*\*\*@127.0.0.1:$closed_port/live: Connection refused" "$work/refused.log" &&
     ! grep -q s3cret "$work/refused.log"
 check $? "an unreachable camera: exit $rc in ${took} s, $(grep "^onair" "$work/refused.log")"
-"$ONAIR" publish "$camera/audio" "$base/whip/x" >"$work/novideo.log" 2>&1
+start=$(date +%s)
+timeout 20 "$ONAIR" publish "$camera/test" "http://127.0.0.1:$closed_port/whip/x" >"$work/noserver.log" 2>&1
+rc=$?
+took=$(($(date +%s) - start))
+[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$took" -le 5 ] && grep -q "cannot reach" "$work/noserver.log"
+check $? "a camera published to a server that is not there: exit $rc in ${took} s, $(grep "^onair" "$work/noserver.log")"
+timeout 20 "$ONAIR" publish "$camera/audio" "$base/whip/x" >"$work/novideo.log" 2>&1
 rc=$?
 [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && grep -q "sends no video" "$work/novideo.log"
 check $? "a camera with no video: exit $rc, $(cat "$work/novideo.log")"
