@@ -19,7 +19,7 @@ const browser = await launchBrowser();
 // peer connection is closed without connecting).
 async function answerCandidates(page, url) {
     await page.goto(`${url}/`);
-    return page.evaluate(async () => {
+    const candidates = await page.evaluate(async () => {
         const pc = new RTCPeerConnection();
         pc.addTransceiver('video', { direction: 'recvonly' });
         await pc.setLocalDescription(await pc.createOffer());
@@ -30,6 +30,10 @@ async function answerCandidates(page, url) {
         if (r.headers.get('Location')) await fetch(r.headers.get('Location'), { method: 'DELETE' });
         return [...answer.matchAll(/^a=candidate:\S+ \d+ udp \d+ (\S+) \d+ typ host/gm)].map((m) => m[1]);
     });
+    // Off the index page before its server stops: the page refreshes its list every few seconds
+    // and would meet a closed port.
+    await page.goto('about:blank');
+    return candidates;
 }
 
 async function withServer(name, options, body) {
