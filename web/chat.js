@@ -185,6 +185,7 @@ export function createChat(section, { idle = 'not connected' } = {}) {
             showViewers(msg.viewers);
             for (const name of msg.joined ?? []) if (name !== state.you) onEvent(`${name} joined`);
             for (const name of msg.left ?? []) onEvent(`${name} left`);
+            for (const [from, to] of msg.renamed ?? []) if (to !== state.you) onEvent(`${from} is now ${to}`);
             break;
         case 'error':
             state.errors.push(msg.reason);

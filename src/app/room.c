@@ -44,6 +44,7 @@ static void room_free(struct room *room)
 {
     room_files_free(room);
     json_decref(room->left);
+    json_decref(room->renamed);
     for (size_t i = 0; i < room->history_len; i++)
         json_decref(room->history[(room->history_start + i) % ROOM_HISTORY]);
     free(room);
@@ -107,6 +108,7 @@ struct room_member *room_join(struct rooms *rooms, const char *stream, struct se
         room = xcalloc(1, sizeof *room);
         room->rooms = rooms;
         room->left = json_array();
+        room->renamed = json_array();
         room->viewers_sent = -1;
         snprintf(room->stream, sizeof room->stream, "%s", stream);
         hmap_put(&rooms->by_stream, room->stream, strlen(room->stream), room);
@@ -180,14 +182,15 @@ static void send_presence(struct room *room, uint64_t now_ms)
     }
     int viewers = (int)viewer_count(room);
     if (json_array_size(joined) == 0 && json_array_size(room->left) == 0 &&
-        viewers == room->viewers_sent) {
+        json_array_size(room->renamed) == 0 && viewers == room->viewers_sent) {
         json_decref(joined);
         return;
     }
     room->viewers_sent = viewers;
-    broadcast(room, json_pack("{s:s, s:o, s:O, s:i}", "type", "presence", "joined", joined,
-                              "left", room->left, "viewers", viewers));
+    broadcast(room, json_pack("{s:s, s:o, s:O, s:O, s:i}", "type", "presence", "joined", joined,
+                              "left", room->left, "renamed", room->renamed, "viewers", viewers));
     json_array_clear(room->left);
+    json_array_clear(room->renamed);
 }
 
 void rooms_counters(const struct rooms *rooms, struct room_counters *out)
@@ -265,6 +268,9 @@ static void hello(struct room_member *m, const char *name)
         send_error(m, "names are 1 to 32 characters");
         return;
     }
+    /* Everyone was told of it under its old name: the next presence message says who it is. */
+    if (m->announced && strcmp(m->name, name) != 0)
+        json_array_append_new(m->room->renamed, json_pack("[s,s]", m->name, name));
     snprintf(m->name, sizeof m->name, "%s", name);
 }
 

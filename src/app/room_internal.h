@@ -30,8 +30,9 @@ struct room {
     unsigned next_viewer, next_id;
     json_t *history[ROOM_HISTORY]; /* a ring of the last chat messages */
     size_t history_start, history_len;
-    /* Presence not yet sent: names that left (joins are members with announced false). */
-    json_t *left;
+    /* Presence not yet sent: names that left, and [old, new] pairs of members who renamed
+     * themselves after their join was announced (joins are members with announced false). */
+    json_t *left, *renamed;
     int viewers_sent; /* the viewer count last pushed, or -1 */
     struct file_transfer *transfers;
     struct room *next_room; /* every room, for the tick */

@@ -9,9 +9,10 @@ int byte_size_parse(const char *text, uint64_t *bytes)
     uint64_t value = 0;
     const char *p = text;
     for (; *p >= '0' && *p <= '9'; p++) {
-        value = value * 10 + (uint64_t)(*p - '0');
-        if (value >= limit)
-            return -1;
+        uint64_t digit = (uint64_t)(*p - '0');
+        if (value > (limit - 1 - digit) / 10)
+            return -1; /* checked before multiplying: a wrapped product would look small */
+        value = value * 10 + digit;
     }
     if (p == text)
         return -1;

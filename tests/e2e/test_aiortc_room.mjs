@@ -93,6 +93,15 @@ async function run(server, browser, dir) {
     const annLine = await rob.wait((e) => e.event === 'chat' && e.type === 'chat' && e.text === 'hello from chromium');
     check(annLine?.from === 'Ann' && Number.isInteger(annLine.id), "Rob: gets Ann's message, stamped with her name and an id", annLine);
 
+    // A new name after the join was announced: everyone is told who it is now.
+    rob.send({ cmd: 'hello', name: 'Robert' });
+    const renamed = await waitFor(async () => (await pageState(ann)).events.includes('Rob is now Robert'), 10000);
+    check(renamed, 'Ann: the page says "Rob is now Robert" when he renames himself', (await pageState(ann)).events);
+    rob.send({ cmd: 'chat', text: 'as Robert' });
+    const asRobert = await waitFor(async () => (await pageState(ann)).chat.find((m) => m.text === 'as Robert'), 10000);
+    check(asRobert?.from === 'Robert', 'and his messages carry the new name', asRobert);
+    rob.send({ cmd: 'hello', name: 'Rob' });
+
     // The seed's /offer carries data channels too.
     const sue = startParticipant(server.url, 'Sue', 'offer');
     check(!!(await sue.wait((e) => e.event === 'open', 30000)), "Sue (aiortc): connects through the seed's /offer and opens her channels", sue.exited());

@@ -6,6 +6,7 @@ It watches STREAM over WHEP (or the seed's /offer) with "chat" and "file" data c
 src/app/room_files.h), says hello as NAME, and then takes commands, one JSON object a line on
 stdin, and reports what happens, one JSON object a line on stdout:
   {"cmd":"chat","text":...}            send a chat message
+  {"cmd":"hello","name":...}           take another name
   {"cmd":"send-file","path":...}       offer and send a file, paced by the channel's queue
   {"cmd":"raw-file","text":...}        send TEXT as is on the file channel (bad input)
   {"cmd":"raw-chunk","id":...,"bytes":N} send one chunk of N zero bytes for ID (bad input)
@@ -144,6 +145,8 @@ class Participant:
         kind = cmd["cmd"]
         if kind == "chat":
             self.chat.send(json.dumps({"type": "chat", "text": cmd["text"]}))
+        elif kind == "hello":
+            self.chat.send(json.dumps({"type": "hello", "name": cmd["name"]}))
         elif kind == "send-file":
             await self.send_file(cmd["path"])
         elif kind == "raw-file":
