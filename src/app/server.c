@@ -6,6 +6,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +176,14 @@ static void on_tick(uv_timer_t *timer)
             session_tick(srv->sessions[i], now_us);
     sfu_tick(srv->sfu, now_us);
     udp_flush(srv->udp);
+#ifdef __GLIBC__
+    /* At most once a second: a crowd released in one second is one trim. */
+    if (srv->trim_pending && now_us - srv->trimmed_us >= 1000000) {
+        srv->trim_pending = false;
+        srv->trimmed_us = now_us;
+        malloc_trim(0);
+    }
+#endif
 }
 
 static void on_signal(uv_signal_t *handle, int signum)

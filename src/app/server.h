@@ -43,6 +43,10 @@ struct session;
 
 struct server {
     uv_loop_t *loop;
+    /* Memory was freed in bulk (released DTLS states): give it back to the system at the next
+     * tick (glibc keeps freed heap pages otherwise, and RSS would not show the saving). */
+    bool trim_pending;
+    uint64_t trimmed_us;
     struct server_config config;
     struct http_server *http;
     struct udp *udp;

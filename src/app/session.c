@@ -388,6 +388,7 @@ int session_tick(struct session *s, uint64_t now_us)
         dtls_state(s->dtls) == DTLS_STATE_CONNECTED) {
         dtls_free(s->dtls);
         s->dtls = NULL;
+        s->srv->trim_pending = true;
         log_debug("session %s: handshake done, DTLS state released", s->id);
     }
     if (s->dtls && dtls_next_timeout(s->dtls) <= now_ms) {
