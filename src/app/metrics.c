@@ -138,6 +138,9 @@ void metrics_render(const struct server *srv, struct http_response *res)
             u->tx_errors);
     counter(f, "onair_udp_send_calls_total", "sendmmsg calls (datagrams are batched).",
             u->tx_syscalls);
+    counter(f, "onair_udp_send_messages_total",
+            "Messages handed to the kernel: a GSO message carries a run of datagrams to one peer.",
+            u->tx_messages);
     counter(f, "onair_stun_plain_answers_total", "STUN binding requests without USERNAME answered.",
             srv->stun_plain);
     counter(f, "onair_stun_rejected_total", "STUN messages dropped: malformed or no session.",

@@ -152,6 +152,25 @@ static void demux(struct server *srv, const struct sockaddr *from, enum addr_tra
     session_on_datagram(s, now_us, from, data, len);
 }
 
+/* After each receive batch: what publishers sent goes out to their viewers now, in one send
+ * batch (udp sends it right after this). */
+static void on_batch_done(void *opaque)
+{
+    struct server *srv = opaque;
+    sfu_flush(srv->sfu);
+}
+
+/* At the end of each turn of the loop, for packets that did not come in a receive batch: file
+ * sources and cameras (timers), ICE-TCP frames, DTLS and SCTP sends from timers. */
+static void on_turn_end(uv_check_t *check)
+{
+    struct server *srv = check->data;
+    if (!srv->udp)
+        return;
+    sfu_flush(srv->sfu);
+    udp_flush(srv->udp);
+}
+
 static void on_datagram(void *opaque, const struct sockaddr *from, const struct udp_local *local,
                         uint8_t *data, size_t len)
 {
@@ -236,6 +255,8 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     /* The handles server_stop closes exist from the start, so a failed start stops cleanly. */
     uv_timer_init(loop, &srv->tick);
     srv->tick.data = srv;
+    uv_check_init(loop, &srv->turn_end);
+    srv->turn_end.data = srv;
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
     srv->sigint.data = srv->sigterm.data = srv;
@@ -256,11 +277,11 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
 
     const char *why;
     const char *bind = config->media_bind;
-    srv->udp = udp_open(loop, bind, config->media_port, on_datagram, NULL, srv, &why);
+    srv->udp = udp_open(loop, bind, config->media_port, on_datagram, on_batch_done, srv, &why);
     if (!srv->udp && strcmp(bind, "::") == 0 &&
         (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
         bind = "0.0.0.0"; /* no IPv6 on this machine; a port in use is reported as it is */
-        srv->udp = udp_open(loop, bind, config->media_port, on_datagram, NULL, srv, &why);
+        srv->udp = udp_open(loop, bind, config->media_port, on_datagram, on_batch_done, srv, &why);
     }
     if (!srv->udp) {
         bool v6 = strchr(bind, ':') != NULL;
@@ -292,6 +313,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
         return -1;
 
     uv_timer_start(&srv->tick, on_tick, TICK_MS, TICK_MS);
+    uv_check_start(&srv->turn_end, on_turn_end);
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     return 0;
@@ -309,6 +331,7 @@ void server_stop(struct server *srv)
     http_server_stop(srv->http);
     srv->http = NULL;
     uv_close((uv_handle_t *)&srv->tick, NULL);
+    uv_close((uv_handle_t *)&srv->turn_end, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
 }

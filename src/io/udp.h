@@ -1,7 +1,11 @@
 /* udp: the media socket. Receives in batches (recvmmsg) and queues sends into a batch that goes
- * out with one sendmmsg when full or when the owner flushes at the end of a wake-up. */
+ * out with one sendmmsg when full or when the owner flushes at the end of a wake-up. Consecutive
+ * datagrams to the same peer from the same address leave as one UDP GSO message (UDP_SEGMENT:
+ * the kernel cuts it into the datagrams), so a viewer's burst (one video frame's packets) costs
+ * one trip down the network stack instead of one each. */
 #ifndef ONAIR_IO_UDP_H
 #define ONAIR_IO_UDP_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -10,6 +14,12 @@
 
 #define UDP_MAX_DATAGRAM 1500
 #define UDP_BATCH 64
+/* Datagrams a send batch holds before it goes out on its own. */
+#define UDP_SEND_BATCH 128
+/* One GSO message: at most this many segments (the kernel's limit is 64 on older kernels) and
+ * bytes (an IP packet's 64 KiB, less headers). */
+#define UDP_GSO_MAX_SEGMENTS 64
+#define UDP_GSO_MAX_BYTES 60000
 
 struct udp;
 
@@ -40,7 +50,10 @@ uint16_t udp_local_port(const struct udp *u);
 int udp_family(const struct udp *u);
 
 /* Copies one datagram into the send batch; sends the batch when it is full. FROM, when not
- * NULL and known, is the source address to send from. TO may be IPv4 on a dual-stack socket. */
+ * NULL and known, is the source address to send from. TO may be IPv4 on a dual-stack socket.
+ * The datagram joins the previous one's GSO message when it goes to the same TO from the same
+ * FROM and is no larger than that message's segments, all of which are full-sized: GSO cuts a
+ * message into equal segments but the last. */
 void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to,
                const struct udp_local *from);
 /* Sends whatever is queued. */
@@ -48,7 +61,12 @@ void udp_flush(struct udp *u);
 
 struct udp_stats {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_errors, tx_syscalls;
+    uint64_t tx_messages; /* what the kernel was handed: a GSO message counts once */
 };
 const struct udp_stats *udp_stats(const struct udp *u);
+/* Whether sends are coalesced into GSO messages: on by default where the kernel has UDP_SEGMENT;
+ * off after the kernel refused a GSO message (the datagrams then go out one by one). */
+bool udp_gso(const struct udp *u);
+void udp_set_gso(struct udp *u, bool on);
 
 #endif

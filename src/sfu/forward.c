@@ -1,11 +1,15 @@
 /* forward: the hot path. A publisher's plaintext packet is parsed once, stored for NACKs, and
- * rewritten for each viewer into that viewer's SSRC, payload type, extension ids, sequence
- * number and timestamp. No allocation here: each viewer's copy is made on the stack and handed
- * to its sink, which protects and queues it. */
+ * held until the owner's sfu_flush (the end of a receive batch or of the loop's turn); then the
+ * packets that arrived meanwhile are rewritten for each viewer in turn into that viewer's SSRC,
+ * payload type, extension ids, sequence number and timestamp. One viewer's packets are handed
+ * to its sink one after the other, so they leave together (one GSO message). No allocation
+ * here: each viewer's copy is made on the stack and handed to its sink, which protects and
+ * queues it. */
 #include <string.h>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/xmalloc.h"
 #include "proto/rtcp.h"
 #include "proto/rtp.h"
 #include "sfu/negotiate.h"
@@ -151,7 +155,7 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     struct sfu *sfu = pub->sfu;
     struct rtp_view v;
     const char *why;
-    if (rtp_parse(&v, pkt, len, &why) < 0) {
+    if (len > HISTORY_PACKET_MAX || rtp_parse(&v, pkt, len, &why) < 0) {
         sfu->counters.rtp_bad++;
         return;
     }
@@ -170,20 +174,69 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
                     codec_is_keyframe_start(track->codec_id, v.payload, v.payload_len);
     if (keyframe)
         sfu->counters.keyframes++;
-    bool someone_waits = false;
+    if (!pub->stream->n_viewers)
+        return;
+    if (track->n_pending == SFU_BURST)
+        sfu_fan_out(pub);
+    struct sfu_pending *p = &track->pending[track->n_pending++];
+    memcpy(p->data, pkt, len);
+    rtp_parse(&p->v, p->data, len, &why); /* the same bytes parsed above: cannot fail */
+    p->keyframe = keyframe;
+    p->arrival_us = now_us;
+    if (!pub->dirty) {
+        pub->dirty = true;
+        if (sfu->n_dirty == sfu->cap_dirty) {
+            sfu->cap_dirty = sfu->cap_dirty ? sfu->cap_dirty * 2 : 8;
+            sfu->dirty = xrealloc(sfu->dirty, sfu->cap_dirty * sizeof *sfu->dirty);
+        }
+        sfu->dirty[sfu->n_dirty++] = pub;
+    }
+}
+
+/* Hands PUB's pending packets to its viewers, one viewer at a time (video's run, then
+ * audio's), and asks for a keyframe if a viewer still waits for one. */
+void sfu_fan_out(struct sfu_publisher *pub)
+{
+    struct sfu *sfu = pub->sfu;
     struct sfu_stream *stream = pub->stream;
+    bool someone_waits[SFU_KINDS] = {false, false};
     for (size_t i = 0; i < stream->n_viewers; i++) {
         struct sfu_viewer *viewer = stream->viewers[i];
-        struct sfu_viewer_track *vt = &viewer->tracks[track->desc.kind];
-        if (!viewer->started || !vt->active)
+        if (!viewer->started)
             continue;
-        send_to_viewer(viewer, vt, track, &v, keyframe, now_us);
-        someone_waits |= vt->waiting_keyframe && vt->pt >= 0;
+        for (int k = SFU_KINDS; k-- > 0;) {
+            struct sfu_track *track = &pub->tracks[k];
+            struct sfu_viewer_track *vt = &viewer->tracks[k];
+            if (!track->n_pending || !vt->active)
+                continue;
+            for (size_t p = 0; p < track->n_pending; p++) {
+                const struct sfu_pending *pp = &track->pending[p];
+                send_to_viewer(viewer, vt, track, &pp->v, pp->keyframe, pp->arrival_us);
+            }
+            someone_waits[k] |= vt->waiting_keyframe && vt->pt >= 0;
+        }
     }
-    if (someone_waits)
-        sfu_request_keyframe(pub, track, now_us);
-    if (stream->n_viewers)
-        histogram_add(&sfu->forward_delay_us, (double)(clock_now_us() - now_us));
+    uint64_t now_us = clock_now_us();
+    for (int k = 0; k < SFU_KINDS; k++) {
+        struct sfu_track *track = &pub->tracks[k];
+        if (!track->n_pending)
+            continue;
+        if (someone_waits[k])
+            sfu_request_keyframe(pub, track, track->pending[track->n_pending - 1].arrival_us);
+        for (size_t p = 0; p < track->n_pending; p++)
+            histogram_add(&sfu->forward_delay_us,
+                          (double)(now_us - track->pending[p].arrival_us));
+        track->n_pending = 0;
+    }
+}
+
+void sfu_flush(struct sfu *sfu)
+{
+    for (size_t i = 0; i < sfu->n_dirty; i++) {
+        sfu->dirty[i]->dirty = false;
+        sfu_fan_out(sfu->dirty[i]);
+    }
+    sfu->n_dirty = 0;
 }
 
 /* Resends one packet a viewer reported lost, from the track's history: as RTX (RFC 4588) when

@@ -59,6 +59,7 @@ void sfu_free(struct sfu *sfu)
         free(sfu->streams[i]);
     }
     free(sfu->streams);
+    free(sfu->dirty);
     hmap_free(&sfu->by_name);
     free(sfu);
 }
@@ -125,6 +126,7 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
         t->gen = sfu->next_gen++;
         if (kind == SFU_VIDEO)
             t->history = history_new();
+        t->pending = xmalloc(SFU_BURST * sizeof *t->pending);
         rtp_seq_init(&t->seq);
     }
     stream->publisher = pub;
@@ -142,8 +144,17 @@ void sfu_publisher_detach(struct sfu_publisher *pub)
         return;
     struct sfu_stream *stream = pub->stream;
     struct sfu *sfu = pub->sfu;
-    for (int k = 0; k < SFU_KINDS; k++)
+    if (pub->dirty) {
+        /* Its last packets still reach the viewers. */
+        sfu_fan_out(pub);
+        for (size_t i = 0; i < sfu->n_dirty; i++)
+            if (sfu->dirty[i] == pub)
+                sfu->dirty[i] = sfu->dirty[--sfu->n_dirty];
+    }
+    for (int k = 0; k < SFU_KINDS; k++) {
         history_free(pub->tracks[k].history);
+        free(pub->tracks[k].pending);
+    }
     stream->publisher = NULL;
     if (sfu->tap.on_publisher)
         sfu->tap.on_publisher(sfu->tap_opaque, stream->name, NULL, 0);
@@ -426,6 +437,7 @@ static void update_rates(struct sfu *sfu, uint64_t now_us)
 
 void sfu_tick(struct sfu *sfu, uint64_t now_us)
 {
+    sfu_flush(sfu); /* reports describe what was sent */
     uint64_t ntp_now = clock_ntp_now();
     for (size_t i = 0; i < sfu->n_streams; i++) {
         struct sfu_stream *stream = sfu->streams[i];

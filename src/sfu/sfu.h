@@ -73,8 +73,12 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
                                            const struct sfu_sink *sink, void *opaque,
                                            const char **why);
 void sfu_publisher_detach(struct sfu_publisher *pub);
-/* A plaintext RTP or RTCP packet from the publisher. */
+/* A plaintext RTP or RTCP packet from the publisher. RTP is counted, stored and tapped at once
+ * but reaches viewers at the next sfu_flush (or when SFU_BURST packets wait). */
 void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt, size_t len);
+/* Sends every publisher's waiting packets to its viewers. Call at the end of each receive batch
+ * and of each turn of the loop, before the send batch goes out. */
+void sfu_flush(struct sfu *sfu);
 void sfu_publisher_rtcp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt,
                         size_t len);
 
@@ -137,7 +141,7 @@ struct sfu_counters {
 const struct sfu_counters *sfu_counters(const struct sfu *sfu);
 
 /* Forwarding delay: from a publisher packet's arrival (before SRTP) to its copy for the last
- * viewer being queued, in microseconds (the batch is sent at the end of the loop's turn).
+ * viewer being queued, in microseconds (the batch is sent right after sfu_flush).
  * Join: from a viewer's keys being ready (DTLS done) to its first keyframe, in milliseconds. */
 const struct histogram *sfu_forward_delay_us(const struct sfu *sfu);
 const struct histogram *sfu_join_ms(const struct sfu *sfu);

@@ -8,12 +8,25 @@
 #include "sfu/history.h"
 #include "sfu/sfu.h"
 
+/* A packet of a publisher's track waiting for the next fan-out (sfu_flush). Packets are handed
+ * to each viewer as a run, so that viewer's datagrams sit together in the send batch and leave as
+ * one GSO message. */
+#define SFU_BURST 32
+struct sfu_pending {
+    struct rtp_view v; /* parsed from data */
+    bool keyframe;
+    uint64_t arrival_us;
+    uint8_t data[HISTORY_PACKET_MAX];
+};
+
 /* A publisher's track as the SFU receives it. */
 struct sfu_track {
     struct sfu_track_desc desc;
     enum codec_id codec_id;
     uint32_t gen; /* unique per publisher track: viewers rebind when it changes */
     struct history *history;
+    struct sfu_pending *pending; /* SFU_BURST slots */
+    size_t n_pending;
     /* Receive statistics (RFC 3550 §A.3) for receiver reports and loss figures. */
     struct rtp_seq_tracker seq;
     uint64_t expected_prior, received_prior;
@@ -41,6 +54,7 @@ struct sfu_publisher {
     void *opaque;
     uint32_t rtcp_ssrc; /* sender SSRC of the SFU's own feedback to this publisher */
     bool tapped;        /* its packets go to the SFU's tap (a recording) */
+    bool dirty;         /* has pending packets, and is on sfu->dirty */
     uint64_t reported_us;
 };
 
@@ -97,11 +111,15 @@ struct sfu {
     struct sfu_tap tap;
     struct histogram forward_delay_us, join_ms;
     void *tap_opaque;
+    /* Publishers with packets waiting for sfu_flush. */
+    struct sfu_publisher **dirty;
+    size_t n_dirty, cap_dirty;
 };
 
 /* forward.c */
 void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track,
                               uint64_t now_us, const uint8_t *pkt, size_t len);
+void sfu_fan_out(struct sfu_publisher *pub);
 void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us);
 struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind);
 void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,

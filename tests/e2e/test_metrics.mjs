@@ -62,6 +62,13 @@ try {
     const delay = histogram('onair_forwarding_delay_microseconds');
     check(delay.count > 500 && delay.inf === delay.count && delay.cumulative,
           'onair_forwarding_delay_microseconds counts the forwarded packets, cumulative buckets', delay);
+    // A video frame's packets to one viewer leave as one GSO message (UDP_SEGMENT).
+    const datagrams = third.values.onair_udp_datagrams_sent_total;
+    const messages = third.values.onair_udp_send_messages_total;
+    check(datagrams > 500 && messages > 0 && messages < datagrams * 0.8,
+          'runs of datagrams to a viewer go to the kernel as one message each (GSO)',
+          `${datagrams} datagrams in ${messages} messages`);
+    console.log(`# ${datagrams} datagrams in ${messages} messages`);
 } catch (error) {
     fail('scraping /metrics', error);
 } finally {

@@ -132,6 +132,14 @@ static size_t opus_packet(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts
     return (size_t)(p - buf);
 }
 
+/* A publisher's packet, then the end of the receive batch it came in. */
+static void publish(struct sfu *sfu, struct sfu_publisher *pub, uint64_t now_us,
+                    const uint8_t *pkt, size_t len)
+{
+    sfu_publisher_rtp(pub, now_us, pkt, len);
+    sfu_flush(sfu);
+}
+
 static struct rtp_view parse(const uint8_t *p, size_t len)
 {
     struct rtp_view v;
@@ -175,11 +183,11 @@ static void rewrites_and_gates_on_keyframe(void **state)
 
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 500, 9000, true, false); /* a delta frame */
-    sfu_publisher_rtp(pub, 2000, pkt, n);
+    publish(sfu, pub, 2000, pkt, n);
     assert_int_equal(view_cap.n_rtp, 0); /* video waits for a keyframe */
 
     n = opus_packet(pkt, 0x2222, 70, 48000);
-    sfu_publisher_rtp(pub, 3000, pkt, n);
+    publish(sfu, pub, 3000, pkt, n);
     assert_int_equal(view_cap.n_rtp, 1); /* audio needs none */
     struct rtp_view a = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
     assert_int_equal(a.ssrc, VIEW_AUDIO_SSRC);
@@ -187,9 +195,9 @@ static void rewrites_and_gates_on_keyframe(void **state)
     assert_int_equal(a.payload_len, 30);
 
     n = vp8_packet(pkt, 0x1111, 501, 12000, true, true);
-    sfu_publisher_rtp(pub, 4000, pkt, n);
+    publish(sfu, pub, 4000, pkt, n);
     n = vp8_packet(pkt, 0x1111, 502, 12000, false, false);
-    sfu_publisher_rtp(pub, 5000, pkt, n);
+    publish(sfu, pub, 5000, pkt, n);
     assert_int_equal(view_cap.n_rtp, 3);
     struct rtp_view k = parse(view_cap.rtp[1], view_cap.rtp_len[1]);
     struct rtp_view c = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
@@ -210,7 +218,7 @@ static void rewrites_and_gates_on_keyframe(void **state)
     assert_null(rtp_ext_find(&k, 4, &ext_len));
 
     /* The same packet again (a publisher retransmission) is not sent twice. */
-    sfu_publisher_rtp(pub, 6000, pkt, n);
+    publish(sfu, pub, 6000, pkt, n);
     assert_int_equal(view_cap.n_rtp, 3);
 
     sfu_viewer_detach(viewer);
@@ -237,7 +245,7 @@ static void nack_answered_as_rtx(void **state)
     uint8_t pkt[200];
     for (uint16_t i = 0; i < 5; i++) {
         size_t n = vp8_packet(pkt, 0x1111, (uint16_t)(65534 + i), 90000, i == 0, i == 0);
-        sfu_publisher_rtp(pub, 1000 + i, pkt, n);
+        publish(sfu, pub, 1000 + i, pkt, n);
     }
     assert_int_equal(view_cap.n_rtp, 5);
     struct rtp_view lost = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
@@ -256,7 +264,7 @@ static void nack_answered_as_rtx(void **state)
     /* A gap from the publisher is NACKed to it at once. */
     size_t before = pub_cap.n_rtcp;
     size_t n = vp8_packet(pkt, 0x1111, 5, 93000, false, false); /* 3 and 4 skipped */
-    sfu_publisher_rtp(pub, 10000, pkt, n);
+    publish(sfu, pub, 10000, pkt, n);
     assert_int_equal(pub_cap.n_rtcp, before + 1);
     struct rtcp_iter it;
     struct rtcp_view v;
@@ -298,7 +306,7 @@ static void viewer_first_then_publisher_returns(void **state)
     struct sfu_publisher *pub = sfu_publisher_attach(sfu, "late", pt, 2, &webrtc_sink, &pub_cap, &why);
     for (uint16_t i = 0; i < 3; i++) {
         size_t n = vp8_packet(pkt, 0x1111, (uint16_t)(100 + i), 3000u * i, true, i == 0);
-        sfu_publisher_rtp(pub, 1000000u + i * 33000u, pkt, n);
+        publish(sfu, pub, 1000000u + i * 33000u, pkt, n);
     }
     assert_int_equal(view_cap.n_rtp, 3);
     struct rtp_view last = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
@@ -310,10 +318,10 @@ static void viewer_first_then_publisher_returns(void **state)
     pub = sfu_publisher_attach(sfu, "late", pt, 2, &webrtc_sink, &pub_cap, &why);
     assert_non_null(pub);
     size_t n = vp8_packet(pkt, 0x9999, 40000, 777777, true, false);
-    sfu_publisher_rtp(pub, 1600000, pkt, n);
+    publish(sfu, pub, 1600000, pkt, n);
     assert_int_equal(view_cap.n_rtp, 3); /* waits for the new source's keyframe */
     n = vp8_packet(pkt, 0x9999, 40001, 780000, true, true);
-    sfu_publisher_rtp(pub, 1700000, pkt, n);
+    publish(sfu, pub, 1700000, pkt, n);
     assert_int_equal(view_cap.n_rtp, 4);
     struct rtp_view next = parse(view_cap.rtp[3], view_cap.rtp_len[3]);
     assert_int_equal(next.ssrc, VIEW_VIDEO_SSRC);
@@ -346,10 +354,114 @@ static void viewer_without_the_codec_gets_no_video(void **state)
     sfu_viewer_start(viewer, 0);
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 1, 0, true, true);
-    sfu_publisher_rtp(pub, 1000, pkt, n);
+    publish(sfu, pub, 1000, pkt, n);
     assert_int_equal(view_cap.n_rtp, 0);
     sfu_viewer_detach(viewer);
     sfu_publisher_detach(pub);
+    sfu_free(sfu);
+}
+
+/* Who got what, in the order the sinks were called. */
+struct order_log {
+    size_t n;
+    char viewer[128];
+    uint32_t ssrc[128];
+    uint16_t seq[128];
+};
+struct tagged_sink {
+    char tag;
+    struct order_log *log;
+};
+
+static void log_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    struct tagged_sink *t = opaque;
+    struct rtp_view v = parse(pkt, len);
+    assert_true(t->log->n < 128);
+    t->log->viewer[t->log->n] = t->tag;
+    t->log->ssrc[t->log->n] = v.ssrc;
+    t->log->seq[t->log->n++] = v.seq;
+}
+
+static const struct sfu_sink logging_sink = {log_rtp, cap_rtcp, NULL};
+
+/* Packets wait for sfu_flush, then each viewer gets its whole run (video, then audio) before
+ * the next viewer gets any: its datagrams sit together for one GSO message. More packets than
+ * the SFU holds go out in order all the same, and a publisher leaving delivers what waits. */
+static void burst_reaches_each_viewer_as_a_run(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    static struct capture pub_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    static struct order_log log;
+    memset(&log, 0, sizeof log);
+    struct tagged_sink a = {'a', &log}, b = {'b', &log};
+    const char *why;
+    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "run", pt, 2, &webrtc_sink, &pub_cap, &why);
+    struct sfu_viewer *va = sfu_viewer_attach(sfu, "run", vt, 2, &logging_sink, &a);
+    struct sfu_viewer *vb = sfu_viewer_attach(sfu, "run", vt, 2, &logging_sink, &b);
+    sfu_viewer_start(va, 0);
+    sfu_viewer_start(vb, 0);
+
+    uint8_t pkt[200];
+    size_t n = vp8_packet(pkt, 0x1111, 10, 3000, true, true);
+    sfu_publisher_rtp(pub, 1000, pkt, n);
+    n = opus_packet(pkt, 0x2222, 70, 48000);
+    sfu_publisher_rtp(pub, 1100, pkt, n);
+    n = vp8_packet(pkt, 0x1111, 11, 3000, false, false);
+    sfu_publisher_rtp(pub, 1200, pkt, n);
+    n = vp8_packet(pkt, 0x1111, 12, 3000, false, false);
+    sfu_publisher_rtp(pub, 1300, pkt, n);
+    assert_int_equal(log.n, 0); /* nothing before the flush */
+    sfu_flush(sfu);
+    assert_int_equal(log.n, 8);
+    static const char who[] = "aaaabbbb";
+    for (size_t i = 0; i < 8; i++) {
+        assert_int_equal(log.viewer[i], who[i]);
+        bool audio = i % 4 == 3;
+        assert_int_equal(log.ssrc[i], audio ? VIEW_AUDIO_SSRC : VIEW_VIDEO_SSRC);
+        if (!audio && i % 4)
+            assert_int_equal((uint16_t)(log.seq[i] - log.seq[i - 1]), 1);
+    }
+    sfu_flush(sfu);
+    assert_int_equal(log.n, 8); /* sent once */
+
+    /* 40 video packets before one flush: all of them, in order, to both. */
+    memset(&log, 0, sizeof log);
+    for (uint16_t i = 0; i < 40; i++) {
+        n = vp8_packet(pkt, 0x1111, (uint16_t)(13 + i), 6000, false, false);
+        sfu_publisher_rtp(pub, 2000 + i, pkt, n);
+    }
+    sfu_flush(sfu);
+    assert_int_equal(log.n, 80);
+    uint16_t last[2] = {0, 0};
+    size_t count[2] = {0, 0};
+    for (size_t i = 0; i < log.n; i++) {
+        int v = log.viewer[i] == 'b';
+        if (count[v])
+            assert_int_equal((uint16_t)(log.seq[i] - last[v]), 1);
+        last[v] = log.seq[i];
+        count[v]++;
+    }
+    assert_int_equal(count[0], 40);
+    assert_int_equal(count[1], 40);
+
+    /* A publisher leaving hands over what waits. */
+    memset(&log, 0, sizeof log);
+    n = vp8_packet(pkt, 0x1111, 53, 9000, false, false);
+    sfu_publisher_rtp(pub, 3000, pkt, n);
+    sfu_publisher_detach(pub);
+    assert_int_equal(log.n, 2);
+    sfu_flush(sfu); /* nothing left that points at the publisher */
+    assert_int_equal(log.n, 2);
+
+    sfu_viewer_detach(va);
+    sfu_viewer_detach(vb);
     sfu_free(sfu);
 }
 
@@ -360,6 +472,7 @@ int main(void)
         cmocka_unit_test(nack_answered_as_rtx),
         cmocka_unit_test(viewer_first_then_publisher_returns),
         cmocka_unit_test(viewer_without_the_codec_gets_no_video),
+        cmocka_unit_test(burst_reaches_each_viewer_as_a_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,188 @@
+/* udp's send batch through the real kernel on loopback: datagrams coalesced into GSO messages
+ * must arrive as the datagrams they were, in order, whatever their sizes and destinations. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "io/udp.h"
+
+static void ignore_datagram(void *opaque, const struct sockaddr *from,
+                            const struct udp_local *local, uint8_t *data, size_t len)
+{
+}
+
+/* A plain socket on 127.0.0.1 that the test reads. */
+static int open_receiver(struct sockaddr_in *addr)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    memset(addr, 0, sizeof *addr);
+    addr->sin_family = AF_INET;
+    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof *addr), 0);
+    socklen_t len = sizeof *addr;
+    getsockname(fd, (struct sockaddr *)addr, &len);
+    struct timeval timeout = {.tv_sec = 2};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    return fd;
+}
+
+/* Datagram K: LEN bytes, each the datagram's number, so a mix-up or a cut shows. */
+static void fill(uint8_t *buf, size_t len, int k) { memset(buf, k, len); }
+
+static void expect_datagram(int fd, size_t len, int k)
+{
+    uint8_t got[UDP_MAX_DATAGRAM + 1], want[UDP_MAX_DATAGRAM];
+    ssize_t n = recv(fd, got, sizeof got, 0);
+    assert_int_equal(n, (ssize_t)len);
+    fill(want, len, k);
+    assert_memory_equal(got, want, len);
+}
+
+/* Sizes that differ: full segments, a short last one, a larger one after it, repeats. */
+static void check_sizes(const char *bind_addr)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    const char *why = NULL;
+    struct udp *u = udp_open(&loop, bind_addr, 0, ignore_datagram, NULL, NULL, &why);
+    assert_non_null(u);
+    assert_true(udp_gso(u)); /* Linux >= 4.18 */
+    struct sockaddr_in to;
+    int fd = open_receiver(&to);
+
+    static const size_t sizes[] = {1200, 1200, 1200, 800, 1200, 100, 100, 1200, 1200, 1236};
+    enum { N = sizeof sizes / sizeof sizes[0] };
+    uint8_t buf[UDP_MAX_DATAGRAM];
+    for (int k = 0; k < N; k++) {
+        fill(buf, sizes[k], k + 1);
+        udp_queue(u, buf, sizes[k], (struct sockaddr *)&to, NULL);
+    }
+    udp_flush(u);
+    for (int k = 0; k < N; k++)
+        expect_datagram(fd, sizes[k], k + 1);
+    const struct udp_stats *st = udp_stats(u);
+    assert_int_equal(st->tx_packets, N);
+    assert_int_equal(st->tx_errors, 0);
+    /* [1200 1200 1200 800] [1200 100] [100] [1200 1200] [1236]: a segment after a short one,
+     * or larger than the first, starts a message. */
+    assert_int_equal(st->tx_messages, 5);
+
+    udp_close(u);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    close(fd);
+}
+
+static void test_sizes_ipv4(void **state) { check_sizes("127.0.0.1"); }
+
+/* A dual-stack socket sends to IPv4 peers at v4-mapped addresses: GSO works there too. */
+static void test_sizes_dual_stack(void **state) { check_sizes("::"); }
+
+/* Alternating destinations never merge; each receiver gets exactly its own datagrams. */
+static void test_destinations(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    const char *why = NULL;
+    struct udp *u = udp_open(&loop, "127.0.0.1", 0, ignore_datagram, NULL, NULL, &why);
+    assert_non_null(u);
+    struct sockaddr_in a, b;
+    int fa = open_receiver(&a), fb = open_receiver(&b);
+    uint8_t buf[UDP_MAX_DATAGRAM];
+    /* a a b a b b: messages [a a] [b] [a] [b b]. */
+    static const char order[] = "aababb";
+    for (int k = 0; order[k]; k++) {
+        fill(buf, 1000, k + 1);
+        udp_queue(u, buf, 1000, (struct sockaddr *)(order[k] == 'a' ? &a : &b), NULL);
+    }
+    udp_flush(u);
+    for (int k = 0; order[k]; k++)
+        expect_datagram(order[k] == 'a' ? fa : fb, 1000, k + 1);
+    assert_int_equal(udp_stats(u)->tx_messages, 4);
+    udp_close(u);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    close(fa);
+    close(fb);
+}
+
+/* More datagrams than a batch and than a GSO message holds: every one arrives, in order. */
+static void test_long_burst(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    const char *why = NULL;
+    struct udp *u = udp_open(&loop, "127.0.0.1", 0, ignore_datagram, NULL, NULL, &why);
+    assert_non_null(u);
+    struct sockaddr_in to;
+    int fd = open_receiver(&to);
+    enum { N = UDP_SEND_BATCH + 40 };
+    uint8_t buf[UDP_MAX_DATAGRAM];
+    for (int k = 0; k < N; k++) {
+        fill(buf, 1236, k % 250 + 1);
+        udp_queue(u, buf, 1236, (struct sockaddr *)&to, NULL);
+    }
+    udp_flush(u);
+    for (int k = 0; k < N; k++)
+        expect_datagram(fd, 1236, k % 250 + 1);
+    const struct udp_stats *st = udp_stats(u);
+    assert_int_equal(st->tx_packets, N);
+    /* 1236-byte segments: 48 fit in UDP_GSO_MAX_BYTES; the batch is sent when it holds
+     * UDP_SEND_BATCH datagrams. */
+    size_t per_message = UDP_GSO_MAX_BYTES / 1236;
+    size_t full = UDP_SEND_BATCH, rest = N - UDP_SEND_BATCH;
+    size_t want = (full + per_message - 1) / per_message + (rest + per_message - 1) / per_message;
+    assert_int_equal(st->tx_messages, want);
+    udp_close(u);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    close(fd);
+}
+
+/* With GSO off every datagram is its own message, and all still arrive. */
+static void test_gso_off(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    const char *why = NULL;
+    struct udp *u = udp_open(&loop, "127.0.0.1", 0, ignore_datagram, NULL, NULL, &why);
+    assert_non_null(u);
+    udp_set_gso(u, false);
+    struct sockaddr_in to;
+    int fd = open_receiver(&to);
+    uint8_t buf[UDP_MAX_DATAGRAM];
+    for (int k = 0; k < 5; k++) {
+        fill(buf, 1200, k + 1);
+        udp_queue(u, buf, 1200, (struct sockaddr *)&to, NULL);
+    }
+    udp_flush(u);
+    for (int k = 0; k < 5; k++)
+        expect_datagram(fd, 1200, k + 1);
+    assert_int_equal(udp_stats(u)->tx_messages, 5);
+    udp_close(u);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    close(fd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sizes_ipv4),
+        cmocka_unit_test(test_sizes_dual_stack),
+        cmocka_unit_test(test_destinations),
+        cmocka_unit_test(test_long_burst),
+        cmocka_unit_test(test_gso_off),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
