@@ -203,7 +203,8 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
     u->family = ss.ss_family;
     u->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                              : ((struct sockaddr_in *)&ss)->sin_port);
-    /* UDP_SEGMENT exists since Linux 4.18; asking for its value tells whether this kernel has it. */
+    /* UDP_SEGMENT exists since Linux 4.18: asking for its value tells whether this kernel has
+     * it. */
     int segment = 0;
     socklen_t segment_len = sizeof segment;
     u->gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, &segment_len) == 0;

@@ -30,7 +30,7 @@ static void bind_viewer_track(struct sfu_viewer_track *vt, const struct sfu_trac
 {
     vt->bound_gen = track->gen;
     uint8_t rtx_pt = 0;
-    vt->pt = negotiate_match_codec(&vt->desc, &track->desc.codec, &rtx_pt);
+    vt->pt = negotiate_match_codec(vt->desc.codecs, vt->desc.n_codecs, &track->desc.codec, &rtx_pt);
     vt->rtx_pt = vt->pt >= 0 && rtx_pt ? rtx_pt : -1;
     struct rtp_rewrite *rw = &vt->rewrite;
     memset(rw, 0, sizeof *rw);

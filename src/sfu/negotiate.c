@@ -339,14 +339,14 @@ static const char *unplayable_reason(const struct sdp_codec *live)
     return "this viewer offered none of the codecs the stream is in (see /api/streams)";
 }
 
-int negotiate_match_codec(const struct sfu_viewer_track_desc *viewer,
+int negotiate_match_codec(const struct sdp_codec *codecs, size_t n_codecs,
                           const struct sdp_codec *publisher_codec, uint8_t *rtx_pt)
 {
-    for (size_t i = 0; i < viewer->n_codecs; i++) {
-        if (sdp_codec_compatible(publisher_codec, &viewer->codecs[i])) {
+    for (size_t i = 0; i < n_codecs; i++) {
+        if (sdp_codec_compatible(publisher_codec, &codecs[i])) {
             if (rtx_pt)
-                *rtx_pt = viewer->codecs[i].rtx_pt;
-            return viewer->codecs[i].pt;
+                *rtx_pt = codecs[i].rtx_pt;
+            return codecs[i].pt;
         }
     }
     return -1;
@@ -388,7 +388,8 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
         struct sfu_viewer_track_desc *t = &tracks[*n_tracks];
         memset(t, 0, sizeof *t);
         bool playable = viewer_codecs(a, m, t);
-        if (live && live[kind] && negotiate_match_codec(t, &live[kind]->codec, NULL) < 0) {
+        if (live && live[kind] &&
+            negotiate_match_codec(t->codecs, t->n_codecs, &live[kind]->codec, NULL) < 0) {
             *why = unplayable_reason(&live[kind]->codec);
             return NEGOTIATE_ENOCODEC;
         }

@@ -83,7 +83,7 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
  * packetization-mode and the profile of profile-level-id, VP9 by profile-id: see
  * sdp_codec_compatible), with its RTX payload type in *RTX_PT (0 = none; RTX_PT may be NULL).
  * Returns -1 when the viewer cannot play the codec. */
-int negotiate_match_codec(const struct sfu_viewer_track_desc *viewer,
+int negotiate_match_codec(const struct sdp_codec *codecs, size_t n_codecs,
                           const struct sdp_codec *publisher_codec, uint8_t *rtx_pt);
 
 /* A data channel section accepted by negotiate_data_channel. */

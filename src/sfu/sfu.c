@@ -255,7 +255,16 @@ struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
         if (vt->active)
             continue;
         vt->active = true;
-        vt->desc = tracks[i];
+        const struct sfu_viewer_track_desc *d = &tracks[i];
+        vt->desc.kind = d->kind;
+        memcpy(vt->desc.mid, d->mid, sizeof vt->desc.mid);
+        vt->desc.n_codecs = d->n_codecs < SFU_VIEWER_CODECS ? d->n_codecs : SFU_VIEWER_CODECS;
+        vt->desc.codecs = xmalloc((vt->desc.n_codecs ? vt->desc.n_codecs : 1) *
+                                  sizeof *vt->desc.codecs);
+        memcpy(vt->desc.codecs, d->codecs, vt->desc.n_codecs * sizeof *vt->desc.codecs);
+        vt->desc.ssrc = d->ssrc;
+        vt->desc.rtx_ssrc = d->rtx_ssrc;
+        memcpy(vt->desc.ext_ids, d->ext_ids, sizeof vt->desc.ext_ids);
         vt->pt = vt->rtx_pt = -1;
         /* Start the viewer's numbering at random places, as a fresh sender would. */
         vt->rtx_seq = (uint16_t)(tracks[i].ssrc >> 3);
@@ -286,6 +295,8 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
     stream->viewers[viewer->index] = stream->viewers[--stream->n_viewers];
     stream->viewers[viewer->index]->index = viewer->index;
     struct sfu *sfu = viewer->sfu;
+    for (int k = 0; k < SFU_KINDS; k++)
+        free(viewer->tracks[k].desc.codecs);
     free(viewer);
     stream_release(sfu, stream);
 }

@@ -58,8 +58,20 @@ struct sfu_publisher {
     uint64_t reported_us;
 };
 
+/* A viewer track's description as the SFU keeps it: the codec table at its true length, not the
+ * SFU_VIEWER_CODECS slots of the public struct (16 codecs are ~4.7 KiB a track, the largest
+ * part of a viewer's state). */
+struct sfu_viewer_track_kept {
+    enum sfu_kind kind;
+    char mid[32];
+    struct sdp_codec *codecs;
+    size_t n_codecs;
+    uint32_t ssrc, rtx_ssrc;
+    uint8_t ext_ids[SFU_EXT_COUNT];
+};
+
 struct sfu_viewer_track {
-    struct sfu_viewer_track_desc desc;
+    struct sfu_viewer_track_kept desc;
     bool active;
     uint32_t bound_gen; /* the publisher track this mapping was made for */
     int pt, rtx_pt;     /* viewer's payload types for the publisher's codec; -1 none */

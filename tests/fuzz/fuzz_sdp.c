@@ -141,7 +141,7 @@ static void fuzz_negotiate(const struct sdp_session *offer)
         for (size_t i = 0; i < n_tracks; i++) {
             require(viewer_tracks[i].n_codecs >= 1);
             if (with_live && live[viewer_tracks[i].kind])
-                require(negotiate_match_codec(&viewer_tracks[i],
+                require(negotiate_match_codec(viewer_tracks[i].codecs, viewer_tracks[i].n_codecs,
                                               &live[viewer_tracks[i].kind]->codec, NULL) >= 0);
         }
         (void)negotiate_data_channel(offer, &local, &answer, &data);

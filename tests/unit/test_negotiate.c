@@ -664,7 +664,9 @@ static void test_viewer_aiortc(void **state)
     struct sfu_track_desc h264 =
         live_track(SFU_VIDEO, "H264", 90000, "packetization-mode=1;profile-level-id=42e01f");
     uint8_t rtx = 0;
-    assert_int_equal(negotiate_match_codec(&f->viewer_tracks[0], &h264.codec, &rtx), 101);
+    const struct sfu_viewer_track_desc *video_track = &f->viewer_tracks[0];
+    assert_int_equal(
+        negotiate_match_codec(video_track->codecs, video_track->n_codecs, &h264.codec, &rtx), 101);
     assert_int_equal(rtx, 102);
     /* A live VP9 stream: aiortc cannot play it. */
     struct sfu_track_desc vp9 = live_track(SFU_VIDEO, "VP9", 90000, "profile-id=0");
@@ -801,7 +803,7 @@ static void test_match_codec(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct sfu_track_desc t = live_track(SFU_VIDEO, cases[i].name, 90000, cases[i].fmtp);
         uint8_t rtx = 0xff;
-        int pt = negotiate_match_codec(video, &t.codec, &rtx);
+        int pt = negotiate_match_codec(video->codecs, video->n_codecs, &t.codec, &rtx);
         if (pt != cases[i].pt)
             print_error("%s %s: %d, not %d\n", cases[i].name, cases[i].fmtp, pt, cases[i].pt);
         assert_int_equal(pt, cases[i].pt);
@@ -810,10 +812,10 @@ static void test_match_codec(void **state)
     }
     struct sfu_track_desc opus = live_track(SFU_AUDIO, "opus", 48000, "");
     uint8_t rtx = 0xff;
-    assert_int_equal(negotiate_match_codec(audio, &opus.codec, &rtx), 111);
+    assert_int_equal(negotiate_match_codec(audio->codecs, audio->n_codecs, &opus.codec, &rtx), 111);
     assert_int_equal(rtx, 0);
-    assert_int_equal(negotiate_match_codec(audio, &opus.codec, NULL), 111);
-    assert_int_equal(negotiate_match_codec(video, &opus.codec, NULL), -1);
+    assert_int_equal(negotiate_match_codec(audio->codecs, audio->n_codecs, &opus.codec, NULL), 111);
+    assert_int_equal(negotiate_match_codec(video->codecs, video->n_codecs, &opus.codec, NULL), -1);
 }
 
 int main(void)

@@ -402,7 +402,8 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
     memset(&log, 0, sizeof log);
     struct tagged_sink a = {'a', &log}, b = {'b', &log};
     const char *why;
-    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "run", pt, 2, &webrtc_sink, &pub_cap, &why);
+    struct sfu_publisher *pub =
+        sfu_publisher_attach(sfu, "run", pt, 2, &webrtc_sink, &pub_cap, &why);
     struct sfu_viewer *va = sfu_viewer_attach(sfu, "run", vt, 2, &logging_sink, &a);
     struct sfu_viewer *vb = sfu_viewer_attach(sfu, "run", vt, 2, &logging_sink, &b);
     sfu_viewer_start(va, 0);
