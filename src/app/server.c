@@ -256,6 +256,8 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     uv_timer_init(loop, &srv->tick);
     srv->tick.data = srv;
     uv_check_init(loop, &srv->turn_end);
+    /* For onair_loop_idle_seconds_total; must precede uv_run. */
+    uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
     srv->turn_end.data = srv;
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);

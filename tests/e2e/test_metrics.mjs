@@ -42,6 +42,15 @@ try {
     check(second.values['onair_stream_bitrate_bps{stream="cam",direction="in"}'] > 500000,
           'the stream bitrate in is that of the clip (over 500 kbit/s)');
     check(second.values['onair_sessions{role="viewer"}'] === 0, 'no viewer sessions yet');
+    // The loop waited for work most of these 1.5 s (a source alone is light), and the process
+    // reports its CPU and memory as Prometheus's own clients do.
+    const idle = second.values.onair_loop_idle_seconds_total - first.values.onair_loop_idle_seconds_total;
+    check(idle > 0.5 && idle < 2, 'onair_loop_idle_seconds_total rises with the idle time', idle);
+    check(second.values.process_cpu_seconds_total > first.values.process_cpu_seconds_total,
+          'process_cpu_seconds_total rises while the source plays');
+    check(second.values.process_resident_memory_bytes > 4 << 20,
+          'process_resident_memory_bytes is the server\'s memory (over 4 MiB)',
+          second.values.process_resident_memory_bytes);
 
     // Two viewers (onair bench: real WebRTC clients) watch for 2 s: the histograms fill.
     const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
