@@ -256,9 +256,9 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     uv_timer_init(loop, &srv->tick);
     srv->tick.data = srv;
     uv_check_init(loop, &srv->turn_end);
+    srv->turn_end.data = srv;
     /* For onair_loop_idle_seconds_total; must precede uv_run. */
     uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
-    srv->turn_end.data = srv;
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
     srv->sigint.data = srv->sigterm.data = srv;
@@ -336,4 +336,16 @@ void server_stop(struct server *srv)
     uv_close((uv_handle_t *)&srv->turn_end, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
+}
+
+void server_free(struct server *srv)
+{
+    recorders_free(srv->recorders);
+    rooms_free(srv->rooms);
+    sfu_free(srv->sfu);
+    dtls_cert_free(srv->cert);
+    hmap_free(&srv->by_id);
+    hmap_free(&srv->by_ufrag);
+    hmap_free(&srv->by_addr);
+    free(srv->sessions);
 }

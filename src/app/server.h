@@ -76,6 +76,8 @@ struct server {
 int server_start(struct server *srv, uv_loop_t *loop, const struct server_config *config);
 /* Closes sessions and sockets; the loop then ends. */
 void server_stop(struct server *srv);
+/* Frees what is left once the loop has ended, after a start that failed too. */
+void server_free(struct server *srv);
 
 /* Registry, used by sessions. */
 void server_add_session(struct server *srv, struct session *s);

@@ -11,13 +11,10 @@
 #include "app/config_file.h"
 #include "app/ice_servers.h"
 #include "app/media_url.h"
-#include "app/room.h"
 #include "app/server.h"
 #include "base/byte_size.h"
 #include "base/log.h"
 #include "cli/cli_options.h"
-#include "rtc/dtls.h"
-#include "sfu/sfu.h"
 
 static const char usage[] =
     "usage: onair COMMAND [OPTIONS]\n"
@@ -350,23 +347,17 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
 
     uv_loop_t *loop = uv_default_loop();
     struct server srv;
+    int rc = 0;
     if (server_start(&srv, loop, &config) < 0) {
         server_stop(&srv);
-        uv_run(loop, UV_RUN_DEFAULT);
-        return 1;
+        rc = 1;
     }
     uv_run(loop, UV_RUN_DEFAULT);
-    recorders_free(srv.recorders);
-    rooms_free(srv.rooms);
-    sfu_free(srv.sfu);
-    dtls_cert_free(srv.cert);
-    hmap_free(&srv.by_id);
-    hmap_free(&srv.by_ufrag);
-    hmap_free(&srv.by_addr);
-    free(srv.sessions);
+    server_free(&srv);
     uv_loop_close(loop);
-    log_info("stopped");
-    return 0;
+    if (rc == 0)
+        log_info("stopped");
+    return rc;
 }
 
 int publish_main(int argc, char **argv);
