@@ -603,6 +603,36 @@ static void two_agents_settle_roles(void **state)
     ice_agent_free(b.agent);
 }
 
+/* An answerer starts controlled (RFC 8445 §6.1.1) even with the larger tiebreaker: no role
+ * conflict, the offerer keeps control, and the answerer selects the pair the offerer
+ * nominated. */
+static void answerer_starts_controlled(void **state)
+{
+    struct peer offerer = {ice_agent_new("aaaa", "apwd-apwd-apwd-apwd-apwd", "bbbb",
+                                         "bpwd-bpwd-bpwd-bpwd-bpwd", 0x1000000000000000ull),
+                           addr4("192.0.2.1", 1111)};
+    struct peer answerer = {ice_agent_new("bbbb", "bpwd-bpwd-bpwd-bpwd-bpwd", "aaaa",
+                                          "apwd-apwd-apwd-apwd-apwd", 0x9000000000000000ull),
+                            addr4("192.0.2.2", 2222)};
+    ice_agent_start_controlled(answerer.agent);
+    assert_false(ice_agent_controlling(answerer.agent));
+    /* The answerer knows no candidate of the offerer's: it learns it from the first check. */
+    assert_int_equal(ice_agent_add_remote_candidate(offerer.agent, SA(&answerer.addr), 100), 0);
+    uint64_t now = 0;
+    while (now < 5000 && (ice_agent_state(offerer.agent) != ICE_CONNECTED ||
+                          ice_agent_state(answerer.agent) != ICE_CONNECTED)) {
+        carry(&offerer, &answerer, now);
+        carry(&answerer, &offerer, now);
+        now += 10;
+    }
+    assert_int_equal(ice_agent_state(answerer.agent), ICE_CONNECTED);
+    assert_true(ice_agent_controlling(offerer.agent));
+    assert_false(ice_agent_controlling(answerer.agent));
+    assert_true(same_addr(ice_agent_selected(answerer.agent), &offerer.addr));
+    ice_agent_free(offerer.agent);
+    ice_agent_free(answerer.agent);
+}
+
 /* With no answer: checks are paced by Ta, retransmitted with a growing interval starting at
  * 500 ms, and the agent fails after ICE_AGENT_FAIL_MS. */
 static void retransmissions_back_off(void **state)
@@ -704,6 +734,7 @@ int main(void)
         cmocka_unit_test(plain_stun_request_answered),
         cmocka_unit_test(username_split),
         cmocka_unit_test(two_agents_settle_roles),
+        cmocka_unit_test(answerer_starts_controlled),
         cmocka_unit_test(retransmissions_back_off),
         cmocka_unit_test(agent_rejects_forged_and_asymmetric_answers),
         cmocka_unit_test(free_null_is_noop),
