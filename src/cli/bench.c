@@ -82,20 +82,23 @@ struct bench {
     uv_timer_t ramp_timer, end_timer, keepalive_timer;
     uv_signal_t sigint;
     uint64_t started_us, measure_from_us, measure_to_us;
-    uint64_t packets_at_start; /* all viewers' packets when measuring began */
+    uint64_t packets_at_start, bytes_at_start; /* all viewers' when measuring began */
     struct rusage usage_at_start;
     long server_pid;
     double server_cpu_at_start; /* seconds, from /proc/PID/stat */
     bool measuring, done;
 };
 
-static uint64_t total_packets(const struct bench *b)
+/* All viewers' packets and (RTP) bytes so far. */
+static void totals(const struct bench *b, uint64_t *packets, uint64_t *bytes)
 {
-    uint64_t n = 0;
-    for (size_t i = 0; i < b->n_made; i++)
-        for (int k = 0; k < BENCH_KINDS; k++)
-            n += b->viewers[i].tracks[k].packets;
-    return n;
+    *packets = *bytes = 0;
+    for (size_t i = 0; i < b->n_made; i++) {
+        for (int k = 0; k < BENCH_KINDS; k++) {
+            *packets += b->viewers[i].tracks[k].packets;
+            *bytes += b->viewers[i].tracks[k].bytes;
+        }
+    }
 }
 
 static void bench_on_rtp(void *opaque, uint8_t *pkt, size_t len)
@@ -285,7 +288,10 @@ static int report(struct bench *b)
     getrusage(RUSAGE_SELF, &now);
     double seconds = (double)(b->measure_to_us - b->measure_from_us) / 1e6;
     double cpu = cpu_seconds(&now) - cpu_seconds(&b->usage_at_start);
-    uint64_t packets = total_packets(b) - b->packets_at_start;
+    uint64_t packets, window_bytes;
+    totals(b, &packets, &window_bytes);
+    packets -= b->packets_at_start;
+    window_bytes -= b->bytes_at_start;
     size_t connected = 0, with_video = 0;
     uint64_t gaps = 0, received = 0, bytes = 0, srtp_errors = 0, min_packets = UINT64_MAX,
              max_packets = 0;
@@ -318,13 +324,16 @@ static int report(struct bench *b)
              kmax = n_keys ? keys[n_keys - 1] : 0;
     double loss = received + gaps ? 100.0 * (double)gaps / (double)(received + gaps) : 0;
     double pps = seconds > 0 ? (double)packets / seconds : 0;
+    /* Servers cut the same stream into packets of different sizes: the bit rate compares. */
+    double mbps = seconds > 0 ? (double)window_bytes * 8 / seconds / 1e6 : 0;
     double us_per_packet = packets ? cpu * 1e6 / (double)packets : 0;
     double server_cpu = b->server_pid ? process_cpu_seconds(b->server_pid) - b->server_cpu_at_start : 0;
     double server_us = packets && b->server_pid ? server_cpu * 1e6 / (double)packets : 0;
     long server_rss = b->server_pid ? process_rss_kib(b->server_pid) : 0;
     if (b->json) {
         printf("{\"viewers\":%zu,\"connected\":%zu,\"with_video\":%zu,\"seconds\":%.2f,"
-               "\"packets\":%" PRIu64 ",\"packets_per_second\":%.0f,\"bytes\":%" PRIu64 ","
+               "\"packets\":%" PRIu64 ",\"packets_per_second\":%.0f,\"mbit_per_second\":%.1f,"
+               "\"bytes\":%" PRIu64 ","
                "\"min_packets_per_viewer\":%" PRIu64 ",\"max_packets_per_viewer\":%" PRIu64 ","
                "\"sequence_gaps\":%" PRIu64 ",\"loss_percent\":%.4f,\"srtp_auth_failures\":%" PRIu64
                ",\"first_keyframe_ms\":{\"received\":%zu,\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
@@ -332,14 +341,14 @@ static int report(struct bench *b)
                "\"generator_cpu_us_per_packet\":%.2f,\"server_cpu_seconds\":%.3f,"
                "\"server_cpu_us_per_packet\":%.2f,\"server_cpu_percent\":%.1f,"
                "\"server_rss_kib\":%ld}\n",
-               b->n_made, connected, with_video, seconds, packets, pps, bytes, min_packets,
+               b->n_made, connected, with_video, seconds, packets, pps, mbps, bytes, min_packets,
                max_packets, gaps, loss, srtp_errors, n_keys, p50, p95, kmax, cpu, us_per_packet,
                server_cpu, server_us, seconds > 0 ? 100 * server_cpu / seconds : 0, server_rss);
     } else {
         printf("onair bench: %zu viewers of %s\n", b->n_made, b->url);
         printf("  connected            %zu (%zu received video)\n", connected, with_video);
-        printf("  measured             %.1f s: %" PRIu64 " packets, %.0f packets/s\n", seconds,
-               packets, pps);
+        printf("  measured             %.1f s: %" PRIu64 " packets, %.0f packets/s, %.1f Mbit/s\n",
+               seconds, packets, pps, mbps);
         printf("  per viewer           %" PRIu64 " to %" PRIu64 " packets in all\n", min_packets,
                max_packets);
         printf("  loss                 %" PRIu64 " sequence gaps (%.3f%%)\n", gaps, loss);
@@ -400,7 +409,7 @@ static void on_ramp(uv_timer_t *timer)
     }
     if (b->measuring && !b->measure_from_us) {
         b->measure_from_us = clock_now_us();
-        b->packets_at_start = total_packets(b);
+        totals(b, &b->packets_at_start, &b->bytes_at_start);
         getrusage(RUSAGE_SELF, &b->usage_at_start);
         if (b->server_pid)
             b->server_cpu_at_start = process_cpu_seconds(b->server_pid);
