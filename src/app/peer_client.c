@@ -1,7 +1,7 @@
 /* peer_client: a client's WebRTC transport. The server's session.c wires the same engines in
  * the other role; here ICE is a full agent (controlling, unless we answer a full agent's
- * offer) and DTLS usually the client. Datagrams
- * are told apart by their first byte (RFC 7983 §7): STUN 0..3, DTLS 20..63, RTP/RTCP 128..191. */
+ * offer) and DTLS usually the client. Datagrams are told apart by their first byte (RFC 7983
+ * §7): STUN 0..3, DTLS 20..63, RTP/RTCP 128..191. */
 #include "app/peer_client.h"
 
 #include <arpa/inet.h>

@@ -66,7 +66,7 @@ void ice_lite_restart(struct ice_lite *ice, const char *new_local_ufrag, const c
  * before it has the ice_lite object. */
 int ice_username_local_ufrag(const struct stun_msg *m, char *dst, size_t cap);
 
-/* ---- Full ICE agent (client side; starts controlling) ---- */
+/* ---- Full ICE agent (client side; starts controlling unless it answers) ---- */
 
 struct ice_agent;
 
