@@ -1,6 +1,7 @@
 /* peer_client: a client's WebRTC transport. The server's session.c wires the same engines in
- * the other role; here ICE is the full controlling agent and DTLS usually the client. Datagrams
- * are told apart by their first byte (RFC 7983 §7): STUN 0..3, DTLS 20..63, RTP/RTCP 128..191. */
+ * the other role; here ICE is a full agent (controlling, unless we answer a full agent's
+ * offer) and DTLS usually the client. Datagrams are told apart by their first byte (RFC 7983
+ * §7): STUN 0..3, DTLS 20..63, RTP/RTCP 128..191. */
 #include "app/peer_client.h"
 
 #include <arpa/inet.h>
@@ -51,6 +52,7 @@ struct peer_client {
     enum peer_client_state state;
     uint64_t ice_connected_ms;
     bool closed;
+    bool answerer; /* the peer offered: we are ICE-controlled and the DTLS client */
     struct peer_client_stats stats;
     /* TURN: what was configured; then one allocation per server, and RELAY, the one traffic
      * goes through once VIA_RELAY. */
@@ -401,12 +403,17 @@ struct peer_client *peer_client_new(uv_loop_t *loop, const struct peer_client_ca
     return pc;
 }
 
-void peer_client_describe(const struct peer_client *pc, struct sdp_session *offer)
+void peer_client_set_answerer(struct peer_client *pc)
 {
-    snprintf(offer->ice_ufrag, sizeof offer->ice_ufrag, "%s", pc->ufrag);
-    snprintf(offer->ice_pwd, sizeof offer->ice_pwd, "%s", pc->pwd);
-    snprintf(offer->fingerprint, sizeof offer->fingerprint, "%s", dtls_cert_fingerprint(pc->cert));
-    offer->setup = SDP_SETUP_ACTPASS;
+    pc->answerer = true;
+}
+
+void peer_client_describe(const struct peer_client *pc, struct sdp_session *sdp)
+{
+    snprintf(sdp->ice_ufrag, sizeof sdp->ice_ufrag, "%s", pc->ufrag);
+    snprintf(sdp->ice_pwd, sizeof sdp->ice_pwd, "%s", pc->pwd);
+    snprintf(sdp->fingerprint, sizeof sdp->fingerprint, "%s", dtls_cert_fingerprint(pc->cert));
+    sdp->setup = pc->answerer ? SDP_SETUP_ACTIVE : SDP_SETUP_ACTPASS;
 }
 
 /* Adds the answer's UDP candidates the socket can reach (IPv6 ones only on a dual-stack socket)
@@ -445,18 +452,18 @@ static size_t peer_client_add_candidates(struct peer_client *pc, const struct sd
     return added;
 }
 
-int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, const char **why)
+int peer_client_start(struct peer_client *pc, const struct sdp_session *remote, const char **why)
 {
     const struct sdp_media *first = NULL;
-    for (size_t i = 0; i < answer->n_media && !first; i++)
-        if (sdp_media_active(&answer->media[i]))
-            first = &answer->media[i];
+    for (size_t i = 0; i < remote->n_media && !first; i++)
+        if (sdp_media_active(&remote->media[i]))
+            first = &remote->media[i];
     if (!first) {
         *why = "the answer accepted no media section";
         return -1;
     }
-    const char *ufrag = sdp_media_ice_ufrag(answer, first), *pwd = sdp_media_ice_pwd(answer, first);
-    const char *fingerprint = sdp_media_fingerprint(answer, first);
+    const char *ufrag = sdp_media_ice_ufrag(remote, first), *pwd = sdp_media_ice_pwd(remote, first);
+    const char *fingerprint = sdp_media_fingerprint(remote, first);
     if (!ufrag[0] || !pwd[0] || !fingerprint[0]) {
         *why = "the answer lacks ICE credentials or a DTLS fingerprint";
         return -1;
@@ -464,12 +471,16 @@ int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, 
     uint64_t tiebreaker;
     RAND_bytes((uint8_t *)&tiebreaker, sizeof tiebreaker);
     pc->ice = ice_agent_new(pc->ufrag, pc->pwd, ufrag, pwd, tiebreaker);
-    if (peer_client_add_candidates(pc, answer) == 0) {
-        *why = "the answer has no UDP candidate this machine can reach";
+    if (pc->answerer)
+        ice_agent_start_controlled(pc->ice);
+    if (peer_client_add_candidates(pc, remote) == 0) {
+        *why = pc->answerer ? "the offer has no UDP candidate this machine can reach"
+                           : "the answer has no UDP candidate this machine can reach";
         return -1;
     }
-    /* RFC 5763 §5: we offered actpass; a passive answer makes us the DTLS client. */
-    pc->dtls_role = sdp_media_setup(answer, first) == SDP_SETUP_ACTIVE ? DTLS_ROLE_SERVER
+    /* RFC 5763 §5: we offered actpass, and a passive answer makes us the DTLS client; answering
+     * an actpass (or passive) offer, we said active and are the client too. */
+    pc->dtls_role = sdp_media_setup(remote, first) == SDP_SETUP_ACTIVE ? DTLS_ROLE_SERVER
                                                                        : DTLS_ROLE_CLIENT;
     pc->dtls = dtls_new(pc->cert, pc->dtls_role, fingerprint);
     pc->state = PEER_CLIENT_CHECKING;

@@ -1,5 +1,6 @@
-/* peer_client: the transport of onair's own WebRTC clients (publish, record): one UDP socket on
- * a libuv loop, a controlling ICE agent, DTLS in the role the answer leaves us, and SRTP. */
+/* peer_client: the transport of onair's own WebRTC clients (publish, record, bench): one UDP
+ * socket on a libuv loop, a full ICE agent (controlling when we offer, controlled when we
+ * answer), DTLS in the role the negotiation leaves us, and SRTP. */
 #ifndef ONAIR_APP_PEER_CLIENT_H
 #define ONAIR_APP_PEER_CLIENT_H
 #include <stdbool.h>
@@ -31,14 +32,21 @@ struct peer_client;
 struct peer_client *peer_client_new(uv_loop_t *loop, const struct peer_client_callbacks *callbacks,
                                     void *opaque, const char **why);
 
-/* Writes our session-level transport attributes into OFFER: ICE ufrag and pwd, the DTLS
- * fingerprint, setup:actpass. */
-void peer_client_describe(const struct peer_client *pc, struct sdp_session *offer);
+/* The peer offers and we answer (Janus's streaming plugin): ICE starts in the controlled role
+ * (RFC 8445 §6.1.1: the offerer controls) and peer_client_describe writes setup:active (RFC
+ * 5763 §5: we pick the DTLS client's role). Call before peer_client_describe. */
+void peer_client_set_answerer(struct peer_client *pc);
 
-/* Takes the answer: remote credentials and fingerprint of the first active section, every UDP
- * IPv4 candidate of the answer, and the DTLS role (client unless the answer says active).
- * Starts the checks. Returns 0, or -1 with *why when the answer lacks what ICE or DTLS needs. */
-int peer_client_start(struct peer_client *pc, const struct sdp_session *answer, const char **why);
+/* Writes our session-level transport attributes into SDP (our offer, or our answer after
+ * peer_client_set_answerer): ICE ufrag and pwd, the DTLS fingerprint, setup:actpass (or
+ * setup:active when answering). */
+void peer_client_describe(const struct peer_client *pc, struct sdp_session *sdp);
+
+/* Takes the peer's description (its answer, or its offer after peer_client_set_answerer):
+ * remote credentials and fingerprint of the first active section, every UDP candidate of it,
+ * and the DTLS role (client unless the peer says active). Starts the checks. Returns 0, or -1
+ * with *why when the description lacks what ICE or DTLS needs. */
+int peer_client_start(struct peer_client *pc, const struct sdp_session *remote, const char **why);
 
 enum peer_client_state peer_client_state(const struct peer_client *pc);
 

@@ -1,5 +1,6 @@
 /* onair bench: a load generator. N WHEP viewers in one process on one loop, each a real WebRTC
- * client (full ICE, DTLS, SRTP through the same engines as `onair record`), counting what they
+ * client (full ICE, DTLS, SRTP through the same engines as `onair record`), or the same viewers
+ * of a Janus streaming mountpoint (Janus offers, they answer), counting what they
  * receive: packets, bytes, sequence gaps, SRTP authentication failures, time to the first
  * keyframe; and the generator's own CPU, so that the reader knows it was not the bottleneck. */
 #include <getopt.h>
@@ -14,7 +15,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "app/janus_client.h"
 #include "app/peer_client.h"
+#include "app/viewer_answer.h"
 #include "app/viewer_offer.h"
 #include "app/whip_client.h"
 #include "base/clock.h"
@@ -35,6 +38,10 @@ static const char bench_usage[] =
     "authentication failures, time to the first keyframe, and this process's own CPU.\n"
     "\n"
     "options:\n"
+    "  --janus-mountpoint ID\n"
+    "                      URL is a Janus server's HTTP API (http://host:8088/janus) instead:\n"
+    "                      each viewer watches streaming mountpoint ID (Janus offers, the\n"
+    "                      viewer answers as the ICE-controlled agent and the DTLS client)\n"
     "  --viewers N         how many viewers (default 10)\n"
     "  --ramp PER_SECOND   how fast they join (default 20)\n"
     "  --seconds S         how long to measure once all have joined (default 10)\n"
@@ -58,6 +65,7 @@ struct bench_viewer {
     struct bench *bench;
     struct peer_client *pc;
     char location[1024];
+    struct janus_client janus; /* with --janus-mountpoint */
     uint64_t created_us, connected_us, first_key_us;
     bool failed;
     struct bench_track tracks[BENCH_KINDS];
@@ -66,27 +74,31 @@ struct bench_viewer {
 struct bench {
     uv_loop_t *loop;
     const char *url;
+    long janus_mountpoint; /* 0: URL is a WHEP endpoint */
     size_t n_wanted, n_made;
     double ramp, seconds;
     bool json;
     struct bench_viewer *viewers;
-    uv_timer_t ramp_timer, end_timer;
+    uv_timer_t ramp_timer, end_timer, keepalive_timer;
     uv_signal_t sigint;
     uint64_t started_us, measure_from_us, measure_to_us;
-    uint64_t packets_at_start; /* all viewers' packets when measuring began */
+    uint64_t packets_at_start, bytes_at_start; /* all viewers' when measuring began */
     struct rusage usage_at_start;
     long server_pid;
     double server_cpu_at_start; /* seconds, from /proc/PID/stat */
     bool measuring, done;
 };
 
-static uint64_t total_packets(const struct bench *b)
+/* All viewers' packets and (RTP) bytes so far. */
+static void totals(const struct bench *b, uint64_t *packets, uint64_t *bytes)
 {
-    uint64_t n = 0;
-    for (size_t i = 0; i < b->n_made; i++)
-        for (int k = 0; k < BENCH_KINDS; k++)
-            n += b->viewers[i].tracks[k].packets;
-    return n;
+    *packets = *bytes = 0;
+    for (size_t i = 0; i < b->n_made; i++) {
+        for (int k = 0; k < BENCH_KINDS; k++) {
+            *packets += b->viewers[i].tracks[k].packets;
+            *bytes += b->viewers[i].tracks[k].bytes;
+        }
+    }
 }
 
 static void bench_on_rtp(void *opaque, uint8_t *pkt, size_t len)
@@ -132,11 +144,12 @@ static void bench_on_state(void *opaque, enum peer_client_state state, const cha
     }
 }
 
-/* The SSRC and codec the answer sends per kind. */
-static void take_answer(struct bench_viewer *v, const struct sdp_session *answer)
+/* The SSRC and codec the server sends per kind, from its description (its answer to our
+ * offer, or Janus's offer). */
+static void take_senders(struct bench_viewer *v, const struct sdp_session *server)
 {
-    for (size_t i = 0; i < answer->n_media; i++) {
-        const struct sdp_media *m = &answer->media[i];
+    for (size_t i = 0; i < server->n_media; i++) {
+        const struct sdp_media *m = &server->media[i];
         if (!sdp_media_active(m) || (m->kind != SDP_AUDIO && m->kind != SDP_VIDEO) ||
             !m->n_codecs)
             continue;
@@ -146,8 +159,53 @@ static void take_answer(struct bench_viewer *v, const struct sdp_session *answer
     }
 }
 
-/* One more viewer: offer, POST, answer, ICE. Returns -1 (with a message) when it could not
- * even start. */
+/* WHEP: offer, POST, answer, ICE. Returns 0, or -1 with MESSAGE. */
+static int join_whep(struct bench *b, struct bench_viewer *v, char *message, size_t cap)
+{
+    struct sdp_session *sdp = xmalloc(sizeof *sdp);
+    viewer_offer_build(sdp);
+    peer_client_describe(v->pc, sdp);
+    int rc = peer_client_offer(v->pc, b->url, false, sdp, v->location, message, cap);
+    if (rc == 0)
+        take_senders(v, sdp);
+    free(sdp);
+    return rc;
+}
+
+/* Janus: watch the mountpoint, take its offer, answer with "start". Returns 0, or -1 with
+ * MESSAGE. */
+static int join_janus(struct bench *b, struct bench_viewer *v, char *message, size_t cap)
+{
+    struct sdp_session *offer = xmalloc(sizeof *offer), *answer = xmalloc(sizeof *answer);
+    char *offer_text = NULL, *answer_text = xmalloc(16384);
+    const char *why;
+    int rc = -1;
+    peer_client_set_answerer(v->pc);
+    if (janus_client_watch(&v->janus, b->url, b->janus_mountpoint, &offer_text, message, cap) < 0)
+        goto out;
+    /* The client's first checks wait for the loop, which runs only after Janus has the answer
+     * below: none reaches Janus before it knows our credentials. */
+    if (sdp_parse(offer, offer_text, strlen(offer_text), &why) < 0 ||
+        peer_client_start(v->pc, offer, &why) < 0) {
+        snprintf(message, cap, "Janus's offer does not work: %s", why);
+        goto out;
+    }
+    viewer_answer_build(answer, offer);
+    peer_client_describe(v->pc, answer);
+    if (!sdp_write(answer, answer_text, 16384))
+        abort(); /* two or three sections: a failure is a bug */
+    rc = janus_client_start(&v->janus, answer_text, message, cap);
+    if (rc == 0)
+        take_senders(v, offer);
+out:
+    free(offer_text);
+    free(answer_text);
+    free(offer);
+    free(answer);
+    return rc;
+}
+
+/* One more viewer. Returns -1 (with a message) when it could not even start. */
 static int add_viewer(struct bench *b)
 {
     struct bench_viewer *v = &b->viewers[b->n_made];
@@ -163,18 +221,13 @@ static int add_viewer(struct bench *b)
         return -1;
     }
     b->n_made++;
-    struct sdp_session *sdp = xmalloc(sizeof *sdp);
-    viewer_offer_build(sdp);
-    peer_client_describe(v->pc, sdp);
     char message[600];
-    int rc = peer_client_offer(v->pc, b->url, false, sdp, v->location, message, sizeof message);
+    int rc = b->janus_mountpoint ? join_janus(b, v, message, sizeof message)
+                                 : join_whep(b, v, message, sizeof message);
     if (rc < 0) {
         fprintf(stderr, "onair bench: %s\n", message);
         v->failed = true;
-    } else {
-        take_answer(v, sdp);
     }
-    free(sdp);
     return rc;
 }
 
@@ -235,7 +288,10 @@ static int report(struct bench *b)
     getrusage(RUSAGE_SELF, &now);
     double seconds = (double)(b->measure_to_us - b->measure_from_us) / 1e6;
     double cpu = cpu_seconds(&now) - cpu_seconds(&b->usage_at_start);
-    uint64_t packets = total_packets(b) - b->packets_at_start;
+    uint64_t packets, window_bytes;
+    totals(b, &packets, &window_bytes);
+    packets -= b->packets_at_start;
+    window_bytes -= b->bytes_at_start;
     size_t connected = 0, with_video = 0;
     uint64_t gaps = 0, received = 0, bytes = 0, srtp_errors = 0, min_packets = UINT64_MAX,
              max_packets = 0;
@@ -268,13 +324,16 @@ static int report(struct bench *b)
              kmax = n_keys ? keys[n_keys - 1] : 0;
     double loss = received + gaps ? 100.0 * (double)gaps / (double)(received + gaps) : 0;
     double pps = seconds > 0 ? (double)packets / seconds : 0;
+    /* Servers cut the same stream into packets of different sizes: the bit rate compares. */
+    double mbps = seconds > 0 ? (double)window_bytes * 8 / seconds / 1e6 : 0;
     double us_per_packet = packets ? cpu * 1e6 / (double)packets : 0;
     double server_cpu = b->server_pid ? process_cpu_seconds(b->server_pid) - b->server_cpu_at_start : 0;
     double server_us = packets && b->server_pid ? server_cpu * 1e6 / (double)packets : 0;
     long server_rss = b->server_pid ? process_rss_kib(b->server_pid) : 0;
     if (b->json) {
         printf("{\"viewers\":%zu,\"connected\":%zu,\"with_video\":%zu,\"seconds\":%.2f,"
-               "\"packets\":%" PRIu64 ",\"packets_per_second\":%.0f,\"bytes\":%" PRIu64 ","
+               "\"packets\":%" PRIu64 ",\"packets_per_second\":%.0f,\"mbit_per_second\":%.1f,"
+               "\"bytes\":%" PRIu64 ","
                "\"min_packets_per_viewer\":%" PRIu64 ",\"max_packets_per_viewer\":%" PRIu64 ","
                "\"sequence_gaps\":%" PRIu64 ",\"loss_percent\":%.4f,\"srtp_auth_failures\":%" PRIu64
                ",\"first_keyframe_ms\":{\"received\":%zu,\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
@@ -282,14 +341,14 @@ static int report(struct bench *b)
                "\"generator_cpu_us_per_packet\":%.2f,\"server_cpu_seconds\":%.3f,"
                "\"server_cpu_us_per_packet\":%.2f,\"server_cpu_percent\":%.1f,"
                "\"server_rss_kib\":%ld}\n",
-               b->n_made, connected, with_video, seconds, packets, pps, bytes, min_packets,
+               b->n_made, connected, with_video, seconds, packets, pps, mbps, bytes, min_packets,
                max_packets, gaps, loss, srtp_errors, n_keys, p50, p95, kmax, cpu, us_per_packet,
                server_cpu, server_us, seconds > 0 ? 100 * server_cpu / seconds : 0, server_rss);
     } else {
         printf("onair bench: %zu viewers of %s\n", b->n_made, b->url);
         printf("  connected            %zu (%zu received video)\n", connected, with_video);
-        printf("  measured             %.1f s: %" PRIu64 " packets, %.0f packets/s\n", seconds,
-               packets, pps);
+        printf("  measured             %.1f s: %" PRIu64 " packets, %.0f packets/s, %.1f Mbit/s\n",
+               seconds, packets, pps, mbps);
         printf("  per viewer           %" PRIu64 " to %" PRIu64 " packets in all\n", min_packets,
                max_packets);
         printf("  loss                 %" PRIu64 " sequence gaps (%.3f%%)\n", gaps, loss);
@@ -316,8 +375,17 @@ static void bench_finish(struct bench *b)
     b->measure_to_us = clock_now_us();
     uv_timer_stop(&b->ramp_timer);
     uv_timer_stop(&b->end_timer);
+    uv_timer_stop(&b->keepalive_timer);
     uv_signal_stop(&b->sigint);
     uv_stop(b->loop);
+}
+
+/* Janus ends a session after 60 s without a request (its default session_timeout). */
+static void on_keepalive(uv_timer_t *timer)
+{
+    struct bench *b = timer->data;
+    for (size_t i = 0; i < b->n_made; i++)
+        janus_client_keepalive(&b->viewers[i].janus);
 }
 
 static void on_end(uv_timer_t *timer)
@@ -341,7 +409,7 @@ static void on_ramp(uv_timer_t *timer)
     }
     if (b->measuring && !b->measure_from_us) {
         b->measure_from_us = clock_now_us();
-        b->packets_at_start = total_packets(b);
+        totals(b, &b->packets_at_start, &b->bytes_at_start);
         getrusage(RUSAGE_SELF, &b->usage_at_start);
         if (b->server_pid)
             b->server_cpu_at_start = process_cpu_seconds(b->server_pid);
@@ -361,8 +429,9 @@ static void on_sigint(uv_signal_t *signal, int signum)
 
 static int parse_args(struct bench *b, int argc, char **argv)
 {
-    enum { O_VIEWERS = 256, O_RAMP, O_SECONDS, O_JSON, O_LOG, O_PID };
+    enum { O_VIEWERS = 256, O_RAMP, O_SECONDS, O_JSON, O_LOG, O_PID, O_JANUS };
     static const struct option options[] = {
+        {"janus-mountpoint", required_argument, NULL, O_JANUS},
         {"viewers", required_argument, NULL, O_VIEWERS},
         {"ramp", required_argument, NULL, O_RAMP},
         {"seconds", required_argument, NULL, O_SECONDS},
@@ -400,6 +469,14 @@ static int parse_args(struct bench *b, int argc, char **argv)
         case O_JSON:
             b->json = true;
             break;
+        case O_JANUS:
+            b->janus_mountpoint = strtol(optarg, &end, 10);
+            if (*end || b->janus_mountpoint <= 0) {
+                fprintf(stderr, "onair bench: --janus-mountpoint wants a positive id, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case O_PID:
             b->server_pid = strtol(optarg, &end, 10);
             if (*end || b->server_pid <= 0 || process_cpu_seconds(b->server_pid) < 0) {
@@ -421,7 +498,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
         }
     }
     if (argc - optind != 1) {
-        fprintf(stderr, "onair bench: wants the WHEP URL\n\n%s", bench_usage);
+        fprintf(stderr, "onair bench: wants the WHEP (or Janus API) URL\n\n%s", bench_usage);
         return 2;
     }
     b->url = argv[optind];
@@ -451,21 +528,26 @@ int bench_main(int argc, char **argv)
     b->started_us = clock_now_us();
     uv_timer_init(b->loop, &b->ramp_timer);
     uv_timer_init(b->loop, &b->end_timer);
-    b->ramp_timer.data = b->end_timer.data = b;
+    uv_timer_init(b->loop, &b->keepalive_timer);
+    b->ramp_timer.data = b->end_timer.data = b->keepalive_timer.data = b;
     uv_signal_init(b->loop, &b->sigint);
     b->sigint.data = b;
     uv_signal_start(&b->sigint, on_sigint, SIGINT);
     uint64_t interval = (uint64_t)(1000.0 / b->ramp);
     uv_timer_start(&b->ramp_timer, on_ramp, 0, interval ? interval : 1);
+    if (b->janus_mountpoint)
+        uv_timer_start(&b->keepalive_timer, on_keepalive, 25000, 25000);
     uv_run(b->loop, UV_RUN_DEFAULT);
     rc = b->n_made ? report(b) : 1;
     for (size_t i = 0; i < b->n_made; i++) {
         peer_client_close(b->viewers[i].pc);
         if (b->viewers[i].location[0])
             whip_client_delete(b->viewers[i].location);
+        janus_client_destroy(&b->viewers[i].janus);
     }
     uv_close((uv_handle_t *)&b->ramp_timer, NULL);
     uv_close((uv_handle_t *)&b->end_timer, NULL);
+    uv_close((uv_handle_t *)&b->keepalive_timer, NULL);
     uv_close((uv_handle_t *)&b->sigint, NULL);
     uv_run(b->loop, UV_RUN_DEFAULT);
     uv_loop_close(b->loop);

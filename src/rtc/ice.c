@@ -355,6 +355,11 @@ void ice_agent_free(struct ice_agent *agent)
     free(agent);
 }
 
+void ice_agent_start_controlled(struct ice_agent *agent)
+{
+    agent->controlling = false;
+}
+
 static struct ice_pair *find_pair(struct ice_agent *agent, const struct sockaddr *addr)
 {
     for (size_t i = 0; i < agent->n_pairs; i++)

@@ -66,7 +66,7 @@ void ice_lite_restart(struct ice_lite *ice, const char *new_local_ufrag, const c
  * before it has the ice_lite object. */
 int ice_username_local_ufrag(const struct stun_msg *m, char *dst, size_t cap);
 
-/* ---- Full ICE agent (client side; starts controlling) ---- */
+/* ---- Full ICE agent (client side; starts controlling unless it answers) ---- */
 
 struct ice_agent;
 
@@ -90,6 +90,11 @@ struct ice_agent *ice_agent_new(const char *local_ufrag, const char *local_pwd,
                                 uint64_t tiebreaker);
 /* Frees the agent; NULL is a no-op. */
 void ice_agent_free(struct ice_agent *agent);
+/* Makes the agent start in the controlled role: an answerer facing a full-ICE offerer (RFC
+ * 8445 §6.1.1: the offerer controls). Its checks then carry ICE-CONTROLLED and no
+ * USE-CANDIDATE, and a pair is selected once the peer nominates it. Call before the first
+ * poll_output. */
+void ice_agent_start_controlled(struct ice_agent *agent);
 
 /* Adds a remote host or server-reflexive candidate. Returns 0, or -1 when ADDR is neither IPv4
  * nor IPv6 or the agent already has ICE_AGENT_MAX_CANDIDATES. Adding a known address updates

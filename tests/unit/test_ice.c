@@ -576,23 +576,37 @@ static void carry(struct peer *from, struct peer *to, uint64_t now)
             ice_agent_feed(to->agent, now, SA(&from->addr), buf, len);
 }
 
+/* Two full agents that know each other's credentials, at 192.0.2.1 and 192.0.2.2. */
+static struct peer peer_a(uint64_t tiebreaker)
+{
+    return (struct peer){ice_agent_new("aaaa", "apwd-apwd-apwd-apwd-apwd", "bbbb",
+                                       "bpwd-bpwd-bpwd-bpwd-bpwd", tiebreaker),
+                         addr4("192.0.2.1", 1111)};
+}
+static struct peer peer_b(uint64_t tiebreaker)
+{
+    return (struct peer){ice_agent_new("bbbb", "bpwd-bpwd-bpwd-bpwd-bpwd", "aaaa",
+                                       "apwd-apwd-apwd-apwd-apwd", tiebreaker),
+                         addr4("192.0.2.2", 2222)};
+}
+
+/* Carries datagrams both ways every 10 ms until both agents connect, or for 5 s. */
+static void run_both(struct peer *a, struct peer *b)
+{
+    for (uint64_t now = 0; now < 5000 && (ice_agent_state(a->agent) != ICE_CONNECTED ||
+                                          ice_agent_state(b->agent) != ICE_CONNECTED);
+         now += 10) {
+        carry(a, b, now);
+        carry(b, a, now);
+    }
+}
+
 static void two_agents_settle_roles(void **state)
 {
-    struct peer a = {ice_agent_new("aaaa", "apwd-apwd-apwd-apwd-apwd", "bbbb",
-                                   "bpwd-bpwd-bpwd-bpwd-bpwd", 0x9000000000000000ull),
-                     addr4("192.0.2.1", 1111)};
-    struct peer b = {ice_agent_new("bbbb", "bpwd-bpwd-bpwd-bpwd-bpwd", "aaaa",
-                                   "apwd-apwd-apwd-apwd-apwd", 0x1000000000000000ull),
-                     addr4("192.0.2.2", 2222)};
+    struct peer a = peer_a(0x9000000000000000ull), b = peer_b(0x1000000000000000ull);
     assert_int_equal(ice_agent_add_remote_candidate(a.agent, SA(&b.addr), 100), 0);
     assert_int_equal(ice_agent_add_remote_candidate(b.agent, SA(&a.addr), 100), 0);
-    uint64_t now = 0;
-    while (now < 5000 && (ice_agent_state(a.agent) != ICE_CONNECTED ||
-                          ice_agent_state(b.agent) != ICE_CONNECTED)) {
-        carry(&a, &b, now);
-        carry(&b, &a, now);
-        now += 10;
-    }
+    run_both(&a, &b);
     assert_int_equal(ice_agent_state(a.agent), ICE_CONNECTED);
     assert_int_equal(ice_agent_state(b.agent), ICE_CONNECTED);
     assert_true(ice_agent_controlling(a.agent));
@@ -601,6 +615,25 @@ static void two_agents_settle_roles(void **state)
     assert_true(same_addr(ice_agent_selected(b.agent), &a.addr));
     ice_agent_free(a.agent);
     ice_agent_free(b.agent);
+}
+
+/* An answerer starts controlled (RFC 8445 §6.1.1) even with the larger tiebreaker: no role
+ * conflict, the offerer keeps control, and the answerer selects the pair the offerer
+ * nominated. */
+static void answerer_starts_controlled(void **state)
+{
+    struct peer offerer = peer_a(0x1000000000000000ull), answerer = peer_b(0x9000000000000000ull);
+    ice_agent_start_controlled(answerer.agent);
+    assert_false(ice_agent_controlling(answerer.agent));
+    /* The answerer knows no candidate of the offerer's: it learns it from the first check. */
+    assert_int_equal(ice_agent_add_remote_candidate(offerer.agent, SA(&answerer.addr), 100), 0);
+    run_both(&offerer, &answerer);
+    assert_int_equal(ice_agent_state(answerer.agent), ICE_CONNECTED);
+    assert_true(ice_agent_controlling(offerer.agent));
+    assert_false(ice_agent_controlling(answerer.agent));
+    assert_true(same_addr(ice_agent_selected(answerer.agent), &offerer.addr));
+    ice_agent_free(offerer.agent);
+    ice_agent_free(answerer.agent);
 }
 
 /* With no answer: checks are paced by Ta, retransmitted with a growing interval starting at
@@ -704,6 +737,7 @@ int main(void)
         cmocka_unit_test(plain_stun_request_answered),
         cmocka_unit_test(username_split),
         cmocka_unit_test(two_agents_settle_roles),
+        cmocka_unit_test(answerer_starts_controlled),
         cmocka_unit_test(retransmissions_back_off),
         cmocka_unit_test(agent_rejects_forged_and_asymmetric_answers),
         cmocka_unit_test(free_null_is_noop),

@@ -1,0 +1,49 @@
+# bench/lib.sh: what the benchmark scripts share (sourced, not run): the clip, free ports, an
+# onair server serving the clip, and one `onair bench` run per viewer count. Callers set
+# `work` (a temp dir) and ONAIR first, and stop "$onair_pid" at exit.
+
+bench_clip=bench/clip-720p30-vp8-2500k.webm
+
+# Makes the 20 s 720p30 VP8 2.5 Mbit/s + Opus clip once; every server is fed from it.
+bench_make_clip() {
+    [ -f "$bench_clip" ] && return
+    echo "making $bench_clip (720p30 VP8 at 2.5 Mbit/s + Opus, 20 s; once)" >&2
+    ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 \
+        -f lavfi -i sine=frequency=440:sample_rate=48000 -t 20 -c:v libvpx -b:v 2500k \
+        -minrate 2500k -maxrate 2500k -g 60 -deadline realtime -cpu-used 8 -c:a libopus \
+        -b:a 64k "$bench_clip"
+}
+
+# Prints a free TCP and a free UDP port on 127.0.0.1.
+bench_free_ports() {
+    python3 -c '
+import socket
+t = socket.socket(); t.bind(("127.0.0.1", 0))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+print(t.getsockname()[1], u.getsockname()[1])'
+}
+
+# Starts `onair serve` on loopback with the clip published inside it as stream "clip"; sets
+# onair_pid and onair_base (its http:// root) once it answers.
+bench_start_onair() {
+    local http_port media_port
+    read -r http_port media_port < <(bench_free_ports)
+    "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+        --public-ip 127.0.0.1 --log-level warn --source "clip=$bench_clip" \
+        >"$work/serve.log" 2>&1 &
+    onair_pid=$!
+    onair_base="http://127.0.0.1:$http_port"
+    for _ in $(seq 50); do curl -sf "$onair_base/healthz" >/dev/null && break; sleep 0.1; done
+    sleep 2 # the source's first keyframe
+}
+
+# bench_viewers N SERVER_PID OUT_JSON URL [ONAIR BENCH OPTIONS...]: N fresh viewers, ramped at
+# up to 50 a second, measured for SECONDS_MEASURED (default 10) once the last joined. The JSON
+# object goes to OUT_JSON (empty when the run failed), stderr to OUT_JSON.err.
+bench_viewers() {
+    local n=$1 pid=$2 out=$3
+    shift 3
+    local ramp=$(( n < 50 ? n : 50 ))
+    "$ONAIR" bench "$@" --viewers "$n" --ramp "$ramp" --seconds "${SECONDS_MEASURED:-10}" \
+        --json --server-pid "$pid" >"$out" 2>"$out.err" || true
+}
