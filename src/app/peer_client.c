@@ -54,10 +54,10 @@ struct peer_client {
     bool closed;
     bool answerer; /* the peer offered: we are ICE-controlled and the DTLS client */
     struct peer_client_stats stats;
-    /* TURN: what was configured; then one allocation per server, and RELAY, the one traffic
-     * goes through once VIA_RELAY. */
-    char turn_url[512], turn_username[256], turn_credential[256];
-    bool relay_only, via_relay;
+    /* TURN: what was configured (its strings owned here); then one allocation per server, and
+     * RELAY, the one traffic goes through once VIA_RELAY. */
+    struct peer_client_ice ice_config;
+    bool via_relay;
     struct peer_client_turn {
         char url[512];
         struct turn_client *client;
@@ -295,7 +295,7 @@ static void peer_client_turn_data(void *opaque, const struct sockaddr *peer, uin
 static void peer_client_turn_state(void *opaque, bool ready, const char *reason)
 {
     struct peer_client *pc = opaque;
-    if (ready || !pc->relay_only)
+    if (ready || !pc->ice_config.relay_only)
         return;
     for (size_t i = 0; i < pc->n_turns; i++)
         if (!turn_client_failed(pc->turns[i].client))
@@ -305,13 +305,27 @@ static void peer_client_turn_state(void *opaque, bool ready, const char *reason)
     peer_client_set_state(pc, PEER_CLIENT_FAILED, why);
 }
 
+/* A copy of S that the client owns, or NULL for NULL (a setting not given). */
+static const char *peer_client_copy(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* Frees the strings of the client's copy of its ICE settings. */
+static void peer_client_free_ice(struct peer_client_ice *ice)
+{
+    free((char *)ice->turn_url);
+    free((char *)ice->username);
+    free((char *)ice->credential);
+}
+
 void peer_client_set_ice(struct peer_client *pc, const struct peer_client_ice *ice)
 {
-    snprintf(pc->turn_url, sizeof pc->turn_url, "%s", ice->turn_url ? ice->turn_url : "");
-    snprintf(pc->turn_username, sizeof pc->turn_username, "%s", ice->username ? ice->username : "");
-    snprintf(pc->turn_credential, sizeof pc->turn_credential, "%s",
-             ice->credential ? ice->credential : "");
-    pc->relay_only = ice->relay_only;
+    peer_client_free_ice(&pc->ice_config);
+    pc->ice_config = *ice;
+    pc->ice_config.turn_url = peer_client_copy(ice->turn_url);
+    pc->ice_config.username = peer_client_copy(ice->username);
+    pc->ice_config.credential = peer_client_copy(ice->credential);
 }
 
 /* Starts an allocation on TURN server URL with these credentials. Returns 0, or -1 with *WHY. */
@@ -349,8 +363,9 @@ static int peer_client_add_turn(struct peer_client *pc, const char *url, const c
  * *WHY. */
 static int peer_client_start_turn(struct peer_client *pc, const char *links, const char **why)
 {
-    if (pc->turn_url[0]) {
-        if (peer_client_add_turn(pc, pc->turn_url, pc->turn_username, pc->turn_credential, why) < 0)
+    const struct peer_client_ice *ice = &pc->ice_config;
+    if (ice->turn_url) {
+        if (peer_client_add_turn(pc, ice->turn_url, ice->username, ice->credential, why) < 0)
             return -1;
     } else {
         struct ice_server_link found[8];
@@ -364,12 +379,12 @@ static int peer_client_start_turn(struct peer_client *pc, const char *links, con
                 log_warn("TURN server %s from the answer: %s", found[i].url, bad);
         }
     }
-    if (pc->n_turns == 0 && pc->relay_only) {
+    if (pc->n_turns == 0 && ice->relay_only) {
         *why = "--relay needs a TURN server: --ice-server turn:..., or a server that sends one in "
                "its Link headers";
         return -1;
     }
-    pc->via_relay = pc->relay_only;
+    pc->via_relay = ice->relay_only;
     return 0;
 }
 
@@ -527,6 +542,7 @@ void peer_client_stats(const struct peer_client *pc, struct peer_client_stats *o
 static void peer_client_on_timer_closed(uv_handle_t *handle)
 {
     struct peer_client *pc = handle->data;
+    peer_client_free_ice(&pc->ice_config);
     free(pc);
 }
 

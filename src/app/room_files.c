@@ -206,7 +206,7 @@ static const char *refusal(struct room_member *m, json_t *msg, char *reason_buf,
     return NULL;
 }
 
-static void offer(struct room_member *m, uint64_t now_ms, json_t *msg)
+static void offer(struct room_member *m, json_t *msg)
 {
     struct room *room = m->room;
     const char *id = json_string_value(json_object_get(msg, "id"));
@@ -254,7 +254,6 @@ static void offer(struct room_member *m, uint64_t now_ms, json_t *msg)
     json_decref(ack);
     log_info("room %s: %s sends file %s (%llu bytes) to %zu", room->stream, m->name, id,
              (unsigned long long)t->size, t->n_receivers);
-    (void)now_ms;
 }
 
 static void end(struct room_member *m, const char *id)
@@ -350,7 +349,7 @@ void room_file_message(struct room_member *m, uint64_t now_ms, bool binary, cons
     const char *type = msg ? json_string_value(json_object_get(msg, "type")) : NULL;
     const char *id = msg ? json_string_value(json_object_get(msg, "id")) : NULL;
     if (type && strcmp(type, "file-offer") == 0) {
-        offer(m, now_ms, msg);
+        offer(m, msg);
     } else if (type && strcmp(type, "file-end") == 0) {
         end(m, id);
     } else if (type && strcmp(type, "file-cancel") == 0) {

@@ -77,18 +77,6 @@ static socklen_t addr_size(const struct sockaddr *a)
     return a->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
-/* Same IP (permissions are per IP address, RFC 8656 §9): the key without the port. */
-static bool same_ip(const struct sockaddr *a, const struct sockaddr *b)
-{
-    if (a->sa_family != b->sa_family)
-        return false;
-    if (a->sa_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-    return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-           ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-}
-
 static void fail_for_good(struct turn_client *tc, const char *reason)
 {
     if (tc->failed)
@@ -448,8 +436,9 @@ void turn_client_free(struct turn_client *tc)
 
 void turn_client_permit(struct turn_client *tc, const struct sockaddr *peer)
 {
+    /* One permission per IP address (RFC 8656 §9), whatever the port. */
     for (size_t i = 0; i < tc->n_peers; i++)
-        if (same_ip((struct sockaddr *)&tc->peers[i].addr, peer))
+        if (addr_same_ip((struct sockaddr *)&tc->peers[i].addr, peer))
             return;
     if (tc->n_peers == TURN_MAX_PEERS)
         return;

@@ -31,6 +31,14 @@ size_t addr_key(const struct sockaddr *addr, enum addr_transport transport,
     return 8;
 }
 
+bool addr_same_ip(const struct sockaddr *a, const struct sockaddr *b)
+{
+    uint8_t ka[ADDR_KEY_MAX], kb[ADDR_KEY_MAX];
+    size_t na = addr_key(a, ADDR_UDP, ka), nb = addr_key(b, ADDR_UDP, kb);
+    /* Bytes 2 and 3 hold the port; the family (byte 0) and the address (from byte 4) count. */
+    return na == nb && ka[0] == kb[0] && memcmp(ka + 4, kb + 4, na - 4) == 0;
+}
+
 const char *addr_text(const struct sockaddr *addr, char *buf, size_t cap)
 {
     char ip[INET6_ADDRSTRLEN];

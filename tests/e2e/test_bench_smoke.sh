@@ -10,18 +10,16 @@ server_pid=
 
 . tests/e2e/lib/tap.sh
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    stop_onair
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 read -r http_port media_port < <(free_ports 2)
 scripts/make-demo-media "$work" >/dev/null 2>&1
-"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" --public-ip 127.0.0.1 \
-    --source "demo=$work/demo.webm" >"$work/serve.log" 2>&1 &
-server_pid=$!
 base="http://127.0.0.1:$http_port"
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1 --source "demo=$work/demo.webm"
 
 "$ONAIR" bench "$base/whep/demo" --viewers 5 --ramp 10 --seconds 4 --json --server-pid "$server_pid" >"$work/bench.json" 2>"$work/bench.err"
 check $? "onair bench exits 0 (every viewer connected and got video): $(cat "$work/bench.json")"
@@ -48,10 +46,8 @@ PY
 sleep 0.5
 curl -s "$base/api/streams/demo" | grep -q '"viewers": *0'
 check $? "the viewers' sessions ended with DELETE when bench finished"
-kill "$server_pid"
-wait "$server_pid"
+stop_onair
 check $? "the server stops cleanly"
-server_pid=
 grep -qi "sanitizer\|runtime error" "$work"/*.log "$work/bench.err"
 [ $? -ne 0 ]
 check $? "no sanitizer report"

@@ -13,19 +13,16 @@ publish_pid=
 
 cleanup() {
     [ -n "$publish_pid" ] && kill "$publish_pid" 2>/dev/null
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    stop_onair
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 read -r http_port media_port < <(free_ports)
 base="http://[::1]:$http_port"
-"$ONAIR" serve --listen "[::1]:$http_port" --media-port "$media_port" --media-bind ::1 \
-    --public-ip ::1 --log-level debug >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
-curl -sf "$base/healthz" >/dev/null
-check $? "the server answers on [::1]:$http_port"
+start_onair "$work/serve.log" --listen "[::1]:$http_port" --media-port "$media_port" \
+    --media-bind ::1 --public-ip ::1 --log-level debug
+ok "the server answers on [::1]:$http_port" # start_onair returns only then
 
 ffmpeg -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=30 \
     -f lavfi -i sine=frequency=440:sample_rate=48000 -t 6 -c:v libvpx -g 30 -b:v 400k \
@@ -46,9 +43,8 @@ check $? "the recording holds the published video (${frames:-0} frames of about 
 grep -q "v6: publisher on" "$work/serve.log" && [ "$(grep -c '^.*  candidate ' "$work/serve.log")" = 1 ] &&
     grep -q "  candidate ::1:$media_port\$" "$work/serve.log"
 check $? "the only path was IPv6: one candidate, ::1 port $media_port ($(grep -m2 'candidate' "$work/serve.log" | tr '\n' ' '))"
-kill "$server_pid" && wait "$server_pid"
+stop_onair
 check $? "the server stops cleanly"
-server_pid=
 ! grep -q "Sanitizer\|runtime error" "$work/serve.log" "$work/record.err" "$work/publish.log"
 check $? "no sanitizer report"
 echo "1..7"

@@ -22,7 +22,7 @@ rule=
 cleanup() {
     [ -n "$rule" ] && iptables -D $rule 2>/dev/null
     [ -n "$publish_pid" ] && kill "$publish_pid" 2>/dev/null
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    stop_onair
     [ -n "$turn_pid" ] && kill "$turn_pid" 2>/dev/null && wait "$turn_pid" 2>/dev/null
     rm -rf "$work"
 }
@@ -42,11 +42,9 @@ grep -q "Total General servers" "$work/turn.log"
 check $? "coturn runs on 127.0.0.1:$turn_port (relaying from 127.0.0.3)"
 
 base="http://127.0.0.1:$http_port"
-"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" --public-ip 127.0.0.1 \
-    --ice-server "turn:127.0.0.1:$turn_port?transport=udp" --turn-secret "$secret" \
-    --log-level debug >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1 --ice-server "turn:127.0.0.1:$turn_port?transport=udp" \
+    --turn-secret "$secret" --log-level debug
 
 ffmpeg -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=30 \
     -f lavfi -i sine=frequency=440:sample_rate=48000 -t 8 -c:v libvpx -g 30 -b:v 400k \
@@ -115,9 +113,8 @@ rc=$?
 [ "$rc" = 1 ] && grep -qi "TURN.*refused.*401\|401" "$work/bad.log"
 check $? "wrong TURN credentials: exit $rc, $(grep -m1 -i 'turn' "$work/bad.log" | cut -c1-160)"
 
-kill "$server_pid" && wait "$server_pid"
+stop_onair
 check $? "the server stops cleanly"
-server_pid=
 ! grep -q "Sanitizer\|runtime error" "$work"/*.log "$work"/*.err
 check $? "no sanitizer report"
 echo "1..14"

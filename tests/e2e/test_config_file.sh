@@ -10,7 +10,7 @@ server_pid=
 . tests/e2e/lib/tap.sh
 
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    stop_onair
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -26,12 +26,9 @@ public-ip 127.0.0.1
 source lobby=$work/demo.webm
 ice-server stun:127.0.0.1:3478
 CONF
-"$ONAIR" serve --config "$work/onair.conf" --listen "127.0.0.1:$cli_port" >"$work/serve.log" 2>&1 &
-server_pid=$!
 base="http://127.0.0.1:$cli_port"
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
-curl -sf "$base/healthz" >/dev/null
-check $? "the command line's --listen wins over the file's"
+start_onair "$work/serve.log" --config "$work/onair.conf" --listen "127.0.0.1:$cli_port"
+ok "the command line's --listen wins over the file's" # start_onair returns once $base answers
 curl -s -m 1 "http://127.0.0.1:$file_port/healthz" >/dev/null
 [ $? -ne 0 ]
 check $? "nothing listens on the file's overridden address"
@@ -42,10 +39,8 @@ curl -s "$base/api/ice-servers" | grep -q 'stun:127.0.0.1:3478'
 check $? "the file's ice-server reaches /api/ice-servers"
 grep -q "media UDP port $media_port" "$work/serve.log"
 check $? "the file's media-port is used"
-kill "$server_pid"
-wait "$server_pid"
+stop_onair
 check $? "the server stops cleanly"
-server_pid=
 
 expect_usage_error() {
     local name=$1 pattern=$2

@@ -12,17 +12,15 @@ server_pid=
 . tests/e2e/lib/tap.sh
 
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    stop_onair
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 read -r http_port media_port < <(free_ports)
 base="http://127.0.0.1:$http_port"
-"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-    --public-ip 127.0.0.1 >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1
 
 ffmpeg -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=30 \
     -f lavfi -i sine=frequency=440:sample_rate=48000 -t 4 -c:v libvpx -g 30 -b:v 400k \
@@ -55,9 +53,8 @@ check $? "onair publish with stderr to a file exits 0"
 ! grep -q $'\r' "$work/plain.err" && ! grep -q "kbit/s" "$work/plain.err"
 check $? "with stderr to a file, no progress line is written ($(wc -l <"$work/plain.err") log lines)"
 
-kill "$server_pid" && wait "$server_pid"
+stop_onair
 check $? "the server stops cleanly"
-server_pid=
 ! grep -q "Sanitizer\|runtime error" "$work/serve.log"
 check $? "no sanitizer report in the server log"
 echo "1..7"

@@ -12,7 +12,7 @@ publish_pid=
 
 cleanup() {
     [ -n "$publish_pid" ] && kill "$publish_pid" 2>/dev/null
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    stop_onair
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -20,10 +20,8 @@ trap cleanup EXIT
 
 read -r http_port media_port < <(free_ports)
 base="http://127.0.0.1:$http_port"
-"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-    --public-ip 127.0.0.1 >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1
 
 # A 6 s VP8 + Opus clip with a keyframe every second.
 ffmpeg -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=30 \
@@ -144,12 +142,9 @@ check $? "SIGINT's DELETE ended the publisher's session"
 "$ONAIR" publish "$work/clip.webm" "$base/whip/again" --loop --reconnect >"$work/publish-again.log" 2>&1 &
 publish_pid=$!
 sleep 1.5
-kill "$server_pid"
-wait "$server_pid"
-"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-    --public-ip 127.0.0.1 >"$work/serve2.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+stop_onair
+start_onair "$work/serve2.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1
 for _ in $(seq 80); do curl -s "$base/api/streams/again" | grep -q '"live": *true' && break; sleep 0.1; done
 "$ONAIR" record "$base/whep/again" "$work/again.mkv" --duration 2 >"$work/record-again.out" 2>&1
 again_frames=$(ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames \
@@ -194,9 +189,7 @@ expect_fail "publish - with --loop" "cannot replay standard input" \
 expect_fail "record to an unknown container" "mkv" \
     "$ONAIR" record "$base/whep/cam" "$work/out.avi"
 
-kill "$server_pid"
-wait "$server_pid"
-server_pid=
+stop_onair
 grep -qi "sanitizer\|runtime error" "$work"/*.log "$work"/record.err 2>/dev/null
 [ $? -ne 0 ]
 check $? "no sanitizer report in any log"

@@ -14,6 +14,8 @@ fs_pid=
 . tests/e2e/lib/tap.sh
 
 cleanup() {
+    # Not stop_onair: after a failure the server may still be draining to the slow disk, and
+    # the cleanup should not wait for it.
     [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
     fusermount3 -u "$work/mnt" 2>/dev/null
     [ -n "$fs_pid" ] && kill "$fs_pid" 2>/dev/null && wait "$fs_pid" 2>/dev/null
@@ -31,10 +33,8 @@ check $? "the slow file system is mounted (64 KiB/s)"
 scripts/make-demo-media "$work" >/dev/null 2>&1
 read -r http_port media_port < <(free_ports 2)
 base="http://127.0.0.1:$http_port"
-"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" --public-ip 127.0.0.1 \
-    --source "demo=$work/demo.webm" --record-dir "$work/mnt" --record demo >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1 --source "demo=$work/demo.webm" --record-dir "$work/mnt" --record demo
 
 # Viewers while the recording falls behind: every packet arrives.
 "$ONAIR" bench "$base/whep/demo" --viewers 3 --ramp 10 --seconds 8 --json >"$work/bench.json" 2>"$work/bench.err"
@@ -66,13 +66,11 @@ curl -sf "$base/api/streams/demo" | grep -q '"live": *true'
 check $? "the stream stays live"
 
 start=$(date +%s)
-kill "$server_pid"
-wait "$server_pid"
+stop_onair
 code=$?
 secs=$(( $(date +%s) - start ))
 [ "$code" = 0 ] && [ "$secs" -le 12 ]
 check $? "the server stops cleanly within 12 s with the slow disk (exit $code after $secs s)"
-server_pid=
 file=$(ls "$work/backing"/demo-*.mkv 2>/dev/null | head -1)
 frames=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$file" 2>/dev/null)
 [ "${frames:-0}" -gt 0 ]

@@ -18,7 +18,7 @@ publish_pid=
 cleanup() {
     [ -n "$publish_pid" ] && kill "$publish_pid" 2>/dev/null
     [ -n "$camera_pid" ] && kill "$camera_pid" 2>/dev/null
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    stop_onair
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -47,11 +47,9 @@ camera="rtsp://127.0.0.1:$camera_port"
 base="http://127.0.0.1:$http_port"
 
 # The server starts before its camera: it serves, and tries the camera until it answers.
-"$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-    --public-ip 127.0.0.1 --source "cam=$camera/test" >"$work/serve.log" 2>&1 &
-server_pid=$!
-wait_for 10 curl -sf "$base/healthz" -o /dev/null
-check $? "onair serve --source cam=$camera/test starts while the camera is off"
+start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1 --source "cam=$camera/test"
+ok "onair serve --source cam=$camera/test starts while the camera is off" # $base answers
 wait_for 5 grep -q "trying again in" "$work/serve.log"
 check $? "the server says it will try again: $(grep -a -m1 -o "source cam: .*" "$work/serve.log")"
 
@@ -167,10 +165,8 @@ rc=$?
 [ "$rc" -eq 2 ] && grep -q "port" "$work/badurl.log"
 check $? "a bad camera URL for serve --source: exit $rc, $(head -1 "$work/badurl.log")"
 
-kill "$server_pid"
-wait "$server_pid"
+stop_onair
 check $? "the server exits 0 on SIGTERM"
-server_pid=
 grep -qi "sanitizer\|runtime error" "$work"/*.log "$work"/*.err 2>/dev/null
 [ $? -ne 0 ]
 check $? "no sanitizer report in any log"

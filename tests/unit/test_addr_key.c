@@ -1,6 +1,7 @@
 /* Tests for base/addr_key and the server's by-address map built on it: the same ip:port over
  * UDP and over TCP are two peers (behind one NAT they can be two clients), an IPv4-mapped IPv6
- * address is the IPv4 peer, and addresses print as ip:port. */
+ * address is the IPv4 peer, two addresses are the same IP whatever their ports (for TURN
+ * permissions), and addresses print as ip:port. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,6 +60,23 @@ static void v4_mapped_is_the_v4_peer(void **state)
     assert_false(same_key(SA(plain), ADDR_UDP, SA(mapped), ADDR_TCP));
 }
 
+/* TURN permissions are per IP address: the port does not count, the address and the family
+ * do, and an IPv4-mapped IPv6 address is the IPv4 one, as in its key. */
+static void same_ip_ignores_the_port(void **state)
+{
+    struct sockaddr_in a = v4("10.77.0.2", 5000), a_other_port = v4("10.77.0.2", 5001);
+    struct sockaddr_in b = v4("10.77.0.3", 5000);
+    struct sockaddr_in6 mapped = v6("::ffff:10.77.0.2", 6000);
+    struct sockaddr_in6 six = v6("2001:db8::2", 5000), six_other_port = v6("2001:db8::2", 443);
+    struct sockaddr_in6 six_other = v6("2001:db8::3", 5000);
+    assert_true(addr_same_ip(SA(a), SA(a_other_port)));
+    assert_false(addr_same_ip(SA(a), SA(b)));
+    assert_true(addr_same_ip(SA(a), SA(mapped)));
+    assert_true(addr_same_ip(SA(six), SA(six_other_port)));
+    assert_false(addr_same_ip(SA(six), SA(six_other)));
+    assert_false(addr_same_ip(SA(a), SA(six)));
+}
+
 static void text(void **state)
 {
     char buf[48];
@@ -101,6 +119,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(udp_and_tcp_at_one_address_differ),
         cmocka_unit_test(v4_mapped_is_the_v4_peer),
+        cmocka_unit_test(same_ip_ignores_the_port),
         cmocka_unit_test(text),
         cmocka_unit_test(server_maps_both_peers),
     };

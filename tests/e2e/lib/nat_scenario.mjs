@@ -49,57 +49,56 @@ function recordCandidates() {
     };
 }
 
-// Runs the aiortc viewer (lib/nat_aiortc.py) in the client namespace, on UDP port PORT when
-// given; resolves to its JSON report.
-export function aiortcViewer(net, url, seconds, port) {
+// The onair binary the clients in the namespace run: ONAIR, as for the server.
+const ONAIR = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+
+// Runs ARGV in the client namespace, killed after TIMEOUT_MS, tracked by NET meanwhile (so that
+// removing the network kills it); resolves once it exits to { code, stdout, stderr, output },
+// OUTPUT holding both streams in the order they came, as a log.
+function runInClient(net, argv, timeoutMs) {
     return new Promise((resolve) => {
-        const child = spawn('ip', ['netns', 'exec', net.ns.client, '/usr/bin/python3',
-            path.join(ROOT, 'tests/e2e/lib/nat_aiortc.py'), url, String(seconds), ...(port ? [String(port)] : [])],
-        { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn('ip', ['netns', 'exec', net.ns.client, ...argv],
+            { stdio: ['ignore', 'pipe', 'pipe'] });
         net.track(child.pid);
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => { out += d; });
-        child.stderr.on('data', (d) => { err += d; });
-        const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 40) * 1000);
+        const result = { stdout: '', stderr: '', output: '' };
+        child.stdout.on('data', (d) => { result.stdout += d; result.output += d; });
+        child.stderr.on('data', (d) => { result.stderr += d; result.output += d; });
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
         child.on('exit', (code) => {
             clearTimeout(timer);
             net.untrack(child.pid);
-            try {
-                resolve(JSON.parse(out.trim().split('\n').pop()));
-            } catch {
-                resolve({ error: `exit ${code}: ${out.slice(-500)} ${err.slice(-1500)}` });
-            }
+            resolve({ code, ...result });
         });
     });
 }
 
+// Runs the aiortc viewer (lib/nat_aiortc.py) in the client namespace, on UDP port PORT when
+// given; resolves to its JSON report.
+export async function aiortcViewer(net, url, seconds, port) {
+    const script = path.join(ROOT, 'tests/e2e/lib/nat_aiortc.py');
+    const argv = ['/usr/bin/python3', script, url, String(seconds), ...(port ? [String(port)] : [])];
+    const { code, stdout, stderr } = await runInClient(net, argv, (seconds + 40) * 1000);
+    try {
+        return JSON.parse(stdout.trim().split('\n').pop());
+    } catch {
+        return { error: `exit ${code}: ${stdout.slice(-500)} ${stderr.slice(-1500)}` };
+    }
+}
+
 // Runs `onair record URL --duration SECONDS` in the client namespace; resolves to its exit
 // code, its log and the video frames ffprobe decodes from what it wrote.
-export function onairRecord(net, url, seconds) {
+export async function onairRecord(net, url, seconds) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onair-nat-record-'));
     const out = path.join(dir, 'out.mkv');
-    const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
-    return new Promise((resolve) => {
-        const child = spawn('ip', ['netns', 'exec', net.ns.client, binary, 'record', url, out,
-            '--duration', String(seconds), '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-        net.track(child.pid);
-        let log = '';
-        child.stdout.on('data', (d) => { log += d; });
-        child.stderr.on('data', (d) => { log += d; });
-        const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 40) * 1000);
-        child.on('exit', (code) => {
-            clearTimeout(timer);
-            net.untrack(child.pid);
-            let frames = 0;
-            try {
-                frames = Number(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-count_frames',
-                    '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', out]).toString().trim()) || 0;
-            } catch { /* no file */ }
-            fs.rmSync(dir, { recursive: true, force: true });
-            resolve({ code, log, frames });
-        });
-    });
+    const { code, output } = await runInClient(net, [ONAIR, 'record', url, out,
+        '--duration', String(seconds), '--log-level', 'info'], (seconds + 40) * 1000);
+    let frames = 0;
+    try {
+        frames = Number(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-count_frames',
+            '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', out]).toString().trim()) || 0;
+    } catch { /* no file */ }
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { code, log: output, frames };
 }
 
 // Runs `onair publish` of a generated 8 s VP8 + Opus clip to URL in the client namespace;
@@ -110,20 +109,11 @@ export function onairPublish(net, url) {
     execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30',
         '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '8', '-c:v', 'libvpx', '-g', '30',
         '-b:v', '400k', '-deadline', 'realtime', '-c:a', 'libopus', clip]);
-    const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
-    const child = spawn('ip', ['netns', 'exec', net.ns.client, binary, 'publish', clip, url, '--log-level', 'info'],
-        { stdio: ['ignore', 'pipe', 'pipe'] });
-    net.track(child.pid);
-    let log = '';
-    child.stdout.on('data', (d) => { log += d; });
-    child.stderr.on('data', (d) => { log += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    const done = new Promise((resolve) => child.on('exit', (code) => {
-        clearTimeout(timer);
-        net.untrack(child.pid);
-        fs.rmSync(dir, { recursive: true, force: true });
-        resolve({ code, log });
-    }));
+    const done = runInClient(net, [ONAIR, 'publish', clip, url, '--log-level', 'info'], 60000)
+        .then(({ code, output }) => {
+            fs.rmSync(dir, { recursive: true, force: true });
+            return { code, log: output };
+        });
     return { done };
 }
 

@@ -1,6 +1,13 @@
 # tap.sh: what the shell tests share. Source it after setting ONAIR; it sets `failed`.
 #   ok WHAT / not_ok WHAT: a TAP line; check STATUS WHAT: ok when STATUS is 0.
 #   free_ports N: N free loopback ports, TCP ones then (last) a UDP one, on one line.
+#   start_onair LOG ARGS...: runs "$ONAIR" serve ARGS in the background, its output in LOG and its
+#     PID in server_pid, and returns once $base/healthz answers: the caller sets base to the URL
+#     ARGS make the server listen on. A server that does not answer within 5 s fails the test
+#     there (a "not ok" line with the end of LOG, then exit; the caller's EXIT trap cleans up),
+#     as every later check would fail for the same reason.
+#   stop_onair: stops that server (SIGTERM), waits for it and returns its exit status; clears
+#     server_pid, so a cleanup trap can call it again. Does nothing when server_pid is empty.
 failed=0
 ok() { echo "ok - $1"; }
 not_ok() { echo "not ok - $1"; failed=1; }
@@ -19,4 +26,27 @@ u.bind(("127.0.0.1", 0))
 held.append(u)
 print(" ".join(str(s.getsockname()[1]) for s in held))
 PY
+}
+
+start_onair() {
+    local log=$1
+    shift
+    "$ONAIR" serve "$@" >"$log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 50); do
+        curl -sf "$base/healthz" >/dev/null && return 0
+        sleep 0.1
+    done
+    not_ok "onair serve answers on $base/healthz within 5 s; the end of $log:"
+    tail -n 20 "$log" | sed 's/^/#   /'
+    exit 1
+}
+
+stop_onair() {
+    [ -n "$server_pid" ] || return 0
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid"
+    local status=$?
+    server_pid=
+    return "$status"
 }
