@@ -1,4 +1,5 @@
-/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2. */
+/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; outgoing
+ * RTP under AEAD_AES_128_GCM is sealed by rtc/srtp_gcm instead (see there why). */
 #include "rtc/srtp.h"
 
 #include <pthread.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "base/xmalloc.h"
+#include "rtc/srtp_gcm.h"
 
 /* RTP's fixed header is 12 bytes (RFC 3550 §5.1), RTCP's common header plus sender SSRC 8
  * (RFC 3550 §6.4); anything longer than a UDP payload cannot be a packet. */
@@ -23,6 +25,7 @@
 
 struct srtpx {
     srtp_t ctx;
+    struct srtp_gcm *gcm; /* outbound AEAD_AES_128_GCM: seals RTP; NULL otherwise */
     size_t rtp_trailer;  /* bytes srtp_protect adds: the authentication tag */
     size_t rtcp_trailer; /* bytes srtp_protect_rtcp adds: E flag + SRTCP index + tag */
 };
@@ -115,6 +118,13 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
 
     struct srtpx *s = xcalloc(1, sizeof *s);
     srtp_err_status_t status = srtp_create(&s->ctx, &policy);
+    if (status == srtp_err_status_ok && outbound && profile == srtp_profile_aead_aes_128_gcm) {
+        s->gcm = srtp_gcm_new(master, master + SRTP_KEYS_KEY_LEN);
+        if (!s->gcm) {
+            srtp_dealloc(s->ctx);
+            status = srtp_err_status_init_fail;
+        }
+    }
     memset(master, 0, sizeof master);
     if (status != srtp_err_status_ok) {
         free(s);
@@ -130,6 +140,7 @@ void srtpx_free(struct srtpx *s)
     if (!s)
         return;
     srtp_dealloc(s->ctx);
+    srtp_gcm_free(s->gcm);
     free(s);
 }
 
@@ -188,6 +199,8 @@ static int unprotect(struct srtpx *s, uint8_t *buf, size_t *len, bool rtcp)
 
 int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 {
+    if (s->gcm)
+        return srtp_gcm_seal_rtp(s->gcm, buf, len, cap);
     return protect(s, buf, len, cap, s->rtp_trailer, false);
 }
 
