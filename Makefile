@@ -53,12 +53,14 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 # The pure parsers of app/ (no I/O, no loop), fuzzed like those of proto/.
 FUZZ_APP_SRC := src/app/config_file.c src/app/patch_rules.c src/app/depacketize.c \
                 src/app/media_url.c src/app/av1_packetize.c
+# The SRTP sealer, checked against libsrtp (rtc/srtp.c) by its fuzz target.
+FUZZ_RTC_SRC := src/rtc/srtp_gcm.c src/rtc/srtp.c
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 fuzz: $(FUZZ_BIN)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-	  $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(filter src/proto/%.c src/base/%.c src/sfu/%.c $(FUZZ_APP_SRC),$(LIB_SRC)) \
+	  $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(filter src/proto/%.c src/base/%.c src/sfu/%.c $(FUZZ_APP_SRC) $(FUZZ_RTC_SRC),$(LIB_SRC)) \
 	  $(shell pkg-config --libs $(PKGS)) -lm
 
 setup:
