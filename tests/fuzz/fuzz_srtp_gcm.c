@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct srtp_keys keys = {.profile = SRTP_PROFILE_AEAD_AES_128_GCM,
                                     .key_len = SRTP_KEYS_KEY_LEN,
                                     .salt_len = SRTP_KEYS_SALT_LEN_GCM,
-                                    .remote_key = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+                                    .remote_key = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13},
                                     .remote_salt = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2}};
     srtp_global_init();
     struct srtp_gcm *sealer = srtp_gcm_new(keys.remote_key, keys.remote_salt);

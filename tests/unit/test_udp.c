@@ -36,6 +36,22 @@ static int open_receiver(struct sockaddr_in *addr)
     return fd;
 }
 
+static struct udp *open_sender(uv_loop_t *loop, const char *bind_addr)
+{
+    uv_loop_init(loop);
+    const char *why = NULL;
+    struct udp *u = udp_open(loop, bind_addr, 0, ignore_datagram, NULL, NULL, &why);
+    assert_non_null(u);
+    return u;
+}
+
+static void close_sender(uv_loop_t *loop, struct udp *u)
+{
+    udp_close(u);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+}
+
 /* Datagram K: LEN bytes, each the datagram's number, so a mix-up or a cut shows. */
 static void fill(uint8_t *buf, size_t len, int k) { memset(buf, k, len); }
 
@@ -52,10 +68,7 @@ static void expect_datagram(int fd, size_t len, int k)
 static void check_sizes(const char *bind_addr)
 {
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    const char *why = NULL;
-    struct udp *u = udp_open(&loop, bind_addr, 0, ignore_datagram, NULL, NULL, &why);
-    assert_non_null(u);
+    struct udp *u = open_sender(&loop, bind_addr);
     assert_true(udp_gso(u)); /* Linux >= 4.18 */
     struct sockaddr_in to;
     int fd = open_receiver(&to);
@@ -77,9 +90,7 @@ static void check_sizes(const char *bind_addr)
      * or larger than the first, starts a message. */
     assert_int_equal(st->tx_messages, 5);
 
-    udp_close(u);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    close_sender(&loop, u);
     close(fd);
 }
 
@@ -92,10 +103,7 @@ static void test_sizes_dual_stack(void **state) { check_sizes("::"); }
 static void test_destinations(void **state)
 {
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    const char *why = NULL;
-    struct udp *u = udp_open(&loop, "127.0.0.1", 0, ignore_datagram, NULL, NULL, &why);
-    assert_non_null(u);
+    struct udp *u = open_sender(&loop, "127.0.0.1");
     struct sockaddr_in a, b;
     int fa = open_receiver(&a), fb = open_receiver(&b);
     uint8_t buf[UDP_MAX_DATAGRAM];
@@ -109,9 +117,7 @@ static void test_destinations(void **state)
     for (int k = 0; order[k]; k++)
         expect_datagram(order[k] == 'a' ? fa : fb, 1000, k + 1);
     assert_int_equal(udp_stats(u)->tx_messages, 4);
-    udp_close(u);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    close_sender(&loop, u);
     close(fa);
     close(fb);
 }
@@ -120,10 +126,7 @@ static void test_destinations(void **state)
 static void test_long_burst(void **state)
 {
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    const char *why = NULL;
-    struct udp *u = udp_open(&loop, "127.0.0.1", 0, ignore_datagram, NULL, NULL, &why);
-    assert_non_null(u);
+    struct udp *u = open_sender(&loop, "127.0.0.1");
     struct sockaddr_in to;
     int fd = open_receiver(&to);
     enum { N = UDP_SEND_BATCH + 40 };
@@ -143,9 +146,7 @@ static void test_long_burst(void **state)
     size_t full = UDP_SEND_BATCH, rest = N - UDP_SEND_BATCH;
     size_t want = (full + per_message - 1) / per_message + (rest + per_message - 1) / per_message;
     assert_int_equal(st->tx_messages, want);
-    udp_close(u);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    close_sender(&loop, u);
     close(fd);
 }
 
@@ -153,10 +154,7 @@ static void test_long_burst(void **state)
 static void test_gso_off(void **state)
 {
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    const char *why = NULL;
-    struct udp *u = udp_open(&loop, "127.0.0.1", 0, ignore_datagram, NULL, NULL, &why);
-    assert_non_null(u);
+    struct udp *u = open_sender(&loop, "127.0.0.1");
     udp_set_gso(u, false);
     struct sockaddr_in to;
     int fd = open_receiver(&to);
@@ -169,9 +167,7 @@ static void test_gso_off(void **state)
     for (int k = 0; k < 5; k++)
         expect_datagram(fd, 1200, k + 1);
     assert_int_equal(udp_stats(u)->tx_messages, 5);
-    udp_close(u);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    close_sender(&loop, u);
     close(fd);
 }
 
