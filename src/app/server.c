@@ -160,16 +160,22 @@ static void on_batch_done(void *opaque)
     sfu_flush(srv->sfu);
 }
 
-/* At the end of each turn of the loop, for packets that did not come in a receive batch: file
- * sources and cameras (timers), ICE-TCP frames, DTLS and SCTP sends from timers. */
-static void on_turn_end(uv_check_t *check)
+/* Packets that did not come in a receive batch (file sources and cameras on timers, ICE-TCP
+ * frames, DTLS and SCTP sends) go out before the loop blocks again: libuv runs prepare handles
+ * after the timers and before it waits in poll, check handles right after poll's callbacks.
+ * Flushing in only one of them would leave a timer's packets waiting through the next poll
+ * (up to the next timer: tens of milliseconds). */
+static void flush_turn(struct server *srv)
 {
-    struct server *srv = check->data;
     if (!srv->udp)
         return;
     sfu_flush(srv->sfu);
     udp_flush(srv->udp);
 }
+
+static void on_before_poll(uv_prepare_t *prepare) { flush_turn(prepare->data); }
+
+static void on_after_poll(uv_check_t *check) { flush_turn(check->data); }
 
 static void on_datagram(void *opaque, const struct sockaddr *from, const struct udp_local *local,
                         uint8_t *data, size_t len)
@@ -255,8 +261,10 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     /* The handles server_stop closes exist from the start, so a failed start stops cleanly. */
     uv_timer_init(loop, &srv->tick);
     srv->tick.data = srv;
-    uv_check_init(loop, &srv->turn_end);
-    srv->turn_end.data = srv;
+    uv_prepare_init(loop, &srv->before_poll);
+    srv->before_poll.data = srv;
+    uv_check_init(loop, &srv->after_poll);
+    srv->after_poll.data = srv;
     /* For onair_loop_idle_seconds_total; must precede uv_run. */
     uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
     uv_signal_init(loop, &srv->sigint);
@@ -315,7 +323,8 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
         return -1;
 
     uv_timer_start(&srv->tick, on_tick, TICK_MS, TICK_MS);
-    uv_check_start(&srv->turn_end, on_turn_end);
+    uv_prepare_start(&srv->before_poll, on_before_poll);
+    uv_check_start(&srv->after_poll, on_after_poll);
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     return 0;
@@ -333,7 +342,8 @@ void server_stop(struct server *srv)
     http_server_stop(srv->http);
     srv->http = NULL;
     uv_close((uv_handle_t *)&srv->tick, NULL);
-    uv_close((uv_handle_t *)&srv->turn_end, NULL);
+    uv_close((uv_handle_t *)&srv->before_poll, NULL);
+    uv_close((uv_handle_t *)&srv->after_poll, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
 }

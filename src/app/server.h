@@ -66,7 +66,9 @@ struct server {
     struct sfu_publisher *source_publishers[SERVER_MAX_SOURCES];
     struct source_ctx *source_ctxs[SERVER_MAX_SOURCES];
     uv_timer_t tick;
-    uv_check_t turn_end; /* after each poll: fan-out and the send batch go out */
+    /* Around each poll: waiting fan-out and the send batch go out (server.c, flush_turn). */
+    uv_prepare_t before_poll;
+    uv_check_t after_poll;
     uv_signal_t sigint, sigterm;
     uint64_t started_us;
     uint64_t stun_plain, stun_bad, datagrams_unknown;
