@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { launchBrowser, openPage } from './lib/browser.mjs';
-import { startServer, ROOT, OUT } from './lib/server.mjs';
+import { startServer, ROOT, OUT, ONAIR_BINARY } from './lib/server.mjs';
 import { check, done, fail, sleep, waitFor } from './lib/tap.mjs';
 
 const media = path.join(OUT, 'ice-tcp-media');
@@ -61,7 +61,7 @@ try {
     check((await frames()) > before + 30, 'the TCP viewer kept decoding', `${before} -> ${await frames()}`);
 
     // A UDP viewer (onair bench) at the same time: every packet arrives.
-    const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+    const binary = ONAIR_BINARY;
     const out = JSON.parse(execFileSync(binary, ['bench', `${server.url}/whep/cam`, '--viewers', '2', '--seconds', '2', '--json'],
                                         { timeout: 30000 }));
     check(out.connected === 2 && out.sequence_gaps === 0 && out.srtp_auth_failures === 0,

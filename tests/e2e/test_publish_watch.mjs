@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, openPage } from './lib/browser.mjs';
-import { startServer, ROOT, OUT } from './lib/server.mjs';
+import { startServer, OUT, ONAIR_BINARY } from './lib/server.mjs';
 import { check, done, fail, waitFor } from './lib/tap.mjs';
 
 const media = path.join(OUT, 'publish-watch-media');
@@ -24,7 +24,7 @@ for (const [ext, codecs] of Object.entries(clips)) {
 }
 
 const server = await startServer('publish_watch');
-const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+const binary = ONAIR_BINARY;
 const browser = await launchBrowser();
 try {
     for (const ext of Object.keys(clips)) {

@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { launchBrowser, openPage } from './lib/browser.mjs';
-import { startServer, ROOT } from './lib/server.mjs';
+import { startServer, ONAIR_BINARY } from './lib/server.mjs';
 import { check, done, fail, note, sleep, waitFor } from './lib/tap.mjs';
 
 const TEST = 'record_av1';
-const ONAIR = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+const ONAIR = ONAIR_BINARY;
 
 function probe(file) {
     try {

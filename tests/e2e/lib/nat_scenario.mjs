@@ -14,7 +14,7 @@ import {
     CLIENT_IP, HTTP_PORT, MEDIA_PORT, MEDIA_TCP_PORT, NAT_IP, PAIR_PROBE, PUB_IP, TURN_PORT, TURN_TCP_443,
     describeCandidate, makeNetwork, startCoturn,
 } from './netns.mjs';
-import { startServer, ROOT } from './server.mjs';
+import { startServer, ROOT, ONAIR_BINARY } from './server.mjs';
 import { check, done, fail, note, sleep, waitFor } from './tap.mjs';
 
 export { CLIENT_IP, MEDIA_PORT, MEDIA_TCP_PORT, NAT_IP, PUB_IP, TURN_PORT, TURN_TCP_443, describeCandidate };
@@ -50,7 +50,7 @@ function recordCandidates() {
 }
 
 // The onair binary the clients in the namespace run: ONAIR, as for the server.
-const ONAIR = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+const ONAIR = ONAIR_BINARY;
 
 // Runs ARGV in the client namespace, killed after TIMEOUT_MS, tracked by NET meanwhile (so that
 // removing the network kills it); resolves once it exits to { code, stdout, stderr, output },

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const OUT = path.join(ROOT, 'tests/out');
+// The onair binary under test: $ONAIR (build-san/onair for the sanitizer pass), else build/onair.
+export const ONAIR_BINARY = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
 
 const STARTUP_MS = 15000;
 const STOP_MS = 5000;
@@ -75,7 +77,7 @@ async function healthy(url) {
 // when the server does not come up (its log says why).
 export async function startServer(name, options = {}) {
     fs.mkdirSync(OUT, { recursive: true });
-    const binary = path.resolve(ROOT, process.env.ONAIR || 'build/onair');
+    const binary = ONAIR_BINARY;
     const port = options.port || (await freeTcpPort());
     const mediaPort = options.mediaPort || (await freeUdpPort());
     const extraArgs = options.args || [];
