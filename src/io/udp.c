@@ -48,7 +48,7 @@ struct udp {
     struct sockaddr_storage tx_addr[UDP_SEND_BATCH];
     union udp_control tx_control[UDP_SEND_BATCH];
     size_t tx_segment[UDP_SEND_BATCH]; /* each message's first datagram's size */
-    size_t tx_bytes[UDP_SEND_BATCH];
+    size_t tx_msg_bytes[UDP_SEND_BATCH]; /* each message's bytes in all */
 };
 
 static socklen_t addr_len(const struct sockaddr *sa)
@@ -253,7 +253,7 @@ static bool joins_message(const struct udp *u, size_t m, const struct sockaddr *
     size_t last = (size_t)(h->msg_iov - u->tx_iov) + h->msg_iovlen - 1;
     return u->gso && h->msg_iovlen < UDP_GSO_MAX_SEGMENTS &&
            u->tx_iov[last].iov_len == u->tx_segment[m] && len <= u->tx_segment[m] &&
-           u->tx_bytes[m] + len <= UDP_GSO_MAX_BYTES && h->msg_namelen == addr_size &&
+           u->tx_msg_bytes[m] + len <= UDP_GSO_MAX_BYTES && h->msg_namelen == addr_size &&
            memcmp(h->msg_name, addr, addr_size) == 0 && h->msg_controllen == control_len &&
            (control_len == 0 || memcmp(h->msg_control, control, control_len) == 0);
 }
@@ -290,7 +290,7 @@ void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sock
         joins_message(u, u->tx_nmsgs - 1, to, to_size, control.buf, control_len, len)) {
         size_t m = u->tx_nmsgs - 1;
         u->tx_msgs[m].msg_hdr.msg_iovlen++;
-        u->tx_bytes[m] += len;
+        u->tx_msg_bytes[m] += len;
         return;
     }
     size_t m = u->tx_nmsgs++;
@@ -305,7 +305,7 @@ void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sock
     h->msg_control = control_len ? u->tx_control[m].buf : NULL;
     h->msg_controllen = control_len;
     u->tx_segment[m] = len;
-    u->tx_bytes[m] = len;
+    u->tx_msg_bytes[m] = len;
 }
 
 /* Tells the kernel to cut message M into segments of its first datagram's size. */
@@ -376,7 +376,7 @@ void udp_flush(struct udp *u)
         for (size_t k = done; k < done + (size_t)n; k++) {
             u->stats.tx_messages++;
             u->stats.tx_packets += u->tx_msgs[k].msg_hdr.msg_iovlen;
-            u->stats.tx_bytes += u->tx_bytes[k];
+            u->stats.tx_bytes += u->tx_msg_bytes[k];
         }
         done += (size_t)n;
     }
