@@ -87,6 +87,22 @@ static size_t packet(uint8_t *buf, uint32_t ssrc, uint16_t seq, size_t payload, 
     return n;
 }
 
+/* Seals one packet with both sealers and requires the same bytes. */
+static void expect_same_sealing(struct srtp_gcm *ours, srtp_t theirs, uint32_t ssrc, uint16_t seq,
+                                size_t payload, int flags)
+{
+    uint8_t a[2048], b[2048];
+    size_t len = packet(a, ssrc, seq, payload, flags);
+    memcpy(b, a, len);
+    size_t ours_len = len;
+    int theirs_len = (int)len;
+    assert_int_equal(srtp_gcm_seal_rtp(ours, a, &ours_len, sizeof a), 0);
+    assert_int_equal(srtp_protect(theirs, b, &theirs_len), srtp_err_status_ok);
+    assert_int_equal(ours_len, (size_t)theirs_len);
+    assert_int_equal(ours_len, len + SRTP_GCM_TAG_LEN);
+    assert_memory_equal(a, b, ours_len);
+}
+
 static void same_bytes_as_libsrtp(void **state)
 {
     srtp_t theirs = libsrtp_outbound();
@@ -104,18 +120,9 @@ static void same_bytes_as_libsrtp(void **state)
         {0x12345678, 1, 50, 2},      {0x12345678, 65535, 50, 0},   {0x12345678, 2, 50, 0},
         {0x9abcdef0, 502, 1100, 3},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        uint8_t a[2048], b[2048];
-        size_t len = packet(a, cases[i].ssrc, cases[i].seq, cases[i].payload, cases[i].flags);
-        memcpy(b, a, len);
-        size_t ours_len = len;
-        int theirs_len = (int)len;
-        assert_int_equal(srtp_gcm_seal_rtp(ours, a, &ours_len, sizeof a), 0);
-        assert_int_equal(srtp_protect(theirs, b, &theirs_len), srtp_err_status_ok);
-        assert_int_equal(ours_len, (size_t)theirs_len);
-        assert_int_equal(ours_len, len + SRTP_GCM_TAG_LEN);
-        assert_memory_equal(a, b, ours_len);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_same_sealing(ours, theirs, cases[i].ssrc, cases[i].seq, cases[i].payload,
+                            cases[i].flags);
     srtp_gcm_free(ours);
     srtp_dealloc(theirs);
 }
@@ -188,16 +195,8 @@ static void many_ssrcs(void **state)
 {
     srtp_t theirs = libsrtp_outbound();
     struct srtp_gcm *ours = srtp_gcm_new(master_key, master_salt);
-    for (uint32_t k = 0; k < 20; k++) {
-        uint8_t a[512], b[512];
-        size_t len = packet(a, 0x100 + k, (uint16_t)(k * 1000), 64, 0);
-        memcpy(b, a, len);
-        size_t n = len;
-        int m = (int)len;
-        assert_int_equal(srtp_gcm_seal_rtp(ours, a, &n, sizeof a), 0);
-        assert_int_equal(srtp_protect(theirs, b, &m), srtp_err_status_ok);
-        assert_memory_equal(a, b, n);
-    }
+    for (uint32_t k = 0; k < 20; k++)
+        expect_same_sealing(ours, theirs, 0x100 + k, (uint16_t)(k * 1000), 64, 0);
     srtp_gcm_free(ours);
     srtp_dealloc(theirs);
 }
