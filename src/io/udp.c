@@ -23,12 +23,29 @@ union udp_control {
     uint8_t buf[UDP_CONTROL_SPACE];
 };
 
+/* A send batch: tx_count datagrams (one iovec each) in tx_nmsgs messages, each a run of
+ * consecutive iovecs with one destination, source and segment size. */
+struct udp_sendq {
+    int fd;
+    int family;
+    bool gso;
+    struct udp_stats *stats; /* the socket's own for its loop's queue, else own_stats */
+    struct udp_stats own_stats;
+    size_t tx_count, tx_nmsgs;
+    struct iovec tx_iov[UDP_SEND_BATCH];
+    uint8_t tx_buf[UDP_SEND_BATCH][UDP_MAX_DATAGRAM];
+    struct mmsghdr tx_msgs[UDP_SEND_BATCH];
+    struct sockaddr_storage tx_addr[UDP_SEND_BATCH];
+    union udp_control tx_control[UDP_SEND_BATCH];
+    size_t tx_segment[UDP_SEND_BATCH];   /* each message's first datagram's size */
+    size_t tx_msg_bytes[UDP_SEND_BATCH]; /* each message's bytes in all */
+};
+
 struct udp {
     uv_poll_t poll;
     int fd;
     int family;
     uint16_t port;
-    bool gso;
     udp_recv_cb on_recv;
     udp_batch_done_cb on_batch_done;
     void *opaque;
@@ -39,16 +56,7 @@ struct udp {
     struct sockaddr_storage rx_addr[UDP_BATCH];
     union udp_control rx_control[UDP_BATCH];
     uint8_t rx_buf[UDP_BATCH][UDP_MAX_DATAGRAM];
-    /* Send batch: tx_count datagrams (one iovec each) in tx_nmsgs messages, each a run of
-     * consecutive iovecs with one destination, source and segment size. */
-    size_t tx_count, tx_nmsgs;
-    struct iovec tx_iov[UDP_SEND_BATCH];
-    uint8_t tx_buf[UDP_SEND_BATCH][UDP_MAX_DATAGRAM];
-    struct mmsghdr tx_msgs[UDP_SEND_BATCH];
-    struct sockaddr_storage tx_addr[UDP_SEND_BATCH];
-    union udp_control tx_control[UDP_SEND_BATCH];
-    size_t tx_segment[UDP_SEND_BATCH]; /* each message's first datagram's size */
-    size_t tx_msg_bytes[UDP_SEND_BATCH]; /* each message's bytes in all */
+    struct udp_sendq tx; /* the loop's own send batch */
 };
 
 static socklen_t addr_len(const struct sockaddr *sa)
@@ -78,12 +86,12 @@ static void local_from_control(struct msghdr *msg, struct udp_local *local)
 }
 
 /* Sets the source of an outgoing datagram, in the form of the socket's family. */
-static size_t control_from_local(struct udp *u, const struct udp_local *local, uint8_t *buf)
+static size_t control_from_local(int family, const struct udp_local *local, uint8_t *buf)
 {
     if (!local || !local->family)
         return 0;
     struct cmsghdr *c = (struct cmsghdr *)buf;
-    if (u->family == AF_INET6) {
+    if (family == AF_INET6) {
         struct in6_pktinfo info = {0};
         if (local->family == AF_INET6) {
             info.ipi6_addr = local->addr6;
@@ -141,7 +149,7 @@ static void on_readable(uv_poll_t *handle, int status, int events)
         }
         if (u->on_batch_done)
             u->on_batch_done(u->opaque);
-        udp_flush(u);
+        udp_sendq_flush(&u->tx);
         if (n < UDP_BATCH)
             break;
     }
@@ -207,7 +215,10 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
      * it. */
     int segment = 0;
     socklen_t segment_len = sizeof segment;
-    u->gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, &segment_len) == 0;
+    u->tx.gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, &segment_len) == 0;
+    u->tx.fd = fd;
+    u->tx.family = u->family;
+    u->tx.stats = &u->stats;
     u->on_recv = on_recv;
     u->on_batch_done = on_batch_done;
     u->opaque = opaque;
@@ -228,7 +239,7 @@ void udp_close(struct udp *u)
 {
     if (!u)
         return;
-    udp_flush(u);
+    udp_sendq_flush(&u->tx);
     uv_poll_stop(&u->poll);
     uv_close((uv_handle_t *)&u->poll, on_closed);
 }
@@ -239,34 +250,62 @@ int udp_family(const struct udp *u) { return u->family; }
 
 const struct udp_stats *udp_stats(const struct udp *u) { return &u->stats; }
 
-bool udp_gso(const struct udp *u) { return u->gso; }
+bool udp_gso(const struct udp *u) { return u->tx.gso; }
 
-void udp_set_gso(struct udp *u, bool on) { u->gso = on; }
-
-/* Whether a datagram of LEN bytes to the message's destination and source (ADDR, CONTROL) can be
- * the next segment of message M. */
-static bool joins_message(const struct udp *u, size_t m, const struct sockaddr *addr,
-                          socklen_t addr_size, const uint8_t *control, size_t control_len,
-                          size_t len)
-{
-    const struct msghdr *h = &u->tx_msgs[m].msg_hdr;
-    size_t last = (size_t)(h->msg_iov - u->tx_iov) + h->msg_iovlen - 1;
-    return u->gso && h->msg_iovlen < UDP_GSO_MAX_SEGMENTS &&
-           u->tx_iov[last].iov_len == u->tx_segment[m] && len <= u->tx_segment[m] &&
-           u->tx_msg_bytes[m] + len <= UDP_GSO_MAX_BYTES && h->msg_namelen == addr_size &&
-           memcmp(h->msg_name, addr, addr_size) == 0 && h->msg_controllen == control_len &&
-           (control_len == 0 || memcmp(h->msg_control, control, control_len) == 0);
-}
+void udp_set_gso(struct udp *u, bool on) { u->tx.gso = on; }
 
 void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to,
                const struct udp_local *from)
 {
+    udp_sendq_queue(&u->tx, data, len, to, from);
+}
+
+void udp_flush(struct udp *u) { udp_sendq_flush(&u->tx); }
+
+struct udp_sendq *udp_sendq_new(const struct udp *u)
+{
+    struct udp_sendq *q = xcalloc(1, sizeof *q);
+    q->fd = u->fd;
+    q->family = u->family;
+    q->gso = u->tx.gso;
+    q->stats = &q->own_stats;
+    return q;
+}
+
+void udp_sendq_free(struct udp_sendq *q)
+{
+    if (!q)
+        return;
+    udp_sendq_flush(q);
+    free(q);
+}
+
+const struct udp_stats *udp_sendq_stats(const struct udp_sendq *q) { return q->stats; }
+
+/* Whether a datagram of LEN bytes to the message's destination and source (ADDR, CONTROL) can be
+ * the next segment of message M. */
+static bool joins_message(const struct udp_sendq *q, size_t m, const struct sockaddr *addr,
+                          socklen_t addr_size, const uint8_t *control, size_t control_len,
+                          size_t len)
+{
+    const struct msghdr *h = &q->tx_msgs[m].msg_hdr;
+    size_t last = (size_t)(h->msg_iov - q->tx_iov) + h->msg_iovlen - 1;
+    return q->gso && h->msg_iovlen < UDP_GSO_MAX_SEGMENTS &&
+           q->tx_iov[last].iov_len == q->tx_segment[m] && len <= q->tx_segment[m] &&
+           q->tx_msg_bytes[m] + len <= UDP_GSO_MAX_BYTES && h->msg_namelen == addr_size &&
+           memcmp(h->msg_name, addr, addr_size) == 0 && h->msg_controllen == control_len &&
+           (control_len == 0 || memcmp(h->msg_control, control, control_len) == 0);
+}
+
+void udp_sendq_queue(struct udp_sendq *q, const uint8_t *data, size_t len,
+                     const struct sockaddr *to, const struct udp_local *from)
+{
     if (len > UDP_MAX_DATAGRAM)
         return;
-    if (u->tx_count == UDP_SEND_BATCH)
-        udp_flush(u);
+    if (q->tx_count == UDP_SEND_BATCH)
+        udp_sendq_flush(q);
     struct sockaddr_in6 mapped;
-    if (u->family == AF_INET6 && to->sa_family == AF_INET) {
+    if (q->family == AF_INET6 && to->sa_family == AF_INET) {
         /* A dual-stack socket reaches IPv4 peers at their v4-mapped address (RFC 4291 §2.5.5.2). */
         const struct sockaddr_in *v4 = (const struct sockaddr_in *)to;
         memset(&mapped, 0, sizeof mapped);
@@ -279,55 +318,55 @@ void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sock
     /* Zeroed first, so two controls for one source compare equal byte for byte. */
     union udp_control control;
     memset(&control, 0, sizeof control);
-    size_t control_len = control_from_local(u, from, control.buf);
+    size_t control_len = control_from_local(q->family, from, control.buf);
 
-    size_t i = u->tx_count++;
-    memcpy(u->tx_buf[i], data, len);
-    u->tx_iov[i].iov_base = u->tx_buf[i];
-    u->tx_iov[i].iov_len = len;
+    size_t i = q->tx_count++;
+    memcpy(q->tx_buf[i], data, len);
+    q->tx_iov[i].iov_base = q->tx_buf[i];
+    q->tx_iov[i].iov_len = len;
     socklen_t to_size = addr_len(to);
-    if (u->tx_nmsgs &&
-        joins_message(u, u->tx_nmsgs - 1, to, to_size, control.buf, control_len, len)) {
-        size_t m = u->tx_nmsgs - 1;
-        u->tx_msgs[m].msg_hdr.msg_iovlen++;
-        u->tx_msg_bytes[m] += len;
+    if (q->tx_nmsgs &&
+        joins_message(q, q->tx_nmsgs - 1, to, to_size, control.buf, control_len, len)) {
+        size_t m = q->tx_nmsgs - 1;
+        q->tx_msgs[m].msg_hdr.msg_iovlen++;
+        q->tx_msg_bytes[m] += len;
         return;
     }
-    size_t m = u->tx_nmsgs++;
-    struct msghdr *h = &u->tx_msgs[m].msg_hdr;
+    size_t m = q->tx_nmsgs++;
+    struct msghdr *h = &q->tx_msgs[m].msg_hdr;
     memset(h, 0, sizeof *h);
-    memcpy(&u->tx_addr[m], to, to_size);
-    h->msg_name = &u->tx_addr[m];
+    memcpy(&q->tx_addr[m], to, to_size);
+    h->msg_name = &q->tx_addr[m];
     h->msg_namelen = to_size;
-    h->msg_iov = &u->tx_iov[i];
+    h->msg_iov = &q->tx_iov[i];
     h->msg_iovlen = 1;
-    u->tx_control[m] = control;
-    h->msg_control = control_len ? u->tx_control[m].buf : NULL;
+    q->tx_control[m] = control;
+    h->msg_control = control_len ? q->tx_control[m].buf : NULL;
     h->msg_controllen = control_len;
-    u->tx_segment[m] = len;
-    u->tx_msg_bytes[m] = len;
+    q->tx_segment[m] = len;
+    q->tx_msg_bytes[m] = len;
 }
 
 /* Tells the kernel to cut message M into segments of its first datagram's size. */
-static void add_segment_size(struct udp *u, size_t m)
+static void add_segment_size(struct udp_sendq *q, size_t m)
 {
-    struct msghdr *h = &u->tx_msgs[m].msg_hdr;
-    uint8_t *at = u->tx_control[m].buf + h->msg_controllen;
+    struct msghdr *h = &q->tx_msgs[m].msg_hdr;
+    uint8_t *at = q->tx_control[m].buf + h->msg_controllen;
     struct cmsghdr *c = (struct cmsghdr *)at;
-    uint16_t segment = (uint16_t)u->tx_segment[m];
+    uint16_t segment = (uint16_t)q->tx_segment[m];
     c->cmsg_level = SOL_UDP;
     c->cmsg_type = UDP_SEGMENT;
     c->cmsg_len = CMSG_LEN(sizeof segment);
     memcpy(CMSG_DATA(c), &segment, sizeof segment);
-    h->msg_control = u->tx_control[m].buf;
+    h->msg_control = q->tx_control[m].buf;
     h->msg_controllen += CMSG_SPACE(sizeof segment);
 }
 
 /* The kernel refused GSO message M (a device or route without segmentation: EIO, EINVAL): turn
  * GSO off for good and send its datagrams one by one. */
-static void send_segments_alone(struct udp *u, size_t m)
+static void send_segments_alone(struct udp_sendq *q, size_t m)
 {
-    struct msghdr h = u->tx_msgs[m].msg_hdr;
+    struct msghdr h = q->tx_msgs[m].msg_hdr;
     h.msg_controllen -= CMSG_SPACE(sizeof(uint16_t));
     if (!h.msg_controllen)
         h.msg_control = NULL;
@@ -336,50 +375,50 @@ static void send_segments_alone(struct udp *u, size_t m)
     h.msg_iovlen = 1;
     for (size_t k = 0; k < n; k++) {
         h.msg_iov = &iov[k];
-        u->stats.tx_syscalls++;
-        u->stats.tx_messages++;
-        if (sendmsg(u->fd, &h, 0) < 0) {
-            u->stats.tx_errors++;
+        q->stats->tx_syscalls++;
+        q->stats->tx_messages++;
+        if (sendmsg(q->fd, &h, 0) < 0) {
+            q->stats->tx_errors++;
             continue;
         }
-        u->stats.tx_packets++;
-        u->stats.tx_bytes += iov[k].iov_len;
+        q->stats->tx_packets++;
+        q->stats->tx_bytes += iov[k].iov_len;
     }
 }
 
-void udp_flush(struct udp *u)
+void udp_sendq_flush(struct udp_sendq *q)
 {
-    for (size_t m = 0; m < u->tx_nmsgs; m++)
-        if (u->tx_msgs[m].msg_hdr.msg_iovlen > 1)
-            add_segment_size(u, m);
+    for (size_t m = 0; m < q->tx_nmsgs; m++)
+        if (q->tx_msgs[m].msg_hdr.msg_iovlen > 1)
+            add_segment_size(q, m);
     size_t done = 0;
-    while (done < u->tx_nmsgs) {
-        int n = sendmmsg(u->fd, u->tx_msgs + done, (unsigned)(u->tx_nmsgs - done), 0);
-        u->stats.tx_syscalls++;
+    while (done < q->tx_nmsgs) {
+        int n = sendmmsg(q->fd, q->tx_msgs + done, (unsigned)(q->tx_nmsgs - done), 0);
+        q->stats->tx_syscalls++;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            size_t segments = u->tx_msgs[done].msg_hdr.msg_iovlen;
+            size_t segments = q->tx_msgs[done].msg_hdr.msg_iovlen;
             if (segments > 1 && (errno == EIO || errno == EINVAL)) {
                 log_warn("udp: the kernel refused a GSO send (%s); sending datagrams one by one",
                          strerror(errno));
-                u->gso = false;
-                send_segments_alone(u, done);
+                q->gso = false;
+                send_segments_alone(q, done);
             } else {
                 /* A full socket buffer or an unreachable peer costs that message only: skip it
                  * so one bad destination never holds up the other viewers in the batch. */
-                u->stats.tx_errors += segments;
+                q->stats->tx_errors += segments;
             }
             done++;
             continue;
         }
         for (size_t k = done; k < done + (size_t)n; k++) {
-            u->stats.tx_messages++;
-            u->stats.tx_packets += u->tx_msgs[k].msg_hdr.msg_iovlen;
-            u->stats.tx_bytes += u->tx_msg_bytes[k];
+            q->stats->tx_messages++;
+            q->stats->tx_packets += q->tx_msgs[k].msg_hdr.msg_iovlen;
+            q->stats->tx_bytes += q->tx_msg_bytes[k];
         }
         done += (size_t)n;
     }
-    u->tx_count = 0;
-    u->tx_nmsgs = 0;
+    q->tx_count = 0;
+    q->tx_nmsgs = 0;
 }

@@ -59,11 +59,25 @@ void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sock
 /* Sends whatever is queued. */
 void udp_flush(struct udp *u);
 
+/* Another send batch on U's socket, for a thread other than U's loop: the kernel takes
+ * sendmmsg from several threads on one socket, each batch's datagrams in their order. Only one
+ * thread uses a queue at a time. Free it before U is closed. */
+struct udp_sendq;
+struct udp_sendq *udp_sendq_new(const struct udp *u);
+/* Sends what is queued and frees Q; NULL is a no-op. */
+void udp_sendq_free(struct udp_sendq *q);
+/* udp_queue and udp_flush on a queue of one's own. */
+void udp_sendq_queue(struct udp_sendq *q, const uint8_t *data, size_t len,
+                     const struct sockaddr *to, const struct udp_local *from);
+void udp_sendq_flush(struct udp_sendq *q);
+
 struct udp_stats {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_errors, tx_syscalls;
     uint64_t tx_messages; /* what the kernel was handed: a GSO message counts once */
 };
+/* The socket's receive figures and its loop's send batch's; a udp_sendq counts its own sends. */
 const struct udp_stats *udp_stats(const struct udp *u);
+const struct udp_stats *udp_sendq_stats(const struct udp_sendq *q);
 /* Whether sends are coalesced into GSO messages: on by default where the kernel has UDP_SEGMENT;
  * off after the kernel refused a GSO message (the datagrams then go out one by one). */
 bool udp_gso(const struct udp *u);

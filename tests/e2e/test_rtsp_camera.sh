@@ -110,7 +110,8 @@ check $? "the viewer that stayed resumes by itself, timestamps still increasing:
 "$ONAIR" publish "$camera/test" "$base/whip/cam2" >"$work/publish.log" 2>&1 &
 publish_pid=$!
 wait_for 10 sh -c "curl -s '$base/api/streams/cam2' | grep -q '\"live\": *true'"
-check $? "onair publish $camera/test $base/whip/cam2 goes live"
+check $? "onair publish $camera/test $base/whip/cam2 goes live" ||
+    sed 's/^/#   /' "$work/publish.log"
 "$ONAIR" record "$base/whep/cam2" "$work/cam2.mkv" --duration 4 >"$work/record2.out" 2>"$work/record2.err"
 check $? "onair record of cam2 exits 0: $(cat "$work/record2.out")"
 frames=$(probe "$work/cam2.mkv" v nb_read_frames)

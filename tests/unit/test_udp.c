@@ -1,7 +1,9 @@
 /* udp's send batch through the real kernel on loopback: datagrams coalesced into GSO messages
- * must arrive as the datagrams they were, in order, whatever their sizes and destinations. */
+ * must arrive as the datagrams they were, in order, whatever their sizes and destinations, and
+ * from send queues of other threads as well. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,6 +173,56 @@ static void test_gso_off(void **state)
     close(fd);
 }
 
+/* Two threads, each with its own send batch on the one socket, each to its own receiver (as
+ * two fan-out lanes send to their own viewers): every datagram arrives, in its queue's order,
+ * and each queue counts its own. */
+struct lane_sends {
+    struct udp_sendq *q;
+    struct sockaddr_in to;
+    int first;
+};
+
+static void *send_from_thread(void *opaque)
+{
+    struct lane_sends *l = opaque;
+    uint8_t buf[UDP_MAX_DATAGRAM];
+    for (int k = 0; k < 100; k++) {
+        fill(buf, 1200, l->first + k);
+        udp_sendq_queue(l->q, buf, 1200, (struct sockaddr *)&l->to, NULL);
+    }
+    udp_sendq_flush(l->q);
+    return NULL;
+}
+
+static void test_queues_of_two_threads(void **state)
+{
+    uv_loop_t loop;
+    struct udp *u = open_sender(&loop, "127.0.0.1");
+    struct lane_sends lanes[2];
+    int fds[2];
+    pthread_t threads[2];
+    for (int i = 0; i < 2; i++) {
+        fds[i] = open_receiver(&lanes[i].to);
+        lanes[i].q = udp_sendq_new(u);
+        lanes[i].first = 1 + 100 * i;
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, send_from_thread, &lanes[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 100; k++)
+            expect_datagram(fds[i], 1200, lanes[i].first + k);
+        const struct udp_stats *st = udp_sendq_stats(lanes[i].q);
+        assert_int_equal(st->tx_packets, 100);
+        assert_true(st->tx_messages < 100); /* GSO, as on the loop's own queue */
+        udp_sendq_free(lanes[i].q);
+        close(fds[i]);
+    }
+    assert_int_equal(udp_stats(u)->tx_packets, 0);
+    close_sender(&loop, u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_destinations),
         cmocka_unit_test(test_long_burst),
         cmocka_unit_test(test_gso_off),
+        cmocka_unit_test(test_queues_of_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

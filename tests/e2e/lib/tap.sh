@@ -1,5 +1,5 @@
 # tap.sh: what the shell tests share. Source it after setting ONAIR; it sets `failed`.
-#   ok WHAT / not_ok WHAT: a TAP line; check STATUS WHAT: ok when STATUS is 0.
+#   ok WHAT / not_ok WHAT: a TAP line; check STATUS WHAT: ok when STATUS is 0, else not ok and 1.
 #   free_ports N: N free loopback ports, TCP ones then (last) a UDP one, on one line.
 #   start_onair LOG ARGS...: runs "$ONAIR" serve ARGS in the background, its output in LOG and its
 #     PID in server_pid, and returns once $base/healthz answers: the caller sets base to the URL
@@ -11,7 +11,7 @@
 failed=0
 ok() { echo "ok - $1"; }
 not_ok() { echo "not ok - $1"; failed=1; }
-check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; return 1; fi; }
 
 free_ports() {
     python3 - "${1:-2}" <<'PY'
