@@ -11,6 +11,7 @@
 #include "app/recorder.h"
 #include "app/room.h"
 #include "app/server.h"
+#include "app/server_lanes.h"
 #include "app/session.h"
 #include "base/clock.h"
 #include "io/udp.h"
@@ -58,6 +59,32 @@ static void process_families(FILE *f, const struct server *srv)
            "Time the media loop waited for work (its busy share is 1 - rate of this).");
     fprintf(f, "onair_loop_idle_seconds_total %.3f\n",
             (double)uv_metrics_idle_time(srv->loop) / 1e9);
+}
+
+/* The fan-out lanes: lane 0 is the loop's thread, the others the workers. */
+static void worker_families(FILE *f, const struct server *srv)
+{
+    gauge(f, "onair_workers", "Threads that send to viewers (--workers), the loop's included.",
+          srv->n_lanes);
+    struct server_lane_stats st;
+    if (!server_lane_stats(srv, 0, &st))
+        return;
+    family(f, "onair_worker_cpu_seconds_total", "counter", "CPU time of each fan-out thread.");
+    for (unsigned i = 0; server_lane_stats(srv, i, &st); i++)
+        fprintf(f, "onair_worker_cpu_seconds_total{worker=\"%u\"} %.3f\n", i, st.cpu_seconds);
+    family(f, "onair_worker_fan_outs_total", "counter",
+           "Shares of split fan-outs each thread has run.");
+    for (unsigned i = 0; server_lane_stats(srv, i, &st); i++)
+        fprintf(f, "onair_worker_fan_outs_total{worker=\"%u\"} %" PRIu64 "\n", i, st.jobs);
+    family(f, "onair_worker_queue_depth", "gauge",
+           "Fan-out shares handed to each worker and not yet taken.");
+    for (unsigned i = 0; server_lane_stats(srv, i, &st); i++)
+        fprintf(f, "onair_worker_queue_depth{worker=\"%u\"} %zu\n", i, st.queue_depth);
+    family(f, "onair_worker_datagrams_sent_total", "counter",
+           "Datagrams each thread sent (worker 0: the loop's, signaling and DTLS included).");
+    for (unsigned i = 0; server_lane_stats(srv, i, &st); i++)
+        fprintf(f, "onair_worker_datagrams_sent_total{worker=\"%u\"} %" PRIu64 "\n", i,
+                st.udp->tx_packets);
 }
 
 static void stream_families(FILE *f, const struct sfu *sfu)
@@ -123,6 +150,11 @@ void metrics_render(const struct server *srv, struct http_response *res)
     counter(f, "onair_keyframe_requests_total", "PLI/FIR sent to publishers.",
             c->keyframe_requests);
     counter(f, "onair_keyframes_total", "Keyframes received from publishers.", c->keyframes);
+    counter(f, "onair_fan_outs_total", "Runs of a publisher's packets handed to its viewers.",
+            c->fan_outs);
+    counter(f, "onair_fan_outs_split_total",
+            "Fan-outs split among the worker threads (large enough to be worth it).",
+            c->fan_outs_split);
     histogram_family(f, "onair_forwarding_delay_microseconds",
                      "From a publisher packet's arrival to its copy for the last viewer being "
                      "queued (sent at the end of the loop's turn).",
@@ -159,7 +191,17 @@ void metrics_render(const struct server *srv, struct http_response *res)
     gauge(f, "onair_file_queue_peak_bytes",
           "The most file data ever queued in the server for one receiver.",
           (double)room.file_queue_peak);
-    const struct udp_stats *u = udp_stats(srv->udp);
+    /* The media socket's figures, sends from every thread's queue added up. */
+    struct udp_stats sum = *udp_stats(srv->udp);
+    struct server_lane_stats st;
+    for (unsigned i = 1; server_lane_stats(srv, i, &st); i++) {
+        sum.tx_packets += st.udp->tx_packets;
+        sum.tx_bytes += st.udp->tx_bytes;
+        sum.tx_errors += st.udp->tx_errors;
+        sum.tx_syscalls += st.udp->tx_syscalls;
+        sum.tx_messages += st.udp->tx_messages;
+    }
+    const struct udp_stats *u = &sum;
     counter(f, "onair_udp_datagrams_received_total", "Datagrams on the media port.", u->rx_packets);
     counter(f, "onair_udp_datagrams_sent_total", "Datagrams sent from the media port.",
             u->tx_packets);
@@ -177,6 +219,7 @@ void metrics_render(const struct server *srv, struct http_response *res)
     counter(f, "onair_datagrams_unknown_total", "Non-STUN datagrams from unknown addresses.",
             srv->datagrams_unknown);
     stream_families(f, srv->sfu);
+    worker_families(f, srv);
     process_families(f, srv);
     fclose(f);
     http_response_take(res, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app/api.h"
+#include "app/server_lanes.h"
 #include "app/server_sources.h"
 #include "app/http.h"
 #include "app/room.h"
@@ -88,6 +89,8 @@ void server_unmap_address(struct server *srv, const struct sockaddr *addr,
 void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to,
                  enum addr_transport transport, const struct udp_local *from)
 {
+    if (server_lane_send(data, len, to, transport, from))
+        return; /* from a fan-out worker: its own queue */
     /* By the peer's transport, not by whether some connection has its address: a UDP peer
      * behind the NAT of a TCP one can have the same ip:port. */
     if (transport == ADDR_TCP) {
@@ -275,7 +278,11 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     hmap_init(&srv->by_ufrag);
     hmap_init(&srv->by_addr);
     srv->cert = dtls_cert_generate();
-    struct sfu_config sfu_config = {.max_bitrate = config->max_bitrate};
+    srv->n_lanes = server_lanes_wanted(config->workers);
+    struct sfu_config sfu_config = {.max_bitrate = config->max_bitrate,
+                                    .lanes = srv->n_lanes,
+                                    .run_lanes = server_run_lanes,
+                                    .lanes_opaque = srv};
     srv->sfu = sfu_new(&sfu_config);
     srv->rooms = rooms_new(srv, !config->no_chat);
     const char *record_why = NULL;
@@ -300,6 +307,10 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
         return -1;
     }
     srv->udp_port = udp_local_port(srv->udp);
+    if (server_lanes_start(srv, &why) < 0) {
+        log_error("%u workers: %s", srv->n_lanes, why);
+        return -1;
+    }
     if (config->media_tcp) {
         srv->tcp = tcp_media_open(loop, bind, config->media_tcp_port, on_tcp_frame, srv, &why);
         if (!srv->tcp) {
@@ -315,8 +326,8 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
         log_error("HTTP %s: %s", config->listen, why);
         return -1;
     }
-    log_info("onair listening: HTTP %s, media UDP port %u, candidates:", config->listen,
-             udp_local_port(srv->udp));
+    log_info("onair listening: HTTP %s, media UDP port %u, %u fan-out thread%s, candidates:",
+             config->listen, udp_local_port(srv->udp), srv->n_lanes, srv->n_lanes > 1 ? "s" : "");
     for (size_t i = 0; i < srv->n_candidate_ips; i++)
         log_info("  candidate %s:%u", srv->candidate_ips[i], udp_local_port(srv->udp));
     if (server_sources_start(srv) < 0)
@@ -335,6 +346,7 @@ void server_stop(struct server *srv)
     while (srv->n_sessions)
         session_close(srv->sessions[srv->n_sessions - 1], "server shutting down");
     server_sources_stop(srv);
+    server_lanes_stop(srv);
     udp_close(srv->udp);
     srv->udp = NULL;
     tcp_media_close(srv->tcp);

@@ -27,6 +27,7 @@ struct server_config {
     size_t n_public_ips;
     bool announce_private; /* the interfaces' addresses too, after the public ones */
     uint32_t max_bitrate;
+    unsigned workers;         /* fan-out lanes (threads, this one included); 0: one per CPU */
     const char *video_codecs; /* preference list, "VP8,H264,VP9,AV1" */
     const char *audio_codecs;
     const char *source_names[SERVER_MAX_SOURCES];
@@ -70,6 +71,11 @@ struct server {
     uv_prepare_t before_poll;
     uv_check_t after_poll;
     uv_signal_t sigint, sigterm;
+    /* Fan-out lanes (server_lanes.c): lane 0 is this thread, the others the pool's workers, each
+     * with a send queue on the media socket. NULL pool: one lane. */
+    struct worker_pool *pool;
+    struct server_lane *lanes;
+    unsigned n_lanes;
     uint64_t started_us;
     uint64_t stun_plain, stun_bad, datagrams_unknown;
 };

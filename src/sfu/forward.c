@@ -4,7 +4,8 @@
  * payload type, extension ids, sequence number and timestamp. One viewer's packets are handed
  * to its sink one after the other, so they leave together (one GSO message). No allocation
  * here: each viewer's copy is made on the stack and handed to its sink, which protects and
- * queues it. */
+ * queues it. A large fan-out is split among the configured lanes (threads), every lanes-th
+ * viewer each; a lane writes only its viewers and its struct sfu_lane_result, added up after. */
 #include <string.h>
 
 #include "base/clock.h"
@@ -67,9 +68,18 @@ static void set_offsets(struct sfu_viewer_track *vt, const struct rtp_view *v,
     vt->need_offsets = false;
 }
 
+static void note_join(struct sfu_lane_result *r, double ms)
+{
+    if (r->n_joins == r->cap_joins) {
+        r->cap_joins = r->cap_joins ? r->cap_joins * 2 : 16;
+        r->join_ms = xrealloc(r->join_ms, r->cap_joins * sizeof *r->join_ms);
+    }
+    r->join_ms[r->n_joins++] = ms;
+}
+
 static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                            const struct sfu_track *track, const struct rtp_view *v,
-                           bool keyframe, uint64_t now_us)
+                           bool keyframe, uint64_t now_us, struct sfu_lane_result *r)
 {
     if (vt->bound_gen != track->gen)
         bind_viewer_track(vt, track);
@@ -79,7 +89,7 @@ static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *v
         if (!keyframe)
             return;
         vt->waiting_keyframe = false;
-        histogram_add(&viewer->sfu->join_ms, (double)(now_us - viewer->started_us) / 1000);
+        note_join(r, (double)(now_us - viewer->started_us) / 1000);
     }
     if (vt->need_offsets)
         set_offsets(vt, v, track->desc.codec.clock_rate, now_us);
@@ -103,9 +113,8 @@ static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     vt->sent_any = true;
     vt->packets++;
     vt->octets += v->payload_len;
-    viewer->stream->bytes_out += n;
-    viewer->sfu->counters.rtp_out++;
-    viewer->sfu->counters.bytes_out += n;
+    r->rtp_out++;
+    r->bytes_out += n;
     viewer->sink.send_rtp(viewer->opaque, buf, n, sizeof buf);
 }
 
@@ -193,14 +202,20 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     }
 }
 
-/* Hands PUB's pending packets to its viewers, one viewer at a time (video's run, then
- * audio's), and asks for a keyframe if a viewer still waits for one. */
-void sfu_fan_out(struct sfu_publisher *pub)
+/* One lane's share of PUB's fan-out: every LANES-th started viewer from LANE on, each given
+ * video's run, then audio's. */
+struct fan_out_run {
+    struct sfu_publisher *pub;
+    unsigned lanes;
+};
+
+static void fan_out_part(void *arg, unsigned lane)
 {
-    struct sfu *sfu = pub->sfu;
+    const struct fan_out_run *run = arg;
+    struct sfu_publisher *pub = run->pub;
     struct sfu_stream *stream = pub->stream;
-    bool someone_waits[SFU_KINDS] = {false, false};
-    for (size_t i = 0; i < stream->n_viewers; i++) {
+    struct sfu_lane_result *r = &pub->sfu->lane_results[lane];
+    for (size_t i = lane; i < stream->n_viewers; i += run->lanes) {
         struct sfu_viewer *viewer = stream->viewers[i];
         if (!viewer->started)
             continue;
@@ -211,11 +226,49 @@ void sfu_fan_out(struct sfu_publisher *pub)
                 continue;
             for (size_t p = 0; p < track->n_pending; p++) {
                 const struct sfu_pending *pp = &track->pending[p];
-                send_to_viewer(viewer, vt, track, &pp->v, pp->keyframe, pp->arrival_us);
+                send_to_viewer(viewer, vt, track, &pp->v, pp->keyframe, pp->arrival_us, r);
             }
-            someone_waits[k] |= vt->waiting_keyframe && vt->pt >= 0;
+            r->someone_waits[k] |= vt->waiting_keyframe && vt->pt >= 0;
         }
     }
+}
+
+/* Hands PUB's pending packets to its viewers, split among the fan-out lanes when there are
+ * enough sends to be worth it; then adds up what the lanes did and asks for a keyframe if a
+ * viewer still waits for one. */
+void sfu_fan_out(struct sfu_publisher *pub)
+{
+    struct sfu *sfu = pub->sfu;
+    struct sfu_stream *stream = pub->stream;
+    size_t pending = pub->tracks[SFU_AUDIO].n_pending + pub->tracks[SFU_VIDEO].n_pending;
+    struct fan_out_run run = {pub, 1};
+    if (sfu->config.lanes > 1 && stream->n_viewers * pending >= SFU_LANE_MIN_SENDS)
+        run.lanes = sfu->config.lanes;
+    for (unsigned lane = 0; lane < run.lanes; lane++) {
+        struct sfu_lane_result *r = &sfu->lane_results[lane];
+        r->rtp_out = r->bytes_out = 0;
+        r->someone_waits[SFU_AUDIO] = r->someone_waits[SFU_VIDEO] = false;
+        r->n_joins = 0;
+    }
+    if (run.lanes > 1)
+        sfu->config.run_lanes(sfu->config.lanes_opaque, fan_out_part, &run);
+    else
+        fan_out_part(&run, 0);
+
+    bool someone_waits[SFU_KINDS] = {false, false};
+    for (unsigned lane = 0; lane < run.lanes; lane++) {
+        const struct sfu_lane_result *r = &sfu->lane_results[lane];
+        sfu->counters.rtp_out += r->rtp_out;
+        sfu->counters.bytes_out += r->bytes_out;
+        stream->bytes_out += r->bytes_out;
+        for (int k = 0; k < SFU_KINDS; k++)
+            someone_waits[k] |= r->someone_waits[k];
+        for (size_t j = 0; j < r->n_joins; j++)
+            histogram_add(&sfu->join_ms, r->join_ms[j]);
+    }
+    sfu->counters.fan_outs++;
+    if (run.lanes > 1)
+        sfu->counters.fan_outs_split++;
     uint64_t now_us = clock_now_us();
     for (int k = 0; k < SFU_KINDS; k++) {
         struct sfu_track *track = &pub->tracks[k];

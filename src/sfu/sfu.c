@@ -39,6 +39,9 @@ struct sfu *sfu_new(const struct sfu_config *config)
 {
     struct sfu *sfu = xcalloc(1, sizeof *sfu);
     sfu->config = *config;
+    if (sfu->config.lanes < 1 || !sfu->config.run_lanes)
+        sfu->config.lanes = 1;
+    sfu->lane_results = xcalloc(sfu->config.lanes, sizeof *sfu->lane_results);
     hmap_init(&sfu->by_name);
     sfu->next_gen = 1;
     static const double delay_us[] = {10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 50000};
@@ -60,6 +63,9 @@ void sfu_free(struct sfu *sfu)
     }
     free(sfu->streams);
     free(sfu->dirty);
+    for (unsigned i = 0; i < sfu->config.lanes; i++)
+        free(sfu->lane_results[i].join_ms);
+    free(sfu->lane_results);
     hmap_free(&sfu->by_name);
     free(sfu);
 }

@@ -55,8 +55,18 @@ struct sfu_viewer_track_desc {
     uint8_t ext_ids[SFU_EXT_COUNT];
 };
 
+/* Runs PART(ARG, LANE) for every LANE from 0 to the configured number of lanes, at once, and
+ * returns when all have returned. */
+typedef void (*sfu_run_lanes_fn)(void *opaque, void (*part)(void *arg, unsigned lane), void *arg);
+
 struct sfu_config {
     uint32_t max_bitrate; /* bits per second, announced to publishers in REMB */
+    /* Fan-out lanes: with LANES > 1 and RUN_LANES, a publisher's fan-out to many viewers is split
+     * among the lanes, each viewer to one lane. A viewer's send_rtp may then run on any lane's
+     * thread, never on two at once, while the SFU's owner waits in sfu_flush. */
+    unsigned lanes;
+    sfu_run_lanes_fn run_lanes;
+    void *lanes_opaque;
 };
 
 struct sfu;
@@ -137,6 +147,8 @@ const struct sfu_track_desc *sfu_stream_track(const struct sfu *sfu, const char 
 struct sfu_counters {
     uint64_t rtp_in, rtp_out, bytes_in, bytes_out, rtp_bad, nacks_in, retransmits,
         keyframe_requests, keyframes;
+    uint64_t fan_outs;       /* runs of a publisher's packets handed to its viewers */
+    uint64_t fan_outs_split; /* of those, the ones split among the fan-out lanes */
 };
 const struct sfu_counters *sfu_counters(const struct sfu *sfu);
 

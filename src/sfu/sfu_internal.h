@@ -112,8 +112,22 @@ struct sfu_stream {
     uint32_t bitrate_out;
 };
 
+/* What one lane of a fan-out did, added to the SFU's figures once every lane is done: lanes
+ * write only here and to their own viewers. */
+struct sfu_lane_result {
+    uint64_t rtp_out, bytes_out;
+    bool someone_waits[SFU_KINDS]; /* a viewer of that kind still waits for a keyframe */
+    double *join_ms; /* join times of viewers whose first keyframe went out */
+    size_t n_joins, cap_joins;
+};
+
+/* A fan-out is split among lanes from this many packet sends up: below it, waking the other
+ * threads costs more than it saves. */
+#define SFU_LANE_MIN_SENDS 16
+
 struct sfu {
     struct sfu_config config;
+    struct sfu_lane_result *lane_results; /* config.lanes of them (at least one) */
     struct hmap by_name;
     struct sfu_stream **streams;
     size_t n_streams, cap_streams;

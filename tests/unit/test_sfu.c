@@ -1,6 +1,8 @@
 /* Tests for sfu/: forwarding rewrites, keyframe gating, continuity across a publisher's return,
- * NACKs answered from history (as RTX), duplicates, and a viewer that comes first. Publishers and
- * viewers are plain sinks that record what the SFU hands them. */
+ * NACKs answered from history (as RTX), duplicates, a viewer that comes first, and a fan-out split
+ * among lanes on real threads. Publishers and viewers are plain sinks that record what the SFU
+ * hands them. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <cmocka.h>
 
 #include "base/bytes.h"
+#include "base/worker_pool.h"
 #include "proto/rtcp.h"
 #include "proto/rtp.h"
 #include "sfu/sfu.h"
@@ -466,6 +469,119 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
     sfu_free(sfu);
 }
 
+/* A viewer of the lanes test: what it got and on which thread (no cmocka asserts in a sink
+ * that runs on a worker thread: they would jump into the main thread's stack). */
+#define LANE_VIEWERS 12
+struct lane_viewer {
+    size_t n_video, n_audio, out_of_order;
+    uint16_t last_seq;
+    pthread_t threads[2];
+    size_t n_threads;
+};
+
+static void lane_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    struct lane_viewer *lv = opaque;
+    pthread_t self = pthread_self();
+    if (lv->n_threads == 0 || !pthread_equal(lv->threads[lv->n_threads - 1], self)) {
+        if (lv->n_threads < 2)
+            lv->threads[lv->n_threads] = self;
+        lv->n_threads++;
+    }
+    struct rtp_view v;
+    const char *why;
+    if (rtp_parse(&v, pkt, len, &why) < 0)
+        return;
+    if (v.ssrc == VIEW_AUDIO_SSRC) {
+        lv->n_audio++;
+        return;
+    }
+    if (lv->n_video && (uint16_t)(v.seq - lv->last_seq) != 1)
+        lv->out_of_order++;
+    lv->last_seq = v.seq;
+    lv->n_video++;
+}
+
+static const struct sfu_sink lane_sink = {lane_rtp, cap_rtcp, NULL};
+
+static void run_on_pool(void *opaque, void (*part)(void *arg, unsigned lane), void *arg)
+{
+    worker_pool_run(opaque, part, arg);
+}
+
+/* 12 viewers and a keyframe of 10 packets plus audio: the fan-out is split among 3 lanes on
+ * their own threads; every viewer gets each packet once, in order, all from one thread, and
+ * the SFU's figures add up as if one thread had sent them. */
+static void fan_out_split_among_lanes(void **state)
+{
+    const char *why = NULL;
+    struct worker_pool *pool = worker_pool_new(3, &why);
+    assert_non_null(pool);
+    struct sfu_config config = {
+        .max_bitrate = 2500000, .lanes = 3, .run_lanes = run_on_pool, .lanes_opaque = pool};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    static struct capture pub_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    static struct lane_viewer lv[LANE_VIEWERS];
+    memset(lv, 0, sizeof lv);
+    struct sfu_publisher *pub =
+        sfu_publisher_attach(sfu, "lanes", pt, 2, &webrtc_sink, &pub_cap, &why);
+    struct sfu_viewer *viewers[LANE_VIEWERS];
+    for (size_t i = 0; i < LANE_VIEWERS; i++) {
+        viewers[i] = sfu_viewer_attach(sfu, "lanes", vt, 2, &lane_sink, &lv[i]);
+        sfu_viewer_start(viewers[i], 0);
+    }
+    uint8_t pkt[200];
+    for (uint16_t i = 0; i < 10; i++) {
+        size_t n = vp8_packet(pkt, 0x1111, (uint16_t)(500 + i), 9000, i == 0, i == 0);
+        sfu_publisher_rtp(pub, 1000 + i, pkt, n);
+    }
+    size_t n = opus_packet(pkt, 0x2222, 70, 48000);
+    sfu_publisher_rtp(pub, 1100, pkt, n);
+    memset(&pub_cap, 0, sizeof pub_cap); /* the joins' own keyframe requests */
+    sfu_flush(sfu);
+
+    pthread_t threads[LANE_VIEWERS];
+    size_t n_distinct = 0;
+    for (size_t i = 0; i < LANE_VIEWERS; i++) {
+        assert_int_equal(lv[i].n_video, 10);
+        assert_int_equal(lv[i].n_audio, 1);
+        assert_int_equal(lv[i].out_of_order, 0);
+        assert_int_equal(lv[i].n_threads, 1);
+        bool seen = false;
+        for (size_t j = 0; j < n_distinct; j++)
+            seen |= pthread_equal(threads[j], lv[i].threads[0]);
+        if (!seen)
+            threads[n_distinct++] = lv[i].threads[0];
+    }
+    assert_int_equal(n_distinct, 3);
+    const struct sfu_counters *c = sfu_counters(sfu);
+    assert_int_equal(c->rtp_out, LANE_VIEWERS * 11);
+    assert_int_equal(c->fan_outs, 1);
+    assert_int_equal(c->fan_outs_split, 1);
+    assert_int_equal(sfu_join_ms(sfu)->count, LANE_VIEWERS); /* each one's first keyframe */
+    assert_int_equal(has_keyframe_request(&pub_cap), false); /* nobody waits any more */
+
+    /* One audio packet to 12 viewers is under SFU_LANE_MIN_SENDS: this thread sends it all. */
+    n = opus_packet(pkt, 0x2222, 71, 48960);
+    sfu_publisher_rtp(pub, 1200, pkt, n);
+    sfu_flush(sfu);
+    for (size_t i = 0; i < LANE_VIEWERS; i++)
+        assert_int_equal(lv[i].n_audio, 2);
+    assert_int_equal(c->fan_outs, 2);
+    assert_int_equal(c->fan_outs_split, 1);
+
+    for (size_t i = 0; i < LANE_VIEWERS; i++)
+        sfu_viewer_detach(viewers[i]);
+    sfu_publisher_detach(pub);
+    sfu_free(sfu);
+    worker_pool_free(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +590,7 @@ int main(void)
         cmocka_unit_test(viewer_first_then_publisher_returns),
         cmocka_unit_test(viewer_without_the_codec_gets_no_video),
         cmocka_unit_test(burst_reaches_each_viewer_as_a_run),
+        cmocka_unit_test(fan_out_split_among_lanes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
