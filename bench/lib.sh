@@ -23,14 +23,14 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 print(t.getsockname()[1], u.getsockname()[1])'
 }
 
-# Starts `onair serve` on loopback with the clip published inside it as stream "clip"; sets
-# onair_pid and onair_base (its http:// root) once it answers.
+# Starts `onair serve` on loopback with the clip published inside it as stream "clip" (with
+# --workers $WORKERS when set); sets onair_pid and onair_base (its http:// root) once it answers.
 bench_start_onair() {
     local http_port media_port
     read -r http_port media_port < <(bench_free_ports)
     "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
         --public-ip 127.0.0.1 --log-level warn --source "clip=$bench_clip" \
-        >"$work/serve.log" 2>&1 &
+        ${WORKERS:+--workers "$WORKERS"} >"$work/serve.log" 2>&1 &
     onair_pid=$!
     onair_base="http://127.0.0.1:$http_port"
     for _ in $(seq 50); do curl -sf "$onair_base/healthz" >/dev/null && break; sleep 0.1; done
@@ -38,12 +38,14 @@ bench_start_onair() {
 }
 
 # bench_viewers N SERVER_PID OUT_JSON URL [ONAIR BENCH OPTIONS...]: N fresh viewers, ramped at
-# up to 50 a second, measured for SECONDS_MEASURED (default 10) once the last joined. The JSON
-# object goes to OUT_JSON (empty when the run failed), stderr to OUT_JSON.err.
+# up to 50 a second, measured for SECONDS_MEASURED (default 10) once the last joined, checking
+# the SRTP of every packet, or of one in VERIFY_EVERY when set. The JSON object goes to OUT_JSON
+# (empty when the run failed), stderr to OUT_JSON.err.
 bench_viewers() {
     local n=$1 pid=$2 out=$3
     shift 3
     local ramp=$(( n < 50 ? n : 50 ))
     "$ONAIR" bench "$@" --viewers "$n" --ramp "$ramp" --seconds "${SECONDS_MEASURED:-10}" \
-        --json --server-pid "$pid" >"$out" 2>"$out.err" || true
+        ${VERIFY_EVERY:+--verify-every "$VERIFY_EVERY"} --json --server-pid "$pid" \
+        >"$out" 2>"$out.err" || true
 }

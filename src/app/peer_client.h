@@ -21,6 +21,10 @@ enum peer_client_state {
  * call. on_state is called on every change; the client may be closed from inside it. */
 struct peer_client_callbacks {
     void (*on_rtp)(void *opaque, uint8_t *pkt, size_t len);
+    /* After peer_client_verify_every(pc, N > 1), the RTP packets left unchecked: the SRTP
+     * packet as it came, its header readable, its payload sealed; RTP_LEN is its length less
+     * the tag. NULL: they are dropped. */
+    void (*on_rtp_sealed)(void *opaque, const uint8_t *pkt, size_t rtp_len);
     void (*on_rtcp)(void *opaque, uint8_t *pkt, size_t len);
     void (*on_state)(void *opaque, enum peer_client_state state, const char *reason);
 };
@@ -77,8 +81,14 @@ int peer_client_send_rtp(struct peer_client *pc, uint8_t *buf, size_t len, size_
 int peer_client_send_rtcp(struct peer_client *pc, uint8_t *buf, size_t len, size_t cap);
 
 /* Counts for a progress line. */
+/* Checks (authenticates and decrypts) only every Nth RTP packet from now on, handing the others
+ * to on_rtp_sealed: a load generator's stated sample, when checking every packet would cost
+ * more than the server it measures. 1 (the default) checks every packet. */
+void peer_client_verify_every(struct peer_client *pc, unsigned n);
+
 struct peer_client_stats {
     uint64_t tx_bytes, rx_bytes, srtp_errors;
+    uint64_t srtp_checked; /* RTP packets authenticated and decrypted */
 };
 void peer_client_stats(const struct peer_client *pc, struct peer_client_stats *out);
 

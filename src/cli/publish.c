@@ -431,7 +431,8 @@ static int publish_probe(struct publish *p)
 static int publish_connect(struct publish *p)
 {
     const char *why;
-    static const struct peer_client_callbacks callbacks = {NULL, publish_on_rtcp, publish_on_state};
+    static const struct peer_client_callbacks callbacks = {.on_rtcp = publish_on_rtcp,
+                                                           .on_state = publish_on_state};
     p->pc = peer_client_new(p->loop, &callbacks, p, &why);
     if (!p->pc) {
         fprintf(stderr, "onair publish: %s\n", why);

@@ -535,8 +535,8 @@ static void record_take_answer(struct record *r, const struct sdp_session *answe
 static int record_connect(struct record *r)
 {
     const char *why;
-    static const struct peer_client_callbacks callbacks = {record_on_rtp, record_on_rtcp,
-                                                           record_on_state};
+    static const struct peer_client_callbacks callbacks = {
+        .on_rtp = record_on_rtp, .on_rtcp = record_on_rtcp, .on_state = record_on_state};
     r->pc = peer_client_new(r->loop, &callbacks, r, &why);
     if (!r->pc) {
         fprintf(stderr, "onair record: %s\n", why);

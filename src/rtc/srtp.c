@@ -197,6 +197,8 @@ static int unprotect(struct srtpx *s, uint8_t *buf, size_t *len, bool rtcp)
     return 0;
 }
 
+size_t srtpx_rtp_trailer(const struct srtpx *s) { return s->rtp_trailer; }
+
 int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 {
     if (s->gcm)

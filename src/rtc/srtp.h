@@ -75,6 +75,9 @@ int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len);
 int srtpx_protect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap);
 int srtpx_unprotect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len);
 
+/* Bytes an SRTP packet of S carries after the RTP packet it seals (the authentication tag). */
+size_t srtpx_rtp_trailer(const struct srtpx *s);
+
 /* A short static English description of an srtpx_ return code. */
 const char *srtpx_strerror(int code);
 
