@@ -116,6 +116,21 @@ static size_t control_from_local(int family, const struct udp_local *local, uint
     return CMSG_SPACE(sizeof info);
 }
 
+/* Readies receive slot I for the next recvmmsg: the kernel writes each used slot's address and
+ * control lengths and flags. */
+static void rx_slot_reset(struct udp *u, int i)
+{
+    u->rx_iov[i].iov_base = u->rx_buf[i];
+    u->rx_iov[i].iov_len = UDP_MAX_DATAGRAM;
+    memset(&u->rx_msgs[i].msg_hdr, 0, sizeof u->rx_msgs[i].msg_hdr);
+    u->rx_msgs[i].msg_hdr.msg_name = &u->rx_addr[i];
+    u->rx_msgs[i].msg_hdr.msg_namelen = sizeof u->rx_addr[i];
+    u->rx_msgs[i].msg_hdr.msg_iov = &u->rx_iov[i];
+    u->rx_msgs[i].msg_hdr.msg_iovlen = 1;
+    u->rx_msgs[i].msg_hdr.msg_control = u->rx_control[i].buf;
+    u->rx_msgs[i].msg_hdr.msg_controllen = sizeof u->rx_control[i].buf;
+}
+
 static void on_readable(uv_poll_t *handle, int status, int events)
 {
     struct udp *u = handle->data;
@@ -123,17 +138,6 @@ static void on_readable(uv_poll_t *handle, int status, int events)
         return;
     /* Bound the work per wake-up so timers and HTTP get their turn under a flood. */
     for (int round = 0; round < 16; round++) {
-        for (int i = 0; i < UDP_BATCH; i++) {
-            u->rx_iov[i].iov_base = u->rx_buf[i];
-            u->rx_iov[i].iov_len = UDP_MAX_DATAGRAM;
-            memset(&u->rx_msgs[i].msg_hdr, 0, sizeof u->rx_msgs[i].msg_hdr);
-            u->rx_msgs[i].msg_hdr.msg_name = &u->rx_addr[i];
-            u->rx_msgs[i].msg_hdr.msg_namelen = sizeof u->rx_addr[i];
-            u->rx_msgs[i].msg_hdr.msg_iov = &u->rx_iov[i];
-            u->rx_msgs[i].msg_hdr.msg_iovlen = 1;
-            u->rx_msgs[i].msg_hdr.msg_control = u->rx_control[i].buf;
-            u->rx_msgs[i].msg_hdr.msg_controllen = sizeof u->rx_control[i].buf;
-        }
         int n = recvmmsg(u->fd, u->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
@@ -147,6 +151,9 @@ static void on_readable(uv_poll_t *handle, int status, int events)
             u->on_recv(u->opaque, (struct sockaddr *)&u->rx_addr[i], &local, u->rx_buf[i],
                        u->rx_msgs[i].msg_len);
         }
+        /* Only the headers the kernel filled in changed: most wake-ups bring one datagram. */
+        for (int i = 0; i < n; i++)
+            rx_slot_reset(u, i);
         if (u->on_batch_done)
             u->on_batch_done(u->opaque);
         udp_sendq_flush(&u->tx);
@@ -219,6 +226,8 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
     u->tx.fd = fd;
     u->tx.family = u->family;
     u->tx.stats = &u->stats;
+    for (int i = 0; i < UDP_BATCH; i++)
+        rx_slot_reset(u, i);
     u->on_recv = on_recv;
     u->on_batch_done = on_batch_done;
     u->opaque = opaque;
