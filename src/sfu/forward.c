@@ -234,7 +234,7 @@ static void fan_out_part(void *arg, unsigned lane)
 }
 
 /* Hands PUB's pending packets to its viewers, split among the fan-out lanes when there are
- * enough sends to be worth it; then adds up what the lanes did and asks for a keyframe if a
+ * viewers to share and enough sends to be worth it; then adds up what the lanes did and asks for a keyframe if a
  * viewer still waits for one. */
 void sfu_fan_out(struct sfu_publisher *pub)
 {
@@ -242,7 +242,8 @@ void sfu_fan_out(struct sfu_publisher *pub)
     struct sfu_stream *stream = pub->stream;
     size_t pending = pub->tracks[SFU_AUDIO].n_pending + pub->tracks[SFU_VIDEO].n_pending;
     struct fan_out_run run = {pub, 1};
-    if (sfu->config.lanes > 1 && stream->n_viewers * pending >= SFU_LANE_MIN_SENDS)
+    if (sfu->config.lanes > 1 && stream->n_viewers > 1 &&
+        stream->n_viewers * pending >= SFU_LANE_MIN_SENDS)
         run.lanes = sfu->config.lanes;
     for (unsigned lane = 0; lane < run.lanes; lane++) {
         struct sfu_lane_result *r = &sfu->lane_results[lane];

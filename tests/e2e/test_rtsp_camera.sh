@@ -109,8 +109,9 @@ check $? "the viewer that stayed resumes by itself, timestamps still increasing:
 # onair publish rtsp://... URL: the camera over WHIP (RTSP over TCP, the default).
 "$ONAIR" publish "$camera/test" "$base/whip/cam2" >"$work/publish.log" 2>&1 &
 publish_pid=$!
+publish_started=$(date +%s.%N)
 wait_for 10 sh -c "curl -s '$base/api/streams/cam2' | grep -q '\"live\": *true'"
-check $? "onair publish $camera/test $base/whip/cam2 goes live" ||
+check $? "onair publish $camera/test $base/whip/cam2 goes live (in $(echo "$(date +%s.%N) - $publish_started" | bc | cut -c1-4) s)" ||
     sed 's/^/#   /' "$work/publish.log"
 "$ONAIR" record "$base/whep/cam2" "$work/cam2.mkv" --duration 4 >"$work/record2.out" 2>"$work/record2.err"
 check $? "onair record of cam2 exits 0: $(cat "$work/record2.out")"
