@@ -7,6 +7,7 @@
 
 #include "app/file_source.h"
 #include "app/media_url.h"
+#include "app/paced_sender.h"
 #include "app/server.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -20,6 +21,9 @@ struct source_ctx {
     struct server *srv;
     size_t index;
     bool camera;
+    /* Video goes out paced, as a browser sends it: a frame's packets over some milliseconds,
+     * not in one burst (app/pacer). Audio, a packet at a time, goes at once. */
+    struct paced_sender *video;
     /* Cameras only: */
     uv_timer_t retry;     /* the next connection attempt */
     uv_work_t work;       /* a connection attempt on the thread pool */
@@ -36,12 +40,23 @@ static const char *source_name(const struct source_ctx *ctx)
     return ctx->srv->config.source_names[ctx->index];
 }
 
-static void on_source_packet(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
+static void source_send(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
 {
     struct source_ctx *ctx = opaque;
     struct sfu_publisher *pub = ctx->srv->source_publishers[ctx->index];
     if (pub)
         sfu_publisher_rtp(pub, clock_now_us(), rtp, len);
+}
+
+static void on_source_packet(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
+{
+    struct source_ctx *ctx = opaque;
+    struct file_source *src = ctx->srv->sources[ctx->index];
+    const struct file_source_track *track = src ? file_source_track(src, track_index) : NULL;
+    if (track && track->kind == FILE_SOURCE_VIDEO)
+        paced_sender_push(ctx->video, track_index, rtp, len);
+    else
+        source_send(ctx, track_index, rtp, len);
 }
 
 static void source_keyframe(void *opaque)
@@ -185,6 +200,7 @@ int server_sources_start(struct server *srv)
         ctx->srv = srv;
         ctx->index = i;
         ctx->holds = 1;
+        ctx->video = paced_sender_new(srv->loop, source_send, ctx);
         atomic_init(&ctx->stopping, false);
         srv->source_ctxs[i] = ctx;
         const char *path = srv->config.source_paths[i];
@@ -221,6 +237,8 @@ void server_sources_stop(struct server *srv)
         srv->source_ctxs[i] = NULL;
         if (!ctx)
             continue;
+        paced_sender_close(ctx->video);
+        ctx->video = NULL;
         if (!ctx->camera) {
             free(ctx);
             continue;

@@ -1,0 +1,116 @@
+/* pacer: a leaky bucket. The budget grows at the pacing rate (bytes per microsecond) and a packet
+ * leaves when the budget covers it; the rate is PACER_FACTOR times the measured bitrate, at
+ * least PACER_MIN_BPS, and at least what empties the queue by the time its oldest packet has
+ * waited PACER_MAX_HOLD_US. */
+#include "app/pacer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xmalloc.h"
+
+void pacer_init(struct pacer *p) { memset(p, 0, sizeof *p); }
+
+void pacer_free(struct pacer *p)
+{
+    free(p->ring);
+    memset(p, 0, sizeof *p);
+}
+
+double pacer_rate_bps(const struct pacer *p, uint64_t now_us)
+{
+    double rate = PACER_FACTOR * p->measured_bps;
+    if (rate < PACER_MIN_BPS)
+        rate = PACER_MIN_BPS;
+    if (!p->count)
+        return rate;
+    /* All that waits, sent by the time the oldest packet has waited PACER_MAX_HOLD_US. */
+    uint64_t deadline = p->ring[p->head].queued_us + PACER_MAX_HOLD_US;
+    uint64_t left_us = deadline > now_us + 1000 ? deadline - now_us : 1000;
+    double drain = (double)p->queued_bytes * 8 * 1e6 / (double)left_us;
+    return drain > rate ? drain : rate;
+}
+
+/* The budget at NOW_US: what was left plus what the time since earned, with at most
+ * PACER_MAX_CREDIT_US of sending saved up beyond the oldest packet's size. */
+static double budget_at(const struct pacer *p, uint64_t now_us)
+{
+    double per_us = pacer_rate_bps(p, now_us) / 8 / 1e6;
+    double budget = p->budget + per_us * (double)(now_us > p->budget_us ? now_us - p->budget_us : 0);
+    double cap = per_us * PACER_MAX_CREDIT_US;
+    if (p->count && cap < (double)p->ring[p->head].len)
+        cap = (double)p->ring[p->head].len;
+    return budget > cap ? cap : budget;
+}
+
+static void measure(struct pacer *p, uint64_t now_us, size_t len)
+{
+    if (!p->window_start_us)
+        p->window_start_us = now_us;
+    if (now_us - p->window_start_us >= 1000000) {
+        p->measured_bps = (double)p->window_bytes * 8 * 1e6 / (double)(now_us - p->window_start_us);
+        p->window_start_us = now_us;
+        p->window_bytes = 0;
+    }
+    p->window_bytes += len;
+}
+
+bool pacer_push(struct pacer *p, uint64_t now_us, size_t track, const uint8_t *data, size_t len)
+{
+    if (len == 0 || len > PACER_MAX_PACKET)
+        return false;
+    if (p->count == 0) {
+        /* Idle until now: the budget starts afresh, PACER_MAX_CREDIT_US of credit at most but
+         * enough for this packet, which may leave at once. */
+        p->budget = budget_at(p, now_us);
+        if (p->budget < (double)len)
+            p->budget = (double)len;
+        p->budget_us = now_us;
+    }
+    if (p->count == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        struct pacer_packet *ring = xmalloc(cap * sizeof *ring);
+        for (size_t i = 0; i < p->count; i++)
+            ring[i] = p->ring[(p->head + i) % p->cap];
+        free(p->ring);
+        p->ring = ring;
+        p->cap = cap;
+        p->head = 0;
+    }
+    struct pacer_packet *pkt = &p->ring[(p->head + p->count) % p->cap];
+    pkt->track = track;
+    pkt->len = len;
+    pkt->queued_us = now_us;
+    memcpy(pkt->data, data, len);
+    p->count++;
+    p->queued_bytes += len;
+    measure(p, now_us, len);
+    return true;
+}
+
+const struct pacer_packet *pacer_pop(struct pacer *p, uint64_t now_us)
+{
+    if (!p->count)
+        return NULL;
+    double budget = budget_at(p, now_us);
+    const struct pacer_packet *pkt = &p->ring[p->head];
+    if (budget < (double)pkt->len)
+        return NULL;
+    p->budget = budget - (double)pkt->len;
+    p->budget_us = now_us;
+    p->head = (p->head + 1) % p->cap;
+    p->count--;
+    p->queued_bytes -= pkt->len;
+    return pkt;
+}
+
+uint64_t pacer_next_us(const struct pacer *p, uint64_t now_us)
+{
+    if (!p->count)
+        return 0;
+    double missing = (double)p->ring[p->head].len - budget_at(p, now_us);
+    if (missing <= 0)
+        return now_us;
+    double per_us = pacer_rate_bps(p, now_us) / 8 / 1e6;
+    return now_us + (uint64_t)(missing / per_us) + 1;
+}
