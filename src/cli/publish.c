@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "app/file_source.h"
+#include "app/paced_sender.h"
 #include "app/media_url.h"
 #include "app/peer_client.h"
 #include "app/whip_client.h"
@@ -73,6 +74,7 @@ struct publish_track {
 
 struct publish {
     uv_loop_t *loop;
+    struct paced_sender *video;
     const char *path, *url;
     char shown[512];            /* path, with a camera URL's password hidden */
     bool live;                  /* path is a camera (rtsp://): read as it arrives */
@@ -140,11 +142,9 @@ static void publish_record(struct publish_track *t, const uint8_t *pkt, size_t l
 
 /* A packet from the file: take the offered SSRC (the source was opened again after the offer
  * and chose new ones), keep it for NACKs, protect and send. */
-static void publish_on_packet(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
+static void publish_send(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
 {
     struct publish *p = opaque;
-    if (track_index >= p->n_tracks || len > PUBLISH_MAX_RTP || len < RTP_HEADER_SIZE)
-        return;
     /* Standard input flows from the start: what comes before the connection is live media
      * nobody can receive yet. */
     if (!p->pc || peer_client_state(p->pc) != PEER_CLIENT_CONNECTED)
@@ -164,6 +164,19 @@ static void publish_on_packet(void *opaque, size_t track_index, const uint8_t *r
     t->octets += (uint32_t)(len - RTP_HEADER_SIZE);
     p->tick_bytes += len;
     peer_client_send_rtp(p->pc, buf, len, sizeof buf);
+}
+
+/* Video leaves paced, as a browser sends it (app/pacer): a frame's packets spread out rather
+ * than in one burst, which the network on the way may not take. Audio goes at once. */
+static void publish_on_packet(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
+{
+    struct publish *p = opaque;
+    if (track_index >= p->n_tracks || len > PUBLISH_MAX_RTP || len < RTP_HEADER_SIZE)
+        return;
+    if (p->tracks[track_index].desc.kind == FILE_SOURCE_VIDEO && p->video)
+        paced_sender_push(p->video, track_index, rtp, len);
+    else
+        publish_send(p, track_index, rtp, len);
 }
 
 static void publish_resend(struct publish *p, const struct rtcp_view *view)
@@ -350,6 +363,8 @@ static void publish_stop(struct publish *p, int exit_code, const char *message)
         fprintf(stderr, "onair publish: %s\n", message);
     file_source_close(p->source);
     p->source = NULL;
+    paced_sender_close(p->video);
+    p->video = NULL;
     peer_client_close(p->pc);
     p->pc = NULL;
     if (p->location[0] && whip_client_delete(p->location) < 0)
@@ -548,6 +563,7 @@ int publish_main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     p->loop = uv_default_loop();
+    p->video = paced_sender_new(p->loop, publish_send, p);
     p->tty = isatty(STDERR_FILENO);
     rc = publish_probe(p) < 0 ? 1 : publish_connect(p);
     if (rc != 0 && p->n_tracks && p->reconnect) {
@@ -570,6 +586,8 @@ int publish_main(int argc, char **argv)
         /* A kept source (standard input, a camera) would keep the loop running: it goes too. */
         file_source_close(p->source);
         p->source = NULL;
+        paced_sender_close(p->video);
+        p->video = NULL;
         peer_client_close(p->pc);
         if (p->location[0])
             whip_client_delete(p->location);
