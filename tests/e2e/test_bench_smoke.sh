@@ -27,6 +27,8 @@ start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$med
 check $? "onair bench exits 0 (every viewer connected and got video): $(cat "$work/bench.json")"
 python3 - "$work/bench.json" <<'PY'
 import json, sys
+sys.path.insert(0, "tests/e2e/lib")
+from tapcheck import report
 r = json.load(open(sys.argv[1]))
 checks = [
     (r["viewers"] == 5 and r["connected"] == 5 and r["with_video"] == 5, "5 viewers connected, all with video"),
@@ -38,11 +40,7 @@ checks = [
     (r["server_cpu_seconds"] > 0 and r["server_rss_kib"] > 0,
      f"the server's CPU and memory were measured ({r['server_cpu_us_per_packet']} us a packet, {r['server_rss_kib']} KiB)"),
 ]
-bad = 0
-for passed, what in checks:
-    print(("ok - " if passed else "not ok - ") + what)
-    bad += not passed
-sys.exit(1 if bad else 0)
+report(checks)
 PY
 [ $? -eq 0 ] || failed=1
 sleep 0.5
@@ -62,6 +60,8 @@ check $? "onair bench of 24 viewers exits 0: $(cat "$work/bench2.json")"
 curl -s "$base/metrics" >"$work/metrics2.txt"
 python3 - "$work/bench2.json" "$work/metrics2.txt" <<'PY'
 import json, re, sys
+sys.path.insert(0, "tests/e2e/lib")
+from tapcheck import report
 r = json.load(open(sys.argv[1]))
 m = {}
 for line in open(sys.argv[2]):
@@ -78,11 +78,7 @@ checks = [
      f"fan-outs were split: {m.get('onair_fan_outs_split_total', 0):.0f} of {m.get('onair_fan_outs_total', 0):.0f}"),
     (lane1 > 24 * 100, f"the worker thread sent its share: {lane1:.0f} datagrams"),
 ]
-bad = 0
-for passed, what in checks:
-    print(("ok - " if passed else "not ok - ") + what)
-    bad += not passed
-sys.exit(1 if bad else 0)
+report(checks)
 PY
 [ $? -eq 0 ] || failed=1
 
@@ -92,6 +88,8 @@ PY
 check $? "onair bench --verify-every 10 exits 0"
 python3 - "$work/bench3.json" <<'PY'
 import json, sys
+sys.path.insert(0, "tests/e2e/lib")
+from tapcheck import report
 r = json.load(open(sys.argv[1]))
 checks = [
     (r["srtp_verify_every"] == 10 and r["srtp_auth_failures"] == 0, "no authentication failure in the sample"),
@@ -101,11 +99,7 @@ checks = [
     (r["min_packets_per_viewer"] > 300 and r["sequence_gaps"] == 0,
      f"unchecked packets are still counted: {r['min_packets_per_viewer']} a viewer, no gap"),
 ]
-bad = 0
-for passed, what in checks:
-    print(("ok - " if passed else "not ok - ") + what)
-    bad += not passed
-sys.exit(1 if bad else 0)
+report(checks)
 PY
 [ $? -eq 0 ] || failed=1
 stop_onair
