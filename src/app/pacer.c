@@ -32,14 +32,15 @@ double pacer_rate_bps(const struct pacer *p, uint64_t now_us)
 }
 
 /* The budget at NOW_US: what was left plus what the time since earned, with at most
- * PACER_MAX_CREDIT_US of sending saved up beyond the oldest packet's size. */
+ * PACER_MAX_CREDIT_US of sending (or one packet, if more) saved up: after a pause, one packet
+ * leaves at once and the rest at the rate. */
 static double budget_at(const struct pacer *p, uint64_t now_us)
 {
     double per_us = pacer_rate_bps(p, now_us) / 8 / 1e6;
     double budget = p->budget + per_us * (double)(now_us > p->budget_us ? now_us - p->budget_us : 0);
     double cap = per_us * PACER_MAX_CREDIT_US;
-    if (p->count && cap < (double)p->ring[p->head].len)
-        cap = (double)p->ring[p->head].len;
+    if (cap < PACER_MAX_PACKET)
+        cap = PACER_MAX_PACKET;
     return budget > cap ? cap : budget;
 }
 
@@ -60,11 +61,9 @@ bool pacer_push(struct pacer *p, uint64_t now_us, size_t track, const uint8_t *d
     if (len == 0 || len > PACER_MAX_PACKET)
         return false;
     if (p->count == 0) {
-        /* Idle until now: the budget starts afresh, PACER_MAX_CREDIT_US of credit at most but
-         * enough for this packet, which may leave at once. */
+        /* What the time until now earned, up to the cap, is counted at the rate that held
+         * while nothing waited (a packet queued now would raise it). */
         p->budget = budget_at(p, now_us);
-        if (p->budget < (double)len)
-            p->budget = (double)len;
         p->budget_us = now_us;
     }
     if (p->count == p->cap) {

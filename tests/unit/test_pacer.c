@@ -111,6 +111,34 @@ static void a_pause_earns_no_burst(void **state)
     pacer_free(&p);
 }
 
+/* As a file source hands them: each packet of a frame queued and asked for at once, before the
+ * next is queued. Only the first leaves then; the frame still goes at the rate. */
+static void packets_queued_one_by_one_are_paced_too(void **state)
+{
+    struct pacer p;
+    pacer_init(&p);
+    uint8_t buf[1200];
+    size_t at_once = 0;
+    for (size_t i = 0; i < 20; i++) {
+        memset(buf, (int)i, sizeof buf);
+        assert_true(pacer_push(&p, 2000000, 0, buf, sizeof buf));
+        if (pacer_pop(&p, 2000000))
+            at_once++;
+    }
+    assert_int_equal(at_once, 1);
+    uint64_t left[19];
+    uint64_t now = 2000000;
+    for (size_t i = 0; i < 19; i++) {
+        now = pacer_next_us(&p, now) > now ? pacer_next_us(&p, now) : now;
+        assert_non_null(pacer_pop(&p, now));
+        left[i] = now;
+    }
+    /* 19 x 9600 bits at no less than 2 Mbit/s, no more than the drain rate of 100 ms. */
+    assert_true(left[18] - 2000000 >= 19 * 9600 * 1000000ull / 4000000);
+    assert_true(left[18] - 2000000 <= PACER_MAX_HOLD_US + 2000);
+    pacer_free(&p);
+}
+
 static void bad_lengths_are_refused(void **state)
 {
     struct pacer p;
@@ -130,6 +158,7 @@ int main(void)
         cmocka_unit_test(the_rate_follows_the_measured_bitrate),
         cmocka_unit_test(a_huge_burst_still_leaves_within_the_hold_time),
         cmocka_unit_test(a_pause_earns_no_burst),
+        cmocka_unit_test(packets_queued_one_by_one_are_paced_too),
         cmocka_unit_test(bad_lengths_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
