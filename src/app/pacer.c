@@ -31,14 +31,14 @@ double pacer_rate_bps(const struct pacer *p, uint64_t now_us)
     return drain > rate ? drain : rate;
 }
 
-/* The budget at NOW_US: what was left plus what the time since earned, with at most
- * PACER_MAX_CREDIT_US of sending (or one packet, if more) saved up: after a pause, one packet
- * leaves at once and the rest at the rate. */
+/* The budget at NOW_US: what was left plus what the time since earned, with at most a round
+ * (PACER_INTERVAL_US, or one packet if more) of sending saved up: after a pause, a round leaves
+ * at once and the rest at the rate. */
 static double budget_at(const struct pacer *p, uint64_t now_us)
 {
     double per_us = pacer_rate_bps(p, now_us) / 8 / 1e6;
     double budget = p->budget + per_us * (double)(now_us > p->budget_us ? now_us - p->budget_us : 0);
-    double cap = per_us * PACER_MAX_CREDIT_US;
+    double cap = per_us * PACER_INTERVAL_US;
     if (cap < PACER_MAX_PACKET)
         cap = PACER_MAX_PACKET;
     return budget > cap ? cap : budget;
@@ -97,6 +97,7 @@ const struct pacer_packet *pacer_pop(struct pacer *p, uint64_t now_us)
         return NULL;
     p->budget = budget - (double)pkt->len;
     p->budget_us = now_us;
+    p->popped_us = now_us;
     p->head = (p->head + 1) % p->cap;
     p->count--;
     p->queued_bytes -= pkt->len;
@@ -108,8 +109,9 @@ uint64_t pacer_next_us(const struct pacer *p, uint64_t now_us)
     if (!p->count)
         return 0;
     double missing = (double)p->ring[p->head].len - budget_at(p, now_us);
-    if (missing <= 0)
-        return now_us;
-    double per_us = pacer_rate_bps(p, now_us) / 8 / 1e6;
-    return now_us + (uint64_t)(missing / per_us) + 1;
+    uint64_t next = now_us;
+    if (missing > 0)
+        next += (uint64_t)(missing / (pacer_rate_bps(p, now_us) / 8 / 1e6)) + 1;
+    uint64_t round = p->popped_us ? p->popped_us + PACER_INTERVAL_US : 0;
+    return round > next ? round : next;
 }

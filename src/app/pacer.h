@@ -19,8 +19,11 @@
  * behind it goes at the same rate; the last millisecond is not cut finer): the pacer never holds
  * the stream back, whatever its bitrate does. */
 #define PACER_MAX_HOLD_US 100000
-/* Unused sending time saved up for later, at most: a stream that paused does not get to burst. */
-#define PACER_MAX_CREDIT_US 2000
+/* Packets leave in rounds at most this often, each round at most this long's worth at the rate
+ * (libwebrtc's pacer also sends in 5 ms rounds). One packet at a time would cost every viewer a
+ * trip down the kernel's stack per packet, where a round to one viewer is one GSO message; and
+ * a stream that paused saves up no more than one round. */
+#define PACER_INTERVAL_US 5000
 
 struct pacer_packet {
     size_t track;
@@ -36,6 +39,7 @@ struct pacer {
     /* What may be sent now, in bytes, as of budget_us. */
     double budget;
     uint64_t budget_us;
+    uint64_t popped_us; /* the last packet's leaving, or 0 */
     /* The bitrate measured over the last whole window, and the current window's bytes. */
     double measured_bps;
     uint64_t window_start_us;
@@ -51,7 +55,8 @@ bool pacer_push(struct pacer *p, uint64_t now_us, size_t track, const uint8_t *d
 /* The oldest packet, if it may leave at NOW_US (it is then taken off the queue), else NULL. The
  * packet stays valid until the next pacer_push or pacer_pop. */
 const struct pacer_packet *pacer_pop(struct pacer *p, uint64_t now_us);
-/* When the oldest packet may leave (at most NOW_US when it may leave now); 0 when none waits. */
+/* When the oldest packet may leave (at most NOW_US when it may leave now), no sooner than a
+ * round after the last one left; 0 when none waits. */
 uint64_t pacer_next_us(const struct pacer *p, uint64_t now_us);
 /* The pacing rate at NOW_US (which the oldest packet's wait enters), in bits per second. */
 double pacer_rate_bps(const struct pacer *p, uint64_t now_us);
