@@ -24,13 +24,14 @@ print(t.getsockname()[1], u.getsockname()[1])'
 }
 
 # Starts `onair serve` on loopback with the clip published inside it as stream "clip" (with
-# --workers $WORKERS when set); sets onair_pid and onair_base (its http:// root) once it answers.
+# --workers $WORKERS when set, --no-source-pacing when UNPACED is set); sets onair_pid and
+# onair_base (its http:// root) once it answers.
 bench_start_onair() {
     local http_port media_port
     read -r http_port media_port < <(bench_free_ports)
     "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
         --public-ip 127.0.0.1 --log-level warn --source "clip=$bench_clip" \
-        ${WORKERS:+--workers "$WORKERS"} >"$work/serve.log" 2>&1 &
+        ${WORKERS:+--workers "$WORKERS"} ${UNPACED:+--no-source-pacing} >"$work/serve.log" 2>&1 &
     onair_pid=$!
     onair_base="http://127.0.0.1:$http_port"
     for _ in $(seq 50); do curl -sf "$onair_base/healthz" >/dev/null && break; sleep 0.1; done

@@ -34,6 +34,7 @@ struct server_config {
     const char *source_paths[SERVER_MAX_SOURCES];
     size_t n_sources;
     const char *rtsp_transport; /* the rtsp:// sources': "tcp" or "udp"; NULL: tcp */
+    bool no_source_pacing;      /* sources' video a frame at a time, as read */
     struct ice_servers_config ice; /* STUN/TURN servers handed to clients */
     struct recorder_config record; /* --record-dir, --record */
     bool no_chat;                  /* chat off for every stream unless the API turns it on */

@@ -53,7 +53,7 @@ static void on_source_packet(void *opaque, size_t track_index, const uint8_t *rt
     struct source_ctx *ctx = opaque;
     struct file_source *src = ctx->srv->sources[ctx->index];
     const struct file_source_track *track = src ? file_source_track(src, track_index) : NULL;
-    if (track && track->kind == FILE_SOURCE_VIDEO)
+    if (track && track->kind == FILE_SOURCE_VIDEO && !ctx->srv->config.no_source_pacing)
         paced_sender_push(ctx->video, track_index, rtp, len);
     else
         source_send(ctx, track_index, rtp, len);

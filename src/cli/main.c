@@ -59,6 +59,9 @@ static const char serve_usage[] =
     "                          an IP camera's rtsp://[USER:PASS@]HOST[:PORT]/PATH (H.264 sent\n"
     "                          untouched, AAC audio as Opus), reconnected when it drops\n"
     "  --rtsp-transport T      how rtsp:// sources send media: tcp (default) or udp\n"
+    "  --no-source-pacing      send a --source's video a frame at a time, as the file or camera\n"
+    "                          hands it, not paced as browsers send (for benchmarks against\n"
+    "                          servers fed the same way)\n"
     "  --record-dir DIR        record streams into DIR as NAME-YYYYMMDDTHHMMSSZ.mkv (no\n"
     "                          re-encoding; playable while written); every stream, or only\n"
     "                          those named by --record; POST/DELETE /api/streams/NAME/recording\n"
@@ -180,7 +183,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
-           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS };
+           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -195,6 +198,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"audio-codecs", required_argument, NULL, O_AUDIO},
         {"source", required_argument, NULL, O_SOURCE},
         {"rtsp-transport", required_argument, NULL, O_RTSP_TRANSPORT},
+        {"no-source-pacing", no_argument, NULL, O_NO_PACING},
         {"log-level", required_argument, NULL, O_LOG},
         {"ice-server", required_argument, NULL, O_ICE_SERVER},
         {"turn-secret", required_argument, NULL, O_TURN_SECRET},
@@ -283,6 +287,9 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             config.source_paths[config.n_sources++] = eq + 1;
             break;
         }
+        case O_NO_PACING:
+            config.no_source_pacing = true;
+            break;
         case O_RTSP_TRANSPORT:
             config.rtsp_transport = media_url_transport(optarg);
             if (!config.rtsp_transport)
