@@ -450,6 +450,9 @@ static void on_ramp(uv_timer_t *timer)
         if (b->server_pid)
             b->server_cpu_at_start = process_cpu_seconds(b->server_pid);
         uv_timer_start(&b->end_timer, on_end, (uint64_t)(b->seconds * 1000), 0);
+        /* For a watching script too: bench/run-onair reads the server's figures from here on. */
+        fprintf(stderr, "onair bench: all %zu viewers joined; measuring for %.0f s\n", b->n_made,
+                b->seconds);
     }
 }
 
