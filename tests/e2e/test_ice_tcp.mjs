@@ -16,8 +16,13 @@ fs.mkdirSync(media, { recursive: true });
 execFileSync(path.join(ROOT, 'scripts/make-demo-media'), [media], { stdio: 'ignore' });
 
 // Two fan-out threads: with two TCP viewers, a keyframe's fan-out is split between them, and the
-// worker's share for its TCP viewer goes out through the loop's thread.
-const server = await startServer('ice_tcp', { args: ['--media-tcp-port', '0', '--workers', '2', '--source', `cam=${path.join(media, 'demo.webm')}`] });
+// worker's share for its TCP viewer goes out through the loop's thread. The source hands over
+// whole frames (--no-source-pacing): paced, a round is too few packets for two viewers to be
+// worth splitting (SFU_LANE_MIN_SENDS).
+const server = await startServer('ice_tcp', {
+    args: ['--media-tcp-port', '0', '--workers', '2', '--no-source-pacing',
+           '--source', `cam=${path.join(media, 'demo.webm')}`],
+});
 const tcpPort = Number(/ICE-TCP on port (\d+)/.exec(server.log())?.[1]);
 const rule = ['INPUT', '-i', 'lo', '-p', 'udp', '--dport', String(server.mediaPort), '-j', 'DROP'];
 let blocked = false;
