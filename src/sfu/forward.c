@@ -202,13 +202,14 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     }
 }
 
-/* One lane's share of PUB's fan-out: every LANES-th started viewer from LANE on, each given
- * video's run, then audio's. */
+/* A fan-out under way: whose packets, and how many lanes share its viewers. */
 struct fan_out_run {
     struct sfu_publisher *pub;
     unsigned lanes;
 };
 
+/* One lane's share of a fan-out: every LANES-th started viewer from LANE on, each given
+ * video's run, then audio's. */
 static void fan_out_part(void *arg, unsigned lane)
 {
     const struct fan_out_run *run = arg;
@@ -234,8 +235,8 @@ static void fan_out_part(void *arg, unsigned lane)
 }
 
 /* Hands PUB's pending packets to its viewers, split among the fan-out lanes when there are
- * viewers to share and enough sends to be worth it; then adds up what the lanes did and asks for a keyframe if a
- * viewer still waits for one. */
+ * viewers to share and enough sends to be worth it; then adds up what the lanes did, and asks
+ * for a keyframe if a viewer still waits for one. */
 void sfu_fan_out(struct sfu_publisher *pub)
 {
     struct sfu *sfu = pub->sfu;
