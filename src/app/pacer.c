@@ -37,7 +37,8 @@ double pacer_rate_bps(const struct pacer *p, uint64_t now_us)
 static double budget_at(const struct pacer *p, uint64_t now_us)
 {
     double per_us = pacer_rate_bps(p, now_us) / 8 / 1e6;
-    double budget = p->budget + per_us * (double)(now_us > p->budget_us ? now_us - p->budget_us : 0);
+    uint64_t earned_us = now_us > p->budget_us ? now_us - p->budget_us : 0;
+    double budget = p->budget + per_us * (double)earned_us;
     double cap = per_us * PACER_INTERVAL_US;
     if (cap < PACER_MAX_PACKET)
         cap = PACER_MAX_PACKET;
