@@ -210,6 +210,11 @@ void peer_client_verify_every(struct peer_client *pc, unsigned n)
     pc->until_verify = n;
 }
 
+int peer_client_receive_coalesced(struct peer_client *pc)
+{
+    return udp_receive_coalesced(pc->udp);
+}
+
 static void peer_client_on_media(struct peer_client *pc, uint8_t *data, size_t len)
 {
     if (!pc->srtp_in)
@@ -552,6 +557,9 @@ int peer_client_send_rtcp(struct peer_client *pc, uint8_t *buf, size_t len, size
 void peer_client_stats(const struct peer_client *pc, struct peer_client_stats *out)
 {
     *out = pc->stats;
+    const struct udp_stats *udp = udp_stats(pc->udp);
+    out->rx_datagrams = udp->rx_packets;
+    out->rx_messages = udp->rx_messages;
 }
 
 static void peer_client_on_timer_closed(uv_handle_t *handle)

@@ -80,15 +80,21 @@ int peer_client_send_rtp(struct peer_client *pc, uint8_t *buf, size_t len, size_
 /* The same for a (compound) RTCP packet. */
 int peer_client_send_rtcp(struct peer_client *pc, uint8_t *buf, size_t len, size_t cap);
 
-/* Counts for a progress line. */
 /* Checks (authenticates and decrypts) only every Nth RTP packet from now on, handing the others
  * to on_rtp_sealed: a load generator's stated sample, when checking every packet would cost
  * more than the server it measures. 1 (the default) checks every packet. */
 void peer_client_verify_every(struct peer_client *pc, unsigned n);
+/* Receives the server's GSO messages whole (io/udp's udp_receive_coalesced): a load generator's
+ * way to leave their cutting out of the server's CPU on loopback. -1: the kernel lacks it. */
+int peer_client_receive_coalesced(struct peer_client *pc);
 
+/* Counts for a progress line. */
 struct peer_client_stats {
     uint64_t tx_bytes, rx_bytes, srtp_errors;
     uint64_t srtp_checked; /* RTP packets authenticated and decrypted */
+    /* From its socket: datagrams received, and in how many messages (fewer when the kernel
+     * coalesced them: peer_client_receive_coalesced). */
+    uint64_t rx_datagrams, rx_messages;
 };
 void peer_client_stats(const struct peer_client *pc, struct peer_client_stats *out);
 

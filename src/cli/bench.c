@@ -3,6 +3,7 @@
  * of a Janus streaming mountpoint (Janus offers, they answer), counting what they
  * receive: packets, bytes, sequence gaps, SRTP authentication failures, time to the first
  * keyframe; and the generator's own CPU, so that the reader knows it was not the bottleneck. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -50,6 +51,11 @@ static const char bench_usage[] =
     "                      has its first keyframe (default 1: every packet); the others are\n"
     "                      counted by their plaintext header. For loads where checking every\n"
     "                      packet would cost the generator more than the server it measures\n"
+    "  --gro               receive coalesced (UDP_GRO): a server's GSO message reaches a viewer\n"
+    "                      whole instead of cut into datagrams on the way in. On loopback the\n"
+    "                      sender's CPU pays for that cutting, which a network card with\n"
+    "                      segmentation offload would do; this leaves it out of the server's\n"
+    "                      figure (and the generator's). Linux 5.0 or later\n"
     "  --json              one JSON object instead of the table\n"
     "  --server-pid PID    also measure that process (the server, on this machine): its CPU\n"
     "                      over the same window, per packet delivered, and its memory\n"
@@ -83,6 +89,7 @@ struct bench {
     size_t n_wanted, n_made;
     double ramp, seconds;
     unsigned verify_every; /* 1: every packet's SRTP is checked */
+    bool gro;              /* --gro */
     bool json;
     struct bench_viewer *viewers;
     uv_timer_t ramp_timer, end_timer, keepalive_timer;
@@ -249,6 +256,12 @@ static int add_viewer(struct bench *b)
         fprintf(stderr, "onair bench: %s\n", why);
         return -1;
     }
+    if (b->gro && peer_client_receive_coalesced(v->pc) < 0) {
+        fprintf(stderr, "onair bench: --gro: this kernel cannot receive coalesced (UDP_GRO): %s\n",
+                strerror(errno));
+        peer_client_close(v->pc);
+        return -1;
+    }
     b->n_made++;
     char message[600];
     int rc = b->janus_mountpoint ? join_janus(b, v, message, sizeof message)
@@ -323,7 +336,7 @@ static int report(struct bench *b)
     window_bytes -= b->bytes_at_start;
     size_t connected = 0, with_video = 0;
     uint64_t gaps = 0, received = 0, bytes = 0, srtp_errors = 0, srtp_checked = 0,
-             min_packets = UINT64_MAX, max_packets = 0;
+             min_packets = UINT64_MAX, max_packets = 0, rx_datagrams = 0, rx_messages = 0;
     uint64_t *keys = xcalloc(b->n_made + 1, sizeof *keys);
     size_t n_keys = 0;
     for (size_t i = 0; i < b->n_made; i++) {
@@ -343,6 +356,8 @@ static int report(struct bench *b)
         peer_client_stats(v->pc, &st);
         srtp_errors += st.srtp_errors;
         srtp_checked += st.srtp_checked;
+        rx_datagrams += st.rx_datagrams;
+        rx_messages += st.rx_messages;
         if (v->first_key_us)
             keys[n_keys++] = (v->first_key_us - v->created_us) / 1000;
     }
@@ -366,14 +381,14 @@ static int report(struct bench *b)
                "\"bytes\":%" PRIu64 ","
                "\"min_packets_per_viewer\":%" PRIu64 ",\"max_packets_per_viewer\":%" PRIu64 ","
                "\"sequence_gaps\":%" PRIu64 ",\"loss_percent\":%.4f,\"srtp_auth_failures\":%" PRIu64
-               ",\"srtp_verify_every\":%u,\"srtp_checked_packets\":%" PRIu64
+               ",\"srtp_verify_every\":%u,\"srtp_checked_packets\":%" PRIu64 ",\"gro\":%s,\"rx_datagrams\":%" PRIu64 ",\"rx_messages\":%" PRIu64
                ",\"first_keyframe_ms\":{\"received\":%zu,\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
                ",\"max\":%" PRIu64 "},\"generator_cpu_seconds\":%.3f,"
                "\"generator_cpu_us_per_packet\":%.2f,\"server_cpu_seconds\":%.3f,"
                "\"server_cpu_us_per_packet\":%.2f,\"server_cpu_percent\":%.1f,"
                "\"server_rss_kib\":%ld}\n",
                b->n_made, connected, with_video, seconds, packets, pps, mbps, bytes, min_packets,
-               max_packets, gaps, loss, srtp_errors, b->verify_every, srtp_checked, n_keys, p50, p95, kmax, cpu, us_per_packet,
+               max_packets, gaps, loss, srtp_errors, b->verify_every, srtp_checked, b->gro ? "true" : "false", rx_datagrams, rx_messages, n_keys, p50, p95, kmax, cpu, us_per_packet,
                server_cpu, server_us, seconds > 0 ? 100 * server_cpu / seconds : 0, server_rss);
     } else {
         printf("onair bench: %zu viewers of %s\n", b->n_made, b->url);
@@ -391,8 +406,8 @@ static int report(struct bench *b)
                    srtp_errors, srtp_checked);
         printf("  first keyframe       p50 %" PRIu64 " ms, p95 %" PRIu64 " ms, max %" PRIu64
                " ms (%zu viewers)\n", p50, p95, kmax, n_keys);
-        printf("  generator CPU        %.2f s, %.2f us per packet received\n", cpu,
-               us_per_packet);
+        printf("  generator CPU        %.2f s, %.2f us per packet received%s\n", cpu,
+               us_per_packet, b->gro ? " (received coalesced, --gro)" : "");
         if (b->server_pid)
             printf("  server CPU           %.2f s (%.0f%% of a core), %.2f us per packet "
                    "delivered; %ld KiB resident\n",
@@ -468,13 +483,14 @@ static void on_sigint(uv_signal_t *signal, int signum)
 
 static int parse_args(struct bench *b, int argc, char **argv)
 {
-    enum { O_VIEWERS = 256, O_RAMP, O_SECONDS, O_JSON, O_LOG, O_PID, O_JANUS, O_VERIFY };
+    enum { O_VIEWERS = 256, O_RAMP, O_SECONDS, O_JSON, O_LOG, O_PID, O_JANUS, O_VERIFY, O_GRO };
     static const struct option options[] = {
         {"janus-mountpoint", required_argument, NULL, O_JANUS},
         {"viewers", required_argument, NULL, O_VIEWERS},
         {"ramp", required_argument, NULL, O_RAMP},
         {"seconds", required_argument, NULL, O_SECONDS},
         {"verify-every", required_argument, NULL, O_VERIFY},
+        {"gro", no_argument, NULL, O_GRO},
         {"json", no_argument, NULL, O_JSON},
         {"server-pid", required_argument, NULL, O_PID},
         {"log-level", required_argument, NULL, O_LOG},
@@ -516,6 +532,9 @@ static int parse_args(struct bench *b, int argc, char **argv)
             b->verify_every = (unsigned)n;
             break;
         }
+        case O_GRO:
+            b->gro = true;
+            break;
         case O_JSON:
             b->json = true;
             break;

@@ -13,10 +13,16 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 
-/* Room for a source address (IPv6 or IPv4 packet info) and a GSO segment size. */
+/* Room for a source address (IPv6 or IPv4 packet info) and a segment size: the uint16_t GSO
+ * takes, or the int GRO gives. */
 #define UDP_CONTROL_SPACE                                                                         \
     (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +            \
-     CMSG_SPACE(sizeof(uint16_t)))
+     CMSG_SPACE(sizeof(int)))
+
+/* Receive slots once coalesced receive is on: fewer, each large enough for a whole GRO message
+ * (UDP_GSO_MAX_SEGMENTS datagrams). */
+#define UDP_GRO_SLOTS 16
+#define UDP_GRO_SLOT_BYTES 65536
 
 union udp_control {
     struct cmsghdr align;
@@ -50,7 +56,11 @@ struct udp {
     udp_batch_done_cb on_batch_done;
     void *opaque;
     struct udp_stats stats;
-    /* Receive batch. */
+    /* Receive batch: rx_slots slots of rx_slot_bytes each, in rx_buf, or in rx_big once
+     * udp_receive_coalesced made them larger. */
+    int rx_slots;
+    size_t rx_slot_bytes;
+    uint8_t *rx_big;
     struct mmsghdr rx_msgs[UDP_BATCH];
     struct iovec rx_iov[UDP_BATCH];
     struct sockaddr_storage rx_addr[UDP_BATCH];
@@ -64,12 +74,18 @@ static socklen_t addr_len(const struct sockaddr *sa)
     return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
-/* The destination address of a received datagram, from its IP_PKTINFO / IPV6_PKTINFO. */
-static void local_from_control(struct msghdr *msg, struct udp_local *local)
+/* What the control messages of a received message say: its destination address (IP_PKTINFO /
+ * IPV6_PKTINFO) into LOCAL; returns the size of the datagrams GRO joined into it, or 0. */
+static size_t read_control(struct msghdr *msg, struct udp_local *local)
 {
     memset(local, 0, sizeof *local);
+    size_t segment = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+            int size;
+            memcpy(&size, CMSG_DATA(c), sizeof size);
+            segment = size > 0 ? (size_t)size : 0;
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
             struct in6_pktinfo info;
             memcpy(&info, CMSG_DATA(c), sizeof info);
             local->family = AF_INET6;
@@ -83,6 +99,7 @@ static void local_from_control(struct msghdr *msg, struct udp_local *local)
             local->ifindex = info.ipi_ifindex;
         }
     }
+    return segment;
 }
 
 /* Sets the source of an outgoing datagram, in the form of the socket's family. */
@@ -120,8 +137,8 @@ static size_t control_from_local(int family, const struct udp_local *local, uint
  * control lengths and flags. */
 static void rx_slot_reset(struct udp *u, int i)
 {
-    u->rx_iov[i].iov_base = u->rx_buf[i];
-    u->rx_iov[i].iov_len = UDP_MAX_DATAGRAM;
+    u->rx_iov[i].iov_base = u->rx_big ? u->rx_big + (size_t)i * u->rx_slot_bytes : u->rx_buf[i];
+    u->rx_iov[i].iov_len = u->rx_slot_bytes;
     memset(&u->rx_msgs[i].msg_hdr, 0, sizeof u->rx_msgs[i].msg_hdr);
     u->rx_msgs[i].msg_hdr.msg_name = &u->rx_addr[i];
     u->rx_msgs[i].msg_hdr.msg_namelen = sizeof u->rx_addr[i];
@@ -138,18 +155,26 @@ static void on_readable(uv_poll_t *handle, int status, int events)
         return;
     /* Bound the work per wake-up so timers and HTTP get their turn under a flood. */
     for (int round = 0; round < 16; round++) {
-        int n = recvmmsg(u->fd, u->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+        int n = recvmmsg(u->fd, u->rx_msgs, (unsigned)u->rx_slots, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
         for (int i = 0; i < n; i++) {
             if (u->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
                 continue; /* larger than any datagram we accept: not ours */
-            u->stats.rx_packets++;
-            u->stats.rx_bytes += u->rx_msgs[i].msg_len;
+            u->stats.rx_messages++;
             struct udp_local local;
-            local_from_control(&u->rx_msgs[i].msg_hdr, &local);
-            u->on_recv(u->opaque, (struct sockaddr *)&u->rx_addr[i], &local, u->rx_buf[i],
-                       u->rx_msgs[i].msg_len);
+            size_t segment = read_control(&u->rx_msgs[i].msg_hdr, &local);
+            uint8_t *data = u->rx_iov[i].iov_base;
+            size_t len = u->rx_msgs[i].msg_len;
+            if (!segment || segment > len)
+                segment = len;
+            /* A GRO message is its datagrams end to end, all of SEGMENT bytes but the last. */
+            for (size_t at = 0; at < len; at += segment) {
+                size_t part = len - at < segment ? len - at : segment;
+                u->stats.rx_packets++;
+                u->stats.rx_bytes += part;
+                u->on_recv(u->opaque, (struct sockaddr *)&u->rx_addr[i], &local, data + at, part);
+            }
         }
         /* Only the headers the kernel filled in changed: most wake-ups bring one datagram. */
         for (int i = 0; i < n; i++)
@@ -157,7 +182,7 @@ static void on_readable(uv_poll_t *handle, int status, int events)
         if (u->on_batch_done)
             u->on_batch_done(u->opaque);
         udp_sendq_flush(&u->tx);
-        if (n < UDP_BATCH)
+        if (n < u->rx_slots)
             break;
     }
 }
@@ -226,6 +251,8 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
     u->tx.fd = fd;
     u->tx.family = u->family;
     u->tx.stats = &u->stats;
+    u->rx_slots = UDP_BATCH;
+    u->rx_slot_bytes = UDP_MAX_DATAGRAM;
     for (int i = 0; i < UDP_BATCH; i++)
         rx_slot_reset(u, i);
     u->on_recv = on_recv;
@@ -241,7 +268,24 @@ static void on_closed(uv_handle_t *handle)
 {
     struct udp *u = handle->data;
     close(u->fd);
+    free(u->rx_big);
     free(u);
+}
+
+int udp_receive_coalesced(struct udp *u)
+{
+    int on = 1;
+    if (setsockopt(u->fd, SOL_UDP, UDP_GRO, &on, sizeof on) < 0)
+        return -1;
+    if (!u->rx_big) {
+        /* Virtual until the kernel writes to it: most wake-ups fill one slot. */
+        u->rx_big = xmalloc((size_t)UDP_GRO_SLOTS * UDP_GRO_SLOT_BYTES);
+        u->rx_slots = UDP_GRO_SLOTS;
+        u->rx_slot_bytes = UDP_GRO_SLOT_BYTES;
+        for (int i = 0; i < UDP_GRO_SLOTS; i++)
+            rx_slot_reset(u, i);
+    }
+    return 0;
 }
 
 void udp_close(struct udp *u)

@@ -2,7 +2,7 @@
 # onair bench, short: a few viewers of an in-server source for a few seconds. Every viewer
 # connects, gets video and audio, loses nothing, and every packet passes SRTP authentication;
 # then 24 viewers of a server with two worker threads, whose fan-outs are split between them;
-# then --verify-every, the generator's stated sample.
+# then --verify-every, the generator's stated sample, and --gro, its coalesced receive.
 # The long, loaded runs are bench/run-onair's, not the test suite's. TAP lines.
 set -u
 cd "$(dirname "$0")/../.."
@@ -98,6 +98,27 @@ checks = [
      f"a sample was checked: {r['srtp_checked_packets']} of over {r['packets']} packets"),
     (r["min_packets_per_viewer"] > 300 and r["sequence_gaps"] == 0,
      f"unchecked packets are still counted: {r['min_packets_per_viewer']} a viewer, no gap"),
+]
+report(checks)
+PY
+[ $? -eq 0 ] || failed=1
+
+# --gro: the viewers take the server's GSO messages whole (UDP_GRO) and cut them back into the
+# datagrams they were; every one of them is still checked and counted.
+"$ONAIR" bench "$base/whep/demo" --viewers 3 --seconds 3 --gro --json >"$work/bench4.json" 2>"$work/bench4.err"
+check $? "onair bench --gro exits 0"
+python3 - "$work/bench4.json" <<'PY'
+import json, sys
+sys.path.insert(0, "tests/e2e/lib")
+from tapcheck import report
+r = json.load(open(sys.argv[1]))
+checks = [
+    (r["gro"] and 0 < r["rx_messages"] < r["rx_datagrams"],
+     f"datagrams arrived coalesced: {r['rx_datagrams']} in {r['rx_messages']} messages"),
+    (r["min_packets_per_viewer"] > 300 and r["sequence_gaps"] == 0,
+     f"cut back into every packet: {r['min_packets_per_viewer']} a viewer, no gap"),
+    (r["srtp_auth_failures"] == 0 and r["srtp_checked_packets"] >= r["packets"],
+     f"every packet passed SRTP authentication ({r['srtp_checked_packets']})"),
 ]
 report(checks)
 PY

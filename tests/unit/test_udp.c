@@ -1,10 +1,12 @@
 /* udp's send batch through the real kernel on loopback: datagrams coalesced into GSO messages
  * must arrive as the datagrams they were, in order, whatever their sizes and destinations, and
- * from send queues of other threads as well. */
+ * from send queues of other threads as well; a receiver that takes them coalesced (GRO) must
+ * cut them back into those datagrams. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -173,6 +175,73 @@ static void test_gso_off(void **state)
     close(fd);
 }
 
+/* What a coalescing receiver got: each datagram's size and first byte, in order. */
+struct received {
+    int n;
+    size_t sizes[16];
+    uint8_t first[16];
+    bool whole[16]; /* every byte equal to the first */
+};
+
+static void record_datagram(void *opaque, const struct sockaddr *from,
+                            const struct udp_local *local, uint8_t *data, size_t len)
+{
+    struct received *r = opaque;
+    if (r->n == 16)
+        return;
+    r->sizes[r->n] = len;
+    r->first[r->n] = data[0];
+    r->whole[r->n] = true;
+    for (size_t i = 1; i < len; i++)
+        r->whole[r->n] &= data[i] == data[0];
+    r->n++;
+}
+
+/* A GSO message to a socket that receives coalesced (UDP_GRO) arrives as one message, and the
+ * receiver hands on the datagrams it was made of, the short last one too; a datagram sent
+ * alone stays alone. */
+static void test_receive_coalesced(void **state)
+{
+    uv_loop_t loop;
+    struct udp *sender = open_sender(&loop, "127.0.0.1");
+    struct received got = {0};
+    const char *why = NULL;
+    struct udp *receiver = udp_open(&loop, "127.0.0.1", 0, record_datagram, NULL, &got, &why);
+    assert_non_null(receiver);
+    assert_int_equal(udp_receive_coalesced(receiver), 0); /* Linux >= 5.0 */
+    struct sockaddr_in to = {.sin_family = AF_INET};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    to.sin_port = htons(udp_local_port(receiver));
+
+    static const size_t sizes[] = {1200, 1200, 1200, 500, 1100};
+    enum { N = sizeof sizes / sizeof sizes[0] };
+    uint8_t buf[UDP_MAX_DATAGRAM];
+    for (int k = 0; k < N; k++) {
+        fill(buf, sizes[k], k + 1);
+        udp_queue(sender, buf, sizes[k], (struct sockaddr *)&to, NULL);
+        if (k == 3)
+            udp_flush(sender); /* [1200 1200 1200 500], then [1100] on its own */
+    }
+    udp_flush(sender);
+    assert_int_equal(udp_stats(sender)->tx_messages, 2);
+    for (int spins = 0; got.n < N && spins < 2000; spins++) {
+        uv_run(&loop, UV_RUN_NOWAIT);
+        if (got.n < N)
+            usleep(1000);
+    }
+    assert_int_equal(got.n, N);
+    for (int k = 0; k < N; k++) {
+        assert_int_equal(got.sizes[k], sizes[k]);
+        assert_int_equal(got.first[k], k + 1);
+        assert_true(got.whole[k]);
+    }
+    const struct udp_stats *st = udp_stats(receiver);
+    assert_int_equal(st->rx_packets, N);
+    assert_int_equal(st->rx_messages, 2);
+    udp_close(receiver);
+    close_sender(&loop, sender);
+}
+
 /* Two threads, each with its own send batch on the one socket, each to its own receiver (as
  * two fan-out lanes send to their own viewers): every datagram arrives, in its queue's order,
  * and each queue counts its own. */
@@ -231,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_destinations),
         cmocka_unit_test(test_long_burst),
         cmocka_unit_test(test_gso_off),
+        cmocka_unit_test(test_receive_coalesced),
         cmocka_unit_test(test_queues_of_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
