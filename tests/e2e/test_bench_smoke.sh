@@ -106,7 +106,10 @@ stop_onair
 check $? "the server with two workers stops cleanly"
 # The servers' logs and every bench run's stderr: bench is the same binary, built with the same
 # sanitizer ("WARNING: ThreadSanitizer: data race" from TSan, "ERROR: AddressSanitizer" etc.).
-grep -qi "sanitizer\|runtime error" "$work"/*.log "$work"/*.err
-[ $? -ne 0 ]
-check $? "no sanitizer report in the servers' logs or bench's stderr"
+# On failure the reports' first and SUMMARY lines are quoted: $work is gone once the test ends.
+reports=$(cd "$work" && grep -Hi "sanitizer\|runtime error" ./*.log ./*.err)
+[ -z "$reports" ]
+check $? "no sanitizer report in the servers' logs or bench's stderr" ||
+    grep -E "(SUMMARY|WARNING|ERROR|FATAL): |runtime error" <<<"$reports" | head -n 4 |
+    sed 's/^/#   /'
 exit $failed
