@@ -15,7 +15,11 @@ export const ONAIR_BINARY = path.resolve(ROOT, process.env.ONAIR || 'build/onair
 
 const STARTUP_MS = 15000;
 const STOP_MS = 5000;
-const SANITIZER = /ERROR: (AddressSanitizer|LeakSanitizer|ThreadSanitizer|MemorySanitizer)|runtime error:|SUMMARY: \w+Sanitizer/;
+// A sanitizer's report, by its first line (or UBSan's "runtime error:"). ThreadSanitizer opens
+// its reports with WARNING, not ERROR ("WARNING: ThreadSanitizer: data race (pid=...)"), and
+// stops with FATAL when it cannot run at all. Every report ends with a SUMMARY line, which says
+// where (for TSan, the file and line of the first access): that one is quoted when there is one.
+const SANITIZER = /ERROR: (AddressSanitizer|LeakSanitizer|MemorySanitizer)|(ERROR|WARNING|FATAL): ThreadSanitizer|runtime error:|SUMMARY: \w+Sanitizer/;
 
 // Every server still running, so an exiting test process never leaves one behind.
 const running = new Set();
@@ -150,7 +154,8 @@ export async function startServer(name, options = {}) {
             }
         }
         const report = server.log().split('\n').filter((line) => SANITIZER.test(line));
-        if (report.length) problems.push(`sanitizer report in ${logPath}: ${report[0]}`);
+        const summary = report.find((line) => line.startsWith('SUMMARY:')) || report[0];
+        if (report.length) problems.push(`sanitizer report in ${logPath}: ${summary}`);
         return problems;
     }
 
