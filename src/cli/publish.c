@@ -51,6 +51,9 @@ static const char publish_usage[] =
     "  --reconnect         when the server cannot be reached or the connection is lost, or\n"
     "                      the camera drops, try again after 1, 2, 4 ... up to 30 s instead\n"
     "                      of exiting\n"
+    "  --no-pacing         send video a frame at a time, as the file or camera hands it, not\n"
+    "                      paced as browsers send (to feed a server the way ffmpeg's RTP\n"
+    "                      output does, for benchmarks)\n"
     "  --rtsp-transport T  how the camera sends media: tcp (default) or udp\n"
     "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP endpoint\n"
 CLI_ICE_USAGE
@@ -79,7 +82,7 @@ struct publish {
     char shown[512];            /* path, with a camera URL's password hidden */
     bool live;                  /* path is a camera (rtsp://): read as it arrives */
     const char *rtsp_transport; /* the camera's, or NULL */
-    bool loop_forever, seed_offer, tty, reconnect;
+    bool loop_forever, seed_offer, tty, reconnect, no_pacing;
     struct peer_client_ice ice;
     unsigned attempts;      /* reconnections tried since the last success */
     uint64_t retry_at_us;   /* when to try again; 0 while connected or connecting */
@@ -167,7 +170,8 @@ static void publish_send(void *opaque, size_t track_index, const uint8_t *rtp, s
 }
 
 /* Video leaves paced, as a browser sends it (app/pacer): a frame's packets spread out rather
- * than in one burst, which the network on the way may not take. Audio goes at once. */
+ * than in one burst, which the network on the way may not take (with --no-pacing: in one
+ * burst, as ffmpeg's RTP output sends). Audio goes at once. */
 static void publish_on_packet(void *opaque, size_t track_index, const uint8_t *rtp, size_t len)
 {
     struct publish *p = opaque;
@@ -469,10 +473,11 @@ static int publish_connect(struct publish *p)
 
 static int publish_parse_args(struct publish *p, int argc, char **argv)
 {
-    enum { O_LOOP = 256, O_SEED, O_LOG, O_RECONNECT, O_RTSP_TRANSPORT };
+    enum { O_LOOP = 256, O_SEED, O_LOG, O_RECONNECT, O_RTSP_TRANSPORT, O_NO_PACING };
     static const struct option options[] = {
         {"loop", no_argument, NULL, O_LOOP},
         {"reconnect", no_argument, NULL, O_RECONNECT},
+        {"no-pacing", no_argument, NULL, O_NO_PACING},
         {"rtsp-transport", required_argument, NULL, O_RTSP_TRANSPORT},
         {"seed-offer", no_argument, NULL, O_SEED},
         CLI_ICE_LONG_OPTIONS,
@@ -489,6 +494,9 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
             break;
         case O_LOOP:
             p->loop_forever = true;
+            break;
+        case O_NO_PACING:
+            p->no_pacing = true;
             break;
         case O_RTSP_TRANSPORT:
             p->rtsp_transport = media_url_transport(optarg);
@@ -563,7 +571,8 @@ int publish_main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     p->loop = uv_default_loop();
-    p->video = paced_sender_new(p->loop, publish_send, p);
+    if (!p->no_pacing)
+        p->video = paced_sender_new(p->loop, publish_send, p);
     p->tty = isatty(STDERR_FILENO);
     rc = publish_probe(p) < 0 ? 1 : publish_connect(p);
     if (rc != 0 && p->n_tracks && p->reconnect) {

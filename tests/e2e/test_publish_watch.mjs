@@ -1,7 +1,8 @@
 // A clip published by `onair publish` is watched in Chromium: for VP8 + Opus in WebM, H.264 +
 // AAC in MP4 (the AAC transcoded to Opus) and AV1 + Opus in Matroska (AV1 packetized by onair,
 // FFmpeg 5 has no AV1 RTP muxer), video frames decode at the clip's size and audio arrives,
-// through the server's /watch page.
+// through the server's /watch page. The MP4 goes out with --no-pacing (a frame's packets at
+// once, as ffmpeg's RTP output sends), the others paced as browsers send.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ const clips = {
     mkv: ['-c:v', 'libaom-av1', '-cpu-used', '8', '-b:v', '400k', '-c:a', 'libopus'],
 };
 const videoCodec = { webm: 'VP8', mp4: 'H264', mkv: 'AV1' };
+const publishFlags = { webm: [], mp4: ['--no-pacing'], mkv: [] };
 for (const [ext, codecs] of Object.entries(clips)) {
     execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=480x270:rate=30',
         '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '6', '-g', '30', ...codecs,
@@ -30,7 +32,8 @@ try {
     for (const ext of Object.keys(clips)) {
         const name = `file-${ext}`;
         const log = fs.openSync(path.join(OUT, `publish_watch-publish-${ext}.log`), 'w');
-        const publisher = spawn(binary, ['publish', path.join(media, `clip.${ext}`), `${server.url}/whip/${name}`, '--loop'],
+        const publisher = spawn(binary, ['publish', path.join(media, `clip.${ext}`), `${server.url}/whip/${name}`, '--loop',
+                                          ...publishFlags[ext]],
                                 { stdio: ['ignore', log, log] });
         fs.closeSync(log);
         try {
