@@ -23,18 +23,27 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 print(t.getsockname()[1], u.getsockname()[1])'
 }
 
-# Starts `onair serve` on loopback with the clip published inside it as stream "clip" (with
-# --workers $WORKERS when set, --no-source-pacing when UNPACED is set); sets onair_pid and
-# onair_base (its http:// root) once it answers.
+# Starts `onair serve` on loopback with the clip as stream "clip" (with --workers $WORKERS when
+# set); sets onair_pid and onair_base (its http:// root) once it answers. The clip is published
+# inside the server (--source), or with FEED=publish by `onair publish --loop` over WHIP, another
+# process whose CPU is not the server's (as ffmpeg feeds Janus), with its PID in
+# onair_feed_pid. UNPACED set: the video goes a frame at a time (--no-source-pacing, or
+# publish's --no-pacing), not paced as browsers send.
 bench_start_onair() {
-    local http_port media_port
+    local http_port media_port source=(--source "clip=$bench_clip")
     read -r http_port media_port < <(bench_free_ports)
+    [ "${FEED:-source}" = publish ] && source=()
     "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-        --public-ip 127.0.0.1 --log-level warn --source "clip=$bench_clip" \
+        --public-ip 127.0.0.1 --log-level warn "${source[@]}" \
         ${WORKERS:+--workers "$WORKERS"} ${UNPACED:+--no-source-pacing} >"$work/serve.log" 2>&1 &
     onair_pid=$!
     onair_base="http://127.0.0.1:$http_port"
     for _ in $(seq 50); do curl -sf "$onair_base/healthz" >/dev/null && break; sleep 0.1; done
+    if [ "${FEED:-source}" = publish ]; then
+        "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" "$onair_base/whip/clip" \
+            >"$work/publish.log" 2>&1 </dev/null &
+        onair_feed_pid=$!
+    fi
     sleep 2 # the source's first keyframe
 }
 
