@@ -175,6 +175,8 @@ static struct session *create_session(struct server *srv, enum session_role role
     if (!s) {
         as_json ? json_error(res, err.status, err.reason)
                 : http_response_text(res, err.status, "%s\n", err.reason);
+        if (err.status == 503) /* full: viewers leave, so a later offer may be taken */
+            http_response_header(res, "Retry-After", "10");
         return NULL;
     }
     return s;

@@ -453,6 +453,18 @@ static void fail(struct session_error *err, int status, const char *reason)
     snprintf(err->reason, sizeof err->reason, "%s", reason);
 }
 
+/* Whether the server already has --max-viewers viewer sessions. Counted at each offer: a few
+ * thousand sessions take microseconds, and nothing else needs the count kept. */
+static bool at_viewer_limit(const struct server *srv)
+{
+    if (!srv->config.max_viewers)
+        return false;
+    size_t viewers = 0;
+    for (size_t i = 0; i < srv->n_sessions; i++)
+        viewers += srv->sessions[i]->role == SESSION_VIEWER;
+    return viewers >= srv->config.max_viewers;
+}
+
 /* Runs the negotiation for the role; on success the session is in the SFU. */
 static int negotiate(struct session *s, const struct sdp_session *offer,
                      struct sdp_session *answer, struct session_error *err)
@@ -523,6 +535,14 @@ struct session *session_create(struct server *srv, enum session_role role, const
     struct sdp_session *offer = xmalloc(sizeof *offer), *answer = xmalloc(sizeof *answer);
     struct session *s = NULL;
     const char *why;
+    if (role == SESSION_VIEWER && at_viewer_limit(srv)) {
+        char reason[200];
+        snprintf(reason, sizeof reason,
+                 "the server is at its limit of %u viewers (--max-viewers): try again later",
+                 srv->config.max_viewers);
+        fail(err, 503, reason);
+        goto out;
+    }
     if (sdp_parse(offer, offer_text, offer_len, &why) < 0) {
         char reason[200];
         snprintf(reason, sizeof reason, "malformed SDP offer: %s", why);

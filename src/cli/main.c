@@ -53,6 +53,9 @@ static const char serve_usage[] =
     "  --max-bitrate BPS       bitrate publishers are invited to reach (default 2500000)\n"
     "  --workers N             threads that send to viewers: a broadcast's viewers are split\n"
     "                          among them (default: one per CPU; 1 to 64)\n"
+    "  --max-viewers N         viewers the server takes at once, over all streams; the next\n"
+    "                          WHEP offer is refused (503, Retry-After) rather than let a\n"
+    "                          saturated server fail everyone's join (default: no limit)\n"
     "  --video-codecs LIST     publisher video codec preference (default VP8,H264,VP9,AV1)\n"
     "  --audio-codecs LIST     publisher audio codec preference (default opus)\n"
     "  --source NAME=FILE      publish FILE in a loop as stream NAME (repeatable); FILE may be\n"
@@ -183,7 +186,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
-           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING };
+           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
+           O_MAX_VIEWERS };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -194,6 +198,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"announce-private", no_argument, NULL, O_ANNOUNCE_PRIVATE},
         {"max-bitrate", required_argument, NULL, O_MAX_BITRATE},
         {"workers", required_argument, NULL, O_WORKERS},
+        {"max-viewers", required_argument, NULL, O_MAX_VIEWERS},
         {"video-codecs", required_argument, NULL, O_VIDEO},
         {"audio-codecs", required_argument, NULL, O_AUDIO},
         {"source", required_argument, NULL, O_SOURCE},
@@ -259,6 +264,13 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             if (*end || n < 1 || n > 64)
                 return fail_usage(serve_usage, "--workers wants 1..64, not '%s'", optarg);
             config.workers = (unsigned)n;
+            break;
+        }
+        case O_MAX_VIEWERS: {
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000000)
+                return fail_usage(serve_usage, "--max-viewers wants 1..1000000, not '%s'", optarg);
+            config.max_viewers = (unsigned)n;
             break;
         }
         case O_VIDEO:

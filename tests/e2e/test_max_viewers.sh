@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# onair serve --max-viewers: a server with its limit of viewers refuses the next WHEP offer
+# with 503, Retry-After and the reason, before reading the offer; the viewers it has keep
+# their video; once they leave, offers are read again. TAP lines.
+set -u
+cd "$(dirname "$0")/../.."
+ONAIR=${ONAIR:-build/onair}
+work=$(mktemp -d /tmp/onair-maxviewers.XXXXXX)
+server_pid=
+bench_pid=
+
+. tests/e2e/lib/tap.sh
+cleanup() {
+    [ -n "$bench_pid" ] && kill "$bench_pid" 2>/dev/null
+    stop_onair
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+read -r http_port media_port < <(free_ports 2)
+scripts/make-demo-media "$work" >/dev/null 2>&1
+base="http://127.0.0.1:$http_port"
+start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+    --public-ip 127.0.0.1 --source "demo=$work/demo.webm" --max-viewers 2
+
+# Two viewers, the limit, watch for 8 s.
+"$ONAIR" bench "$base/whep/demo" --viewers 2 --ramp 10 --seconds 8 --json >"$work/bench.json" 2>"$work/bench.err" &
+bench_pid=$!
+for _ in $(seq 100); do
+    curl -s "$base/api/streams/demo" | grep -q '"viewers": *2' && break
+    sleep 0.1
+done
+curl -s "$base/api/streams/demo" | grep -q '"viewers": *2'
+check $? "two viewers are watching"
+
+# A third offer is refused for the limit before it is read: even this one, which is no SDP.
+curl -s -D "$work/full.headers" -o "$work/full.body" -H 'Content-Type: application/sdp' \
+    --data-binary 'not an offer' "$base/whep/demo"
+grep -q "^HTTP/1.1 503" "$work/full.headers"
+check $? "a third WHEP offer gets 503: $(head -1 "$work/full.headers" | tr -d '\r')"
+grep -qi "^Retry-After: *10" "$work/full.headers"
+check $? "with Retry-After"
+grep -q "limit of 2 viewers (--max-viewers)" "$work/full.body"
+check $? "and the reason: $(cat "$work/full.body")"
+# A real viewer is refused the same way, and says so.
+"$ONAIR" bench "$base/whep/demo" --viewers 1 --seconds 1 >"$work/third.out" 2>"$work/third.err"
+[ $? -ne 0 ] && grep -q "503" "$work/third.err" && grep -q "limit of 2 viewers" "$work/third.err"
+check $? "a third onair bench viewer is refused with the reason: $(grep -m1 503 "$work/third.err")"
+
+wait "$bench_pid"
+check $? "the two viewers got video throughout: $(cat "$work/bench.json")"
+bench_pid=
+python3 - "$work/bench.json" <<'PY'
+import json, sys
+sys.path.insert(0, "tests/e2e/lib")
+from tapcheck import report
+r = json.load(open(sys.argv[1]))
+report([(r["connected"] == 2 and r["sequence_gaps"] == 0 and r["min_packets_per_viewer"] > 500,
+         f"the refusals cost them nothing: {r['min_packets_per_viewer']} packets a viewer, no gap")])
+PY
+[ $? -eq 0 ] || failed=1
+
+# They left (onair bench ends its sessions with DELETE): offers are read again.
+for _ in $(seq 50); do
+    curl -s "$base/api/streams/demo" | grep -q '"viewers": *0' && break
+    sleep 0.1
+done
+status=$(curl -s -o "$work/after.body" -w '%{http_code}' -H 'Content-Type: application/sdp' \
+    --data-binary 'not an offer' "$base/whep/demo")
+[ "$status" = 400 ] && grep -q "malformed SDP offer" "$work/after.body"
+check $? "with the viewers gone, an offer is read again (this one is malformed: $status)"
+
+stop_onair
+check $? "the server stops cleanly"
+grep -qi "sanitizer\|runtime error" "$work"/*.log "$work"/*.err
+[ $? -ne 0 ]
+check $? "no sanitizer report"
+exit $failed
