@@ -218,6 +218,8 @@ void metrics_render(const struct server *srv, struct http_response *res)
             srv->stun_bad);
     counter(f, "onair_datagrams_unknown_total", "Non-STUN datagrams from unknown addresses.",
             srv->datagrams_unknown);
+    counter(f, "onair_viewers_refused_total", "Viewer offers refused for --max-viewers.",
+            srv->viewers_refused);
     stream_families(f, srv->sfu);
     worker_families(f, srv);
     process_families(f, srv);

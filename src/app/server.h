@@ -80,6 +80,7 @@ struct server {
     unsigned n_lanes;
     uint64_t started_us;
     uint64_t stun_plain, stun_bad, datagrams_unknown;
+    uint64_t viewers_refused; /* offers refused for --max-viewers */
 };
 
 /* Starts everything; returns -1 with a message logged on failure. */

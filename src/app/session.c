@@ -453,16 +453,20 @@ static void fail(struct session_error *err, int status, const char *reason)
     snprintf(err->reason, sizeof err->reason, "%s", reason);
 }
 
-/* Whether the server already has --max-viewers viewer sessions. Counted at each offer: a few
- * thousand sessions take microseconds, and nothing else needs the count kept. */
-static bool at_viewer_limit(const struct server *srv)
+/* Whether the server already has --max-viewers viewer sessions; if so, counts a refusal. The
+ * sessions are counted at each offer: a few thousand take microseconds, and nothing else needs
+ * the count kept. */
+static bool at_viewer_limit(struct server *srv)
 {
     if (!srv->config.max_viewers)
         return false;
     size_t viewers = 0;
     for (size_t i = 0; i < srv->n_sessions; i++)
         viewers += srv->sessions[i]->role == SESSION_VIEWER;
-    return viewers >= srv->config.max_viewers;
+    if (viewers < srv->config.max_viewers)
+        return false;
+    srv->viewers_refused++;
+    return true;
 }
 
 /* Runs the negotiation for the role; on success the session is in the SFU. */

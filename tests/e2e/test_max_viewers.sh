@@ -46,6 +46,9 @@ check $? "and the reason: $(cat "$work/full.body")"
 "$ONAIR" bench "$base/whep/demo" --viewers 1 --seconds 1 >"$work/third.out" 2>"$work/third.err"
 [ $? -ne 0 ] && grep -q "503" "$work/third.err" && grep -q "limit of 2 viewers" "$work/third.err"
 check $? "a third onair bench viewer is refused with the reason: $(grep -m1 503 "$work/third.err")"
+refused=$(curl -s "$base/metrics" | awk '$1 == "onair_viewers_refused_total" {print $2}')
+[ "$refused" = 2 ]
+check $? "/metrics counts the two refusals: onair_viewers_refused_total $refused"
 
 wait "$bench_pid"
 check $? "the two viewers got video throughout: $(cat "$work/bench.json")"
