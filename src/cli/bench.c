@@ -381,15 +381,18 @@ static int report(struct bench *b)
                "\"bytes\":%" PRIu64 ","
                "\"min_packets_per_viewer\":%" PRIu64 ",\"max_packets_per_viewer\":%" PRIu64 ","
                "\"sequence_gaps\":%" PRIu64 ",\"loss_percent\":%.4f,\"srtp_auth_failures\":%" PRIu64
-               ",\"srtp_verify_every\":%u,\"srtp_checked_packets\":%" PRIu64 ",\"gro\":%s,\"rx_datagrams\":%" PRIu64 ",\"rx_messages\":%" PRIu64
+               ",\"srtp_verify_every\":%u,\"srtp_checked_packets\":%" PRIu64
+               ",\"gro\":%s,\"rx_datagrams\":%" PRIu64 ",\"rx_messages\":%" PRIu64
                ",\"first_keyframe_ms\":{\"received\":%zu,\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
                ",\"max\":%" PRIu64 "},\"generator_cpu_seconds\":%.3f,"
                "\"generator_cpu_us_per_packet\":%.2f,\"server_cpu_seconds\":%.3f,"
                "\"server_cpu_us_per_packet\":%.2f,\"server_cpu_percent\":%.1f,"
                "\"server_rss_kib\":%ld}\n",
                b->n_made, connected, with_video, seconds, packets, pps, mbps, bytes, min_packets,
-               max_packets, gaps, loss, srtp_errors, b->verify_every, srtp_checked, b->gro ? "true" : "false", rx_datagrams, rx_messages, n_keys, p50, p95, kmax, cpu, us_per_packet,
-               server_cpu, server_us, seconds > 0 ? 100 * server_cpu / seconds : 0, server_rss);
+               max_packets, gaps, loss, srtp_errors, b->verify_every, srtp_checked,
+               b->gro ? "true" : "false", rx_datagrams, rx_messages, n_keys, p50, p95, kmax, cpu,
+               us_per_packet, server_cpu, server_us, seconds > 0 ? 100 * server_cpu / seconds : 0,
+               server_rss);
     } else {
         printf("onair bench: %zu viewers of %s\n", b->n_made, b->url);
         printf("  connected            %zu (%zu received video)\n", connected, with_video);
