@@ -56,16 +56,15 @@ struct udp {
     udp_batch_done_cb on_batch_done;
     void *opaque;
     struct udp_stats stats;
-    /* Receive batch: rx_slots slots of rx_slot_bytes each, in rx_buf, or in rx_big once
-     * udp_receive_coalesced made them larger. */
+    /* Receive batch: rx_slots slots of rx_slot_bytes each, back to back in rx_store (one
+     * datagram a slot, or larger slots once udp_receive_coalesced replaced the store). */
     int rx_slots;
     size_t rx_slot_bytes;
-    uint8_t *rx_big;
+    uint8_t *rx_store;
     struct mmsghdr rx_msgs[UDP_BATCH];
     struct iovec rx_iov[UDP_BATCH];
     struct sockaddr_storage rx_addr[UDP_BATCH];
     union udp_control rx_control[UDP_BATCH];
-    uint8_t rx_buf[UDP_BATCH][UDP_MAX_DATAGRAM];
     struct udp_sendq tx; /* the loop's own send batch */
 };
 
@@ -137,7 +136,7 @@ static size_t control_from_local(int family, const struct udp_local *local, uint
  * control lengths and flags. */
 static void rx_slot_reset(struct udp *u, int i)
 {
-    u->rx_iov[i].iov_base = u->rx_big ? u->rx_big + (size_t)i * u->rx_slot_bytes : u->rx_buf[i];
+    u->rx_iov[i].iov_base = u->rx_store + (size_t)i * u->rx_slot_bytes;
     u->rx_iov[i].iov_len = u->rx_slot_bytes;
     memset(&u->rx_msgs[i].msg_hdr, 0, sizeof u->rx_msgs[i].msg_hdr);
     u->rx_msgs[i].msg_hdr.msg_name = &u->rx_addr[i];
@@ -253,6 +252,7 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
     u->tx.stats = &u->stats;
     u->rx_slots = UDP_BATCH;
     u->rx_slot_bytes = UDP_MAX_DATAGRAM;
+    u->rx_store = xmalloc((size_t)UDP_BATCH * UDP_MAX_DATAGRAM);
     for (int i = 0; i < UDP_BATCH; i++)
         rx_slot_reset(u, i);
     u->on_recv = on_recv;
@@ -268,7 +268,7 @@ static void on_closed(uv_handle_t *handle)
 {
     struct udp *u = handle->data;
     close(u->fd);
-    free(u->rx_big);
+    free(u->rx_store);
     free(u);
 }
 
@@ -277,9 +277,11 @@ int udp_receive_coalesced(struct udp *u)
     int on = 1;
     if (setsockopt(u->fd, SOL_UDP, UDP_GRO, &on, sizeof on) < 0)
         return -1;
-    if (!u->rx_big) {
-        /* Virtual until the kernel writes to it: most wake-ups fill one slot. */
-        u->rx_big = xmalloc((size_t)UDP_GRO_SLOTS * UDP_GRO_SLOT_BYTES);
+    if (u->rx_slot_bytes != UDP_GRO_SLOT_BYTES) {
+        /* Virtual until the kernel writes to it: most wake-ups fill one slot. The datagram
+         * store it replaces holds nothing between reads. */
+        free(u->rx_store);
+        u->rx_store = xmalloc((size_t)UDP_GRO_SLOTS * UDP_GRO_SLOT_BYTES);
         u->rx_slots = UDP_GRO_SLOTS;
         u->rx_slot_bytes = UDP_GRO_SLOT_BYTES;
         for (int i = 0; i < UDP_GRO_SLOTS; i++)
