@@ -30,16 +30,16 @@ print(t.getsockname()[1], u.getsockname()[1])'
 # onair_feed_pid. UNPACED set: the video goes a frame at a time (--no-source-pacing, or
 # publish's --no-pacing), not paced as browsers send.
 bench_start_onair() {
-    local http_port media_port source=(--source "clip=$bench_clip")
+    local http_port media_port source=(--source "clip=$bench_clip") publish=
     read -r http_port media_port < <(bench_free_ports)
-    [ "${FEED:-source}" = publish ] && source=()
+    [ "${FEED:-source}" = publish ] && publish=1 source=()
     "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
         --public-ip 127.0.0.1 --log-level warn "${source[@]}" \
         ${WORKERS:+--workers "$WORKERS"} ${UNPACED:+--no-source-pacing} >"$work/serve.log" 2>&1 &
     onair_pid=$!
     onair_base="http://127.0.0.1:$http_port"
     for _ in $(seq 50); do curl -sf "$onair_base/healthz" >/dev/null && break; sleep 0.1; done
-    if [ "${FEED:-source}" = publish ]; then
+    if [ -n "$publish" ]; then
         "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" "$onair_base/whip/clip" \
             >"$work/publish.log" 2>&1 </dev/null &
         onair_feed_pid=$!
