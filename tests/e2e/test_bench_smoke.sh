@@ -17,11 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r http_port media_port < <(free_ports 2)
-scripts/make-demo-media "$work" >/dev/null 2>&1
-base="http://127.0.0.1:$http_port"
-start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-    --public-ip 127.0.0.1 --source "demo=$work/demo.webm"
+start_demo_server "$work/serve.log"
 
 "$ONAIR" bench "$base/whep/demo" --viewers 5 --ramp 10 --seconds 4 --json --server-pid "$server_pid" >"$work/bench.json" 2>"$work/bench.err"
 check $? "onair bench exits 0 (every viewer connected and got video): $(cat "$work/bench.json")"
@@ -51,8 +47,7 @@ check $? "the server stops cleanly"
 
 # Two worker threads and 24 viewers: a frame's fan-out (24 viewers x its packets) is split
 # between the loop's thread and the worker, and nothing is lost or garbled on the way.
-start_onair "$work/serve2.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-    --public-ip 127.0.0.1 --source "demo=$work/demo.webm" --workers 2
+start_demo_server "$work/serve2.log" --workers 2
 grep -q "2 fan-out threads" "$work/serve2.log"
 check $? "onair serve --workers 2 says so: $(grep -o "media UDP port.*threads" "$work/serve2.log")"
 "$ONAIR" bench "$base/whep/demo" --viewers 24 --ramp 24 --seconds 4 --json --server-pid "$server_pid" >"$work/bench2.json" 2>"$work/bench2.err"

@@ -17,11 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r http_port media_port < <(free_ports 2)
-scripts/make-demo-media "$work" >/dev/null 2>&1
-base="http://127.0.0.1:$http_port"
-start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-    --public-ip 127.0.0.1 --source "demo=$work/demo.webm" --max-viewers 2
+start_demo_server "$work/serve.log" --max-viewers 2
 
 # Two viewers, the limit, watch for 8 s.
 "$ONAIR" bench "$base/whep/demo" --viewers 2 --ramp 10 --seconds 8 --json >"$work/bench.json" 2>"$work/bench.err" &

@@ -30,11 +30,7 @@ for _ in $(seq 50); do mountpoint -q "$work/mnt" && break; sleep 0.1; done
 mountpoint -q "$work/mnt"
 check $? "the slow file system is mounted (64 KiB/s)"
 
-scripts/make-demo-media "$work" >/dev/null 2>&1
-read -r http_port media_port < <(free_ports 2)
-base="http://127.0.0.1:$http_port"
-start_onair "$work/serve.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-    --public-ip 127.0.0.1 --source "demo=$work/demo.webm" --record-dir "$work/mnt" --record demo
+start_demo_server "$work/serve.log" --record-dir "$work/mnt" --record demo
 
 # Viewers while the recording falls behind: every packet arrives.
 "$ONAIR" bench "$base/whep/demo" --viewers 3 --ramp 10 --seconds 8 --json >"$work/bench.json" 2>"$work/bench.err"

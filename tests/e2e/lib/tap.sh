@@ -6,6 +6,8 @@
 #     ARGS make the server listen on. A server that does not answer within 5 s fails the test
 #     there (a "not ok" line with the end of LOG, then exit; the caller's EXIT trap cleans up),
 #     as every later check would fail for the same reason.
+#   start_demo_server LOG ARGS...: start_onair on free loopback ports (setting base) serving the
+#     demo clip, made in $work once, as the stream "demo", with ARGS after that.
 #   stop_onair: stops that server (SIGTERM), waits for it and returns its exit status; clears
 #     server_pid, so a cleanup trap can call it again. Does nothing when server_pid is empty.
 failed=0
@@ -40,6 +42,16 @@ start_onair() {
     not_ok "onair serve answers on $base/healthz within 5 s; the end of $log:"
     tail -n 20 "$log" | sed 's/^/#   /'
     exit 1
+}
+
+start_demo_server() {
+    local log=$1 http_port media_port
+    shift
+    scripts/make-demo-media "$work" >/dev/null 2>&1
+    read -r http_port media_port < <(free_ports 2)
+    base="http://127.0.0.1:$http_port"
+    start_onair "$log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+        --public-ip 127.0.0.1 --source "demo=$work/demo.webm" "$@"
 }
 
 stop_onair() {
