@@ -44,7 +44,8 @@ struct sfu *sfu_new(const struct sfu_config *config)
     sfu->lane_results = xcalloc(sfu->config.lanes, sizeof *sfu->lane_results);
     hmap_init(&sfu->by_name);
     sfu->next_gen = 1;
-    static const double delay_us[] = {10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 50000};
+    static const double delay_us[] = {10,   25,   50,   100,  250,   500,   1000, 1500,
+                                      2000, 3000, 5000, 7500, 10000, 20000, 50000};
     static const double join_ms[] = {50, 100, 250, 500, 1000, 2000, 5000, 10000};
     histogram_init(&sfu->forward_delay_us, delay_us, sizeof delay_us / sizeof delay_us[0]);
     histogram_init(&sfu->join_ms, join_ms, sizeof join_ms / sizeof join_ms[0]);
