@@ -212,6 +212,17 @@ static void record_choose_clock(struct record *r)
     log_debug("record: audio and video aligned by the sender reports");
 }
 
+/* Frees a muxer whose header was never written: it has no trailer to write. */
+static void record_drop_mux(struct record *r)
+{
+    if (r->mux->pb)
+        avio_closep(&r->mux->pb);
+    avformat_free_context(r->mux);
+    r->mux = NULL;
+    for (int k = 0; k < RECORD_KINDS; k++)
+        r->tracks[k].stream = NULL; /* they were the muxer's */
+}
+
 static int record_open_mux(struct record *r)
 {
     int rc = avformat_alloc_output_context2(&r->mux, NULL, NULL, r->out_path);
@@ -227,8 +238,10 @@ static int record_open_mux(struct record *r)
             key = &r->pending[i];
     r->start_us = key ? key->pts_us : r->pending[0].pts_us;
     for (int k = RECORD_KINDS - 1; k >= 0; k--)
-        if (r->tracks[k].codec >= 0 && record_add_stream(r, k, k == RECORD_VIDEO ? key : NULL) < 0)
+        if (r->tracks[k].codec >= 0 && record_add_stream(r, k, k == RECORD_VIDEO ? key : NULL) < 0) {
+            record_drop_mux(r);
             return -1;
+        }
     AVDictionary *options = NULL;
     const char *name = r->mux->oformat->name;
     if (strstr(name, "matroska") || strstr(name, "webm")) {
@@ -242,6 +255,7 @@ static int record_open_mux(struct record *r)
     av_dict_free(&options);
     if (rc < 0) {
         fprintf(stderr, "onair record: cannot write %s: %s\n", r->out_path, av_err2str(rc));
+        record_drop_mux(r);
         return -1;
     }
     return 0;

@@ -151,6 +151,12 @@ again_frames=$(ffprobe -v error -select_streams v -count_frames -show_entries st
     -of default=nw=1:nk=1 "$work/again.mkv" 2>/dev/null)
 [ "${again_frames:-0}" -ge 30 ] && grep -q "trying again in 1 s" "$work/publish-again.log"
 check $? "publish --reconnect comes back after a server restart (${again_frames:-0} frames recorded after it): $(head -1 "$work/publish-again.log")"
+# A recording that cannot be written (its directory does not exist): the reason, exit 1, no
+# crash (the muxer whose header failed has no trailer to write).
+"$ONAIR" record "$base/whep/again" "$work/missing/again.mkv" --duration 2 >"$work/bad-dir.log" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "cannot write .*No such file or directory" "$work/bad-dir.log"
+check $? "record into a directory that does not exist: exit $rc, $(head -1 "$work/bad-dir.log")"
 kill -INT "$publish_pid"
 wait "$publish_pid"
 check $? "publish --reconnect exits 0 on SIGINT"
