@@ -31,17 +31,24 @@ double pacer_rate_bps(const struct pacer *p, uint64_t now_us)
     return drain > rate ? drain : rate;
 }
 
-/* The budget at NOW_US: what was left plus what the time since earned, with at most a round
- * (PACER_INTERVAL_US, or one packet if more) of sending saved up: after a pause, a round leaves
- * at once and the rest at the rate. */
+/* A round's sending at the rate (PACER_INTERVAL_US of it, or one packet if more). */
+static double round_bytes(const struct pacer *p, uint64_t now_us)
+{
+    double round = pacer_rate_bps(p, now_us) / 8 / 1e6 * PACER_INTERVAL_US;
+    return round < PACER_MAX_PACKET ? PACER_MAX_PACKET : round;
+}
+
+/* The budget at NOW_US: what the last round left over plus what the time since earned, up to a
+ * round's worth more. The leftover (less than the packet that did not fit) must carry: rounds
+ * are PACER_INTERVAL_US apart, so a round that dropped it would send only the whole packets
+ * its own earnings cover, as little as half the rate when a round is under two packets. A
+ * pause saves up no more than a round (pacer_push). */
 static double budget_at(const struct pacer *p, uint64_t now_us)
 {
     double per_us = pacer_rate_bps(p, now_us) / 8 / 1e6;
     uint64_t earned_us = now_us > p->budget_us ? now_us - p->budget_us : 0;
     double budget = p->budget + per_us * (double)earned_us;
-    double cap = per_us * PACER_INTERVAL_US;
-    if (cap < PACER_MAX_PACKET)
-        cap = PACER_MAX_PACKET;
+    double cap = p->budget + round_bytes(p, now_us);
     return budget > cap ? cap : budget;
 }
 
@@ -62,9 +69,13 @@ bool pacer_push(struct pacer *p, uint64_t now_us, size_t track, const uint8_t *d
     if (len == 0 || len > PACER_MAX_PACKET)
         return false;
     if (p->count == 0) {
-        /* What the time until now earned, up to the cap, is counted at the rate that held
-         * while nothing waited (a packet queued now would raise it). */
+        /* What the time until now earned is counted at the rate that held while nothing
+         * waited (a packet queued now would raise it); after a pause, a round leaves at once
+         * and the rest at the rate. */
+        double round = round_bytes(p, now_us);
         p->budget = budget_at(p, now_us);
+        if (p->budget > round)
+            p->budget = round;
         p->budget_us = now_us;
     }
     if (p->count == p->cap) {

@@ -79,29 +79,35 @@ static void a_first_burst_is_spread_over_the_hold_time(void **state)
     pacer_free(&p);
 }
 
+/* A steady stream: N packets of LEN bytes, one every EVERY_US from NOW_US, taken whenever the
+ * pacer lets them go, on one timeline. Returns the time the last one left. */
+static uint64_t play_steady(struct pacer *p, uint64_t now, size_t len, uint64_t every_us, int n)
+{
+    uint64_t next_push = now;
+    uint8_t buf[PACER_MAX_PACKET] = {0};
+    for (int pushed = 0; pushed < n || pacer_next_us(p, now);) {
+        uint64_t next_pop = pacer_next_us(p, now);
+        if (pushed < n && (!next_pop || next_push <= next_pop)) {
+            now = next_push > now ? next_push : now;
+            assert_true(pacer_push(p, now, 0, buf, len));
+            next_push += every_us;
+            pushed++;
+        } else {
+            now = next_pop > now ? next_pop : now;
+            while (pacer_pop(p, now)) {
+            }
+        }
+    }
+    return now;
+}
+
 static void the_rate_follows_the_measured_bitrate(void **state)
 {
     struct pacer p;
     pacer_init(&p);
     uint64_t left[30];
-    /* Two seconds of 2.4 Mbit/s: a 1200-byte packet every 4 ms, taken whenever the pacer lets
-     * it go, on one timeline. */
-    uint64_t now = 1000000, next_push = now;
-    uint8_t buf[1200] = {0};
-    for (int pushed = 0; pushed < 500 || pacer_next_us(&p, now);) {
-        uint64_t next_pop = pacer_next_us(&p, now);
-        if (pushed < 500 && (!next_pop || next_push <= next_pop)) {
-            now = next_push > now ? next_push : now;
-            assert_true(pacer_push(&p, now, 0, buf, sizeof buf));
-            next_push += 4000;
-            pushed++;
-        } else {
-            now = next_pop > now ? next_pop : now;
-            while (pacer_pop(&p, now)) {
-            }
-        }
-    }
-    now += 10000;
+    /* Two seconds of 2.4 Mbit/s: a 1200-byte packet every 4 ms. */
+    uint64_t now = play_steady(&p, 1000000, 1200, 4000, 500) + 10000;
     double rate = pacer_rate_bps(&p, now);
     assert_true(rate > 2.5 * 2.3e6 && rate < 2.5 * 2.5e6);
     /* A 30-packet keyframe (288 kbit) now leaves at that rate: about 48 ms, under the hold. */
@@ -111,6 +117,27 @@ static void the_rate_follows_the_measured_bitrate(void **state)
     uint64_t want = (uint64_t)(29 * 1200 * 8 * 1e6 / rate);
     assert_true(span + PACER_INTERVAL_US + 1000 >= want && span <= want + PACER_INTERVAL_US);
     expect_rounds(left, 30, rate, 1200);
+    pacer_free(&p);
+}
+
+/* At 1.5 Mbit/s of 1,208-byte packets the rate is 3.75 Mbit/s, and a round's worth (2,344 bytes)
+ * holds one packet and most of another: what a round leaves over must count towards the next,
+ * or only one packet leaves every round, half the rate. */
+static void the_rate_holds_when_a_round_is_under_two_packets(void **state)
+{
+    struct pacer p;
+    pacer_init(&p);
+    uint64_t now = play_steady(&p, 1000000, 1208, 6443, 320) + 10000;
+    double rate = pacer_rate_bps(&p, now);
+    assert_true(rate > 2.5 * 1.4e6 && rate < 2.5 * 1.6e6);
+    /* A 23-packet keyframe: 59 ms at that rate, under the hold (which would speed it up). */
+    uint64_t left[23];
+    push_burst(&p, now, 23, 1208);
+    drain(&p, now, left, 23);
+    uint64_t span = left[22] - left[0];
+    uint64_t want = (uint64_t)(22 * 1208 * 8 * 1e6 / rate);
+    assert_true(span + PACER_INTERVAL_US + 1000 >= want && span <= want + PACER_INTERVAL_US);
+    expect_rounds(left, 23, rate, 1208);
     pacer_free(&p);
 }
 
@@ -191,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_first_burst_is_spread_over_the_hold_time),
         cmocka_unit_test(the_rate_follows_the_measured_bitrate),
+        cmocka_unit_test(the_rate_holds_when_a_round_is_under_two_packets),
         cmocka_unit_test(a_huge_burst_still_leaves_within_the_hold_time),
         cmocka_unit_test(a_pause_earns_no_burst),
         cmocka_unit_test(packets_queued_one_by_one_are_paced_too),
