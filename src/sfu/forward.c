@@ -18,6 +18,13 @@
 
 /* A keyframe request is repeated at most this often while viewers still wait for one. */
 #define KEYFRAME_INTERVAL_US 500000
+/* A joiner of a source that cannot make a keyframe gets the frames since its last one at once
+ * (replay_since_keyframe), if they are at most this many packets: ~600 KB, a 2 s GOP at 2.5
+ * Mbit/s. A longer run waits for the next keyframe, as before. */
+#define REPLAY_MAX_PACKETS 512
+/* ... with the time between each replayed frame and the current one divided by this: a 1 s GOP
+ * replays as 33 ms of the viewer's timeline, and frames stay at least a millisecond apart. */
+#define REPLAY_SQUEEZE 30
 
 struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind)
 {
@@ -43,6 +50,7 @@ static void bind_viewer_track(struct sfu_viewer_track *vt, const struct sfu_trac
     rw->mid_len = (uint8_t)strlen(vt->desc.mid);
     vt->waiting_keyframe = vt->desc.kind == SFU_VIDEO;
     vt->need_offsets = true;
+    vt->replay_count = 0;
     if (vt->pt < 0)
         log_warn("viewer cannot play %s on its %s track: it gets no %s", track->desc.codec.name,
                  vt->desc.mid, vt->desc.kind == SFU_VIDEO ? "video" : "audio");
@@ -77,20 +85,20 @@ static void note_join(struct sfu_lane_result *r, double ms)
     r->join_ms[r->n_joins++] = ms;
 }
 
-static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
-                           const struct sfu_track *track, const struct rtp_view *v,
-                           bool keyframe, uint64_t now_us, struct sfu_lane_result *r)
+/* The timestamp the viewer gets for the source's packet SEQ stamped TIMESTAMP: shifted by the
+ * viewer's offset, and squeezed if it was replayed at the join. */
+static uint32_t viewer_timestamp(const struct sfu_viewer_track *vt, uint16_t seq, uint32_t timestamp)
 {
-    if (vt->bound_gen != track->gen)
-        bind_viewer_track(vt, track);
-    if (vt->pt < 0)
-        return;
-    if (vt->waiting_keyframe) {
-        if (!keyframe)
-            return;
-        vt->waiting_keyframe = false;
-        note_join(r, (double)(now_us - viewer->started_us) / 1000);
-    }
+    if (vt->replay_count && (uint16_t)(seq - vt->replay_first) < vt->replay_count)
+        timestamp = vt->replay_anchor - (vt->replay_anchor - timestamp) / REPLAY_SQUEEZE;
+    return timestamp + vt->ts_offset;
+}
+
+/* Rewrites V for the viewer and hands it to its sink. */
+static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
+                           const struct sfu_track *track, const struct rtp_view *v,
+                           uint64_t now_us, struct sfu_lane_result *r)
+{
     if (vt->need_offsets)
         set_offsets(vt, v, track->desc.codec.clock_rate, now_us);
 
@@ -98,7 +106,7 @@ static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     rw->ssrc = vt->desc.ssrc;
     rw->payload_type = (uint8_t)vt->pt;
     rw->seq = (uint16_t)(v->seq + vt->seq_offset);
-    rw->timestamp = v->timestamp + vt->ts_offset;
+    rw->timestamp = viewer_timestamp(vt, v->seq, v->timestamp);
     uint8_t buf[SFU_SEND_CAP];
     size_t n = rtp_rewrite(buf, sizeof buf - 64, v, rw);
     if (!n)
@@ -116,6 +124,58 @@ static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     r->rtp_out++;
     r->bytes_out += n;
     viewer->sink.send_rtp(viewer->opaque, buf, n, sizeof buf);
+}
+
+/* A viewer that waits for a keyframe from a source that cannot make one on request (a file, a
+ * camera: its sink has request_keyframe) would wait up to a GOP. Instead it gets the packets from
+ * the newest keyframe up to V, from history, now, if they are all there and not too many.
+ * Their timestamps are squeezed towards V's (viewer_timestamp), so that they are a quick
+ * catch-up on any player: one that schedules frames by their timestamps would otherwise show
+ * the current frame a GOP late, and stay that far behind live. (Chromium catches up either way:
+ * tests/e2e/test_join_replay measured the same live delay with and without the squeeze.) They
+ * go out in the viewer's batch, not paced. Returns whether they went. */
+static bool replay_since_keyframe(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
+                                  const struct sfu_track *track, const struct rtp_view *v,
+                                  uint64_t now_us, struct sfu_lane_result *r)
+{
+    struct sfu_publisher *pub = viewer->stream->publisher;
+    if (!pub->sink.request_keyframe || !track->history || !track->have_keyframe)
+        return false;
+    uint16_t count = (uint16_t)(v->seq - track->keyframe_seq);
+    if (count == 0 || count > REPLAY_MAX_PACKETS)
+        return false;
+    size_t len;
+    for (uint16_t i = 0; i < count; i++)
+        if (!history_get(track->history, (uint16_t)(track->keyframe_seq + i), &len))
+            return false; /* a packet lost on the way in: wait for the next keyframe */
+    vt->replay_first = track->keyframe_seq;
+    vt->replay_count = count;
+    vt->replay_anchor = v->timestamp;
+    for (uint16_t i = 0; i < count; i++) {
+        const uint8_t *pkt = history_get(track->history, (uint16_t)(track->keyframe_seq + i), &len);
+        struct rtp_view old;
+        const char *why;
+        if (rtp_parse(&old, pkt, len, &why) == 0) /* stored only once parsed: cannot fail */
+            send_rewritten(viewer, vt, track, &old, now_us, r);
+    }
+    return true;
+}
+
+static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
+                           const struct sfu_track *track, const struct rtp_view *v,
+                           bool keyframe, uint64_t now_us, struct sfu_lane_result *r)
+{
+    if (vt->bound_gen != track->gen)
+        bind_viewer_track(vt, track);
+    if (vt->pt < 0)
+        return;
+    if (vt->waiting_keyframe) {
+        if (!keyframe && !replay_since_keyframe(viewer, vt, track, v, now_us, r))
+            return;
+        vt->waiting_keyframe = false;
+        note_join(r, (double)(now_us - viewer->started_us) / 1000);
+    }
+    send_rewritten(viewer, vt, track, v, now_us, r);
 }
 
 void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us)
@@ -181,8 +241,14 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
 
     bool keyframe = track->desc.kind == SFU_VIDEO &&
                     codec_is_keyframe_start(track->codec_id, v.payload, v.payload_len);
-    if (keyframe)
+    /* An H.264 keyframe starts twice (its SPS, then its IDR slice: codec_is_keyframe_start),
+     * with one timestamp: the frame starts at the first. */
+    if (keyframe && (!track->have_keyframe || v.timestamp != track->keyframe_ts)) {
         sfu->counters.keyframes++;
+        track->have_keyframe = true;
+        track->keyframe_seq = v.seq;
+        track->keyframe_ts = v.timestamp;
+    }
     if (!pub->stream->n_viewers)
         return;
     if (track->n_pending == SFU_BURST)
@@ -312,7 +378,7 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
     if (rtp_seq_newer(seq, vt->last_seq_out))
         return; /* never sent to this viewer (it joined after): nothing to repair */
     struct rtp_rewrite *rw = &vt->rewrite;
-    rw->timestamp = v.timestamp + vt->ts_offset;
+    rw->timestamp = viewer_timestamp(vt, source_seq, v.timestamp);
     uint8_t buf[SFU_SEND_CAP];
     size_t n;
     if (vt->rtx_pt >= 0 && vt->desc.rtx_ssrc) {

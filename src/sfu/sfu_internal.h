@@ -43,6 +43,10 @@ struct sfu_track {
     /* Keyframe requests, throttled so a crowd of joiners costs one keyframe at a time. */
     uint64_t keyframe_requested_us;
     uint8_t fir_seq;
+    /* Where the newest keyframe starts, for joiners of a source that cannot make one. */
+    bool have_keyframe;
+    uint16_t keyframe_seq;
+    uint32_t keyframe_ts;
 };
 
 struct sfu_publisher {
@@ -89,6 +93,10 @@ struct sfu_viewer_track {
     uint16_t rtx_seq;
     uint64_t packets, octets;
     uint64_t reported_us;
+    /* The source's packets from replay_first on (replay_count of them) were replayed from
+     * history at the join, timestamps squeezed towards replay_anchor (forward.c). */
+    uint16_t replay_first, replay_count;
+    uint32_t replay_anchor;
 };
 
 struct sfu_viewer {

@@ -1,6 +1,6 @@
 /* Tests for sfu/: forwarding rewrites, keyframe gating, continuity across a publisher's return,
- * NACKs answered from history (as RTX), duplicates, a viewer that comes first, and a fan-out split
- * among lanes on real threads. Publishers and viewers are plain sinks that record what the SFU
+ * NACKs answered from history (as RTX), duplicates, a viewer that comes first, a fan-out split
+ * among lanes on real threads, and a source's GOP replayed to a joiner. Publishers and viewers are plain sinks that record what the SFU
  * hands them. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -582,6 +582,146 @@ static void fan_out_split_among_lanes(void **state)
     worker_pool_free(pool);
 }
 
+static void note_keyframe_request(void *opaque)
+{
+    ((struct capture *)opaque)->keyframe_requests++;
+}
+
+/* A publisher that is not a WebRTC peer (a file, a camera): it cannot make a keyframe on request. */
+static const struct sfu_sink source_sink = {cap_rtp, cap_rtcp, note_keyframe_request};
+
+/* Publishes the frames of a GOP on stream NAME's publisher: a keyframe of two packets at SEQ, then
+ * one-packet delta frames, each 3000 ticks (30 fps) after the last. */
+static void publish_gop(struct sfu *sfu, struct sfu_publisher *pub, uint16_t seq, uint32_t ts,
+                        int deltas)
+{
+    uint8_t pkt[200];
+    size_t n = vp8_packet(pkt, 0x1111, seq, ts, true, true);
+    publish(sfu, pub, 1000, pkt, n);
+    n = vp8_packet(pkt, 0x1111, (uint16_t)(seq + 1), ts, false, false);
+    publish(sfu, pub, 1000, pkt, n);
+    for (int i = 1; i <= deltas; i++) {
+        n = vp8_packet(pkt, 0x1111, (uint16_t)(seq + 1 + i), ts + 3000u * (uint32_t)i, true, false);
+        publish(sfu, pub, 1000, pkt, n);
+    }
+}
+
+/* A viewer joining a source that cannot make a keyframe gets the frames since its last one at
+ * once, their timestamps squeezed towards the current frame's; a NACK for one is answered with
+ * the same timestamp. A WebRTC publisher's viewer waits for the keyframe it asks for instead. */
+static void source_gop_replayed_to_joiner(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    static struct capture pub_cap, view_cap, web_pub_cap, web_view_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    memset(&view_cap, 0, sizeof view_cap);
+    memset(&web_pub_cap, 0, sizeof web_pub_cap);
+    memset(&web_view_cap, 0, sizeof web_view_cap);
+    const char *why;
+    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "file", pt, 2, &source_sink, &pub_cap, &why);
+    struct sfu_publisher *web = sfu_publisher_attach(sfu, "web", pt, 2, &webrtc_sink, &web_pub_cap, &why);
+    publish_gop(sfu, pub, 100, 90000, 2);  /* 100-101 keyframe (90000), 102 (93000), 103 (96000) */
+    publish_gop(sfu, web, 100, 90000, 2);
+
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "file", vt, 2, &webrtc_sink, &view_cap);
+    struct sfu_viewer *web_viewer = sfu_viewer_attach(sfu, "web", vt, 2, &webrtc_sink, &web_view_cap);
+    sfu_viewer_start(viewer, 2000);
+    sfu_viewer_start(web_viewer, 2000);
+    uint8_t pkt[200];
+    size_t n = vp8_packet(pkt, 0x1111, 104, 99000, true, false);
+    publish(sfu, pub, 3000, pkt, n);
+    publish(sfu, web, 3000, pkt, n);
+
+    assert_int_equal(web_view_cap.n_rtp, 0); /* waits for the keyframe its request brings */
+    assert_true(has_keyframe_request(&web_pub_cap));
+    assert_int_equal(view_cap.n_rtp, 5); /* the GOP so far, then the current frame */
+    /* Frames 9000, 6000 and 3000 ticks before the current one now lie 300, 200, 100 before. */
+    const uint32_t want_ts[5] = {98700, 98700, 98800, 98900, 99000};
+    for (size_t i = 0; i < 5; i++) {
+        struct rtp_view v = parse(view_cap.rtp[i], view_cap.rtp_len[i]);
+        assert_int_equal(v.ssrc, VIEW_VIDEO_SSRC);
+        assert_int_equal(v.seq, 100 + i);
+        assert_int_equal(v.timestamp, want_ts[i]);
+    }
+    uint8_t original[200];
+    size_t original_len = vp8_packet(original, 0x1111, 100, 90000, true, true);
+    struct rtp_view key = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
+    struct rtp_view sent = parse(original, original_len);
+    assert_int_equal(key.payload_len, sent.payload_len);
+    assert_memory_equal(key.payload, sent.payload, sent.payload_len);
+    assert_int_equal(sfu_join_ms(sfu)->count, 1); /* the replayed keyframe was its first */
+
+    /* The next frame goes on at the source's own timestamps (no offset: the viewer's first). */
+    n = vp8_packet(pkt, 0x1111, 105, 102000, true, false);
+    publish(sfu, pub, 4000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 6);
+    assert_int_equal(parse(view_cap.rtp[5], view_cap.rtp_len[5]).timestamp, 102000);
+
+    /* A replayed packet lost on the way is resent with the timestamp it went with. */
+    uint16_t lost = 102;
+    uint8_t nack[64];
+    size_t nn = rtcp_nack_encode(nack, sizeof nack, 0x77, VIEW_VIDEO_SSRC, &lost, 1);
+    sfu_viewer_rtcp(viewer, 5000, nack, nn);
+    assert_int_equal(view_cap.n_rtp, 7);
+    struct rtp_view rtx = parse(view_cap.rtp[6], view_cap.rtp_len[6]);
+    assert_int_equal(rtx.ssrc, VIEW_RTX_SSRC);
+    assert_int_equal(be16_read(rtx.payload), 102);
+    assert_int_equal(rtx.timestamp, 98800);
+
+    sfu_viewer_detach(web_viewer);
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(web);
+    sfu_publisher_detach(pub);
+    sfu_free(sfu);
+}
+
+/* No replay when the GOP so far is longer than a replay may be, or a packet of it is missing:
+ * the joiner waits for the next keyframe, as from any source. */
+static void source_gop_not_replayed_when_long_or_incomplete(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    static struct capture pub_cap, long_cap, gap_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    memset(&long_cap, 0, sizeof long_cap);
+    memset(&gap_cap, 0, sizeof gap_cap);
+    const char *why;
+    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "long", pt, 2, &source_sink, &pub_cap, &why);
+    struct sfu_publisher *gap = sfu_publisher_attach(sfu, "gap", pt, 2, &source_sink, &pub_cap, &why);
+    publish_gop(sfu, pub, 1000, 90000, 600); /* 602 packets since the keyframe */
+    publish_gop(sfu, gap, 1000, 90000, 2);
+    uint8_t pkt[200];
+    size_t n = vp8_packet(pkt, 0x1111, 1005, 90000 + 12000, true, false); /* 1004 never came */
+    publish(sfu, gap, 2000, pkt, n);
+
+    struct sfu_viewer *long_viewer = sfu_viewer_attach(sfu, "long", vt, 2, &webrtc_sink, &long_cap);
+    struct sfu_viewer *gap_viewer = sfu_viewer_attach(sfu, "gap", vt, 2, &webrtc_sink, &gap_cap);
+    sfu_viewer_start(long_viewer, 3000);
+    sfu_viewer_start(gap_viewer, 3000);
+    n = vp8_packet(pkt, 0x1111, 1603, 90000 + 3000u * 601, true, false);
+    publish(sfu, pub, 4000, pkt, n);
+    n = vp8_packet(pkt, 0x1111, 1006, 90000 + 15000, true, false);
+    publish(sfu, gap, 4000, pkt, n);
+    assert_int_equal(long_cap.n_rtp, 0);
+    assert_int_equal(gap_cap.n_rtp, 0);
+    assert_true(pub_cap.keyframe_requests > 0); /* asked, for what it is worth */
+
+    sfu_viewer_detach(gap_viewer);
+    sfu_viewer_detach(long_viewer);
+    sfu_publisher_detach(gap);
+    sfu_publisher_detach(pub);
+    sfu_free(sfu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +731,8 @@ int main(void)
         cmocka_unit_test(viewer_without_the_codec_gets_no_video),
         cmocka_unit_test(burst_reaches_each_viewer_as_a_run),
         cmocka_unit_test(fan_out_split_among_lanes),
+        cmocka_unit_test(source_gop_replayed_to_joiner),
+        cmocka_unit_test(source_gop_not_replayed_when_long_or_incomplete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
