@@ -119,7 +119,7 @@ def check_pacing(video):
         # B bytes take B*8/rate, or less when the 100 ms hold speeds the pacer up. Half that,
         # less a round (a round's budget may leave at once), is a bound the paced server
         # passes with room to spare, under ASan too (a slower server spreads more): 13-23
-        # packet keyframes took 40-85 ms against bounds of 10-24 ms, and 1-6 ms unpaced, as
+        # packet keyframes took 31-59 ms against bounds of 10-24 ms, and 1-6 ms unpaced, as
         # fast as Python reads them. A stalled viewer reads what queued back to back, which
         # can only shorten a spread: a false failure, never a false pass.
         bound = min(f["bytes"] * 8 / rate, MAX_HOLD_S) / 2 - ROUND_S
