@@ -133,7 +133,9 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
  * catch-up on any player: one that schedules frames by their timestamps would otherwise show
  * the current frame a GOP late, and stay that far behind live. (Chromium catches up either way:
  * tests/e2e/test_join_replay measured the same live delay with and without the squeeze.) They
- * go out in the viewer's batch, not paced. Returns whether they went. */
+ * go out in the viewer's batch, not paced: a replay paced at 4 and at 16 packets for each of
+ * the source's made Chromium freeze for ~200 ms after its first frame (2 runs of 2, and 1 of 6:
+ * the squeezed frames arrived late), all at once in none of 9. Returns whether they went. */
 static bool replay_since_keyframe(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                                   const struct sfu_track *track, const struct rtp_view *v,
                                   uint64_t now_us, struct sfu_lane_result *r)
