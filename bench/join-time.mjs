@@ -1,9 +1,11 @@
 // bench/join-time.mjs [JOINS]: how long a viewer waits for its first frame when the publisher is
-// a browser (which makes a keyframe when asked, unlike a file source, whose GOP bounds the wait).
+// a browser (which makes a keyframe when asked), or with SOURCE=FILE a file the server reads
+// (which cannot: the server replays the frames since its last keyframe from history).
 // Starts `onair serve` (ONAIR=binary, default build/onair) on loopback, a headless Chromium page
-// publishing its fake camera through /publish/join, then JOINS times (default 10) opens
-// /watch/join in a fresh context and measures page asked → first frame decoded
-// (requestVideoFrameCallback), at random moments so the joins fall anywhere in the stream.
+// publishing its fake camera through /publish/join (or `--source join=FILE`), then JOINS times
+// (default 10) opens /watch/join in a fresh context and measures page asked → first frame
+// decoded (requestVideoFrameCallback), at random moments so the joins fall anywhere in the
+// stream.
 // Prints one JSON object: every join in ms, p50 and max, when each page's connection was up
 // (page load, WHEP, ICE and DTLS: the part before any keyframe matters), and the server's own
 // join histogram (keys ready → first keyframe sent) from /metrics.
@@ -11,14 +13,19 @@ import { launchBrowser, openPage } from '../tests/e2e/lib/browser.mjs';
 import { startServer } from '../tests/e2e/lib/server.mjs';
 
 const joins = Number(process.argv[2] || 10);
-const server = await startServer('join-time', { logName: 'bench-join-time' });
+const source = process.env.SOURCE;
+const server = await startServer('join-time', {
+    logName: 'bench-join-time', args: source ? ['--source', `join=${source}`] : [],
+});
 const browser = await launchBrowser();
-const result = { joins_ms: [], connected_ms: [] };
+const result = { publisher: source || 'chromium', joins_ms: [], connected_ms: [] };
 try {
-    const publisher = await openPage(browser, 'bench-join-time', 'publisher');
-    await publisher.goto(`${server.url}/publish/join`);
-    await publisher.evaluate(() => window.onair.start());
-    await publisher.waitForFunction(() => window.onair.state === 'live', null, { timeout: 15000 });
+    if (!source) {
+        const publisher = await openPage(browser, 'bench-join-time', 'publisher');
+        await publisher.goto(`${server.url}/publish/join`);
+        await publisher.evaluate(() => window.onair.start());
+        await publisher.waitForFunction(() => window.onair.state === 'live', null, { timeout: 15000 });
+    }
     // Let the encoder get past its start (its first seconds ramp up bitrate and resolution).
     await new Promise((resolve) => setTimeout(resolve, 3000));
     for (let i = 0; i < joins; i++) {
