@@ -91,8 +91,13 @@ static void note_join(struct sfu_lane_result *r, double ms)
  * viewer's offset, and squeezed if it was replayed at the join. */
 static uint32_t viewer_timestamp(const struct sfu_viewer_track *vt, uint16_t seq, uint32_t timestamp)
 {
-    if (vt->replay_count && (uint16_t)(seq - vt->replay_first) < vt->replay_count)
-        timestamp = vt->replay_anchor - (vt->replay_anchor - timestamp) / REPLAY_SQUEEZE;
+    if (vt->replay_count && (uint16_t)(seq - vt->replay_first) < vt->replay_count) {
+        /* Only what lies before the anchor: a timestamp after it (a source whose timestamps
+         * went back) stays as it is rather than wrapping around. */
+        int32_t age = (int32_t)(vt->replay_anchor - timestamp);
+        if (age > 0)
+            timestamp = vt->replay_anchor - (uint32_t)age / REPLAY_SQUEEZE;
+    }
     return timestamp + vt->ts_offset;
 }
 

@@ -722,6 +722,38 @@ static void source_gop_not_replayed_when_long_or_incomplete(void **state)
     sfu_free(sfu);
 }
 
+/* A replayed frame stamped after the current one (a source whose timestamps went back) keeps
+ * its timestamp: squeezing it would wrap it around to days before. */
+static void replayed_timestamp_after_the_anchor_is_kept(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    static struct capture pub_cap, view_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    memset(&view_cap, 0, sizeof view_cap);
+    const char *why;
+    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "file", pt, 2, &source_sink, &pub_cap, &why);
+    publish_gop(sfu, pub, 100, 90000, 0); /* 100-101 keyframe (90000) */
+    uint8_t pkt[200];
+    size_t n = vp8_packet(pkt, 0x1111, 102, 120000, true, false);
+    publish(sfu, pub, 1000, pkt, n);
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "file", vt, 2, &webrtc_sink, &view_cap);
+    sfu_viewer_start(viewer, 2000);
+    n = vp8_packet(pkt, 0x1111, 103, 99000, true, false);
+    publish(sfu, pub, 3000, pkt, n);
+    assert_int_equal(view_cap.n_rtp, 4);
+    const uint32_t want_ts[4] = {98700, 98700, 120000, 99000};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(parse(view_cap.rtp[i], view_cap.rtp_len[i]).timestamp, want_ts[i]);
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+    sfu_free(sfu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -733,6 +765,7 @@ int main(void)
         cmocka_unit_test(fan_out_split_among_lanes),
         cmocka_unit_test(source_gop_replayed_to_joiner),
         cmocka_unit_test(source_gop_not_replayed_when_long_or_incomplete),
+        cmocka_unit_test(replayed_timestamp_after_the_anchor_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
