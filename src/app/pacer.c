@@ -31,10 +31,16 @@ double pacer_rate_bps(const struct pacer *p, uint64_t now_us)
     return drain > rate ? drain : rate;
 }
 
-/* A round's sending at the rate (PACER_INTERVAL_US of it, or one packet if more). */
-static double round_bytes(const struct pacer *p, uint64_t now_us)
+/* The pacing rate at NOW_US in bytes per microsecond, worked out once per call that needs it. */
+static double bytes_per_us(const struct pacer *p, uint64_t now_us)
 {
-    double round = pacer_rate_bps(p, now_us) / 8 / 1e6 * PACER_INTERVAL_US;
+    return pacer_rate_bps(p, now_us) / 8 / 1e6;
+}
+
+/* A round's sending at PER_US (PACER_INTERVAL_US of it, or one packet if more). */
+static double round_bytes(double per_us)
+{
+    double round = per_us * PACER_INTERVAL_US;
     return round < PACER_MAX_PACKET ? PACER_MAX_PACKET : round;
 }
 
@@ -43,12 +49,11 @@ static double round_bytes(const struct pacer *p, uint64_t now_us)
  * are PACER_INTERVAL_US apart, so a round that dropped it would send only the whole packets
  * its own earnings cover, as little as half the rate when a round is under two packets. A
  * pause saves up no more than a round (pacer_push). */
-static double budget_at(const struct pacer *p, uint64_t now_us)
+static double budget_at(const struct pacer *p, uint64_t now_us, double per_us)
 {
-    double per_us = pacer_rate_bps(p, now_us) / 8 / 1e6;
     uint64_t earned_us = now_us > p->budget_us ? now_us - p->budget_us : 0;
     double budget = p->budget + per_us * (double)earned_us;
-    double cap = p->budget + round_bytes(p, now_us);
+    double cap = p->budget + round_bytes(per_us);
     return budget > cap ? cap : budget;
 }
 
@@ -72,8 +77,9 @@ bool pacer_push(struct pacer *p, uint64_t now_us, size_t track, const uint8_t *d
         /* What the time until now earned is counted at the rate that held while nothing
          * waited (a packet queued now would raise it); after a pause, a round leaves at once
          * and the rest at the rate. */
-        double round = round_bytes(p, now_us);
-        p->budget = budget_at(p, now_us);
+        double per_us = bytes_per_us(p, now_us);
+        double round = round_bytes(per_us);
+        p->budget = budget_at(p, now_us, per_us);
         if (p->budget > round)
             p->budget = round;
         p->budget_us = now_us;
@@ -103,7 +109,7 @@ const struct pacer_packet *pacer_pop(struct pacer *p, uint64_t now_us)
 {
     if (!p->count)
         return NULL;
-    double budget = budget_at(p, now_us);
+    double budget = budget_at(p, now_us, bytes_per_us(p, now_us));
     const struct pacer_packet *pkt = &p->ring[p->head];
     if (budget < (double)pkt->len)
         return NULL;
@@ -120,10 +126,11 @@ uint64_t pacer_next_us(const struct pacer *p, uint64_t now_us)
 {
     if (!p->count)
         return 0;
-    double missing = (double)p->ring[p->head].len - budget_at(p, now_us);
+    double per_us = bytes_per_us(p, now_us);
+    double missing = (double)p->ring[p->head].len - budget_at(p, now_us, per_us);
     uint64_t next = now_us;
     if (missing > 0)
-        next += (uint64_t)(missing / (pacer_rate_bps(p, now_us) / 8 / 1e6)) + 1;
+        next += (uint64_t)(missing / per_us) + 1;
     uint64_t round = p->popped_us ? p->popped_us + PACER_INTERVAL_US : 0;
     return round > next ? round : next;
 }

@@ -15,7 +15,7 @@ import urllib.request
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from onair import Server, Tap, demo_media  # noqa: E402
+from onair import Server, Tap, demo_media, whep_answer  # noqa: E402
 
 tap = Tap()
 check = tap.check
@@ -47,10 +47,7 @@ async def connect(base, stream, data_channel):
         asyncio.ensure_future(drain())
 
     await pc.setLocalDescription(await pc.createOffer())
-    req = urllib.request.Request(f"{base}/whep/{stream}", data=pc.localDescription.sdp.encode(),
-                                 method="POST", headers={"Content-Type": "application/sdp"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        answer = r.read().decode()
+    answer = whep_answer(base, stream, pc.localDescription.sdp)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
     return pc, frames
 

@@ -15,14 +15,13 @@ import struct
 import sys
 import tempfile
 import time
-import urllib.request
 
 import aioice.ice
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from onair import Server, Tap, demo_media  # noqa: E402
+from onair import Server, Tap, demo_media, whep_answer  # noqa: E402
 
 tap = Tap()
 check = tap.check
@@ -89,10 +88,7 @@ async def watch(base, stream):
     pc.addTransceiver("audio", direction="recvonly")
     pc.on("track", lambda track: asyncio.ensure_future(drain(track)))
     await pc.setLocalDescription(await pc.createOffer())
-    req = urllib.request.Request(f"{base}/whep/{stream}", data=pc.localDescription.sdp.encode(),
-                                 method="POST", headers={"Content-Type": "application/sdp"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        answer = r.read().decode()
+    answer = whep_answer(base, stream, pc.localDescription.sdp)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
     return pc, video_payload_types(answer)
 

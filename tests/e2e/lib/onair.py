@@ -38,6 +38,14 @@ def free_port(kind):
     return port
 
 
+def whep_answer(base, stream, offer_sdp):
+    """POSTs OFFER_SDP to the server's WHEP endpoint for STREAM; returns the answer SDP."""
+    req = urllib.request.Request(f"{base}/whep/{stream}", data=offer_sdp.encode(), method="POST",
+                                 headers={"Content-Type": "application/sdp"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.read().decode()
+
+
 def demo_media(directory):
     """Makes the demo clip (1280x720 VP8 + Opus, 10 s) in DIRECTORY; returns its path."""
     subprocess.run([os.path.join(ROOT, "scripts/make-demo-media"), directory], check=True,
