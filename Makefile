@@ -59,7 +59,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 # The pure parsers of app/ (no I/O, no loop), fuzzed like those of proto/.
 FUZZ_APP_SRC := src/app/config_file.c src/app/patch_rules.c src/app/depacketize.c \
                 src/app/media_url.c src/app/av1_packetize.c
-# The SRTP sealer, checked against libsrtp (rtc/srtp.c) by its fuzz target.
+# The SRTP sealer and opener, checked against libsrtp (rtc/srtp.c) by their fuzz target.
 FUZZ_RTC_SRC := src/rtc/srtp_gcm.c src/rtc/srtp.c
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 fuzz: $(FUZZ_BIN)

@@ -1,5 +1,5 @@
-/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; outgoing
- * RTP under AEAD_AES_128_GCM is sealed by rtc/srtp_gcm instead (see there why). */
+/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; RTP under
+ * AEAD_AES_128_GCM is sealed and opened by rtc/srtp_gcm instead (see there why). */
 #include "rtc/srtp.h"
 
 #include <pthread.h>
@@ -21,11 +21,11 @@
 
 /* A 1024-packet replay window: a NACK answered from history can arrive well behind newer
  * packets, and libsrtp's default of 128 would reject it (RFC 3711 §3.3.2 allows any size). */
-#define REPLAY_WINDOW 1024
+#define REPLAY_WINDOW SRTP_GCM_REPLAY_WINDOW
 
 struct srtpx {
     srtp_t ctx;
-    struct srtp_gcm *gcm; /* outbound AEAD_AES_128_GCM: seals RTP; NULL otherwise */
+    struct srtp_gcm *gcm; /* AEAD_AES_128_GCM: seals (outbound) or opens RTP; NULL otherwise */
     size_t rtp_trailer;  /* bytes srtp_protect adds: the authentication tag */
     size_t rtcp_trailer; /* bytes srtp_protect_rtcp adds: E flag + SRTCP index + tag */
 };
@@ -118,8 +118,9 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
 
     struct srtpx *s = xcalloc(1, sizeof *s);
     srtp_err_status_t status = srtp_create(&s->ctx, &policy);
-    if (status == srtp_err_status_ok && outbound && profile == srtp_profile_aead_aes_128_gcm) {
-        s->gcm = srtp_gcm_new(master, master + SRTP_KEYS_KEY_LEN);
+    if (status == srtp_err_status_ok && profile == srtp_profile_aead_aes_128_gcm) {
+        s->gcm = outbound ? srtp_gcm_new(master, master + SRTP_KEYS_KEY_LEN)
+                          : srtp_gcm_new_opener(master, master + SRTP_KEYS_KEY_LEN);
         if (!s->gcm) {
             srtp_dealloc(s->ctx);
             status = srtp_err_status_init_fail;
@@ -208,6 +209,9 @@ int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 
 int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len)
 {
+    if (s->gcm)
+        return plausible(buf, *len, RTP_MIN_LEN) ? srtp_gcm_open_rtp(s->gcm, buf, len)
+                                                 : SRTPX_ERR_MALFORMED;
     return unprotect(s, buf, len, false);
 }
 

@@ -1,4 +1,4 @@
-/* srtp_gcm: RFC 7714 sealing of outgoing RTP on one OpenSSL AES-128-GCM context. */
+/* srtp_gcm: RFC 7714 sealing and opening of RTP on one OpenSSL AES-128-GCM context. */
 #include "rtc/srtp_gcm.h"
 
 #include <openssl/evp.h>
@@ -9,23 +9,29 @@
 #include "base/xmalloc.h"
 #include "rtc/srtp.h"
 
-/* The SSRCs one peer is sent: a viewer gets video, its RTX and audio. More are possible (a
- * publisher's feedback is RTCP, not sealed here), so the least recently used slot is reused. */
-#define SRTP_GCM_STREAMS 8
+/* SSRCs one context keeps a rollover counter for. A viewer is sent video, its RTX and audio of
+ * each publisher it watches (a room's viewer, several publishers); a publisher sends as many,
+ * more with simulcast. The table grows to this; past it the least recently used SSRC is
+ * forgotten and starts over at counter 0, which its receiver gets wrong once it has wrapped. */
+#define SRTP_GCM_MAX_STREAMS 64
+#define WINDOW_WORDS (SRTP_GCM_REPLAY_WINDOW / 64)
 
-/* A sender's rollover counter for one SSRC (RFC 3711 §3.3.1). */
+/* One SSRC's rollover counter (RFC 3711 §3.3.1) and, in an opener, its replay window. */
 struct srtp_gcm_stream {
     uint32_t ssrc;
     uint32_t roc;
-    uint16_t highest; /* the newest sequence number sealed */
-    bool used;
+    uint16_t highest; /* the newest sequence number sealed, or opened and authentic */
     uint64_t last_use;
+    /* Bit i set: the packet i behind the newest was opened (bit 0: the newest itself). */
+    uint64_t seen[WINDOW_WORDS];
 };
 
 struct srtp_gcm {
     EVP_CIPHER_CTX *ctx;
+    bool opener;
     uint8_t salt[SRTP_GCM_SALT_LEN]; /* the session salt */
-    struct srtp_gcm_stream streams[SRTP_GCM_STREAMS];
+    struct srtp_gcm_stream *streams;
+    size_t n_streams, cap_streams;
     uint64_t uses;
 };
 
@@ -50,15 +56,16 @@ int srtp_gcm_derive(const uint8_t master_key[SRTP_GCM_KEY_LEN],
     return ok ? 0 : -1;
 }
 
-struct srtp_gcm *srtp_gcm_new(const uint8_t master_key[SRTP_GCM_KEY_LEN],
-                              const uint8_t master_salt[SRTP_GCM_SALT_LEN])
+static struct srtp_gcm *make(const uint8_t master_key[SRTP_GCM_KEY_LEN],
+                             const uint8_t master_salt[SRTP_GCM_SALT_LEN], bool opener)
 {
     uint8_t key[SRTP_GCM_KEY_LEN];
     struct srtp_gcm *g = xcalloc(1, sizeof *g);
+    g->opener = opener;
     g->ctx = EVP_CIPHER_CTX_new();
     bool ok = g->ctx && srtp_gcm_derive(master_key, master_salt, 0x00, key, sizeof key) == 0 &&
               srtp_gcm_derive(master_key, master_salt, 0x02, g->salt, sizeof g->salt) == 0 &&
-              EVP_EncryptInit_ex(g->ctx, EVP_aes_128_gcm(), NULL, key, NULL) == 1;
+              EVP_CipherInit_ex(g->ctx, EVP_aes_128_gcm(), NULL, key, NULL, opener ? 0 : 1) == 1;
     memset(key, 0, sizeof key);
     if (!ok) {
         srtp_gcm_free(g);
@@ -67,36 +74,69 @@ struct srtp_gcm *srtp_gcm_new(const uint8_t master_key[SRTP_GCM_KEY_LEN],
     return g;
 }
 
+struct srtp_gcm *srtp_gcm_new(const uint8_t master_key[SRTP_GCM_KEY_LEN],
+                              const uint8_t master_salt[SRTP_GCM_SALT_LEN])
+{
+    return make(master_key, master_salt, false);
+}
+
+struct srtp_gcm *srtp_gcm_new_opener(const uint8_t master_key[SRTP_GCM_KEY_LEN],
+                                     const uint8_t master_salt[SRTP_GCM_SALT_LEN])
+{
+    return make(master_key, master_salt, true);
+}
+
 void srtp_gcm_free(struct srtp_gcm *g)
 {
     if (!g)
         return;
     EVP_CIPHER_CTX_free(g->ctx);
+    free(g->streams);
     memset(g, 0, sizeof *g);
     free(g);
+}
+
+static struct srtp_gcm_stream *find_stream(struct srtp_gcm *g, uint32_t ssrc)
+{
+    for (size_t i = 0; i < g->n_streams; i++)
+        if (g->streams[i].ssrc == ssrc)
+            return &g->streams[i];
+    return NULL;
+}
+
+/* A new SSRC's state, at rollover counter 0 (RFC 3711 §3.3.1: what its receiver assumes) with
+ * SEQ the newest: a new slot, or the least recently used one once the table is full. */
+static struct srtp_gcm_stream *add_stream(struct srtp_gcm *g, uint32_t ssrc, uint16_t seq)
+{
+    struct srtp_gcm_stream *s;
+    if (g->n_streams < SRTP_GCM_MAX_STREAMS) {
+        if (g->n_streams == g->cap_streams) {
+            g->cap_streams = g->cap_streams ? 2 * g->cap_streams : 4;
+            g->streams = xrealloc(g->streams, g->cap_streams * sizeof *g->streams);
+        }
+        s = &g->streams[g->n_streams++];
+    } else {
+        s = &g->streams[0];
+        for (size_t i = 1; i < g->n_streams; i++)
+            if (g->streams[i].last_use < s->last_use)
+                s = &g->streams[i];
+    }
+    memset(s, 0, sizeof *s);
+    s->ssrc = ssrc;
+    s->highest = seq;
+    return s;
 }
 
 /* The rollover counter to seal SEQ of SSRC under, updating the stream's state. */
 static uint32_t rollover(struct srtp_gcm *g, uint32_t ssrc, uint16_t seq)
 {
-    struct srtp_gcm_stream *s = NULL, *oldest = &g->streams[0];
-    for (size_t i = 0; i < SRTP_GCM_STREAMS; i++) {
-        struct srtp_gcm_stream *c = &g->streams[i];
-        if (c->used && c->ssrc == ssrc) {
-            s = c;
-            break;
-        }
-        if (!c->used || (oldest->used && c->last_use < oldest->last_use))
-            oldest = c;
-    }
-    s = s ? s : oldest;
-    s->last_use = ++g->uses;
-    if (!s->used || s->ssrc != ssrc) {
-        /* A new SSRC starts at counter 0 (RFC 3711 §3.3.1), as its receiver assumes. */
-        *s = (struct srtp_gcm_stream){.ssrc = ssrc, .roc = 0, .highest = seq, .used = true,
-                                      .last_use = g->uses};
+    struct srtp_gcm_stream *s = find_stream(g, ssrc);
+    if (!s) {
+        s = add_stream(g, ssrc, seq);
+        s->last_use = ++g->uses;
         return 0;
     }
+    s->last_use = ++g->uses;
     int16_t ahead = (int16_t)(uint16_t)(seq - s->highest);
     if (ahead > 0) {
         if (seq < s->highest)
@@ -123,6 +163,31 @@ static size_t header_length(const uint8_t *p, size_t len)
     return n <= len ? n : 0;
 }
 
+/* RFC 7714 §8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR the session salt. */
+static void make_iv(const struct srtp_gcm *g, uint32_t ssrc, uint32_t roc, uint16_t seq,
+                    uint8_t iv[12])
+{
+    const uint8_t plain[12] = {0,
+                               0,
+                               (uint8_t)(ssrc >> 24),
+                               (uint8_t)(ssrc >> 16),
+                               (uint8_t)(ssrc >> 8),
+                               (uint8_t)ssrc,
+                               (uint8_t)(roc >> 24),
+                               (uint8_t)(roc >> 16),
+                               (uint8_t)(roc >> 8),
+                               (uint8_t)roc,
+                               (uint8_t)(seq >> 8),
+                               (uint8_t)seq};
+    for (size_t i = 0; i < sizeof plain; i++)
+        iv[i] = plain[i] ^ g->salt[i];
+}
+
+static uint32_t packet_ssrc(const uint8_t *p)
+{
+    return ((uint32_t)p[8] << 24) | ((uint32_t)p[9] << 16) | ((uint32_t)p[10] << 8) | p[11];
+}
+
 int srtp_gcm_seal_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap)
 {
     size_t header = header_length(buf, *len);
@@ -130,25 +195,12 @@ int srtp_gcm_seal_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap)
         return SRTPX_ERR_MALFORMED;
     if (cap < *len || cap - *len < SRTP_GCM_TAG_LEN)
         return SRTPX_ERR_NO_ROOM;
-    uint32_t ssrc = ((uint32_t)buf[8] << 24) | ((uint32_t)buf[9] << 16) |
-                    ((uint32_t)buf[10] << 8) | buf[11];
+    if (g->opener)
+        return SRTPX_ERR_FAILED;
+    uint32_t ssrc = packet_ssrc(buf);
     uint16_t seq = (uint16_t)((buf[2] << 8) | buf[3]);
-    uint32_t roc = rollover(g, ssrc, seq);
-    /* RFC 7714 §8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR the session salt. */
-    uint8_t iv[12] = {0,
-                      0,
-                      (uint8_t)(ssrc >> 24),
-                      (uint8_t)(ssrc >> 16),
-                      (uint8_t)(ssrc >> 8),
-                      (uint8_t)ssrc,
-                      (uint8_t)(roc >> 24),
-                      (uint8_t)(roc >> 16),
-                      (uint8_t)(roc >> 8),
-                      (uint8_t)roc,
-                      (uint8_t)(seq >> 8),
-                      (uint8_t)seq};
-    for (size_t i = 0; i < sizeof iv; i++)
-        iv[i] ^= g->salt[i];
+    uint8_t iv[12];
+    make_iv(g, ssrc, rollover(g, ssrc, seq), seq, iv);
     int n = 0, tail = 0;
     size_t payload = *len - header;
     /* The header is the additional authenticated data; the payload (padding included) is
@@ -160,5 +212,97 @@ int srtp_gcm_seal_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap)
         EVP_CIPHER_CTX_ctrl(g->ctx, EVP_CTRL_GCM_GET_TAG, SRTP_GCM_TAG_LEN, buf + *len) != 1)
         return SRTPX_ERR_FAILED;
     *len += SRTP_GCM_TAG_LEN;
+    return 0;
+}
+
+/* The replay window's bit for the packet BEHIND the newest (less than the window). */
+static bool window_has(const struct srtp_gcm_stream *s, uint64_t behind)
+{
+    return (s->seen[behind / 64] >> (behind % 64)) & 1;
+}
+
+static void window_set(struct srtp_gcm_stream *s, uint64_t behind)
+{
+    s->seen[behind / 64] |= (uint64_t)1 << (behind % 64);
+}
+
+/* A newer packet, AHEAD of the newest, becomes the newest: every bit moves AHEAD further back. */
+static void window_advance(struct srtp_gcm_stream *s, uint64_t ahead)
+{
+    if (ahead >= SRTP_GCM_REPLAY_WINDOW) {
+        memset(s->seen, 0, sizeof s->seen);
+        return;
+    }
+    size_t words = (size_t)(ahead / 64), bits = (size_t)(ahead % 64);
+    for (size_t i = WINDOW_WORDS; i-- > 0;) {
+        uint64_t w = i >= words ? s->seen[i - words] << bits : 0;
+        if (bits && i >= words + 1)
+            w |= s->seen[i - words - 1] >> (64 - bits);
+        s->seen[i] = w;
+    }
+}
+
+/* The 48-bit packet index (RFC 3711 §3.3.1: ROC * 65536 + SEQ) the sender of S most likely gave
+ * SEQ, judged from the newest authentic packet; false for a packet from before the stream's
+ * first (its counter would be below 0). */
+static bool estimate_index(const struct srtp_gcm_stream *s, uint16_t seq, uint64_t *index)
+{
+    uint32_t roc = s->roc;
+    if (s->highest < 32768 && seq > s->highest + 32768) {
+        if (roc == 0)
+            return false;
+        roc--; /* a late packet from before the newest's wrap */
+    } else if (s->highest >= 32768 && seq < s->highest - 32768) {
+        roc++; /* the sender has wrapped */
+    }
+    *index = ((uint64_t)roc << 16) | seq;
+    return true;
+}
+
+int srtp_gcm_open_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len)
+{
+    size_t header = header_length(buf, *len);
+    if (!header || *len > 65535 || *len - header < SRTP_GCM_TAG_LEN)
+        return SRTPX_ERR_MALFORMED;
+    if (!g->opener)
+        return SRTPX_ERR_FAILED;
+    uint32_t ssrc = packet_ssrc(buf);
+    uint16_t seq = (uint16_t)((buf[2] << 8) | buf[3]);
+    struct srtp_gcm_stream *s = find_stream(g, ssrc);
+    uint64_t index = seq, newest = 0;
+    if (s) {
+        newest = ((uint64_t)s->roc << 16) | s->highest;
+        if (!estimate_index(s, seq, &index))
+            return SRTPX_ERR_REPLAY;
+        if (index <= newest &&
+            (newest - index >= SRTP_GCM_REPLAY_WINDOW || window_has(s, newest - index)))
+            return SRTPX_ERR_REPLAY;
+    }
+    uint8_t iv[12];
+    make_iv(g, ssrc, (uint32_t)(index >> 16), seq, iv);
+    size_t sealed = *len - header - SRTP_GCM_TAG_LEN;
+    int n = 0, tail = 0;
+    if (EVP_DecryptInit_ex(g->ctx, NULL, NULL, NULL, iv) != 1 ||
+        EVP_DecryptUpdate(g->ctx, NULL, &n, buf, (int)header) != 1 ||
+        EVP_DecryptUpdate(g->ctx, buf + header, &n, buf + header, (int)sealed) != 1 ||
+        EVP_CIPHER_CTX_ctrl(g->ctx, EVP_CTRL_GCM_SET_TAG, SRTP_GCM_TAG_LEN,
+                            buf + header + sealed) != 1)
+        return SRTPX_ERR_FAILED;
+    if (EVP_DecryptFinal_ex(g->ctx, buf + header + n, &tail) != 1)
+        return SRTPX_ERR_AUTH;
+    /* Authentic: only now may the packet move the stream's state. */
+    if (!s) {
+        s = add_stream(g, ssrc, seq);
+        window_set(s, 0);
+    } else if (index > newest) {
+        window_advance(s, index - newest);
+        window_set(s, 0);
+        s->roc = (uint32_t)(index >> 16);
+        s->highest = seq;
+    } else {
+        window_set(s, newest - index);
+    }
+    s->last_use = ++g->uses;
+    *len -= SRTP_GCM_TAG_LEN;
     return 0;
 }

@@ -1,9 +1,11 @@
-/* srtp_gcm: sealing outgoing RTP with AEAD_AES_128_GCM (RFC 7714) on one OpenSSL cipher context
- * made when the keys are, for the fan-out's hot path. libsrtp2 as Debian builds it seals through
- * NSS's PKCS#11 layer, which sets up a context, takes locks and allocates for every packet:
- * perf put NSS at ~38% of the server's CPU at 200 viewers. This file holds only the SRTP
- * framing (key derivation, IV, rollover counter); OpenSSL does the cryptography. Checking what
- * peers send, RTCP, and the AES-CM profile stay with libsrtp (rtc/srtp.c). */
+/* srtp_gcm: AEAD_AES_128_GCM (RFC 7714) for RTP on one OpenSSL cipher context made when the keys
+ * are: sealing what we send (the fan-out's hot path) and opening what a peer sends (every
+ * publisher's packet, and every packet `onair bench` checks). libsrtp2 as Debian builds it goes
+ * through NSS's PKCS#11 layer, which sets up a context, takes locks and allocates for every
+ * packet: perf put NSS at ~38% of the server's CPU at 200 viewers when it sealed, and at ~5% at 25
+ * viewers when it still opened the publisher's packets. This file holds only the SRTP framing
+ * (key derivation, IV, rollover counter, replay window); OpenSSL does the cryptography. RTCP
+ * and the AES-CM profile stay with libsrtp (rtc/srtp.c). */
 #ifndef ONAIR_RTC_SRTP_GCM_H
 #define ONAIR_RTC_SRTP_GCM_H
 #include <stddef.h>
@@ -12,13 +14,20 @@
 #define SRTP_GCM_KEY_LEN 16
 #define SRTP_GCM_SALT_LEN 12
 #define SRTP_GCM_TAG_LEN 16
+/* An opener accepts a packet up to this many behind the newest of its SSRC, once: a NACK
+ * answered from history arrives well behind newer packets (RFC 3711 §3.3.2 allows any size;
+ * libsrtp's default of 128 would refuse it). */
+#define SRTP_GCM_REPLAY_WINDOW 1024
 
 struct srtp_gcm;
 
 /* Derives the RTP session key and salt from the master ones (RFC 3711 §4.3.1 with RFC 7714
- * §11's 96-bit salt) and makes the cipher context. NULL if OpenSSL cannot. */
+ * §11's 96-bit salt) and makes the cipher context: srtp_gcm_new's seals, srtp_gcm_new_opener's
+ * opens. NULL if OpenSSL cannot. */
 struct srtp_gcm *srtp_gcm_new(const uint8_t master_key[SRTP_GCM_KEY_LEN],
                               const uint8_t master_salt[SRTP_GCM_SALT_LEN]);
+struct srtp_gcm *srtp_gcm_new_opener(const uint8_t master_key[SRTP_GCM_KEY_LEN],
+                                     const uint8_t master_salt[SRTP_GCM_SALT_LEN]);
 void srtp_gcm_free(struct srtp_gcm *g);
 
 /* Seals the RTP packet BUF[0..*LEN) in place: the payload encrypted, the header authenticated,
@@ -26,6 +35,13 @@ void srtp_gcm_free(struct srtp_gcm *g);
  * sequence numbers; an older number (a retransmission) is sealed under the counter it was sent
  * with. Returns 0 or an enum srtpx_error (malformed, no room, failed). */
 int srtp_gcm_seal_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap);
+
+/* Checks and decrypts the SRTP packet BUF[0..*LEN) in place (an opener's); *LEN shrinks by the
+ * tag. The rollover counter is estimated from the SSRC's newest authenticated packet (RFC 3711
+ * §3.3.1); a packet already opened, or older than the window, is refused before decryption.
+ * Only an authentic packet changes the state. Returns 0 or an enum srtpx_error (malformed,
+ * replay, auth, failed); the packet is then to be dropped, its bytes unspecified. */
+int srtp_gcm_open_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len);
 
 /* RFC 3711 §4.3.1's key derivation with the AES-CM PRF: OUT_LEN bytes for LABEL (0x00 the RTP
  * encryption key, 0x02 its salt) from the master key and a 12-byte master salt (key derivation

@@ -1,5 +1,9 @@
-/* fuzz_srtp_gcm: any bytes as an outgoing RTP packet. The sealer takes it or calls it malformed;
- * what it seals, libsrtp2 (an independent RFC 7714 implementation) opens to the same bytes. */
+/* fuzz_srtp_gcm: any bytes as an RTP packet to seal and as an SRTP packet to open. The sealer
+ * takes the packet or calls it malformed; what it seals, libsrtp2 (an independent RFC 7714
+ * implementation) and our opener both open to the same bytes, and what libsrtp seals our opener
+ * opens too. The bytes themselves, as an SRTP packet, never pass the opener's check: nobody
+ * without the key makes an authentic packet. */
+#include <srtp2/srtp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,36 +11,79 @@
 #include "rtc/srtp.h"
 #include "rtc/srtp_gcm.h"
 
+static const uint8_t key[SRTP_GCM_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+static const uint8_t salt[SRTP_GCM_SALT_LEN] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
+
 static void require(int condition)
 {
     if (!condition)
         abort();
 }
 
+/* libsrtp's own context for KEY and SALT, either way. */
+static srtp_t libsrtp(srtp_ssrc_type_t direction)
+{
+    srtp_policy_t policy;
+    memset(&policy, 0, sizeof policy);
+    srtp_crypto_policy_set_from_profile_for_rtp(&policy.rtp, srtp_profile_aead_aes_128_gcm);
+    srtp_crypto_policy_set_from_profile_for_rtcp(&policy.rtcp, srtp_profile_aead_aes_128_gcm);
+    uint8_t master[SRTP_GCM_KEY_LEN + SRTP_GCM_SALT_LEN];
+    memcpy(master, key, sizeof key);
+    memcpy(master + SRTP_GCM_KEY_LEN, salt, sizeof salt);
+    policy.key = master;
+    policy.ssrc.type = direction;
+    policy.window_size = SRTP_GCM_REPLAY_WINDOW;
+    srtp_t ctx = NULL;
+    require(srtp_create(&ctx, &policy) == srtp_err_status_ok);
+    return ctx;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 1500)
         return 0;
-    static struct srtp_keys keys = {.profile = SRTP_PROFILE_AEAD_AES_128_GCM,
-                                    .key_len = SRTP_KEYS_KEY_LEN,
-                                    .salt_len = SRTP_KEYS_SALT_LEN_GCM,
-                                    .remote_key = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13},
-                                    .remote_salt = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2}};
     srtp_global_init();
-    struct srtp_gcm *sealer = srtp_gcm_new(keys.remote_key, keys.remote_salt);
-    struct srtpx *opener = srtpx_new(&keys, false);
-    require(sealer && opener);
-    uint8_t buf[1500 + SRTP_GCM_TAG_LEN];
+    struct srtp_gcm *sealer = srtp_gcm_new(key, salt);
+    struct srtp_gcm *opener = srtp_gcm_new_opener(key, salt);
+    struct srtp_gcm *forged = srtp_gcm_new_opener(key, salt);
+    srtp_t their_opener = libsrtp(ssrc_any_inbound), their_sealer = libsrtp(ssrc_any_outbound);
+    require(sealer && opener && forged);
+
+    uint8_t buf[1500 + SRTP_MAX_TRAILER_LEN];
     memcpy(buf, data, size);
     size_t len = size;
+    require(srtp_gcm_open_rtp(forged, buf, &len) != 0);
+
+    memcpy(buf, data, size);
+    len = size;
     int rc = srtp_gcm_seal_rtp(sealer, buf, &len, sizeof buf);
     require(rc == 0 || rc == SRTPX_ERR_MALFORMED);
     if (rc == 0) {
         require(len == size + SRTP_GCM_TAG_LEN);
-        require(srtpx_unprotect_rtp(opener, buf, &len) == 0);
+        uint8_t copy[sizeof buf];
+        memcpy(copy, buf, len);
+        size_t ours_len = len;
+        require(srtp_gcm_open_rtp(opener, copy, &ours_len) == 0);
+        require(ours_len == size && memcmp(copy, data, size) == 0);
+        int theirs_len = (int)len;
+        require(srtp_unprotect(their_opener, buf, &theirs_len) == srtp_err_status_ok);
+        require((size_t)theirs_len == size && memcmp(buf, data, size) == 0);
+
+        /* The other way: libsrtp seals, our opener (a fresh SSRC state) opens. */
+        struct srtp_gcm *fresh = srtp_gcm_new_opener(key, salt);
+        require(fresh != NULL);
+        memcpy(buf, data, size);
+        theirs_len = (int)size;
+        require(srtp_protect(their_sealer, buf, &theirs_len) == srtp_err_status_ok);
+        len = (size_t)theirs_len;
+        require(srtp_gcm_open_rtp(fresh, buf, &len) == 0);
         require(len == size && memcmp(buf, data, size) == 0);
+        srtp_gcm_free(fresh);
     }
     srtp_gcm_free(sealer);
-    srtpx_free(opener);
+    srtp_gcm_free(opener);
+    srtp_gcm_free(forged);
+    srtp_dealloc(their_opener);
+    srtp_dealloc(their_sealer);
     return 0;
 }

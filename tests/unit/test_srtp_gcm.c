@@ -1,6 +1,8 @@
 /* Tests for rtc/srtp_gcm against libsrtp2, an independent implementation of RFC 7714: the same
- * packets sealed by both must be the same bytes, and libsrtp must accept ours across a sequence
- * number wrap, a retransmission from before the wrap, and interleaved SSRCs. */
+ * packets sealed by both must be the same bytes; each side must open what the other seals across
+ * a sequence number wrap, a retransmission from before the wrap, and interleaved SSRCs, more
+ * of them than a viewer usually gets; and the opener must refuse replays, packets older than its
+ * window and tampering, without a forged packet moving its state. */
 /* cmocka needs these headers first, in this order. */
 /* clang-format off */
 #include <setjmp.h>
@@ -23,8 +25,9 @@ static const uint8_t master_key[SRTP_GCM_KEY_LEN] = {0x00, 0x01, 0x02, 0x03, 0x0
 static const uint8_t master_salt[SRTP_GCM_SALT_LEN] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5,
                                                        0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab};
 
-/* libsrtp's own sealer for the same master key and salt. */
-static srtp_t libsrtp_outbound(void)
+/* libsrtp's own context for the same master key and salt, sealing (ssrc_any_outbound) or
+ * checking (ssrc_any_inbound) with a 1024-packet window. */
+static srtp_t libsrtp(srtp_ssrc_type_t direction)
 {
     srtp_policy_t policy;
     memset(&policy, 0, sizeof policy);
@@ -34,25 +37,23 @@ static srtp_t libsrtp_outbound(void)
     memcpy(master, master_key, sizeof master_key);
     memcpy(master + SRTP_GCM_KEY_LEN, master_salt, sizeof master_salt);
     policy.key = master;
-    policy.ssrc.type = ssrc_any_outbound;
-    policy.window_size = 1024;
-    policy.allow_repeat_tx = 1;
+    policy.ssrc.type = direction;
+    policy.window_size = SRTP_GCM_REPLAY_WINDOW;
+    policy.allow_repeat_tx = direction == ssrc_any_outbound;
     srtp_t ctx = NULL;
     assert_int_equal(srtp_create(&ctx, &policy), srtp_err_status_ok);
     return ctx;
 }
 
-/* onair's checker of what a peer sends (libsrtp underneath) for the same keys. */
-static struct srtpx *inbound(void)
+static srtp_t libsrtp_outbound(void) { return libsrtp(ssrc_any_outbound); }
+
+/* libsrtp opens BUF[0..*LEN) in place; its status. */
+static srtp_err_status_t libsrtp_open(srtp_t ctx, uint8_t *buf, size_t *len)
 {
-    struct srtp_keys keys = {.profile = SRTP_PROFILE_AEAD_AES_128_GCM,
-                             .key_len = SRTP_KEYS_KEY_LEN,
-                             .salt_len = SRTP_KEYS_SALT_LEN_GCM};
-    memcpy(keys.remote_key, master_key, sizeof master_key);
-    memcpy(keys.remote_salt, master_salt, sizeof master_salt);
-    struct srtpx *s = srtpx_new(&keys, false);
-    assert_non_null(s);
-    return s;
+    int n = (int)*len;
+    srtp_err_status_t status = srtp_unprotect(ctx, buf, &n);
+    *len = (size_t)n;
+    return status;
 }
 
 /* An RTP packet of SSRC and SEQ with PAYLOAD bytes; FLAGS picks CSRCs (1), a header extension
@@ -132,7 +133,7 @@ static void same_bytes_as_libsrtp(void **state)
 static void libsrtp_opens_across_the_wrap(void **state)
 {
     struct srtp_gcm *ours = srtp_gcm_new(master_key, master_salt);
-    struct srtpx *check = inbound();
+    srtp_t check = libsrtp(ssrc_any_inbound);
     /* (ssrc, seq) in sending order; the 65535 of SSRC A comes late, as a NACK's answer. */
     struct {
         uint32_t ssrc;
@@ -148,25 +149,25 @@ static void libsrtp_opens_across_the_wrap(void **state)
         memcpy(sealed, plain, len);
         size_t n = len;
         assert_int_equal(srtp_gcm_seal_rtp(ours, sealed, &n, sizeof sealed), 0);
-        assert_int_equal(srtpx_unprotect_rtp(check, sealed, &n), 0);
+        assert_int_equal(libsrtp_open(check, sealed, &n), srtp_err_status_ok);
         assert_int_equal(n, len);
         assert_memory_equal(sealed, plain, len);
     }
-    srtpx_free(check);
+    srtp_dealloc(check);
     srtp_gcm_free(ours);
 }
 
-/* srtpx with the GCM profile seals RTP here: a tampered byte fails libsrtp's check. */
+/* What we seal with a tampered byte fails libsrtp's check. */
 static void tampering_is_caught(void **state)
 {
     struct srtp_gcm *ours = srtp_gcm_new(master_key, master_salt);
-    struct srtpx *check = inbound();
+    srtp_t check = libsrtp(ssrc_any_inbound);
     uint8_t buf[2048];
     size_t n = packet(buf, 0x01020304, 7, 100, 0);
     assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, sizeof buf), 0);
     buf[40] ^= 1;
-    assert_int_equal(srtpx_unprotect_rtp(check, buf, &n), SRTPX_ERR_AUTH);
-    srtpx_free(check);
+    assert_int_equal(libsrtp_open(check, buf, &n), srtp_err_status_auth_fail);
+    srtp_dealloc(check);
     srtp_gcm_free(ours);
 }
 
@@ -190,7 +191,7 @@ static void bad_packets_and_short_room(void **state)
     srtp_gcm_free(ours);
 }
 
-/* More SSRCs than streams kept: each new one starts at rollover counter 0, as libsrtp's does. */
+/* Twenty new SSRCs: each starts at rollover counter 0, as libsrtp's does. */
 static void many_ssrcs(void **state)
 {
     srtp_t theirs = libsrtp_outbound();
@@ -199,6 +200,110 @@ static void many_ssrcs(void **state)
         expect_same_sealing(ours, theirs, 0x100 + k, (uint16_t)(k * 1000), 64, 0);
     srtp_gcm_free(ours);
     srtp_dealloc(theirs);
+}
+
+/* Sealed by libsrtp, opened by ours to the same bytes: the wrap, a retransmission from before it
+ * arriving after it, two SSRCs, every header shape, and an empty payload. */
+static void opens_what_libsrtp_seals(void **state)
+{
+    srtp_t theirs = libsrtp_outbound();
+    struct srtp_gcm *ours = srtp_gcm_new_opener(master_key, master_salt);
+    assert_non_null(ours);
+    struct {
+        uint32_t ssrc;
+        uint16_t seq;
+        size_t payload;
+    } order[] = {
+        {0xaaaa0001, 65533, 1100}, {0xbbbb0002, 10, 0},  {0xaaaa0001, 65534, 1}, {0xaaaa0001, 0, 0},
+        {0xbbbb0002, 11, 500},     {0xaaaa0001, 1, 300}, {0xaaaa0001, 65535, 7}, {0xaaaa0001, 2, 9},
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        uint8_t sealed[2048], plain[2048];
+        size_t len = packet(plain, order[i].ssrc, order[i].seq, order[i].payload, (int)(i % 8));
+        memcpy(sealed, plain, len);
+        int n = (int)len;
+        assert_int_equal(srtp_protect(theirs, sealed, &n), srtp_err_status_ok);
+        size_t opened = (size_t)n;
+        assert_int_equal(srtp_gcm_open_rtp(ours, sealed, &opened), 0);
+        assert_int_equal(opened, len);
+        assert_memory_equal(sealed, plain, len);
+    }
+    srtp_gcm_free(ours);
+    srtp_dealloc(theirs);
+}
+
+/* The opener refuses a packet opened before and one 1024 or more behind the newest, takes one
+ * 1023 behind, and refuses tampering anywhere (header, payload, tag) without the forgery moving
+ * its state: a forged packet far ahead does not push the window past the genuine ones. */
+static void opener_refuses_replays_old_and_forged(void **state)
+{
+    srtp_t theirs = libsrtp_outbound();
+    struct srtp_gcm *ours = srtp_gcm_new_opener(master_key, master_salt);
+    enum { P3000, P3980, P4000, P4001, P4002, P7976, P7977, P9000, N };
+    static const uint16_t seqs[N] = {3000, 3980, 4000, 4001, 4002, 7976, 7977, 9000};
+    uint8_t pkts[N][2048];
+    size_t lens[N];
+    for (size_t i = 0; i < N; i++) { /* libsrtp seals in sending order */
+        int n = (int)packet(pkts[i], 0x5eed0001, seqs[i], 200, 0);
+        assert_int_equal(srtp_protect(theirs, pkts[i], &n), srtp_err_status_ok);
+        lens[i] = (size_t)n;
+    }
+    uint8_t buf[2048];
+    /* Opens a copy of packet I, with byte AT flipped when AT >= 0; the result. */
+#define OPEN(i, at)                                                                                \
+    (memcpy(buf, pkts[i], lens[i]), (at) >= 0 ? (void)(buf[(at)] ^= 1) : (void)0,                 \
+     srtp_gcm_open_rtp(ours, buf, &(size_t){lens[i]}))
+    assert_int_equal(OPEN(P4000, -1), 0);
+    assert_int_equal(OPEN(P4000, -1), SRTPX_ERR_REPLAY);
+    assert_int_equal(OPEN(P3980, -1), 0);
+    assert_int_equal(OPEN(P3000, -1), 0); /* 1000 behind */
+    assert_int_equal(OPEN(P4001, 5), SRTPX_ERR_AUTH);  /* the timestamp */
+    assert_int_equal(OPEN(P4001, 30), SRTPX_ERR_AUTH); /* the payload */
+    assert_int_equal(OPEN(P4001, (int)lens[P4001] - 1), SRTPX_ERR_AUTH); /* the tag */
+    assert_int_equal(OPEN(P4001, -1), 0);
+    assert_int_equal(OPEN(P9000, 40), SRTPX_ERR_AUTH);
+    assert_int_equal(OPEN(P4002, -1), 0); /* 4998 behind 9000, had the forgery counted */
+    assert_int_equal(OPEN(P9000, -1), 0);
+    assert_int_equal(OPEN(P7977, -1), 0);                /* 1023 behind */
+    assert_int_equal(OPEN(P7976, -1), SRTPX_ERR_REPLAY); /* 1024 behind */
+    assert_int_equal(OPEN(P3980, -1), SRTPX_ERR_REPLAY);
+#undef OPEN
+    size_t short_len = 12 + SRTP_GCM_TAG_LEN - 1; /* a header, and one byte short of a tag */
+    assert_int_equal(srtp_gcm_open_rtp(ours, pkts[P3000], &short_len), SRTPX_ERR_MALFORMED);
+    srtp_gcm_free(ours);
+    srtp_dealloc(theirs);
+}
+
+/* Twenty SSRCs (a room's viewer gets three of each publisher) sent round by round through their
+ * wrap: each side opens all of what the other seals, so no SSRC's rollover counter is forgotten
+ * while it is in use. */
+static void many_ssrcs_across_the_wrap(void **state)
+{
+    srtp_t their_sealer = libsrtp_outbound(), their_opener = libsrtp(ssrc_any_inbound);
+    struct srtp_gcm *sealer = srtp_gcm_new(master_key, master_salt);
+    struct srtp_gcm *opener = srtp_gcm_new_opener(master_key, master_salt);
+    for (uint16_t round = 0; round < 12; round++) {
+        for (uint32_t k = 0; k < 20; k++) {
+            uint16_t seq = (uint16_t)(65530 + round);
+            uint8_t plain[2048], a[2048], b[2048];
+            size_t len = packet(plain, 0x7000 + k, seq, 64, 0);
+            memcpy(a, plain, len);
+            memcpy(b, plain, len);
+            size_t n = len;
+            assert_int_equal(srtp_gcm_seal_rtp(sealer, a, &n, sizeof a), 0);
+            assert_int_equal(libsrtp_open(their_opener, a, &n), srtp_err_status_ok);
+            assert_memory_equal(a, plain, len);
+            int m = (int)len;
+            assert_int_equal(srtp_protect(their_sealer, b, &m), srtp_err_status_ok);
+            n = (size_t)m;
+            assert_int_equal(srtp_gcm_open_rtp(opener, b, &n), 0);
+            assert_memory_equal(b, plain, len);
+        }
+    }
+    srtp_gcm_free(sealer);
+    srtp_gcm_free(opener);
+    srtp_dealloc(their_sealer);
+    srtp_dealloc(their_opener);
 }
 
 int main(void)
@@ -210,6 +315,9 @@ int main(void)
         cmocka_unit_test(tampering_is_caught),
         cmocka_unit_test(bad_packets_and_short_room),
         cmocka_unit_test(many_ssrcs),
+        cmocka_unit_test(opens_what_libsrtp_seals),
+        cmocka_unit_test(opener_refuses_replays_old_and_forged),
+        cmocka_unit_test(many_ssrcs_across_the_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
