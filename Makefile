@@ -26,7 +26,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/onair $(UNIT_BIN)
+all: $(BUILD)/onair $(UNIT_BIN) $(BUILD)/lane-cost
 
 $(BUILD)/onair: $(CLI_OBJ) $(BUILD)/libonair.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -49,6 +49,10 @@ $(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB)
 
 $(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# What splitting a fan-out between two threads costs here (bench/lane-cost.c).
+$(BUILD)/lane-cost: bench/lane-cost.c $(BUILD)/libonair.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonair.a
 	@mkdir -p $(dir $@)

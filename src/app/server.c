@@ -282,7 +282,8 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     struct sfu_config sfu_config = {.max_bitrate = config->max_bitrate,
                                     .lanes = srv->n_lanes,
                                     .run_lanes = server_run_lanes,
-                                    .lanes_opaque = srv};
+                                    .lanes_opaque = srv,
+                                    .lane_min_sends = config->split_from};
     srv->sfu = sfu_new(&sfu_config);
     srv->rooms = rooms_new(srv, !config->no_chat);
     const char *record_why = NULL;

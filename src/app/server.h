@@ -28,6 +28,7 @@ struct server_config {
     bool announce_private; /* the interfaces' addresses too, after the public ones */
     uint32_t max_bitrate;
     unsigned workers;         /* fan-out lanes (threads, this one included); 0: one per CPU */
+    unsigned split_from;      /* packet copies a fan-out is split from; 0: the SFU's default */
     unsigned max_viewers;     /* viewer sessions taken at once; 0: no limit */
     const char *video_codecs; /* preference list, "VP8,H264,VP9,AV1" */
     const char *audio_codecs;

@@ -53,6 +53,9 @@ static const char serve_usage[] =
     "  --max-bitrate BPS       bitrate publishers are invited to reach (default 2500000)\n"
     "  --workers N             threads that send to viewers: a broadcast's viewers are split\n"
     "                          among them (default: one per CPU; 1 to 64)\n"
+    "  --split-from N          a fan-out is split among the workers from N packet copies\n"
+    "                          (viewers x packets; default 256): a smaller split costs more\n"
+    "                          CPU than it saves time\n"
     "  --max-viewers N         viewers the server takes at once, over all streams; the next\n"
     "                          WHEP offer is refused (503, Retry-After) rather than let a\n"
     "                          saturated server fail everyone's join (default: no limit)\n"
@@ -187,7 +190,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
            O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
-           O_MAX_VIEWERS };
+           O_MAX_VIEWERS, O_SPLIT_FROM };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -198,6 +201,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"announce-private", no_argument, NULL, O_ANNOUNCE_PRIVATE},
         {"max-bitrate", required_argument, NULL, O_MAX_BITRATE},
         {"workers", required_argument, NULL, O_WORKERS},
+        {"split-from", required_argument, NULL, O_SPLIT_FROM},
         {"max-viewers", required_argument, NULL, O_MAX_VIEWERS},
         {"video-codecs", required_argument, NULL, O_VIDEO},
         {"audio-codecs", required_argument, NULL, O_AUDIO},
@@ -264,6 +268,13 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             if (*end || n < 1 || n > 64)
                 return fail_usage(serve_usage, "--workers wants 1..64, not '%s'", optarg);
             config.workers = (unsigned)n;
+            break;
+        }
+        case O_SPLIT_FROM: {
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000000)
+                return fail_usage(serve_usage, "--split-from wants 1..1000000, not '%s'", optarg);
+            config.split_from = (unsigned)n;
             break;
         }
         case O_MAX_VIEWERS: {

@@ -319,7 +319,7 @@ void sfu_fan_out(struct sfu_publisher *pub)
     size_t pending = pub->tracks[SFU_AUDIO].n_pending + pub->tracks[SFU_VIDEO].n_pending;
     struct fan_out_run run = {pub, 1};
     if (sfu->config.lanes > 1 && stream->n_viewers > 1 &&
-        stream->n_viewers * pending >= SFU_LANE_MIN_SENDS)
+        stream->n_viewers * pending >= sfu->config.lane_min_sends)
         run.lanes = sfu->config.lanes;
     for (unsigned lane = 0; lane < run.lanes; lane++) {
         struct sfu_lane_result *r = &sfu->lane_results[lane];

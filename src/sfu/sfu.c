@@ -41,6 +41,8 @@ struct sfu *sfu_new(const struct sfu_config *config)
     sfu->config = *config;
     if (sfu->config.lanes < 1 || !sfu->config.run_lanes)
         sfu->config.lanes = 1;
+    if (!sfu->config.lane_min_sends)
+        sfu->config.lane_min_sends = SFU_LANE_MIN_SENDS;
     sfu->lane_results = xcalloc(sfu->config.lanes, sizeof *sfu->lane_results);
     hmap_init(&sfu->by_name);
     sfu->next_gen = 1;

@@ -129,10 +129,6 @@ struct sfu_lane_result {
     size_t n_joins, cap_joins;
 };
 
-/* A fan-out is split among lanes from this many packet sends up: below it, waking the other
- * threads costs more than it saves. */
-#define SFU_LANE_MIN_SENDS 16
-
 struct sfu {
     struct sfu_config config;
     struct sfu_lane_result *lane_results; /* config.lanes of them (at least one) */

@@ -46,8 +46,9 @@ stop_onair
 check $? "the server stops cleanly"
 
 # Two worker threads and 24 viewers: a frame's fan-out (24 viewers x its packets) is split
-# between the loop's thread and the worker, and nothing is lost or garbled on the way.
-start_demo_server "$work/serve2.log" --workers 2
+# between the loop's thread and the worker, and nothing is lost or garbled on the way. Split from
+# 16 packet copies: the default (256) would keep 24 viewers' fan-outs on one thread.
+start_demo_server "$work/serve2.log" --workers 2 --split-from 16
 grep -q "2 fan-out threads" "$work/serve2.log"
 check $? "onair serve --workers 2 says so: $(grep -o "media UDP port.*threads" "$work/serve2.log")"
 "$ONAIR" bench "$base/whep/demo" --viewers 24 --ramp 24 --seconds 4 --json --server-pid "$server_pid" >"$work/bench2.json" 2>"$work/bench2.err"

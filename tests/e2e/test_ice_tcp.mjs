@@ -17,10 +17,10 @@ execFileSync(path.join(ROOT, 'scripts/make-demo-media'), [media], { stdio: 'igno
 
 // Two fan-out threads: with two TCP viewers, a keyframe's fan-out is split between them, and the
 // worker's share for its TCP viewer goes out through the loop's thread. The source hands over
-// whole frames (--no-source-pacing): paced, a round is too few packets for two viewers to be
-// worth splitting (SFU_LANE_MIN_SENDS).
+// whole frames (--no-source-pacing), and fan-outs are split from 16 packet copies (--split-from;
+// the default, 256, keeps two viewers' fan-outs on one thread).
 const server = await startServer('ice_tcp', {
-    args: ['--media-tcp-port', '0', '--workers', '2', '--no-source-pacing',
+    args: ['--media-tcp-port', '0', '--workers', '2', '--split-from', '16', '--no-source-pacing',
            '--source', `cam=${path.join(media, 'demo.webm')}`],
 });
 const tcpPort = Number(/ICE-TCP on port (\d+)/.exec(server.log())?.[1]);

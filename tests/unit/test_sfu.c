@@ -517,8 +517,11 @@ static void fan_out_split_among_lanes(void **state)
     const char *why = NULL;
     struct worker_pool *pool = worker_pool_new(3, &why);
     assert_non_null(pool);
-    struct sfu_config config = {
-        .max_bitrate = 2500000, .lanes = 3, .run_lanes = run_on_pool, .lanes_opaque = pool};
+    struct sfu_config config = {.max_bitrate = 2500000,
+                                .lanes = 3,
+                                .run_lanes = run_on_pool,
+                                .lanes_opaque = pool,
+                                .lane_min_sends = 16};
     struct sfu *sfu = sfu_new(&config);
     struct sfu_track_desc pt[2];
     struct sfu_viewer_track_desc vt[2];
@@ -566,7 +569,7 @@ static void fan_out_split_among_lanes(void **state)
     assert_int_equal(sfu_join_ms(sfu)->count, LANE_VIEWERS); /* each one's first keyframe */
     assert_int_equal(has_keyframe_request(&pub_cap), false); /* nobody waits any more */
 
-    /* One audio packet to 12 viewers is under SFU_LANE_MIN_SENDS: this thread sends it all. */
+    /* One audio packet to 12 viewers is under the 16 copies set: this thread sends it all. */
     n = opus_packet(pkt, 0x2222, 71, 48960);
     sfu_publisher_rtp(pub, 1200, pkt, n);
     sfu_flush(sfu);
