@@ -1,6 +1,8 @@
 // bench/join-time.mjs [JOINS]: how long a viewer waits for its first frame when the publisher is
 // a browser (which makes a keyframe when asked), or with SOURCE=FILE a file the server reads
-// (which cannot: the server replays the frames since its last keyframe from history).
+// (which cannot: the server replays the frames since its last keyframe from history), or with
+// SOURCE=camera an IP camera the server pulls over RTSP (nor can it): GStreamer's RTSP server
+// (tests/e2e/lib/rtsp_camera.py) sending H.264 with a keyframe every 2 s, and AAC.
 // Starts `onair serve` (ONAIR=binary, default build/onair) on loopback, a headless Chromium page
 // publishing its fake camera through /publish/join (or `--source join=FILE`), then JOINS times
 // (default 10) opens /watch/join in a fresh context and measures page asked → first frame
@@ -9,16 +11,37 @@
 // Prints one JSON object: every join in ms, p50 and max, when each page's connection was up
 // (page load, WHEP, ICE and DTLS: the part before any keyframe matters), and the server's own
 // join histogram (keys ready → first keyframe sent) from /metrics.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
 import { launchBrowser, openPage } from '../tests/e2e/lib/browser.mjs';
-import { startServer } from '../tests/e2e/lib/server.mjs';
+import { ROOT, startServer } from '../tests/e2e/lib/server.mjs';
 
 const joins = Number(process.argv[2] || 10);
-const source = process.env.SOURCE;
+let source = process.env.SOURCE;
+let camera = null;
+if (source === 'camera') {
+    const port = await new Promise((resolve) => {
+        const probe = net.createServer().listen(0, '127.0.0.1', () => {
+            const { port: free } = probe.address();
+            probe.close(() => resolve(free));
+        });
+    });
+    camera = spawn('/usr/bin/python3', [path.join(ROOT, 'tests/e2e/lib/rtsp_camera.py'), String(port)],
+                   { env: { ...process.env, CAMERA_KEYINT: '60' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve, reject) => {
+        camera.stdout.on('data', (data) => { if (/^ready /m.test(String(data))) resolve(); });
+        camera.on('exit', () => reject(new Error('the RTSP camera exited')));
+    });
+    source = `rtsp://127.0.0.1:${port}/test`;
+}
 const server = await startServer('join-time', {
     logName: 'bench-join-time', args: source ? ['--source', `join=${source}`] : [],
 });
 const browser = await launchBrowser();
-const result = { publisher: source || 'chromium', joins_ms: [], connected_ms: [] };
+const result = { publisher: camera ? 'camera, 2 s GOP' : source || 'chromium', joins_ms: [],
+                 connected_ms: [] };
 try {
     if (!source) {
         const publisher = await openPage(browser, 'bench-join-time', 'publisher');
@@ -54,6 +77,7 @@ try {
 } finally {
     await browser.close();
     await server.stop();
+    camera?.kill();
 }
 console.log(JSON.stringify(result));
 process.exit(result.error ? 1 : 0);

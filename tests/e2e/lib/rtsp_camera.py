@@ -5,7 +5,9 @@ H.264 (x264, zero latency, a keyframe every KEYINT frames) with:
   /test   AAC audio (as most cameras send it)
   /opus   Opus audio
   /audio  AAC audio only: a "camera" with no video
+CAMERA_KEYINT=N in the environment sets KEYINT (bench/join-time.mjs gives a camera's usual 2 s).
 Prints "ready PORT" once it listens; runs until killed (SIGTERM or SIGINT)."""
+import os
 import signal
 import sys
 
@@ -15,7 +17,8 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
-KEYINT = 15  # frames: a viewer that joins (or a reconnect) waits at most half a second
+# frames: a viewer that joins (or a reconnect) waits at most half a second
+KEYINT = int(os.environ.get("CAMERA_KEYINT", "15"))
 
 VIDEO = (
     "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 "
