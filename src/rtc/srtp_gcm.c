@@ -131,11 +131,8 @@ static struct srtp_gcm_stream *add_stream(struct srtp_gcm *g, uint32_t ssrc, uin
 static uint32_t rollover(struct srtp_gcm *g, uint32_t ssrc, uint16_t seq)
 {
     struct srtp_gcm_stream *s = find_stream(g, ssrc);
-    if (!s) {
-        s = add_stream(g, ssrc, seq);
-        s->last_use = ++g->uses;
-        return 0;
-    }
+    if (!s)
+        s = add_stream(g, ssrc, seq); /* SEQ the newest, at 0: the code below returns 0 */
     s->last_use = ++g->uses;
     int16_t ahead = (int16_t)(uint16_t)(seq - s->highest);
     if (ahead > 0) {

@@ -19,9 +19,8 @@
 #include "rtc/srtp.h"
 #include "rtc/srtp_gcm.h"
 
-static const uint8_t master_key[SRTP_GCM_KEY_LEN] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
-                                                     0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
-                                                     0x0c, 0x0d, 0x0e, 0x0f};
+static const uint8_t master_key[SRTP_GCM_KEY_LEN] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
 static const uint8_t master_salt[SRTP_GCM_SALT_LEN] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5,
                                                        0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab};
 
@@ -45,7 +44,10 @@ static srtp_t libsrtp(srtp_ssrc_type_t direction)
     return ctx;
 }
 
-static srtp_t libsrtp_outbound(void) { return libsrtp(ssrc_any_outbound); }
+static srtp_t libsrtp_outbound(void)
+{
+    return libsrtp(ssrc_any_outbound);
+}
 
 /* libsrtp opens BUF[0..*LEN) in place; its status. */
 static srtp_err_status_t libsrtp_open(srtp_t ctx, uint8_t *buf, size_t *len)
@@ -139,8 +141,8 @@ static void libsrtp_opens_across_the_wrap(void **state)
         uint32_t ssrc;
         uint16_t seq;
     } order[] = {
-        {0xaaaa0001, 65533}, {0xbbbb0002, 10},    {0xaaaa0001, 65534}, {0xaaaa0001, 0},
-        {0xbbbb0002, 11},    {0xaaaa0001, 1},     {0xaaaa0001, 65535}, {0xaaaa0001, 2},
+        {0xaaaa0001, 65533}, {0xbbbb0002, 10}, {0xaaaa0001, 65534}, {0xaaaa0001, 0},
+        {0xbbbb0002, 11},    {0xaaaa0001, 1},  {0xaaaa0001, 65535}, {0xaaaa0001, 2},
         {0xbbbb0002, 12},    {0xaaaa0001, 3},
     };
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
@@ -177,8 +179,7 @@ static void bad_packets_and_short_room(void **state)
     uint8_t buf[2048];
     size_t n = packet(buf, 1, 1, 100, 0);
     size_t before = n;
-    assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, n + SRTP_GCM_TAG_LEN - 1),
-                     SRTPX_ERR_NO_ROOM);
+    assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, n + SRTP_GCM_TAG_LEN - 1), SRTPX_ERR_NO_ROOM);
     assert_int_equal(n, before);
     buf[0] = 0x40; /* version 1 */
     assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, sizeof buf), SRTPX_ERR_MALFORMED);
@@ -232,6 +233,16 @@ static void opens_what_libsrtp_seals(void **state)
     srtp_dealloc(theirs);
 }
 
+/* Opens a copy of PKT (LEN bytes) with OURS, byte FLIP_AT flipped when it is >= 0: the result. */
+static int open_copy(struct srtp_gcm *ours, const uint8_t *pkt, size_t len, int flip_at)
+{
+    uint8_t buf[2048];
+    memcpy(buf, pkt, len);
+    if (flip_at >= 0)
+        buf[flip_at] ^= 1;
+    return srtp_gcm_open_rtp(ours, buf, &len);
+}
+
 /* The opener refuses a packet opened before and one 1024 or more behind the newest, takes one
  * 1023 behind, and refuses tampering anywhere (header, payload, tag) without the forgery moving
  * its state: a forged packet far ahead does not push the window past the genuine ones. */
@@ -248,26 +259,31 @@ static void opener_refuses_replays_old_and_forged(void **state)
         assert_int_equal(srtp_protect(theirs, pkts[i], &n), srtp_err_status_ok);
         lens[i] = (size_t)n;
     }
-    uint8_t buf[2048];
-    /* Opens a copy of packet I, with byte AT flipped when AT >= 0; the result. */
-#define OPEN(i, at)                                                                                \
-    (memcpy(buf, pkts[i], lens[i]), (at) >= 0 ? (void)(buf[(at)] ^= 1) : (void)0,                 \
-     srtp_gcm_open_rtp(ours, buf, &(size_t){lens[i]}))
-    assert_int_equal(OPEN(P4000, -1), 0);
-    assert_int_equal(OPEN(P4000, -1), SRTPX_ERR_REPLAY);
-    assert_int_equal(OPEN(P3980, -1), 0);
-    assert_int_equal(OPEN(P3000, -1), 0); /* 1000 behind */
-    assert_int_equal(OPEN(P4001, 5), SRTPX_ERR_AUTH);  /* the timestamp */
-    assert_int_equal(OPEN(P4001, 30), SRTPX_ERR_AUTH); /* the payload */
-    assert_int_equal(OPEN(P4001, (int)lens[P4001] - 1), SRTPX_ERR_AUTH); /* the tag */
-    assert_int_equal(OPEN(P4001, -1), 0);
-    assert_int_equal(OPEN(P9000, 40), SRTPX_ERR_AUTH);
-    assert_int_equal(OPEN(P4002, -1), 0); /* 4998 behind 9000, had the forgery counted */
-    assert_int_equal(OPEN(P9000, -1), 0);
-    assert_int_equal(OPEN(P7977, -1), 0);                /* 1023 behind */
-    assert_int_equal(OPEN(P7976, -1), SRTPX_ERR_REPLAY); /* 1024 behind */
-    assert_int_equal(OPEN(P3980, -1), SRTPX_ERR_REPLAY);
-#undef OPEN
+    /* In this order: the packet, the byte flipped in its copy (-1: none, -2: its last byte, in the
+     * tag), and what opening that copy gives. */
+    static const struct {
+        int pkt, flip_at, want;
+    } steps[] = {
+        {P4000, -1, 0},
+        {P4000, -1, SRTPX_ERR_REPLAY},
+        {P3980, -1, 0},
+        {P3000, -1, 0},              /* 1000 behind */
+        {P4001, 5, SRTPX_ERR_AUTH},  /* the timestamp */
+        {P4001, 30, SRTPX_ERR_AUTH}, /* the payload */
+        {P4001, -2, SRTPX_ERR_AUTH}, /* the tag's last byte */
+        {P4001, -1, 0},
+        {P9000, 40, SRTPX_ERR_AUTH},
+        {P4002, -1, 0}, /* 4998 behind 9000, had the forgery counted */
+        {P9000, -1, 0},
+        {P7977, -1, 0},                /* 1023 behind */
+        {P7976, -1, SRTPX_ERR_REPLAY}, /* 1024 behind */
+        {P3980, -1, SRTPX_ERR_REPLAY},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        int p = steps[i].pkt;
+        int at = steps[i].flip_at == -2 ? (int)lens[p] - 1 : steps[i].flip_at;
+        assert_int_equal(open_copy(ours, pkts[p], lens[p], at), steps[i].want);
+    }
     size_t short_len = 12 + SRTP_GCM_TAG_LEN - 1; /* a header, and one byte short of a tag */
     assert_int_equal(srtp_gcm_open_rtp(ours, pkts[P3000], &short_len), SRTPX_ERR_MALFORMED);
     srtp_gcm_free(ours);
