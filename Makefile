@@ -3,7 +3,7 @@
 # TSAN=1 with ThreadSanitizer (`make tsan` builds what runs threads that way, in build-tsan/).
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libcurl openssl libsrtp2 libuv libmicrohttpd jansson usrsctp libavformat libavcodec libavutil libswresample zlib
+PKGS    := libcurl openssl libgcrypt libsrtp2 libuv libmicrohttpd jansson usrsctp libavformat libavcodec libavutil libswresample zlib
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))

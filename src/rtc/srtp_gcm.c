@@ -1,7 +1,8 @@
-/* srtp_gcm: RFC 7714 sealing and opening of RTP on one OpenSSL AES-128-GCM context. */
+/* srtp_gcm: RFC 7714 sealing and opening of RTP on one libgcrypt AES-128-GCM handle. */
 #include "rtc/srtp_gcm.h"
 
-#include <openssl/evp.h>
+#include <gcrypt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,33 @@ struct srtp_gcm_stream {
 };
 
 struct srtp_gcm {
-    EVP_CIPHER_CTX *ctx;
+    gcry_cipher_hd_t aead;
     bool opener;
     uint8_t salt[SRTP_GCM_SALT_LEN]; /* the session salt */
     struct srtp_gcm_stream *streams;
     size_t n_streams, cap_streams;
     uint64_t uses;
 };
+
+/* libgcrypt is told once per process, before its first use, that the version found will do;
+ * it then needs no secure memory: keys live in our own structs, as they did with OpenSSL. */
+static pthread_once_t gcrypt_once = PTHREAD_ONCE_INIT;
+static bool gcrypt_ready;
+
+static void gcrypt_start(void)
+{
+    if (!gcry_check_version(GCRYPT_VERSION))
+        return;
+    gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+    gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    gcrypt_ready = true;
+}
+
+static bool gcrypt_started(void)
+{
+    pthread_once(&gcrypt_once, gcrypt_start);
+    return gcrypt_ready;
+}
 
 int srtp_gcm_derive(const uint8_t master_key[SRTP_GCM_KEY_LEN],
                     const uint8_t master_salt[SRTP_GCM_SALT_LEN], uint8_t label, uint8_t *out,
@@ -45,27 +66,32 @@ int srtp_gcm_derive(const uint8_t master_key[SRTP_GCM_KEY_LEN],
     uint8_t block[16] = {0};
     memcpy(block, master_salt, SRTP_GCM_SALT_LEN);
     block[7] ^= label;
-    uint8_t zeros[64] = {0};
-    if (out_len > sizeof zeros)
+    if (out_len > 64 || !gcrypt_started())
         return -1;
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int n = 0;
-    int ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_128_ctr(), NULL, master_key, block) == 1 &&
-             EVP_EncryptUpdate(ctx, out, &n, zeros, (int)out_len) == 1 && (size_t)n == out_len;
-    EVP_CIPHER_CTX_free(ctx);
+    memset(out, 0, out_len);
+    gcry_cipher_hd_t ctr = NULL;
+    bool ok = gcry_cipher_open(&ctr, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_CTR, 0) == 0 &&
+              gcry_cipher_setkey(ctr, master_key, SRTP_GCM_KEY_LEN) == 0 &&
+              gcry_cipher_setctr(ctr, block, sizeof block) == 0 &&
+              gcry_cipher_encrypt(ctr, out, out_len, NULL, 0) == 0;
+    gcry_cipher_close(ctr);
     return ok ? 0 : -1;
 }
 
 static struct srtp_gcm *make(const uint8_t master_key[SRTP_GCM_KEY_LEN],
                              const uint8_t master_salt[SRTP_GCM_SALT_LEN], bool opener)
 {
+    /* In FIPS mode libgcrypt will not encrypt GCM under an IV it did not make, and RFC 7714's
+     * IV is made from the packet: leave both directions to libsrtp there (rtc/srtp.c). */
+    if (!gcrypt_started() || gcry_fips_mode_active())
+        return NULL;
     uint8_t key[SRTP_GCM_KEY_LEN];
     struct srtp_gcm *g = xcalloc(1, sizeof *g);
     g->opener = opener;
-    g->ctx = EVP_CIPHER_CTX_new();
-    bool ok = g->ctx && srtp_gcm_derive(master_key, master_salt, 0x00, key, sizeof key) == 0 &&
+    bool ok = srtp_gcm_derive(master_key, master_salt, 0x00, key, sizeof key) == 0 &&
               srtp_gcm_derive(master_key, master_salt, 0x02, g->salt, sizeof g->salt) == 0 &&
-              EVP_CipherInit_ex(g->ctx, EVP_aes_128_gcm(), NULL, key, NULL, opener ? 0 : 1) == 1;
+              gcry_cipher_open(&g->aead, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_GCM, 0) == 0 &&
+              gcry_cipher_setkey(g->aead, key, sizeof key) == 0;
     memset(key, 0, sizeof key);
     if (!ok) {
         srtp_gcm_free(g);
@@ -90,7 +116,7 @@ void srtp_gcm_free(struct srtp_gcm *g)
 {
     if (!g)
         return;
-    EVP_CIPHER_CTX_free(g->ctx);
+    gcry_cipher_close(g->aead);
     free(g->streams);
     memset(g, 0, sizeof *g);
     free(g);
@@ -198,15 +224,12 @@ int srtp_gcm_seal_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap)
     uint16_t seq = (uint16_t)((buf[2] << 8) | buf[3]);
     uint8_t iv[12];
     make_iv(g, ssrc, rollover(g, ssrc, seq), seq, iv);
-    int n = 0, tail = 0;
-    size_t payload = *len - header;
     /* The header is the additional authenticated data; the payload (padding included) is
      * encrypted in place (RFC 7714 §8.2). */
-    if (EVP_EncryptInit_ex(g->ctx, NULL, NULL, NULL, iv) != 1 ||
-        EVP_EncryptUpdate(g->ctx, NULL, &n, buf, (int)header) != 1 ||
-        EVP_EncryptUpdate(g->ctx, buf + header, &n, buf + header, (int)payload) != 1 ||
-        EVP_EncryptFinal_ex(g->ctx, buf + header + n, &tail) != 1 ||
-        EVP_CIPHER_CTX_ctrl(g->ctx, EVP_CTRL_GCM_GET_TAG, SRTP_GCM_TAG_LEN, buf + *len) != 1)
+    gcry_cipher_hd_t h = g->aead;
+    if (gcry_cipher_setiv(h, iv, sizeof iv) || gcry_cipher_authenticate(h, buf, header) ||
+        gcry_cipher_final(h) || gcry_cipher_encrypt(h, buf + header, *len - header, NULL, 0) ||
+        gcry_cipher_gettag(h, buf + *len, SRTP_GCM_TAG_LEN))
         return SRTPX_ERR_FAILED;
     *len += SRTP_GCM_TAG_LEN;
     return 0;
@@ -278,15 +301,14 @@ int srtp_gcm_open_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len)
     uint8_t iv[12];
     make_iv(g, ssrc, (uint32_t)(index >> 16), seq, iv);
     size_t sealed = *len - header - SRTP_GCM_TAG_LEN;
-    int n = 0, tail = 0;
-    if (EVP_DecryptInit_ex(g->ctx, NULL, NULL, NULL, iv) != 1 ||
-        EVP_DecryptUpdate(g->ctx, NULL, &n, buf, (int)header) != 1 ||
-        EVP_DecryptUpdate(g->ctx, buf + header, &n, buf + header, (int)sealed) != 1 ||
-        EVP_CIPHER_CTX_ctrl(g->ctx, EVP_CTRL_GCM_SET_TAG, SRTP_GCM_TAG_LEN,
-                            buf + header + sealed) != 1)
+    gcry_cipher_hd_t h = g->aead;
+    if (gcry_cipher_setiv(h, iv, sizeof iv) || gcry_cipher_authenticate(h, buf, header) ||
+        gcry_cipher_final(h) || gcry_cipher_decrypt(h, buf + header, sealed, NULL, 0))
         return SRTPX_ERR_FAILED;
-    if (EVP_DecryptFinal_ex(g->ctx, buf + header + n, &tail) != 1)
-        return SRTPX_ERR_AUTH;
+    /* A constant-time comparison; a mismatch is GPG_ERR_CHECKSUM, anything else a failure. */
+    gcry_error_t tag = gcry_cipher_checktag(h, buf + header + sealed, SRTP_GCM_TAG_LEN);
+    if (tag)
+        return gcry_err_code(tag) == GPG_ERR_CHECKSUM ? SRTPX_ERR_AUTH : SRTPX_ERR_FAILED;
     /* Authentic: only now may the packet move the stream's state. */
     if (!s) {
         s = add_stream(g, ssrc, seq);
