@@ -220,6 +220,11 @@ void metrics_render(const struct server *srv, struct http_response *res)
             srv->datagrams_unknown);
     counter(f, "onair_viewers_refused_total", "Viewer offers refused for --max-viewers.",
             srv->viewers_refused);
+    counter(f, "onair_rtcp_packets_received_total",
+            "RTCP packets from publishers and viewers that passed SRTCP.", srv->rtcp_in);
+    counter(f, "onair_srtp_rejected_total",
+            "SRTP and SRTCP packets from peers refused: not authentic, replayed or malformed.",
+            srv->srtp_rejected);
     stream_families(f, srv->sfu);
     worker_families(f, srv);
     process_families(f, srv);

@@ -81,6 +81,9 @@ struct server {
     unsigned n_lanes;
     uint64_t started_us;
     uint64_t stun_plain, stun_bad, datagrams_unknown;
+    /* Peers' RTCP packets taken as authentic, and their SRTP or SRTCP packets refused
+     * (authentication, replay, malformed). */
+    uint64_t rtcp_in, srtp_rejected;
     uint64_t viewers_refused; /* offers refused for --max-viewers */
 };
 

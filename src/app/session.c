@@ -364,8 +364,10 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
     if (rtp_is_rtcp(data, len)) {
         if (srtpx_unprotect_rtcp(s->srtp_in, data, &n) < 0) {
             s->srtp_errors++;
+            s->srv->srtp_rejected++;
             return;
         }
+        s->srv->rtcp_in++;
         if (s->publisher)
             sfu_publisher_rtcp(s->publisher, now_us, data, n);
         else if (s->viewer)
@@ -376,6 +378,7 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
         return; /* viewers send no media */
     if (srtpx_unprotect_rtp(s->srtp_in, data, &n) < 0) {
         s->srtp_errors++;
+        s->srv->srtp_rejected++;
         return;
     }
     sfu_publisher_rtp(s->publisher, now_us, data, n);

@@ -1,5 +1,5 @@
-/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; RTP under
- * AEAD_AES_128_GCM is sealed and opened by rtc/srtp_gcm instead (see there why). */
+/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; under
+ * AEAD_AES_128_GCM, RTP and RTCP are sealed and opened by rtc/srtp_gcm instead (see there why). */
 #include "rtc/srtp.h"
 
 #include <pthread.h>
@@ -26,7 +26,8 @@
 
 struct srtpx {
     srtp_t ctx;
-    struct srtp_gcm *gcm; /* AEAD_AES_128_GCM: seals (outbound) or opens RTP; NULL otherwise */
+    /* AEAD_AES_128_GCM: seal (outbound) or open RTP, and RTCP; NULL otherwise. */
+    struct srtp_gcm *gcm, *gcm_rtcp;
     size_t rtp_trailer;  /* bytes srtp_protect adds: the authentication tag */
     size_t rtcp_trailer; /* bytes srtp_protect_rtcp adds: E flag + SRTCP index + tag */
 };
@@ -120,12 +121,18 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
     struct srtpx *s = xcalloc(1, sizeof *s);
     srtp_err_status_t status = srtp_create(&s->ctx, &policy);
     if (status == srtp_err_status_ok && profile == srtp_profile_aead_aes_128_gcm) {
-        s->gcm = outbound ? srtp_gcm_new(master, master + SRTP_KEYS_KEY_LEN)
-                          : srtp_gcm_new_opener(master, master + SRTP_KEYS_KEY_LEN);
-        /* Without it (libgcrypt refused, as it does in FIPS mode) libsrtp seals and opens RTP
-         * as well as RTCP: the same bytes, at a higher cost per packet. */
-        if (!s->gcm)
-            log_warn("srtp: AES-GCM through libgcrypt unavailable; libsrtp protects RTP");
+        const uint8_t *salt = master + SRTP_KEYS_KEY_LEN;
+        s->gcm = outbound ? srtp_gcm_new(master, salt) : srtp_gcm_new_opener(master, salt);
+        s->gcm_rtcp =
+            outbound ? srtp_gcm_new_rtcp(master, salt) : srtp_gcm_new_rtcp_opener(master, salt);
+        /* Without them (libgcrypt refused, as it does in FIPS mode) libsrtp protects RTP and
+         * RTCP: the same bytes, at a higher cost per packet. */
+        if (!s->gcm || !s->gcm_rtcp) {
+            log_warn("srtp: AES-GCM through libgcrypt unavailable; libsrtp protects the packets");
+            srtp_gcm_free(s->gcm);
+            srtp_gcm_free(s->gcm_rtcp);
+            s->gcm = s->gcm_rtcp = NULL;
+        }
     }
     memset(master, 0, sizeof master);
     if (status != srtp_err_status_ok) {
@@ -143,6 +150,7 @@ void srtpx_free(struct srtpx *s)
         return;
     srtp_dealloc(s->ctx);
     srtp_gcm_free(s->gcm);
+    srtp_gcm_free(s->gcm_rtcp);
     free(s);
 }
 
@@ -199,7 +207,10 @@ static int unprotect(struct srtpx *s, uint8_t *buf, size_t *len, bool rtcp)
     return 0;
 }
 
-size_t srtpx_rtp_trailer(const struct srtpx *s) { return s->rtp_trailer; }
+size_t srtpx_rtp_trailer(const struct srtpx *s)
+{
+    return s->rtp_trailer;
+}
 
 int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 {
@@ -218,10 +229,15 @@ int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len)
 
 int srtpx_protect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 {
+    if (s->gcm_rtcp)
+        return srtp_gcm_seal_rtcp(s->gcm_rtcp, buf, len, cap);
     return protect(s, buf, len, cap, s->rtcp_trailer, true);
 }
 
 int srtpx_unprotect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len)
 {
+    if (s->gcm_rtcp)
+        return plausible(buf, *len, RTCP_MIN_LEN) ? srtp_gcm_open_rtcp(s->gcm_rtcp, buf, len)
+                                                  : SRTPX_ERR_MALFORMED;
     return unprotect(s, buf, len, true);
 }

@@ -1,5 +1,5 @@
-/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; RTP under
- * AEAD_AES_128_GCM goes through rtc/srtp_gcm both ways (libgcrypt's AES-GCM on one handle, for
+/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; RTP and
+ * RTCP under AEAD_AES_128_GCM go through rtc/srtp_gcm both ways (libgcrypt's AES-GCM, for
  * speed). No hand-written cryptography either way. The prefix is srtpx_ because libsrtp2 owns
  * srtp_*. */
 #ifndef ONAIR_RTC_SRTP_H

@@ -1,4 +1,5 @@
-/* srtp_gcm: RFC 7714 sealing and opening of RTP on one libgcrypt AES-128-GCM handle. */
+/* srtp_gcm: RFC 7714 sealing and opening of RTP, or of RTCP, on one libgcrypt AES-128-GCM
+ * handle. */
 #include "rtc/srtp_gcm.h"
 
 #include <gcrypt.h>
@@ -17,11 +18,13 @@
 #define SRTP_GCM_MAX_STREAMS 64
 #define WINDOW_WORDS (SRTP_GCM_REPLAY_WINDOW / 64)
 
-/* One SSRC's rollover counter (RFC 3711 §3.3.1) and, in an opener, its replay window. */
+/* One SSRC's newest packet index and, in an opener, its replay window. For RTP the index is
+ * ROC * 65536 + SEQ (RFC 3711 §3.3.1); for RTCP it is the 31-bit SRTCP index, kept the same way
+ * (its top 15 bits in ROC) so that one window code serves both. */
 struct srtp_gcm_stream {
     uint32_t ssrc;
     uint32_t roc;
-    uint16_t highest; /* the newest sequence number sealed, or opened and authentic */
+    uint16_t highest; /* the newest index's low 16 bits: sealed, or opened and authentic */
     uint64_t last_use;
     /* Bit i set: the packet i behind the newest was opened (bit 0: the newest itself). */
     uint64_t seen[WINDOW_WORDS];
@@ -30,6 +33,8 @@ struct srtp_gcm_stream {
 struct srtp_gcm {
     gcry_cipher_hd_t aead;
     bool opener;
+    bool rtcp;                       /* RTCP's keys and framing, not RTP's */
+    uint32_t next_index;             /* an RTCP sealer's: the SRTCP index of its next packet */
     uint8_t salt[SRTP_GCM_SALT_LEN]; /* the session salt */
     struct srtp_gcm_stream *streams;
     size_t n_streams, cap_streams;
@@ -79,7 +84,7 @@ int srtp_gcm_derive(const uint8_t master_key[SRTP_GCM_KEY_LEN],
 }
 
 static struct srtp_gcm *make(const uint8_t master_key[SRTP_GCM_KEY_LEN],
-                             const uint8_t master_salt[SRTP_GCM_SALT_LEN], bool opener)
+                             const uint8_t master_salt[SRTP_GCM_SALT_LEN], bool opener, bool rtcp)
 {
     /* In FIPS mode libgcrypt will not encrypt GCM under an IV it did not make, and RFC 7714's
      * IV is made from the packet: leave both directions to libsrtp there (rtc/srtp.c). */
@@ -88,8 +93,14 @@ static struct srtp_gcm *make(const uint8_t master_key[SRTP_GCM_KEY_LEN],
     uint8_t key[SRTP_GCM_KEY_LEN];
     struct srtp_gcm *g = xcalloc(1, sizeof *g);
     g->opener = opener;
-    bool ok = srtp_gcm_derive(master_key, master_salt, 0x00, key, sizeof key) == 0 &&
-              srtp_gcm_derive(master_key, master_salt, 0x02, g->salt, sizeof g->salt) == 0 &&
+    g->rtcp = rtcp;
+    /* The first SRTCP packet carries index 1, as libsrtp's and Pion's do: a receiver that
+     * counts index 0 as seen before the first packet still takes it. */
+    g->next_index = 1;
+    /* RFC 3711 §4.3.1's labels: 0x00/0x02 the SRTP key and salt, 0x03/0x05 the SRTCP ones. */
+    bool ok = srtp_gcm_derive(master_key, master_salt, rtcp ? 0x03 : 0x00, key, sizeof key) == 0 &&
+              srtp_gcm_derive(master_key, master_salt, rtcp ? 0x05 : 0x02, g->salt,
+                              sizeof g->salt) == 0 &&
               gcry_cipher_open(&g->aead, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_GCM, 0) == 0 &&
               gcry_cipher_setkey(g->aead, key, sizeof key) == 0;
     memset(key, 0, sizeof key);
@@ -103,13 +114,25 @@ static struct srtp_gcm *make(const uint8_t master_key[SRTP_GCM_KEY_LEN],
 struct srtp_gcm *srtp_gcm_new(const uint8_t master_key[SRTP_GCM_KEY_LEN],
                               const uint8_t master_salt[SRTP_GCM_SALT_LEN])
 {
-    return make(master_key, master_salt, false);
+    return make(master_key, master_salt, false, false);
 }
 
 struct srtp_gcm *srtp_gcm_new_opener(const uint8_t master_key[SRTP_GCM_KEY_LEN],
                                      const uint8_t master_salt[SRTP_GCM_SALT_LEN])
 {
-    return make(master_key, master_salt, true);
+    return make(master_key, master_salt, true, false);
+}
+
+struct srtp_gcm *srtp_gcm_new_rtcp(const uint8_t master_key[SRTP_GCM_KEY_LEN],
+                                   const uint8_t master_salt[SRTP_GCM_SALT_LEN])
+{
+    return make(master_key, master_salt, false, true);
+}
+
+struct srtp_gcm *srtp_gcm_new_rtcp_opener(const uint8_t master_key[SRTP_GCM_KEY_LEN],
+                                          const uint8_t master_salt[SRTP_GCM_SALT_LEN])
+{
+    return make(master_key, master_salt, true, true);
 }
 
 void srtp_gcm_free(struct srtp_gcm *g)
@@ -130,9 +153,10 @@ static struct srtp_gcm_stream *find_stream(struct srtp_gcm *g, uint32_t ssrc)
     return NULL;
 }
 
-/* A new SSRC's state, at rollover counter 0 (RFC 3711 §3.3.1: what its receiver assumes) with
- * SEQ the newest: a new slot, or the least recently used one once the table is full. */
-static struct srtp_gcm_stream *add_stream(struct srtp_gcm *g, uint32_t ssrc, uint16_t seq)
+/* A new SSRC's state with INDEX the newest (an RTP sealer's first SEQ: rollover counter 0, what
+ * its receiver assumes, RFC 3711 §3.3.1): a new slot, or the least recently used one once the
+ * table is full. */
+static struct srtp_gcm_stream *add_stream(struct srtp_gcm *g, uint32_t ssrc, uint64_t index)
 {
     struct srtp_gcm_stream *s;
     if (g->n_streams < SRTP_GCM_MAX_STREAMS) {
@@ -149,7 +173,8 @@ static struct srtp_gcm_stream *add_stream(struct srtp_gcm *g, uint32_t ssrc, uin
     }
     memset(s, 0, sizeof *s);
     s->ssrc = ssrc;
-    s->highest = seq;
+    s->roc = (uint32_t)(index >> 16);
+    s->highest = (uint16_t)index;
     return s;
 }
 
@@ -186,9 +211,10 @@ static size_t header_length(const uint8_t *p, size_t len)
     return n <= len ? n : 0;
 }
 
-/* RFC 7714 §8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR the session salt. */
-static void make_iv(const struct srtp_gcm *g, uint32_t ssrc, uint32_t roc, uint16_t seq,
-                    uint8_t iv[12])
+/* RFC 7714 §8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR the session salt, for RTP's packet
+ * INDEX (ROC * 65536 + SEQ). RTCP's (§9.1) is 00 00 || SSRC || 00 00 || 0 || SRTCP index (31
+ * bits): the same bytes for its index. */
+static void make_iv(const struct srtp_gcm *g, uint32_t ssrc, uint64_t index, uint8_t iv[12])
 {
     const uint8_t plain[12] = {0,
                                0,
@@ -196,19 +222,48 @@ static void make_iv(const struct srtp_gcm *g, uint32_t ssrc, uint32_t roc, uint1
                                (uint8_t)(ssrc >> 16),
                                (uint8_t)(ssrc >> 8),
                                (uint8_t)ssrc,
-                               (uint8_t)(roc >> 24),
-                               (uint8_t)(roc >> 16),
-                               (uint8_t)(roc >> 8),
-                               (uint8_t)roc,
-                               (uint8_t)(seq >> 8),
-                               (uint8_t)seq};
+                               (uint8_t)(index >> 40),
+                               (uint8_t)(index >> 32),
+                               (uint8_t)(index >> 24),
+                               (uint8_t)(index >> 16),
+                               (uint8_t)(index >> 8),
+                               (uint8_t)index};
     for (size_t i = 0; i < sizeof plain; i++)
         iv[i] = plain[i] ^ g->salt[i];
 }
 
-static uint32_t packet_ssrc(const uint8_t *p)
+static uint32_t read_u32(const uint8_t *p)
 {
-    return ((uint32_t)p[8] << 24) | ((uint32_t)p[9] << 16) | ((uint32_t)p[10] << 8) | p[11];
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* GCM under IV: AAD and AAD2 (AAD2_LEN may be 0) authenticated, DATA[0..LEN) encrypted in place,
+ * the tag written to TAG. */
+static int seal(struct srtp_gcm *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+                const uint8_t *aad2, size_t aad2_len, uint8_t *data, size_t len, uint8_t *tag)
+{
+    gcry_cipher_hd_t h = g->aead;
+    if (gcry_cipher_setiv(h, iv, 12) || gcry_cipher_authenticate(h, aad, aad_len) ||
+        (aad2_len && gcry_cipher_authenticate(h, aad2, aad2_len)) || gcry_cipher_final(h) ||
+        gcry_cipher_encrypt(h, data, len, NULL, 0) || gcry_cipher_gettag(h, tag, SRTP_GCM_TAG_LEN))
+        return SRTPX_ERR_FAILED;
+    return 0;
+}
+
+/* The reverse of seal: DATA decrypted in place, then TAG checked in constant time. */
+static int open_sealed(struct srtp_gcm *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+                       const uint8_t *aad2, size_t aad2_len, uint8_t *data, size_t len,
+                       const uint8_t *tag)
+{
+    gcry_cipher_hd_t h = g->aead;
+    if (gcry_cipher_setiv(h, iv, 12) || gcry_cipher_authenticate(h, aad, aad_len) ||
+        (aad2_len && gcry_cipher_authenticate(h, aad2, aad2_len)) || gcry_cipher_final(h) ||
+        gcry_cipher_decrypt(h, data, len, NULL, 0))
+        return SRTPX_ERR_FAILED;
+    gcry_error_t checked = gcry_cipher_checktag(h, tag, SRTP_GCM_TAG_LEN);
+    if (checked) /* GPG_ERR_CHECKSUM is a mismatch; anything else, a failure */
+        return gcry_err_code(checked) == GPG_ERR_CHECKSUM ? SRTPX_ERR_AUTH : SRTPX_ERR_FAILED;
+    return 0;
 }
 
 int srtp_gcm_seal_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap)
@@ -218,21 +273,18 @@ int srtp_gcm_seal_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap)
         return SRTPX_ERR_MALFORMED;
     if (cap < *len || cap - *len < SRTP_GCM_TAG_LEN)
         return SRTPX_ERR_NO_ROOM;
-    if (g->opener)
+    if (g->opener || g->rtcp)
         return SRTPX_ERR_FAILED;
-    uint32_t ssrc = packet_ssrc(buf);
+    uint32_t ssrc = read_u32(buf + 8);
     uint16_t seq = (uint16_t)((buf[2] << 8) | buf[3]);
     uint8_t iv[12];
-    make_iv(g, ssrc, rollover(g, ssrc, seq), seq, iv);
+    make_iv(g, ssrc, ((uint64_t)rollover(g, ssrc, seq) << 16) | seq, iv);
     /* The header is the additional authenticated data; the payload (padding included) is
      * encrypted in place (RFC 7714 §8.2). */
-    gcry_cipher_hd_t h = g->aead;
-    if (gcry_cipher_setiv(h, iv, sizeof iv) || gcry_cipher_authenticate(h, buf, header) ||
-        gcry_cipher_final(h) || gcry_cipher_encrypt(h, buf + header, *len - header, NULL, 0) ||
-        gcry_cipher_gettag(h, buf + *len, SRTP_GCM_TAG_LEN))
-        return SRTPX_ERR_FAILED;
-    *len += SRTP_GCM_TAG_LEN;
-    return 0;
+    int err = seal(g, iv, buf, header, NULL, 0, buf + header, *len - header, buf + *len);
+    if (!err)
+        *len += SRTP_GCM_TAG_LEN;
+    return err;
 }
 
 /* The replay window's bit for the packet BEHIND the newest (less than the window). */
@@ -262,6 +314,38 @@ static void window_advance(struct srtp_gcm_stream *s, uint64_t ahead)
     }
 }
 
+static uint64_t newest_index(const struct srtp_gcm_stream *s)
+{
+    return ((uint64_t)s->roc << 16) | s->highest;
+}
+
+/* Whether packet INDEX of S was opened already or is older than the window. */
+static bool replayed(const struct srtp_gcm_stream *s, uint64_t index)
+{
+    uint64_t newest = newest_index(s);
+    return index <= newest &&
+           (newest - index >= SRTP_GCM_REPLAY_WINDOW || window_has(s, newest - index));
+}
+
+/* An authentic packet INDEX of SSRC (its state S, NULL for an SSRC not seen yet): only now may
+ * a packet move the stream's state. */
+static void note_opened(struct srtp_gcm *g, struct srtp_gcm_stream *s, uint32_t ssrc,
+                        uint64_t index)
+{
+    if (!s) {
+        s = add_stream(g, ssrc, index);
+        window_set(s, 0);
+    } else if (index > newest_index(s)) {
+        window_advance(s, index - newest_index(s));
+        window_set(s, 0);
+        s->roc = (uint32_t)(index >> 16);
+        s->highest = (uint16_t)index;
+    } else {
+        window_set(s, newest_index(s) - index);
+    }
+    s->last_use = ++g->uses;
+}
+
 /* The 48-bit packet index (RFC 3711 §3.3.1: ROC * 65536 + SEQ) the sender of S most likely gave
  * SEQ, judged from the newest authentic packet; false for a packet from before the stream's
  * first (its counter would be below 0). */
@@ -284,44 +368,81 @@ int srtp_gcm_open_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len)
     size_t header = header_length(buf, *len);
     if (!header || *len > 65535 || *len - header < SRTP_GCM_TAG_LEN)
         return SRTPX_ERR_MALFORMED;
-    if (!g->opener)
+    if (!g->opener || g->rtcp)
         return SRTPX_ERR_FAILED;
-    uint32_t ssrc = packet_ssrc(buf);
+    uint32_t ssrc = read_u32(buf + 8);
     uint16_t seq = (uint16_t)((buf[2] << 8) | buf[3]);
     struct srtp_gcm_stream *s = find_stream(g, ssrc);
-    uint64_t index = seq, newest = 0;
-    if (s) {
-        newest = ((uint64_t)s->roc << 16) | s->highest;
-        if (!estimate_index(s, seq, &index))
-            return SRTPX_ERR_REPLAY;
-        if (index <= newest &&
-            (newest - index >= SRTP_GCM_REPLAY_WINDOW || window_has(s, newest - index)))
-            return SRTPX_ERR_REPLAY;
-    }
+    uint64_t index = seq;
+    if (s && (!estimate_index(s, seq, &index) || replayed(s, index)))
+        return SRTPX_ERR_REPLAY;
     uint8_t iv[12];
-    make_iv(g, ssrc, (uint32_t)(index >> 16), seq, iv);
+    make_iv(g, ssrc, index, iv);
     size_t sealed = *len - header - SRTP_GCM_TAG_LEN;
-    gcry_cipher_hd_t h = g->aead;
-    if (gcry_cipher_setiv(h, iv, sizeof iv) || gcry_cipher_authenticate(h, buf, header) ||
-        gcry_cipher_final(h) || gcry_cipher_decrypt(h, buf + header, sealed, NULL, 0))
-        return SRTPX_ERR_FAILED;
-    /* A constant-time comparison; a mismatch is GPG_ERR_CHECKSUM, anything else a failure. */
-    gcry_error_t tag = gcry_cipher_checktag(h, buf + header + sealed, SRTP_GCM_TAG_LEN);
-    if (tag)
-        return gcry_err_code(tag) == GPG_ERR_CHECKSUM ? SRTPX_ERR_AUTH : SRTPX_ERR_FAILED;
-    /* Authentic: only now may the packet move the stream's state. */
-    if (!s) {
-        s = add_stream(g, ssrc, seq);
-        window_set(s, 0);
-    } else if (index > newest) {
-        window_advance(s, index - newest);
-        window_set(s, 0);
-        s->roc = (uint32_t)(index >> 16);
-        s->highest = seq;
-    } else {
-        window_set(s, newest - index);
-    }
-    s->last_use = ++g->uses;
+    int err = open_sealed(g, iv, buf, header, NULL, 0, buf + header, sealed, buf + header + sealed);
+    if (err)
+        return err;
+    note_opened(g, s, ssrc, index);
     *len -= SRTP_GCM_TAG_LEN;
+    return 0;
+}
+
+/* SRTCP's E flag, set when the packet is encrypted (RFC 3711 §3.4), over its 31-bit index. */
+#define SRTCP_E_FLAG 0x80000000u
+/* The first RTCP packet's header and sender SSRC, sent in the clear (RFC 7714 §9.1). */
+#define SRTCP_CLEAR_LEN 8
+
+int srtp_gcm_seal_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap)
+{
+    if (*len < SRTCP_CLEAR_LEN || (buf[0] >> 6) != 2 || *len > 65535)
+        return SRTPX_ERR_MALFORMED;
+    if (cap < *len || cap - *len < SRTP_GCM_RTCP_TRAILER_LEN)
+        return SRTPX_ERR_NO_ROOM;
+    /* An index is never used twice under one key: past 2^31 packets the session needs new keys
+     * (at the few RTCP packets a second a peer sends, years). */
+    if (g->opener || !g->rtcp || g->next_index > 0x7fffffffu)
+        return SRTPX_ERR_FAILED;
+    uint32_t index = g->next_index;
+    uint32_t e_index = SRTCP_E_FLAG | index;
+    uint8_t trailer[4] = {(uint8_t)(e_index >> 24), (uint8_t)(e_index >> 16),
+                          (uint8_t)(e_index >> 8), (uint8_t)e_index};
+    uint8_t iv[12];
+    make_iv(g, read_u32(buf + 4), index, iv);
+    /* RFC 7714 §9.2: the AAD is the clear header and the E flag with the index; what follows
+     * the header is encrypted; then come the tag and E || index. */
+    int err = seal(g, iv, buf, SRTCP_CLEAR_LEN, trailer, sizeof trailer, buf + SRTCP_CLEAR_LEN,
+                   *len - SRTCP_CLEAR_LEN, buf + *len);
+    if (err)
+        return err;
+    memcpy(buf + *len + SRTP_GCM_TAG_LEN, trailer, sizeof trailer);
+    *len += SRTP_GCM_RTCP_TRAILER_LEN;
+    g->next_index++;
+    return 0;
+}
+
+int srtp_gcm_open_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len)
+{
+    if (*len < SRTCP_CLEAR_LEN + SRTP_GCM_RTCP_TRAILER_LEN || (buf[0] >> 6) != 2 || *len > 65535)
+        return SRTPX_ERR_MALFORMED;
+    if (!g->opener || !g->rtcp)
+        return SRTPX_ERR_FAILED;
+    size_t plain_len = *len - SRTP_GCM_RTCP_TRAILER_LEN;
+    const uint8_t *tag = buf + plain_len, *trailer = tag + SRTP_GCM_TAG_LEN;
+    uint32_t e_index = read_u32(trailer), index = e_index & ~SRTCP_E_FLAG;
+    uint32_t ssrc = read_u32(buf + 4);
+    struct srtp_gcm_stream *s = find_stream(g, ssrc);
+    if (s && replayed(s, index))
+        return SRTPX_ERR_REPLAY;
+    uint8_t iv[12];
+    make_iv(g, ssrc, index, iv);
+    /* Encrypted (E set): as sealed above. Not (RFC 7714 §9.3): the whole packet is AAD, with
+     * E || index after it, and nothing is encrypted. */
+    bool encrypted = e_index & SRTCP_E_FLAG;
+    size_t clear = encrypted ? SRTCP_CLEAR_LEN : plain_len;
+    int err = open_sealed(g, iv, buf, clear, trailer, 4, buf + clear, plain_len - clear, tag);
+    if (err)
+        return err;
+    note_opened(g, s, ssrc, index);
+    *len = plain_len;
     return 0;
 }

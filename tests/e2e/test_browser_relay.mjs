@@ -75,6 +75,25 @@ async function run(server, browser) {
             `${label}: the video element plays (videoWidth > 0, currentTime advancing)`, seen);
         check(seen.state === 'playing', `${label}: the page says it is playing`, seen);
     }
+    // RTCP both ways under the SRTP profile the browsers chose: the publisher's browser took
+    // the server's keyframe requests for the late viewer (SRTCP the server sealed), and the
+    // server took the browsers' reports and feedback (SRTCP it opened), refusing none of
+    // their packets.
+    const pub = await publisher.evaluate(async () => {
+        let pli = 0, cipher = '';
+        (await window.onair.pc.getStats()).forEach((s) => {
+            if (s.type === 'outbound-rtp' && s.kind === 'video') pli += s.pliCount || 0;
+            if (s.type === 'transport') cipher = s.srtpCipher || cipher;
+        });
+        return { pli, cipher };
+    });
+    check(pub.cipher === 'SRTP_AEAD_AES_128_GCM' && pub.pli > 0,
+        "the publisher's browser negotiated AEAD_AES_128_GCM and got the server's keyframe requests", pub);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metric = (name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const rtcp = { in: metric('onair_rtcp_packets_received_total'), rejected: metric('onair_srtp_rejected_total') };
+    check(rtcp.in > 0 && rtcp.rejected === 0,
+        "the server took the browsers' RTCP as authentic and refused none of their packets", rtcp);
     await late.screenshot({ path: `${OUT}/${TEST}-watch.png` });
     await publisher.screenshot({ path: `${OUT}/${TEST}-publish.png` });
 

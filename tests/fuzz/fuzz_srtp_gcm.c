@@ -1,8 +1,8 @@
-/* fuzz_srtp_gcm: any bytes as an RTP packet to seal and as an SRTP packet to open. The sealer
- * takes the packet or calls it malformed; what it seals, libsrtp2 (an independent RFC 7714
- * implementation) and our opener both open to the same bytes, and what libsrtp seals our opener
- * opens too. The bytes themselves, as an SRTP packet, never pass the opener's check: nobody
- * without the key makes an authentic packet. */
+/* fuzz_srtp_gcm: any bytes as an RTP packet to seal and as an SRTP packet to open, and the same
+ * as RTCP and SRTCP. The sealer takes the packet or calls it malformed; what it seals, libsrtp2
+ * (an independent RFC 7714 implementation) and our opener both open to the same bytes, and what
+ * libsrtp seals our opener opens too. The bytes themselves, as an SRTP or SRTCP packet, never
+ * pass the opener's check: nobody without the key makes an authentic packet. */
 #include <srtp2/srtp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +36,48 @@ static srtp_t libsrtp(srtp_ssrc_type_t direction)
     srtp_t ctx = NULL;
     require(srtp_create(&ctx, &policy) == srtp_err_status_ok);
     return ctx;
+}
+
+/* The RTCP side of the above: DATA as an SRTCP packet, then as RTCP sealed by each side and
+ * opened by the other. */
+static void rtcp_both_ways(const uint8_t *data, size_t size, srtp_t their_opener,
+                           srtp_t their_sealer)
+{
+    struct srtp_gcm *sealer = srtp_gcm_new_rtcp(key, salt);
+    struct srtp_gcm *opener = srtp_gcm_new_rtcp_opener(key, salt);
+    require(sealer && opener);
+    uint8_t buf[1500 + SRTP_MAX_TRAILER_LEN];
+    memcpy(buf, data, size);
+    size_t len = size;
+    require(srtp_gcm_open_rtcp(opener, buf, &len) != 0);
+
+    memcpy(buf, data, size);
+    len = size;
+    int rc = srtp_gcm_seal_rtcp(sealer, buf, &len, sizeof buf);
+    require(rc == 0 || rc == SRTPX_ERR_MALFORMED);
+    if (rc == 0) {
+        require(len == size + SRTP_GCM_RTCP_TRAILER_LEN);
+        uint8_t copy[sizeof buf];
+        memcpy(copy, buf, len);
+        size_t ours_len = len;
+        require(srtp_gcm_open_rtcp(opener, copy, &ours_len) == 0);
+        require(ours_len == size && memcmp(copy, data, size) == 0);
+        int theirs_len = (int)len;
+        require(srtp_unprotect_rtcp(their_opener, buf, &theirs_len) == srtp_err_status_ok);
+        require((size_t)theirs_len == size && memcmp(buf, data, size) == 0);
+
+        struct srtp_gcm *fresh = srtp_gcm_new_rtcp_opener(key, salt);
+        require(fresh != NULL);
+        memcpy(buf, data, size);
+        theirs_len = (int)size;
+        require(srtp_protect_rtcp(their_sealer, buf, &theirs_len) == srtp_err_status_ok);
+        len = (size_t)theirs_len;
+        require(srtp_gcm_open_rtcp(fresh, buf, &len) == 0);
+        require(len == size && memcmp(buf, data, size) == 0);
+        srtp_gcm_free(fresh);
+    }
+    srtp_gcm_free(sealer);
+    srtp_gcm_free(opener);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -80,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         require(len == size && memcmp(buf, data, size) == 0);
         srtp_gcm_free(fresh);
     }
+    rtcp_both_ways(data, size, their_opener, their_sealer);
     srtp_gcm_free(sealer);
     srtp_gcm_free(opener);
     srtp_gcm_free(forged);
