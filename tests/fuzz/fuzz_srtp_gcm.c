@@ -38,46 +38,79 @@ static srtp_t libsrtp(srtp_ssrc_type_t direction)
     return ctx;
 }
 
-/* The RTCP side of the above: DATA as an SRTCP packet, then as RTCP sealed by each side and
- * opened by the other. */
-static void rtcp_both_ways(const uint8_t *data, size_t size, srtp_t their_opener,
-                           srtp_t their_sealer)
+/* One kind of packet: how each side seals and opens it, and what sealing adds. */
+struct kind {
+    struct srtp_gcm *(*new_sealer)(const uint8_t *, const uint8_t *);
+    struct srtp_gcm *(*new_opener)(const uint8_t *, const uint8_t *);
+    int (*seal)(struct srtp_gcm *, uint8_t *, size_t *, size_t);
+    int (*open)(struct srtp_gcm *, uint8_t *, size_t *);
+    srtp_err_status_t (*their_seal)(srtp_t, void *, int *);
+    srtp_err_status_t (*their_open)(srtp_t, void *, int *);
+    size_t trailer;
+};
+
+static const struct kind rtp = {
+    .new_sealer = srtp_gcm_new,
+    .new_opener = srtp_gcm_new_opener,
+    .seal = srtp_gcm_seal_rtp,
+    .open = srtp_gcm_open_rtp,
+    .their_seal = srtp_protect,
+    .their_open = srtp_unprotect,
+    .trailer = SRTP_GCM_TAG_LEN,
+};
+static const struct kind rtcp = {
+    .new_sealer = srtp_gcm_new_rtcp,
+    .new_opener = srtp_gcm_new_rtcp_opener,
+    .seal = srtp_gcm_seal_rtcp,
+    .open = srtp_gcm_open_rtcp,
+    .their_seal = srtp_protect_rtcp,
+    .their_open = srtp_unprotect_rtcp,
+    .trailer = SRTP_GCM_RTCP_TRAILER_LEN,
+};
+
+/* DATA as a sealed packet of kind K (never authentic), then as a plain one sealed by each side
+ * and opened by the other. */
+static void both_ways(const struct kind *k, const uint8_t *data, size_t size, srtp_t their_opener,
+                      srtp_t their_sealer)
 {
-    struct srtp_gcm *sealer = srtp_gcm_new_rtcp(key, salt);
-    struct srtp_gcm *opener = srtp_gcm_new_rtcp_opener(key, salt);
-    require(sealer && opener);
+    struct srtp_gcm *sealer = k->new_sealer(key, salt);
+    struct srtp_gcm *opener = k->new_opener(key, salt);
+    struct srtp_gcm *forged = k->new_opener(key, salt);
+    require(sealer && opener && forged);
     uint8_t buf[1500 + SRTP_MAX_TRAILER_LEN];
     memcpy(buf, data, size);
     size_t len = size;
-    require(srtp_gcm_open_rtcp(opener, buf, &len) != 0);
+    require(k->open(forged, buf, &len) != 0);
 
     memcpy(buf, data, size);
     len = size;
-    int rc = srtp_gcm_seal_rtcp(sealer, buf, &len, sizeof buf);
+    int rc = k->seal(sealer, buf, &len, sizeof buf);
     require(rc == 0 || rc == SRTPX_ERR_MALFORMED);
     if (rc == 0) {
-        require(len == size + SRTP_GCM_RTCP_TRAILER_LEN);
+        require(len == size + k->trailer);
         uint8_t copy[sizeof buf];
         memcpy(copy, buf, len);
         size_t ours_len = len;
-        require(srtp_gcm_open_rtcp(opener, copy, &ours_len) == 0);
+        require(k->open(opener, copy, &ours_len) == 0);
         require(ours_len == size && memcmp(copy, data, size) == 0);
         int theirs_len = (int)len;
-        require(srtp_unprotect_rtcp(their_opener, buf, &theirs_len) == srtp_err_status_ok);
+        require(k->their_open(their_opener, buf, &theirs_len) == srtp_err_status_ok);
         require((size_t)theirs_len == size && memcmp(buf, data, size) == 0);
 
-        struct srtp_gcm *fresh = srtp_gcm_new_rtcp_opener(key, salt);
+        /* The other way: libsrtp seals, our opener (a fresh SSRC state) opens. */
+        struct srtp_gcm *fresh = k->new_opener(key, salt);
         require(fresh != NULL);
         memcpy(buf, data, size);
         theirs_len = (int)size;
-        require(srtp_protect_rtcp(their_sealer, buf, &theirs_len) == srtp_err_status_ok);
+        require(k->their_seal(their_sealer, buf, &theirs_len) == srtp_err_status_ok);
         len = (size_t)theirs_len;
-        require(srtp_gcm_open_rtcp(fresh, buf, &len) == 0);
+        require(k->open(fresh, buf, &len) == 0);
         require(len == size && memcmp(buf, data, size) == 0);
         srtp_gcm_free(fresh);
     }
     srtp_gcm_free(sealer);
     srtp_gcm_free(opener);
+    srtp_gcm_free(forged);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -85,47 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 1500)
         return 0;
     srtp_global_init();
-    struct srtp_gcm *sealer = srtp_gcm_new(key, salt);
-    struct srtp_gcm *opener = srtp_gcm_new_opener(key, salt);
-    struct srtp_gcm *forged = srtp_gcm_new_opener(key, salt);
     srtp_t their_opener = libsrtp(ssrc_any_inbound), their_sealer = libsrtp(ssrc_any_outbound);
-    require(sealer && opener && forged);
-
-    uint8_t buf[1500 + SRTP_MAX_TRAILER_LEN];
-    memcpy(buf, data, size);
-    size_t len = size;
-    require(srtp_gcm_open_rtp(forged, buf, &len) != 0);
-
-    memcpy(buf, data, size);
-    len = size;
-    int rc = srtp_gcm_seal_rtp(sealer, buf, &len, sizeof buf);
-    require(rc == 0 || rc == SRTPX_ERR_MALFORMED);
-    if (rc == 0) {
-        require(len == size + SRTP_GCM_TAG_LEN);
-        uint8_t copy[sizeof buf];
-        memcpy(copy, buf, len);
-        size_t ours_len = len;
-        require(srtp_gcm_open_rtp(opener, copy, &ours_len) == 0);
-        require(ours_len == size && memcmp(copy, data, size) == 0);
-        int theirs_len = (int)len;
-        require(srtp_unprotect(their_opener, buf, &theirs_len) == srtp_err_status_ok);
-        require((size_t)theirs_len == size && memcmp(buf, data, size) == 0);
-
-        /* The other way: libsrtp seals, our opener (a fresh SSRC state) opens. */
-        struct srtp_gcm *fresh = srtp_gcm_new_opener(key, salt);
-        require(fresh != NULL);
-        memcpy(buf, data, size);
-        theirs_len = (int)size;
-        require(srtp_protect(their_sealer, buf, &theirs_len) == srtp_err_status_ok);
-        len = (size_t)theirs_len;
-        require(srtp_gcm_open_rtp(fresh, buf, &len) == 0);
-        require(len == size && memcmp(buf, data, size) == 0);
-        srtp_gcm_free(fresh);
-    }
-    rtcp_both_ways(data, size, their_opener, their_sealer);
-    srtp_gcm_free(sealer);
-    srtp_gcm_free(opener);
-    srtp_gcm_free(forged);
+    both_ways(&rtp, data, size, their_opener, their_sealer);
+    both_ways(&rtcp, data, size, their_opener, their_sealer);
     srtp_dealloc(their_opener);
     srtp_dealloc(their_sealer);
     return 0;

@@ -1,6 +1,6 @@
 /* libsrtp_gcm.h: what the srtp_gcm tests share (included after cmocka's headers): one master
- * key and salt, and libsrtp2's own AEAD_AES_128_GCM context for them, the independent
- * implementation of RFC 7714 that ours is checked against. */
+ * key and salt, libsrtp2's own AEAD_AES_128_GCM context for them (the independent
+ * implementation of RFC 7714 that ours is checked against), and opening a tampered copy. */
 #ifndef ONAIR_TESTS_LIBSRTP_GCM_H
 #define ONAIR_TESTS_LIBSRTP_GCM_H
 #include <srtp2/srtp.h>
@@ -33,6 +33,19 @@ static inline srtp_t libsrtp_gcm(srtp_ssrc_type_t direction, srtp_sec_serv_t rtc
     srtp_t ctx = NULL;
     assert_int_equal(srtp_create(&ctx, &policy), srtp_err_status_ok);
     return ctx;
+}
+
+/* Opens a copy of PKT (LEN bytes, at most 2048) with OPEN on OURS, byte FLIP_AT flipped when it
+ * is >= 0: the result. */
+static inline int open_copy(int (*open)(struct srtp_gcm *, uint8_t *, size_t *),
+                            struct srtp_gcm *ours, const uint8_t *pkt, size_t len, int flip_at)
+{
+    uint8_t buf[2048];
+    assert_true(len <= sizeof buf);
+    memcpy(buf, pkt, len);
+    if (flip_at >= 0)
+        buf[flip_at] ^= 1;
+    return open(ours, buf, &len);
 }
 
 #endif

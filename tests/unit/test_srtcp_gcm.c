@@ -116,16 +116,6 @@ static void opens_libsrtp_encrypted_or_not(void **state)
     }
 }
 
-/* Opens a copy of PKT (LEN bytes) with OURS, byte FLIP_AT flipped when it is >= 0: the result. */
-static int open_copy(struct srtp_gcm *ours, const uint8_t *pkt, size_t len, int flip_at)
-{
-    uint8_t buf[128];
-    memcpy(buf, pkt, len);
-    if (flip_at >= 0)
-        buf[flip_at] ^= 1;
-    return srtp_gcm_open_rtcp(ours, buf, &len);
-}
-
 /* The window is the RTP one (1024 indices), keyed by the sender SSRC; the index is
  * authenticated, so a packet given another index is a forgery, and one far ahead does not push
  * the window past the genuine packets. */
@@ -139,11 +129,11 @@ static void refuses_replays_old_and_forged(void **state)
         size_t len = rtcp_packet(pkts[i], 0x77, (uint8_t)i);
         assert_int_equal(srtp_gcm_seal_rtcp(sealer, pkts[i], &len, SEALED_LEN), 0);
     }
-    assert_int_equal(open_copy(ours, pkts[N - 200], SEALED_LEN, -1), 0);
+    assert_int_equal(open_copy(srtp_gcm_open_rtcp, ours, pkts[N - 200], SEALED_LEN, -1), 0);
     uint8_t forged[SEALED_LEN];
     memcpy(forged, pkts[N - 200], SEALED_LEN);
     forged[SEALED_LEN - 2] ^= 0x40; /* index + 16384: far ahead, if it were believed */
-    assert_int_equal(open_copy(ours, forged, SEALED_LEN, -1), SRTPX_ERR_AUTH);
+    assert_int_equal(open_copy(srtp_gcm_open_rtcp, ours, forged, SEALED_LEN, -1), SRTPX_ERR_AUTH);
     static const struct {
         int index, flip_at, want;
     } steps[] = {
@@ -160,8 +150,9 @@ static void refuses_replays_old_and_forged(void **state)
         {N - 500, -1, 0},
     };
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
-        assert_int_equal(open_copy(ours, pkts[steps[i].index], SEALED_LEN, steps[i].flip_at),
-                         steps[i].want);
+        assert_int_equal(
+            open_copy(srtp_gcm_open_rtcp, ours, pkts[steps[i].index], SEALED_LEN, steps[i].flip_at),
+            steps[i].want);
     srtp_gcm_free(ours);
     srtp_gcm_free(sealer);
 }
