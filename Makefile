@@ -54,9 +54,10 @@ $(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 $(BUILD)/lane-cost: bench/lane-cost.c $(BUILD)/libonair.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# -MMD: a test is rebuilt when a header it includes changes (tests/unit/libsrtp_gcm.h too).
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonair.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(BUILD)/libonair.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -Itests/unit -o $@ $< $(BUILD)/libonair.a $(LDLIBS) -lcmocka
 
 # Fuzz targets (clang + libFuzzer). The suite replays their corpora through the same binaries.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -96,4 +97,4 @@ clean:
 	rm -rf build build-san build-tsan build-fuzz
 
 .PHONY: all setup test run clean fuzz tsan
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d)
