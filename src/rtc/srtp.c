@@ -221,9 +221,8 @@ int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 
 int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len)
 {
-    if (s->gcm)
-        return plausible(buf, *len, RTP_MIN_LEN) ? srtp_gcm_open_rtp(s->gcm, buf, len)
-                                                 : SRTPX_ERR_MALFORMED;
+    if (s->gcm) /* it checks the version and lengths itself */
+        return srtp_gcm_open_rtp(s->gcm, buf, len);
     return unprotect(s, buf, len, false);
 }
 
@@ -237,7 +236,6 @@ int srtpx_protect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 int srtpx_unprotect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len)
 {
     if (s->gcm_rtcp)
-        return plausible(buf, *len, RTCP_MIN_LEN) ? srtp_gcm_open_rtcp(s->gcm_rtcp, buf, len)
-                                                  : SRTPX_ERR_MALFORMED;
+        return srtp_gcm_open_rtcp(s->gcm_rtcp, buf, len);
     return unprotect(s, buf, len, true);
 }

@@ -237,15 +237,24 @@ static uint32_t read_u32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* GCM under IV: AAD and AAD2 (AAD2_LEN may be 0) authenticated, DATA[0..LEN) encrypted in place,
- * the tag written to TAG. */
+/* Starts one GCM message under IV: AAD then AAD2 (AAD2_LEN may be 0) authenticated, and the
+ * next encrypt or decrypt call marked the last. */
+static bool start(struct srtp_gcm *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+                  const uint8_t *aad2, size_t aad2_len)
+{
+    gcry_cipher_hd_t h = g->aead;
+    return !gcry_cipher_setiv(h, iv, 12) && !gcry_cipher_authenticate(h, aad, aad_len) &&
+           !(aad2_len && gcry_cipher_authenticate(h, aad2, aad2_len)) && !gcry_cipher_final(h);
+}
+
+/* GCM under IV: the AADs authenticated, DATA[0..LEN) encrypted in place, the tag written to
+ * TAG. */
 static int seal(struct srtp_gcm *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                 const uint8_t *aad2, size_t aad2_len, uint8_t *data, size_t len, uint8_t *tag)
 {
-    gcry_cipher_hd_t h = g->aead;
-    if (gcry_cipher_setiv(h, iv, 12) || gcry_cipher_authenticate(h, aad, aad_len) ||
-        (aad2_len && gcry_cipher_authenticate(h, aad2, aad2_len)) || gcry_cipher_final(h) ||
-        gcry_cipher_encrypt(h, data, len, NULL, 0) || gcry_cipher_gettag(h, tag, SRTP_GCM_TAG_LEN))
+    if (!start(g, iv, aad, aad_len, aad2, aad2_len) ||
+        gcry_cipher_encrypt(g->aead, data, len, NULL, 0) ||
+        gcry_cipher_gettag(g->aead, tag, SRTP_GCM_TAG_LEN))
         return SRTPX_ERR_FAILED;
     return 0;
 }
@@ -255,12 +264,10 @@ static int open_sealed(struct srtp_gcm *g, const uint8_t iv[12], const uint8_t *
                        const uint8_t *aad2, size_t aad2_len, uint8_t *data, size_t len,
                        const uint8_t *tag)
 {
-    gcry_cipher_hd_t h = g->aead;
-    if (gcry_cipher_setiv(h, iv, 12) || gcry_cipher_authenticate(h, aad, aad_len) ||
-        (aad2_len && gcry_cipher_authenticate(h, aad2, aad2_len)) || gcry_cipher_final(h) ||
-        gcry_cipher_decrypt(h, data, len, NULL, 0))
+    if (!start(g, iv, aad, aad_len, aad2, aad2_len) ||
+        gcry_cipher_decrypt(g->aead, data, len, NULL, 0))
         return SRTPX_ERR_FAILED;
-    gcry_error_t checked = gcry_cipher_checktag(h, tag, SRTP_GCM_TAG_LEN);
+    gcry_error_t checked = gcry_cipher_checktag(g->aead, tag, SRTP_GCM_TAG_LEN);
     if (checked) /* GPG_ERR_CHECKSUM is a mismatch; anything else, a failure */
         return gcry_err_code(checked) == GPG_ERR_CHECKSUM ? SRTPX_ERR_AUTH : SRTPX_ERR_FAILED;
     return 0;
