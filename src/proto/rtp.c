@@ -230,13 +230,14 @@ static size_t write_extensions(uint8_t *block, size_t room, const struct rtp_vie
 }
 
 /* The rewrite itself: header from RW, CSRCs and marker from SRC, extensions renumbered, then
- * PREFIX (the RTX original sequence number, or nothing) and the payload without padding. The
- * fixed parts are checked against CAP first, so a packet that cannot fit costs no copying. */
+ * PREFIX (the RTX original sequence number, or nothing), the payload without SRC's padding, and
+ * RW's padding. The fixed parts are checked against CAP first, so a packet that cannot fit
+ * costs no copying. */
 static size_t write_packet(uint8_t *dst, size_t cap, const struct rtp_view *src,
                            const struct rtp_rewrite *rw, const uint8_t *prefix, size_t prefix_len)
 {
     size_t fixed = RTP_HEADER_SIZE + 4u * src->csrc_count;
-    size_t tail = prefix_len + src->payload_len;
+    size_t tail = prefix_len + src->payload_len + rw->padding;
     if (cap < fixed || cap - fixed < tail)
         return 0;
     size_t ext = 0;
@@ -245,7 +246,7 @@ static size_t write_packet(uint8_t *dst, size_t cap, const struct rtp_view *src,
         if (ext == SIZE_MAX)
             return 0;
     }
-    dst[0] = (uint8_t)(0x80 | (ext ? 0x10 : 0) | src->csrc_count);
+    dst[0] = (uint8_t)(0x80 | (rw->padding ? 0x20 : 0) | (ext ? 0x10 : 0) | src->csrc_count);
     dst[1] = (uint8_t)((src->marker ? 0x80 : 0) | (rw->payload_type & 0x7f));
     be16_write(dst + 2, rw->seq);
     be32_write(dst + 4, rw->timestamp);
@@ -257,6 +258,11 @@ static size_t write_packet(uint8_t *dst, size_t cap, const struct rtp_view *src,
         memcpy(p, prefix, prefix_len);
     if (src->payload_len)
         memcpy(p + prefix_len, src->payload, src->payload_len);
+    if (rw->padding) {
+        uint8_t *pad = p + prefix_len + src->payload_len;
+        memset(pad, 0, rw->padding - 1u);
+        pad[rw->padding - 1] = rw->padding;
+    }
     return fixed + ext + tail;
 }
 

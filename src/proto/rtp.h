@@ -73,10 +73,13 @@ struct rtp_rewrite {
     uint8_t mid_id;
     const char *mid;
     uint8_t mid_len;
+    /* RTP padding bytes to append (RFC 3550 §5.1: the last holds their count), 0 for none. */
+    uint8_t padding;
 };
 
 /* Writes SRC rewritten by RW into DST[0..CAP) and returns its size, or 0 when CAP is too
- * small. The marker, CSRCs and payload are kept; padding is dropped; extension elements are
+ * small. The marker, CSRCs and payload are kept; SRC's padding is dropped and RW's added;
+ * extension elements are
  * renumbered through the map and always written in the one-byte form, leaving out those that
  * do not fit it (empty or longer than 16 bytes); the block is left out when nothing is in it.
  * DST must not overlap the source packet. */

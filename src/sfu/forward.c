@@ -2,7 +2,8 @@
  * held until the owner's sfu_flush (the end of a receive batch or of the loop's turn); then the
  * packets that arrived meanwhile are rewritten for each viewer in turn into that viewer's SSRC,
  * payload type, extension ids, sequence number and timestamp. One viewer's packets are handed
- * to its sink one after the other, so they leave together (one GSO message). No allocation
+ * to its sink one after the other, so they leave together (one GSO message), the shorter ones
+ * padded up to the longer where a few bytes keep a run in one message (plan_padding). No allocation
  * here: each viewer's copy is made on the stack and handed to its sink, which protects and
  * queues it. A large fan-out is split among the configured lanes (threads), every lanes-th
  * viewer each; a lane writes only its viewers and its struct sfu_lane_result, added up after
@@ -16,6 +17,7 @@
 #include "proto/rtcp.h"
 #include "proto/rtp.h"
 #include "sfu/negotiate.h"
+#include "sfu/run_padding.h"
 #include "sfu/sfu_internal.h"
 
 /* A keyframe request is repeated at most this often while viewers still wait for one. */
@@ -101,9 +103,9 @@ static uint32_t viewer_timestamp(const struct sfu_viewer_track *vt, uint16_t seq
     return timestamp + vt->ts_offset;
 }
 
-/* Rewrites V for the viewer and hands it to its sink. */
+/* Rewrites V for the viewer, with PADDING bytes of RTP padding, and hands it to its sink. */
 static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
-                           const struct sfu_track *track, const struct rtp_view *v,
+                           const struct sfu_track *track, const struct rtp_view *v, uint8_t padding,
                            uint64_t now_us, struct sfu_lane_result *r)
 {
     if (vt->need_offsets)
@@ -114,6 +116,7 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     rw->payload_type = (uint8_t)vt->pt;
     rw->seq = (uint16_t)(v->seq + vt->seq_offset);
     rw->timestamp = viewer_timestamp(vt, v->seq, v->timestamp);
+    rw->padding = padding;
     uint8_t buf[SFU_SEND_CAP];
     size_t n = rtp_rewrite(buf, sizeof buf - 64, v, rw);
     if (!n)
@@ -165,26 +168,28 @@ static bool replay_since_keyframe(struct sfu_viewer *viewer, struct sfu_viewer_t
         struct rtp_view old;
         const char *why;
         if (rtp_parse(&old, pkt, len, &why) == 0) /* stored only once parsed: cannot fail */
-            send_rewritten(viewer, vt, track, &old, now_us, r);
+            send_rewritten(viewer, vt, track, &old, 0, now_us, r);
     }
     return true;
 }
 
 static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
-                           const struct sfu_track *track, const struct rtp_view *v,
-                           bool keyframe, uint64_t now_us, struct sfu_lane_result *r)
+                           const struct sfu_track *track, const struct sfu_pending *pp,
+                           struct sfu_lane_result *r)
 {
+    const struct rtp_view *v = &pp->v;
+    uint64_t now_us = pp->arrival_us;
     if (vt->bound_gen != track->gen)
         bind_viewer_track(vt, track);
     if (vt->pt < 0)
         return;
     if (vt->waiting_keyframe) {
-        if (!keyframe && !replay_since_keyframe(viewer, vt, track, v, now_us, r))
+        if (!pp->keyframe && !replay_since_keyframe(viewer, vt, track, v, now_us, r))
             return;
         vt->waiting_keyframe = false;
         note_join(r, (double)(now_us - viewer->started_us) / 1000);
     }
-    send_rewritten(viewer, vt, track, v, now_us, r);
+    send_rewritten(viewer, vt, track, v, pp->padding, now_us, r);
 }
 
 void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us)
@@ -300,13 +305,29 @@ static void fan_out_part(void *arg, unsigned lane)
             struct sfu_viewer_track *vt = &viewer->tracks[k];
             if (!track->n_pending || !vt->active)
                 continue;
-            for (size_t p = 0; p < track->n_pending; p++) {
-                const struct sfu_pending *pp = &track->pending[p];
-                send_to_viewer(viewer, vt, track, &pp->v, pp->keyframe, pp->arrival_us, r);
-            }
+            for (size_t p = 0; p < track->n_pending; p++)
+                send_to_viewer(viewer, vt, track, &track->pending[p], r);
             r->someone_waits[k] |= vt->waiting_keyframe && vt->pt >= 0;
         }
     }
+}
+
+/* Pads TRACK's pending packets so each viewer's run of them leaves in as few GSO messages as
+ * it can (sfu/run_padding.h). Planned once for every viewer, on the packets as they came less
+ * their padding: a viewer's rewrite changes every packet's header by as much when the packets
+ * carry the same extension elements, as a frame's do; when they do not, the plan merely saves
+ * less. No packet is padded past the longest of its run, so padding makes none too long. */
+static void plan_padding(struct sfu_track *track)
+{
+    size_t sizes[SFU_BURST];
+    uint8_t pads[SFU_BURST];
+    for (size_t p = 0; p < track->n_pending; p++) {
+        const struct sfu_pending *pp = &track->pending[p];
+        sizes[p] = (size_t)(pp->v.payload - pp->data) + pp->v.payload_len;
+    }
+    run_padding_plan(sizes, track->n_pending, pads);
+    for (size_t p = 0; p < track->n_pending; p++)
+        track->pending[p].padding = pads[p];
 }
 
 /* Hands PUB's pending packets to its viewers, split among the fan-out lanes when there are
@@ -318,6 +339,8 @@ void sfu_fan_out(struct sfu_publisher *pub)
     struct sfu_stream *stream = pub->stream;
     size_t pending = pub->tracks[SFU_AUDIO].n_pending + pub->tracks[SFU_VIDEO].n_pending;
     struct fan_out_run run = {pub, 1};
+    for (int k = 0; k < SFU_KINDS; k++)
+        plan_padding(&pub->tracks[k]);
     if (sfu->config.lanes > 1 && stream->n_viewers > 1 &&
         stream->n_viewers * pending >= sfu->config.lane_min_sends)
         run.lanes = sfu->config.lanes;
@@ -388,6 +411,7 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
         return; /* never sent to this viewer (it joined after): nothing to repair */
     struct rtp_rewrite *rw = &vt->rewrite;
     rw->timestamp = viewer_timestamp(vt, source_seq, v.timestamp);
+    rw->padding = 0; /* a repair is sent alone: no run to keep together */
     uint8_t buf[SFU_SEND_CAP];
     size_t n;
     if (vt->rtx_pt >= 0 && vt->desc.rtx_ssrc) {

@@ -15,6 +15,7 @@
 struct sfu_pending {
     struct rtp_view v; /* parsed from data */
     bool keyframe;
+    uint8_t padding; /* RTP padding each viewer's copy gets (run_padding_plan) */
     uint64_t arrival_us;
     uint8_t data[HISTORY_PACKET_MAX];
 };

@@ -42,7 +42,7 @@ static void check_output(const uint8_t *out, size_t n, const struct rtp_view *sr
     CHECK(rtp_parse(&w, out, n, NULL) == 0);
     CHECK(w.ssrc == rw->ssrc && w.seq == rw->seq && w.timestamp == rw->timestamp);
     CHECK(w.payload_type == (rw->payload_type & 0x7f) && w.marker == src->marker);
-    CHECK(w.csrc_count == src->csrc_count && w.padding_len == 0);
+    CHECK(w.csrc_count == src->csrc_count && w.padding_len == rw->padding);
     CHECK(w.payload_len == src->payload_len + prefix);
     CHECK(memcmp(w.payload + prefix, src->payload, src->payload_len) == 0);
     if (w.has_ext) {
@@ -72,6 +72,7 @@ static void fuzz_rewrite(const struct rtp_view *v, size_t cap, uint8_t mid_byte,
     rw.mid_id = mid_byte >> 4;
     rw.mid_len = mid_byte & 0x1f;
     rw.mid = mid_text;
+    rw.padding = (uint8_t)(seed % 17); /* none, or up to the SFU's RUN_PADDING_MAX */
 
     /* An exactly sized block: ASan reports any write past CAP. */
     uint8_t *out = malloc(cap ? cap : 1);

@@ -359,6 +359,37 @@ static void test_rewrite_capacity(void **state)
     }
 }
 
+/* Padding asked of a rewrite (the SFU pads a frame's shorter packets for one GSO message) goes
+ * after the payload with the P bit set and its count last (RFC 3550 §5.1), and counts against
+ * the capacity like the rest. */
+static void test_rewrite_padding(void **state)
+{
+    (void)state;
+    struct rtp_view v;
+    assert_int_equal(rtp_parse(&v, vp8_packet, sizeof vp8_packet, NULL), 0);
+    struct rtp_rewrite rw;
+    viewer_rewrite(&rw);
+    for (uint8_t padding = 1; padding <= 16; padding += 15) {
+        rw.padding = padding;
+        uint8_t out[sizeof vp8_rewritten + 16 + 1];
+        memset(out, 0xa5, sizeof out);
+        size_t want = sizeof vp8_rewritten + padding;
+        assert_int_equal(rtp_rewrite(out, want - 1, &v, &rw), 0);
+        assert_int_equal(rtp_rewrite(out, sizeof out, &v, &rw), want);
+        assert_int_equal(out[0], vp8_rewritten[0] | 0x20);
+        assert_memory_equal(out + 1, vp8_rewritten + 1, sizeof vp8_rewritten - 1);
+        for (size_t i = sizeof vp8_rewritten; i < want - 1; i++)
+            assert_int_equal(out[i], 0);
+        assert_int_equal(out[want - 1], padding);
+        assert_int_equal(out[want], 0xa5);
+        struct rtp_view w;
+        assert_int_equal(rtp_parse(&w, out, want, NULL), 0);
+        assert_int_equal(w.padding_len, padding);
+        assert_int_equal(w.payload_len, v.payload_len);
+        assert_memory_equal(w.payload, v.payload, v.payload_len);
+    }
+}
+
 static void test_rtx_round_trip(void **state)
 {
     (void)state;
@@ -516,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_rewrite_without_extensions),
         cmocka_unit_test(test_rewrite_two_byte_to_one_byte),
         cmocka_unit_test(test_rewrite_capacity),
+        cmocka_unit_test(test_rewrite_padding),
         cmocka_unit_test(test_rtx_round_trip),
         cmocka_unit_test(test_seq_diff),
         cmocka_unit_test(test_seq_tracker_wrap),

@@ -1,5 +1,6 @@
 /* Tests for sfu/: forwarding rewrites, keyframe gating, continuity across a publisher's return,
- * NACKs answered from history (as RTX), duplicates, a viewer that comes first, a fan-out split
+ * NACKs answered from history (as RTX), duplicates, a viewer that comes first, a frame's shorter
+ * packets padded for one GSO message, a fan-out split
  * among lanes on real threads, and a source's GOP replayed to a joiner. Publishers and viewers are plain sinks that record what the SFU
  * hands them. */
 #include <pthread.h>
@@ -469,6 +470,70 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
     sfu_free(sfu);
 }
 
+/* A frame split as libwebrtc splits one, its last packets a byte longer than the others (the
+ * first's VP8 descriptor is a byte longer too), reaches the viewer as packets of one size: the
+ * shorter ones carry a byte of RTP padding, so the run
+ * leaves as one GSO message. The payloads are the publisher's, byte for byte. */
+static void frame_split_about_equally_is_padded_to_one_size(void **state)
+{
+    struct sfu_config config = {.max_bitrate = 2500000};
+    struct sfu *sfu = sfu_new(&config);
+    struct sfu_track_desc pt[2];
+    struct sfu_viewer_track_desc vt[2];
+    publisher_tracks(pt, 0x1111, 0x2222);
+    viewer_tracks(vt);
+    static struct capture pub_cap, view_cap;
+    memset(&pub_cap, 0, sizeof pub_cap);
+    memset(&view_cap, 0, sizeof view_cap);
+    const char *why;
+    struct sfu_publisher *pub =
+        sfu_publisher_attach(sfu, "pad", pt, 2, &webrtc_sink, &pub_cap, &why);
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "pad", vt, 2, &webrtc_sink, &view_cap);
+    sfu_viewer_start(viewer, 0);
+
+    static const size_t longer[] = {0, 0, 0, 1, 1};
+    uint8_t sent[5][200];
+    size_t sent_len[5];
+    for (uint16_t i = 0; i < 5; i++) {
+        sent_len[i] = vp8_packet(sent[i], 0x1111, (uint16_t)(20 + i), 9000, i == 0, i == 0);
+        memset(sent[i] + sent_len[i], 0x77, 100 + longer[i]);
+        sent_len[i] += 100 + longer[i];
+        sfu_publisher_rtp(pub, 1000 + i, sent[i], sent_len[i]);
+    }
+    uint8_t audio[200];
+    sfu_publisher_rtp(pub, 1010, audio, opus_packet(audio, 0x2222, 70, 48000));
+    sfu_flush(sfu);
+
+    assert_int_equal(view_cap.n_rtp, 6);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(view_cap.rtp_len[i], view_cap.rtp_len[4]);
+        struct rtp_view out = parse(view_cap.rtp[i], view_cap.rtp_len[i]);
+        struct rtp_view in = parse(sent[i], sent_len[i]);
+        assert_int_equal(out.padding_len, sent_len[4] - sent_len[i]);
+        assert_int_equal(out.payload_len, in.payload_len);
+        assert_memory_equal(out.payload, in.payload, in.payload_len);
+    }
+    /* The audio packet after the run, shorter, is its message's short last segment as it is. */
+    struct rtp_view opus = parse(view_cap.rtp[5], view_cap.rtp_len[5]);
+    assert_int_equal(opus.ssrc, VIEW_AUDIO_SSRC);
+    assert_int_equal(opus.padding_len, 0);
+
+    /* A repair of a padded packet is the packet without the padding. */
+    struct rtp_view first = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
+    view_cap.n_rtp = 0;
+    uint8_t nack[64];
+    size_t nack_len = rtcp_nack_encode(nack, sizeof nack, 1, VIEW_VIDEO_SSRC, &first.seq, 1);
+    sfu_viewer_rtcp(viewer, 2000, nack, nack_len);
+    assert_int_equal(view_cap.n_rtp, 1);
+    struct rtp_view repair = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
+    assert_int_equal(repair.padding_len, 0);
+    assert_int_equal(repair.ssrc, VIEW_RTX_SSRC);
+
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+    sfu_free(sfu);
+}
+
 /* A viewer of the lanes test: what it got and on which thread (no cmocka asserts in a sink
  * that runs on a worker thread: they would jump into the main thread's stack). */
 #define LANE_VIEWERS 12
@@ -765,6 +830,7 @@ int main(void)
         cmocka_unit_test(viewer_first_then_publisher_returns),
         cmocka_unit_test(viewer_without_the_codec_gets_no_video),
         cmocka_unit_test(burst_reaches_each_viewer_as_a_run),
+        cmocka_unit_test(frame_split_about_equally_is_padded_to_one_size),
         cmocka_unit_test(fan_out_split_among_lanes),
         cmocka_unit_test(source_gop_replayed_to_joiner),
         cmocka_unit_test(source_gop_not_replayed_when_long_or_incomplete),

@@ -1,0 +1,44 @@
+// bench/gso-chromium.mjs [VIEWERS] [SECONDS]: how a browser publisher's packets leave the server.
+// Headless Chromium publishes its fake camera and microphone through /publish/NAME on a server
+// of its own (ONAIR, default build/onair); after 10 s of warm-up, `onair bench` watches with
+// VIEWERS (default 3) for SECONDS (default 8). Prints the server's datagrams and send messages
+// over that time (a GSO message carries a run of datagrams to one viewer) and what the browser
+// sent. Chromium paces its packets and splits a frame about equally, unlike a file or ffmpeg
+// feed, so its frames reach the fan-out in smaller runs.
+import { execFileSync } from 'node:child_process';
+import { startServer, ONAIR_BINARY } from '../tests/e2e/lib/server.mjs';
+import { launchBrowser, openPage } from '../tests/e2e/lib/browser.mjs';
+
+const [viewers = '3', seconds = '8'] = process.argv.slice(2);
+const server = await startServer('gso-chromium', {});
+const browser = await launchBrowser();
+try {
+    const page = await openPage(browser, 'gso-chromium', 'publisher');
+    await page.goto(`${server.url}/publish/gso`);
+    await page.evaluate(() => window.onair.start());
+    await new Promise((resolve) => setTimeout(resolve, 10000));
+    const counter = (text, name) => Number(new RegExp(`^${name} (.*)$`, 'm').exec(text)[1]);
+    const scrape = async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        return { datagrams: counter(text, 'onair_udp_datagrams_sent_total'),
+                 messages: counter(text, 'onair_udp_send_messages_total') };
+    };
+    const before = await scrape();
+    execFileSync(ONAIR_BINARY, ['bench', `${server.url}/whep/gso`, '--viewers', viewers, '--seconds', seconds],
+                 { stdio: ['ignore', 'ignore', 'inherit'], timeout: (Number(seconds) + 60) * 1000 });
+    const after = await scrape();
+    const sent = await page.evaluate(async () => {
+        const out = {};
+        (await window.onair.pc.getStats()).forEach((r) => {
+            if (r.type === 'outbound-rtp')
+                out[r.kind] = { packets: r.packetsSent, bytes: r.bytesSent, width: r.frameWidth, fps: r.framesPerSecond };
+        });
+        return out;
+    });
+    const datagrams = after.datagrams - before.datagrams, messages = after.messages - before.messages;
+    console.log(JSON.stringify({ viewers: Number(viewers), seconds: Number(seconds), datagrams, messages,
+                                 datagrams_per_message: +(datagrams / messages).toFixed(3), publisher: sent }));
+} finally {
+    await browser.close();
+    await server.stop();
+}
