@@ -160,7 +160,7 @@ static void demux(struct server *srv, const struct sockaddr *from, enum addr_tra
 static void on_batch_done(void *opaque)
 {
     struct server *srv = opaque;
-    sfu_flush(srv->sfu, clock_now_us());
+    sfu_flush(srv->sfu);
 }
 
 /* Packets that did not come in a receive batch (file sources and cameras on timers, ICE-TCP
@@ -168,26 +168,17 @@ static void on_batch_done(void *opaque)
  * after the timers and before it waits in poll, check handles right after poll's callbacks.
  * Flushing in only one of them would leave a timer's packets waiting through the next poll
  * (up to the next timer: tens of milliseconds). */
-static void on_frame_due(uv_timer_t *timer);
-
 static void flush_turn(struct server *srv)
 {
     if (!srv->udp)
         return;
-    uint64_t now_us = clock_now_us();
-    uint64_t due_us = sfu_flush(srv->sfu, now_us);
+    sfu_flush(srv->sfu);
     udp_flush(srv->udp);
-    /* A frame waiting for its last packet goes at its time even if nothing else wakes the loop
-     * (libuv's timers count whole milliseconds: rounded up). */
-    if (due_us)
-        uv_timer_start(&srv->frame_due, on_frame_due, (due_us - now_us + 999) / 1000, 0);
 }
 
 static void on_before_poll(uv_prepare_t *prepare) { flush_turn(prepare->data); }
 
 static void on_after_poll(uv_check_t *check) { flush_turn(check->data); }
-
-static void on_frame_due(uv_timer_t *timer) { flush_turn(timer->data); }
 
 static void on_datagram(void *opaque, const struct sockaddr *from, const struct udp_local *local,
                         uint8_t *data, size_t len)
@@ -277,8 +268,6 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     srv->before_poll.data = srv;
     uv_check_init(loop, &srv->after_poll);
     srv->after_poll.data = srv;
-    uv_timer_init(loop, &srv->frame_due);
-    srv->frame_due.data = srv;
     /* For onair_loop_idle_seconds_total; must precede uv_run. */
     uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
     uv_signal_init(loop, &srv->sigint);
@@ -368,7 +357,6 @@ void server_stop(struct server *srv)
     uv_close((uv_handle_t *)&srv->tick, NULL);
     uv_close((uv_handle_t *)&srv->before_poll, NULL);
     uv_close((uv_handle_t *)&srv->after_poll, NULL);
-    uv_close((uv_handle_t *)&srv->frame_due, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
 }

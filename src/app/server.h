@@ -73,8 +73,6 @@ struct server {
     /* Around each poll: waiting fan-out and the send batch go out (server.c, flush_turn). */
     uv_prepare_t before_poll;
     uv_check_t after_poll;
-    /* When a video frame waits in the SFU for its last packet: the flush that sends it anyway. */
-    uv_timer_t frame_due;
     uv_signal_t sigint, sigterm;
     /* Fan-out lanes (server_lanes.c): lane 0 is this thread, the others the pool's workers, each
      * with a send queue on the media socket. NULL pool: one lane. */

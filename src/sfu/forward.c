@@ -1,7 +1,6 @@
 /* forward: the hot path. A publisher's plaintext packet is parsed once, stored for NACKs, and
- * held until the owner's sfu_flush (the end of a receive batch or of the loop's turn, or for a
- * video frame still missing its last packet, a little longer); then the packets that arrived
- * meanwhile are rewritten for each viewer in turn into that viewer's SSRC,
+ * held until the owner's sfu_flush (the end of a receive batch or of the loop's turn); then the
+ * packets that arrived meanwhile are rewritten for each viewer in turn into that viewer's SSRC,
  * payload type, extension ids, sequence number and timestamp. One viewer's packets are handed
  * to its sink one after the other, so they leave together (one GSO message), the shorter ones
  * padded up to the longer where a few bytes keep a run in one message (plan_padding). No allocation
@@ -23,14 +22,6 @@
 
 /* A keyframe request is repeated at most this often while viewers still wait for one. */
 #define KEYFRAME_INTERVAL_US 500000
-/* A video frame's packets wait at most this long after the first for the last one (the RTP
- * marker), so that each viewer's copies of the whole frame leave together, one GSO message.
- * Chromium sends a frame's packets within 0.2 ms (median; 1.8 ms at most in a capture of
- * bench/gso-chromium.mjs's publisher), and the loop, quicker, read each in a batch of its own:
- * each went out as a message of its own. A viewer can decode a frame only once its last packet
- * is there, and that packet is not held back. A source that never marks a frame's end has its
- * packets wait this long. */
-#define SFU_FRAME_WAIT_US 3000
 /* A joiner of a source that cannot make a keyframe gets the frames since its last one at once
  * (replay_since_keyframe), if they are at most this many packets: ~600 KB, a 2 s GOP at 2.5
  * Mbit/s. A longer run waits for the next keyframe, as before. */
@@ -291,10 +282,9 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     }
 }
 
-/* A fan-out under way: whose packets, of which kinds, and how many lanes share its viewers. */
+/* A fan-out under way: whose packets, and how many lanes share its viewers. */
 struct fan_out_run {
     struct sfu_publisher *pub;
-    bool kinds[SFU_KINDS];
     unsigned lanes;
 };
 
@@ -313,7 +303,7 @@ static void fan_out_part(void *arg, unsigned lane)
         for (int k = SFU_KINDS; k-- > 0;) {
             struct sfu_track *track = &pub->tracks[k];
             struct sfu_viewer_track *vt = &viewer->tracks[k];
-            if (!run->kinds[k] || !track->n_pending || !vt->active)
+            if (!track->n_pending || !vt->active)
                 continue;
             for (size_t p = 0; p < track->n_pending; p++)
                 send_to_viewer(viewer, vt, track, &track->pending[p], r);
@@ -340,24 +330,17 @@ static void plan_padding(struct sfu_track *track)
         track->pending[p].padding = pads[p];
 }
 
-/* Hands PUB's pending packets of the kinds in RUN to its viewers, split among the fan-out
- * lanes when there are viewers to share and enough sends to be worth it; then adds up what the
- * lanes did, and asks for a keyframe if a viewer still waits for one. */
-static void fan_out(struct fan_out_run run)
+/* Hands PUB's pending packets to its viewers, split among the fan-out lanes when there are
+ * viewers to share and enough sends to be worth it; then adds up what the lanes did, and asks
+ * for a keyframe if a viewer still waits for one. */
+void sfu_fan_out(struct sfu_publisher *pub)
 {
-    struct sfu_publisher *pub = run.pub;
     struct sfu *sfu = pub->sfu;
     struct sfu_stream *stream = pub->stream;
-    size_t pending = 0;
-    for (int k = 0; k < SFU_KINDS; k++) {
-        if (!run.kinds[k])
-            continue;
-        pending += pub->tracks[k].n_pending;
+    size_t pending = pub->tracks[SFU_AUDIO].n_pending + pub->tracks[SFU_VIDEO].n_pending;
+    struct fan_out_run run = {pub, 1};
+    for (int k = 0; k < SFU_KINDS; k++)
         plan_padding(&pub->tracks[k]);
-    }
-    if (!pending)
-        return;
-    run.lanes = 1;
     if (sfu->config.lanes > 1 && stream->n_viewers > 1 &&
         stream->n_viewers * pending >= sfu->config.lane_min_sends)
         run.lanes = sfu->config.lanes;
@@ -389,7 +372,7 @@ static void fan_out(struct fan_out_run run)
     uint64_t now_us = clock_now_us();
     for (int k = 0; k < SFU_KINDS; k++) {
         struct sfu_track *track = &pub->tracks[k];
-        if (!run.kinds[k] || !track->n_pending)
+        if (!track->n_pending)
             continue;
         if (someone_waits[k])
             sfu_request_keyframe(pub, track, track->pending[track->n_pending - 1].arrival_us);
@@ -400,41 +383,13 @@ static void fan_out(struct fan_out_run run)
     }
 }
 
-void sfu_fan_out(struct sfu_publisher *pub)
+void sfu_flush(struct sfu *sfu)
 {
-    fan_out((struct fan_out_run){.pub = pub, .kinds = {true, true}});
-}
-
-/* When PUB's pending video is a frame still missing its last packet (the RTP marker), the time
- * until which it waits for it; else 0. */
-static uint64_t frame_due_us(const struct sfu_publisher *pub)
-{
-    const struct sfu_track *video = &pub->tracks[SFU_VIDEO];
-    if (!video->n_pending || video->pending[video->n_pending - 1].v.marker)
-        return 0;
-    return video->pending[0].arrival_us + SFU_FRAME_WAIT_US;
-}
-
-uint64_t sfu_flush(struct sfu *sfu, uint64_t now_us)
-{
-    uint64_t next_due = 0;
-    size_t kept = 0;
     for (size_t i = 0; i < sfu->n_dirty; i++) {
-        struct sfu_publisher *pub = sfu->dirty[i];
-        uint64_t due = frame_due_us(pub);
-        bool video_waits = due > now_us;
-        fan_out((struct fan_out_run){.pub = pub,
-                                     .kinds = {[SFU_AUDIO] = true, [SFU_VIDEO] = !video_waits}});
-        if (video_waits) {
-            sfu->dirty[kept++] = pub; /* still dirty: its frame goes at a later flush */
-            if (!next_due || due < next_due)
-                next_due = due;
-        } else {
-            pub->dirty = false;
-        }
+        sfu->dirty[i]->dirty = false;
+        sfu_fan_out(sfu->dirty[i]);
     }
-    sfu->n_dirty = kept;
-    return next_due;
+    sfu->n_dirty = 0;
 }
 
 /* Resends one packet a viewer reported lost, from the track's history: as RTX (RFC 4588) when

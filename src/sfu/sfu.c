@@ -457,7 +457,7 @@ static void update_rates(struct sfu *sfu, uint64_t now_us)
 
 void sfu_tick(struct sfu *sfu, uint64_t now_us)
 {
-    sfu_flush(sfu, now_us); /* reports describe what was sent */
+    sfu_flush(sfu); /* reports describe what was sent */
     uint64_t ntp_now = clock_ntp_now();
     for (size_t i = 0; i < sfu->n_streams; i++) {
         struct sfu_stream *stream = sfu->streams[i];

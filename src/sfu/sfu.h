@@ -94,14 +94,11 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
                                            const char **why);
 void sfu_publisher_detach(struct sfu_publisher *pub);
 /* A plaintext RTP or RTCP packet from the publisher. RTP is counted, stored and tapped at once
- * but reaches viewers at a later sfu_flush (or when SFU_BURST packets wait). */
+ * but reaches viewers at the next sfu_flush (or when SFU_BURST packets wait). */
 void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt, size_t len);
-/* Sends every publisher's waiting packets to its viewers, but for a video frame whose last
- * packet (the RTP marker) has not come yet: that waits for it until a few milliseconds after its
- * first packet came, and goes as one run. Call at the end of each receive batch and of each turn
- * of the loop, before the send batch goes out. Returns the time (clock_now_us) at which a
- * waiting frame must go, for a flush then, or 0 when none waits; NOW_US UINT64_MAX sends all. */
-uint64_t sfu_flush(struct sfu *sfu, uint64_t now_us);
+/* Sends every publisher's waiting packets to its viewers. Call at the end of each receive batch
+ * and of each turn of the loop, before the send batch goes out. */
+void sfu_flush(struct sfu *sfu);
 void sfu_publisher_rtcp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt,
                         size_t len);
 
@@ -166,8 +163,7 @@ struct sfu_counters {
 const struct sfu_counters *sfu_counters(const struct sfu *sfu);
 
 /* Forwarding delay: from a publisher packet's arrival (before SRTP) to its copy for the last
- * viewer being queued, in microseconds (the batch is sent right after sfu_flush); for a frame's
- * first packets, their wait for its last is in it.
+ * viewer being queued, in microseconds (the batch is sent right after sfu_flush).
  * Join: from a viewer's keys being ready (DTLS done) to its first keyframe, in milliseconds. */
 const struct histogram *sfu_forward_delay_us(const struct sfu *sfu);
 const struct histogram *sfu_join_ms(const struct sfu *sfu);

@@ -1,8 +1,8 @@
 /* Tests for sfu/: forwarding rewrites, keyframe gating, continuity across a publisher's return,
- * NACKs answered from history (as RTX), duplicates, a viewer that comes first, a video frame
- * waiting for its last packet, a frame's shorter packets padded for one GSO message, a fan-out
- * split among lanes on real threads, and a source's GOP replayed to a joiner. Publishers and
- * viewers are plain sinks that record what the SFU hands them. */
+ * NACKs answered from history (as RTX), duplicates, a viewer that comes first, a frame's shorter
+ * packets padded for one GSO message, a fan-out split
+ * among lanes on real threads, and a source's GOP replayed to a joiner. Publishers and viewers are plain sinks that record what the SFU
+ * hands them. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,15 +136,12 @@ static size_t opus_packet(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t ts
     return (size_t)(p - buf);
 }
 
-/* A flush at a time past any frame's wait for its last packet: everything waiting goes. */
-static void flush_all(struct sfu *sfu) { assert_int_equal(sfu_flush(sfu, UINT64_MAX), 0); }
-
 /* A publisher's packet, then the end of the receive batch it came in. */
 static void publish(struct sfu *sfu, struct sfu_publisher *pub, uint64_t now_us,
                     const uint8_t *pkt, size_t len)
 {
     sfu_publisher_rtp(pub, now_us, pkt, len);
-    flush_all(sfu);
+    sfu_flush(sfu);
 }
 
 static struct rtp_view parse(const uint8_t *p, size_t len)
@@ -426,7 +423,7 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
     n = vp8_packet(pkt, 0x1111, 12, 3000, false, false);
     sfu_publisher_rtp(pub, 1300, pkt, n);
     assert_int_equal(log.n, 0); /* nothing before the flush */
-    flush_all(sfu);
+    sfu_flush(sfu);
     assert_int_equal(log.n, 8);
     static const char who[] = "aaaabbbb";
     for (size_t i = 0; i < 8; i++) {
@@ -436,7 +433,7 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
         if (!audio && i % 4)
             assert_int_equal((uint16_t)(log.seq[i] - log.seq[i - 1]), 1);
     }
-    flush_all(sfu);
+    sfu_flush(sfu);
     assert_int_equal(log.n, 8); /* sent once */
 
     /* 40 video packets before one flush: all of them, in order, to both. */
@@ -445,7 +442,7 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
         n = vp8_packet(pkt, 0x1111, (uint16_t)(13 + i), 6000, false, false);
         sfu_publisher_rtp(pub, 2000 + i, pkt, n);
     }
-    flush_all(sfu);
+    sfu_flush(sfu);
     assert_int_equal(log.n, 80);
     uint16_t last[2] = {0, 0};
     size_t count[2] = {0, 0};
@@ -465,74 +462,11 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
     sfu_publisher_rtp(pub, 3000, pkt, n);
     sfu_publisher_detach(pub);
     assert_int_equal(log.n, 2);
-    flush_all(sfu); /* nothing left that points at the publisher */
+    sfu_flush(sfu); /* nothing left that points at the publisher */
     assert_int_equal(log.n, 2);
 
     sfu_viewer_detach(va);
     sfu_viewer_detach(vb);
-    sfu_free(sfu);
-}
-
-/* A video frame's packets wait for its last one (the RTP marker) and then go as one run, but
- * for at most 3 ms after the first came; audio does not wait for video. sfu_flush says when a
- * waiting frame is due. */
-static void video_frame_waits_for_its_last_packet(void **state)
-{
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    static struct capture pub_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
-    static struct order_log log;
-    memset(&log, 0, sizeof log);
-    struct tagged_sink a = {'a', &log};
-    const char *why;
-    struct sfu_publisher *pub =
-        sfu_publisher_attach(sfu, "wait", pt, 2, &webrtc_sink, &pub_cap, &why);
-    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "wait", vt, 2, &logging_sink, &a);
-    sfu_viewer_start(viewer, 0);
-
-    uint8_t pkt[200];
-    size_t n = vp8_packet(pkt, 0x1111, 10, 3000, true, true);
-    sfu_publisher_rtp(pub, 1000, pkt, n);
-    n = opus_packet(pkt, 0x2222, 70, 48000);
-    sfu_publisher_rtp(pub, 1100, pkt, n);
-    assert_int_equal(sfu_flush(sfu, 1200), 1000 + 3000);
-    assert_int_equal(log.n, 1);
-    assert_int_equal(log.ssrc[0], VIEW_AUDIO_SSRC);
-
-    n = vp8_packet(pkt, 0x1111, 11, 3000, false, false);
-    sfu_publisher_rtp(pub, 1500, pkt, n);
-    assert_int_equal(sfu_flush(sfu, 1600), 1000 + 3000); /* due from the frame's first packet */
-    assert_int_equal(log.n, 1);
-
-    n = vp8_packet(pkt, 0x1111, 12, 3000, false, false);
-    pkt[1] |= 0x80; /* the marker: the frame's last packet */
-    sfu_publisher_rtp(pub, 2000, pkt, n);
-    assert_int_equal(sfu_flush(sfu, 2100), 0);
-    assert_int_equal(log.n, 4);
-    for (size_t i = 1; i < 4; i++) {
-        assert_int_equal(log.ssrc[i], VIEW_VIDEO_SSRC);
-        if (i > 1)
-            assert_int_equal((uint16_t)(log.seq[i] - log.seq[i - 1]), 1);
-    }
-
-    /* A frame whose end never comes goes when its wait is over. */
-    n = vp8_packet(pkt, 0x1111, 13, 6000, true, false);
-    sfu_publisher_rtp(pub, 10000, pkt, n);
-    assert_int_equal(sfu_flush(sfu, 10000), 13000);
-    assert_int_equal(sfu_flush(sfu, 12999), 13000);
-    assert_int_equal(log.n, 4);
-    assert_int_equal(sfu_flush(sfu, 13000), 0);
-    assert_int_equal(log.n, 5);
-    assert_int_equal(sfu_flush(sfu, 13001), 0); /* sent once */
-    assert_int_equal(log.n, 5);
-
-    sfu_viewer_detach(viewer);
-    sfu_publisher_detach(pub);
     sfu_free(sfu);
 }
 
@@ -568,7 +502,7 @@ static void frame_split_about_equally_is_padded_to_one_size(void **state)
     }
     uint8_t audio[200];
     sfu_publisher_rtp(pub, 1010, audio, opus_packet(audio, 0x2222, 70, 48000));
-    flush_all(sfu);
+    sfu_flush(sfu);
 
     assert_int_equal(view_cap.n_rtp, 6);
     for (size_t i = 0; i < 5; i++) {
@@ -677,7 +611,7 @@ static void fan_out_split_among_lanes(void **state)
     size_t n = opus_packet(pkt, 0x2222, 70, 48000);
     sfu_publisher_rtp(pub, 1100, pkt, n);
     memset(&pub_cap, 0, sizeof pub_cap); /* the joins' own keyframe requests */
-    flush_all(sfu);
+    sfu_flush(sfu);
 
     pthread_t threads[LANE_VIEWERS];
     size_t n_distinct = 0;
@@ -703,7 +637,7 @@ static void fan_out_split_among_lanes(void **state)
     /* One audio packet to 12 viewers is under the 16 copies set: this thread sends it all. */
     n = opus_packet(pkt, 0x2222, 71, 48960);
     sfu_publisher_rtp(pub, 1200, pkt, n);
-    flush_all(sfu);
+    sfu_flush(sfu);
     for (size_t i = 0; i < LANE_VIEWERS; i++)
         assert_int_equal(lv[i].n_audio, 2);
     assert_int_equal(c->fan_outs, 2);
@@ -897,7 +831,6 @@ int main(void)
         cmocka_unit_test(viewer_without_the_codec_gets_no_video),
         cmocka_unit_test(burst_reaches_each_viewer_as_a_run),
         cmocka_unit_test(frame_split_about_equally_is_padded_to_one_size),
-        cmocka_unit_test(video_frame_waits_for_its_last_packet),
         cmocka_unit_test(fan_out_split_among_lanes),
         cmocka_unit_test(source_gop_replayed_to_joiner),
         cmocka_unit_test(source_gop_not_replayed_when_long_or_incomplete),
