@@ -79,10 +79,9 @@ struct rtp_rewrite {
 
 /* Writes SRC rewritten by RW into DST[0..CAP) and returns its size, or 0 when CAP is too
  * small. The marker, CSRCs and payload are kept; SRC's padding is dropped and RW's added;
- * extension elements are
- * renumbered through the map and always written in the one-byte form, leaving out those that
- * do not fit it (empty or longer than 16 bytes); the block is left out when nothing is in it.
- * DST must not overlap the source packet. */
+ * extension elements are renumbered through the map and always written in the one-byte form,
+ * leaving out those that do not fit it (empty or longer than 16 bytes); the block is left out
+ * when nothing is in it. DST must not overlap the source packet. */
 size_t rtp_rewrite(uint8_t *dst, size_t cap, const struct rtp_view *src,
                    const struct rtp_rewrite *rw);
 

@@ -3,12 +3,12 @@
  * packets that arrived meanwhile are rewritten for each viewer in turn into that viewer's SSRC,
  * payload type, extension ids, sequence number and timestamp. One viewer's packets are handed
  * to its sink one after the other, so they leave together (one GSO message), the shorter ones
- * padded up to the longer where a few bytes keep a run in one message (plan_padding). No allocation
- * here: each viewer's copy is made on the stack and handed to its sink, which protects and
- * queues it. A large fan-out is split among the configured lanes (threads), every lanes-th
- * viewer each; a lane writes only its viewers and its struct sfu_lane_result, added up after
- * (and reads the tracks' history, which nothing writes during a fan-out). A viewer joining a
- * source that cannot make a keyframe is first replayed the frames since its last one. */
+ * padded up to the longer where a few bytes keep a run in one message (plan_padding). No
+ * allocation here: each viewer's copy is made on the stack and handed to its sink, which
+ * protects and queues it. A large fan-out is split among the configured lanes (threads), every
+ * lanes-th viewer each; a lane writes only its viewers and its struct sfu_lane_result, added up
+ * after (and reads the tracks' history, which nothing writes during a fan-out). A viewer joining
+ * a source that cannot make a keyframe is first replayed the frames since its last one. */
 #include <string.h>
 
 #include "base/clock.h"

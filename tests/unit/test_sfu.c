@@ -1,8 +1,8 @@
 /* Tests for sfu/: forwarding rewrites, keyframe gating, continuity across a publisher's return,
  * NACKs answered from history (as RTX), duplicates, a viewer that comes first, a frame's shorter
- * packets padded for one GSO message, a fan-out split
- * among lanes on real threads, and a source's GOP replayed to a joiner. Publishers and viewers are plain sinks that record what the SFU
- * hands them. */
+ * packets padded for one GSO message, a fan-out split among lanes on real threads, and a
+ * source's GOP replayed to a joiner. Publishers and viewers are plain sinks that record what the
+ * SFU hands them. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -472,8 +472,8 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
 
 /* A frame split as libwebrtc splits one, its last packets a byte longer than the others (the
  * first's VP8 descriptor is a byte longer too), reaches the viewer as packets of one size: the
- * shorter ones carry a byte of RTP padding, so the run
- * leaves as one GSO message. The payloads are the publisher's, byte for byte. */
+ * shorter ones carry a byte of RTP padding, so the run leaves as one GSO message. The payloads
+ * are the publisher's, byte for byte. */
 static void frame_split_about_equally_is_padded_to_one_size(void **state)
 {
     struct sfu_config config = {.max_bitrate = 2500000};
