@@ -200,6 +200,7 @@ void metrics_render(const struct server *srv, struct http_response *res)
         sum.tx_errors += st.udp->tx_errors;
         sum.tx_syscalls += st.udp->tx_syscalls;
         sum.tx_messages += st.udp->tx_messages;
+        sum.tx_oversize += st.udp->tx_oversize;
     }
     const struct udp_stats *u = &sum;
     counter(f, "onair_udp_datagrams_received_total", "Datagrams on the media port.", u->rx_packets);
@@ -207,6 +208,10 @@ void metrics_render(const struct server *srv, struct http_response *res)
             u->tx_packets);
     counter(f, "onair_udp_send_errors_total", "Datagrams the kernel refused to send.",
             u->tx_errors);
+    counter(f, "onair_udp_send_oversize_total",
+            "Datagrams not sent: over 1500 bytes once protected (a publisher's packets too large "
+            "to forward).",
+            u->tx_oversize);
     counter(f, "onair_udp_send_calls_total", "sendmmsg calls (datagrams are batched).",
             u->tx_syscalls);
     counter(f, "onair_udp_send_messages_total",

@@ -355,8 +355,10 @@ static bool joins_message(const struct udp_sendq *q, size_t m, const struct sock
 void udp_sendq_queue(struct udp_sendq *q, const uint8_t *data, size_t len,
                      const struct sockaddr *to, const struct udp_local *from)
 {
-    if (len > UDP_MAX_DATAGRAM)
+    if (len > UDP_MAX_DATAGRAM) {
+        q->stats->tx_oversize++; /* counted: a viewer's gap would otherwise have no trace */
         return;
+    }
     if (q->tx_count == UDP_SEND_BATCH)
         udp_sendq_flush(q);
     struct sockaddr_in6 mapped;

@@ -82,6 +82,7 @@ struct udp_stats {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_errors, tx_syscalls;
     uint64_t tx_messages; /* what the kernel was handed: a GSO message counts once */
     uint64_t rx_messages; /* what the kernel handed over: a GRO message counts once */
+    uint64_t tx_oversize; /* not sent: over UDP_MAX_DATAGRAM bytes */
 };
 /* The socket's receive figures and its loop's send batch's; a udp_sendq counts its own sends. */
 const struct udp_stats *udp_stats(const struct udp *u);

@@ -68,6 +68,29 @@ static void expect_datagram(int fd, size_t len, int k)
     assert_memory_equal(got, want, len);
 }
 
+/* A datagram over UDP_MAX_DATAGRAM is counted and not sent; what follows it goes. */
+static void oversize_datagram_counted_not_sent(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    struct udp *u = open_sender(&loop, "127.0.0.1");
+    struct sockaddr_in to;
+    int fd = open_receiver(&to);
+    uint8_t buf[UDP_MAX_DATAGRAM + 1];
+    fill(buf, sizeof buf, 1);
+    udp_queue(u, buf, sizeof buf, (struct sockaddr *)&to, NULL);
+    fill(buf, 1200, 2);
+    udp_queue(u, buf, 1200, (struct sockaddr *)&to, NULL);
+    udp_flush(u);
+    expect_datagram(fd, 1200, 2);
+    assert_int_equal(recv(fd, buf, sizeof buf, MSG_DONTWAIT), -1);
+    const struct udp_stats *st = udp_stats(u);
+    assert_int_equal(st->tx_oversize, 1);
+    assert_int_equal(st->tx_packets, 1);
+    close_sender(&loop, u);
+    close(fd);
+}
+
 /* Sizes that differ: full segments, a short last one, a larger one after it, repeats. */
 static void check_sizes(const char *bind_addr)
 {
@@ -295,6 +318,7 @@ static void test_queues_of_two_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(oversize_datagram_counted_not_sent),
         cmocka_unit_test(test_sizes_ipv4),
         cmocka_unit_test(test_sizes_dual_stack),
         cmocka_unit_test(test_destinations),
