@@ -3,8 +3,10 @@
 // of its own (ONAIR, default build/onair); after 10 s of warm-up, `onair bench` watches with
 // VIEWERS (default 3) for SECONDS (default 8). Prints the server's datagrams and send messages
 // over that time (a GSO message carries a run of datagrams to one viewer), the server's CPU in
-// it (process_cpu_seconds_total, from when all have joined) and what the browser sent. Chromium paces its packets and splits a frame about equally, unlike a file or ffmpeg
-// feed, so its frames reach the fan-out in smaller runs.
+// it (process_cpu_seconds_total, from when all have joined) and what the browser sent. Unlike
+// the benchmark's feed, Chromium splits a frame about equally (its last packets a byte longer)
+// and the server reads its packets in batches of one, so its frames reach the fan-out in
+// smaller runs (bench/RESULTS.md, session 10).
 import { spawn } from 'node:child_process';
 import { startServer, ONAIR_BINARY } from '../tests/e2e/lib/server.mjs';
 import { launchBrowser, openPage } from '../tests/e2e/lib/browser.mjs';
