@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -166,34 +167,76 @@ static bool has_keyframe_request(const struct capture *c)
     return false;
 }
 
-static void rewrites_and_gates_on_keyframe(void **state)
-{
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
+/* What most tests start from: an SFU, the usual publisher and viewer tracks, and a capture for
+ * each side. teardown_sfu frees the SFU with whatever is still attached to it. */
+struct fixture {
+    struct sfu *sfu;
     struct sfu_track_desc pt[2];
     struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    static struct capture pub_cap, view_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
-    memset(&view_cap, 0, sizeof view_cap);
+    struct capture pub_cap, view_cap;
     const char *why;
-    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "cam", pt, 2, &webrtc_sink, &pub_cap, &why);
+};
+
+static int setup_sfu(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    struct sfu_config config = {.max_bitrate = 2500000};
+    f->sfu = sfu_new(&config);
+    publisher_tracks(f->pt, 0x1111, 0x2222);
+    viewer_tracks(f->vt);
+    *state = f;
+    return f->sfu ? 0 : -1;
+}
+
+static int teardown_sfu(void **state)
+{
+    struct fixture *f = *state;
+    sfu_free(f->sfu);
+    free(f);
+    return 0;
+}
+
+/* Stream NAME's publisher with the fixture's tracks, handing what the SFU sends it to SINK with
+ * CAP; NULL when refused (the reason in f->why). */
+static struct sfu_publisher *attach_publisher(struct fixture *f, const char *name,
+                                              const struct sfu_sink *sink, struct capture *cap)
+{
+    return sfu_publisher_attach(f->sfu, name, f->pt, 2, sink, cap, &f->why);
+}
+
+/* A WebRTC viewer of stream NAME with the fixture's tracks, capturing into CAP, started at
+ * NOW_US. */
+static struct sfu_viewer *watch(struct fixture *f, const char *name, struct capture *cap,
+                                uint64_t now_us)
+{
+    struct sfu_viewer *viewer = sfu_viewer_attach(f->sfu, name, f->vt, 2, &webrtc_sink, cap);
+    assert_non_null(viewer);
+    sfu_viewer_start(viewer, now_us);
+    return viewer;
+}
+
+static void rewrites_and_gates_on_keyframe(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "cam", &webrtc_sink, pub_cap);
     assert_non_null(pub);
-    assert_null(sfu_publisher_attach(sfu, "cam", pt, 2, &webrtc_sink, &pub_cap, &why));
-    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "cam", vt, 2, &webrtc_sink, &view_cap);
-    sfu_viewer_start(viewer, 1000);
-    assert_true(has_keyframe_request(&pub_cap)); /* a new viewer asks for a keyframe */
+    assert_null(attach_publisher(f, "cam", &webrtc_sink, pub_cap));
+    struct sfu_viewer *viewer = watch(f, "cam", view_cap, 1000);
+    assert_true(has_keyframe_request(pub_cap)); /* a new viewer asks for a keyframe */
 
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 500, 9000, true, false); /* a delta frame */
     publish(sfu, pub, 2000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 0); /* video waits for a keyframe */
+    assert_int_equal(view_cap->n_rtp, 0); /* video waits for a keyframe */
 
     n = opus_packet(pkt, 0x2222, 70, 48000);
     publish(sfu, pub, 3000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 1); /* audio needs none */
-    struct rtp_view a = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
+    assert_int_equal(view_cap->n_rtp, 1); /* audio needs none */
+    struct rtp_view a = parse(view_cap->rtp[0], view_cap->rtp_len[0]);
     assert_int_equal(a.ssrc, VIEW_AUDIO_SSRC);
     assert_int_equal(a.payload_type, VIEW_OPUS_PT);
     assert_int_equal(a.payload_len, 30);
@@ -202,9 +245,9 @@ static void rewrites_and_gates_on_keyframe(void **state)
     publish(sfu, pub, 4000, pkt, n);
     n = vp8_packet(pkt, 0x1111, 502, 12000, false, false);
     publish(sfu, pub, 5000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 3);
-    struct rtp_view k = parse(view_cap.rtp[1], view_cap.rtp_len[1]);
-    struct rtp_view c = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
+    assert_int_equal(view_cap->n_rtp, 3);
+    struct rtp_view k = parse(view_cap->rtp[1], view_cap->rtp_len[1]);
+    struct rtp_view c = parse(view_cap->rtp[2], view_cap->rtp_len[2]);
     assert_int_equal(k.ssrc, VIEW_VIDEO_SSRC);
     assert_int_equal(k.payload_type, VIEW_VP8_PT);
     assert_int_equal((uint16_t)(c.seq - k.seq), 1);
@@ -223,42 +266,33 @@ static void rewrites_and_gates_on_keyframe(void **state)
 
     /* The same packet again (a publisher retransmission) is not sent twice. */
     publish(sfu, pub, 6000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 3);
+    assert_int_equal(view_cap->n_rtp, 3);
 
     sfu_viewer_detach(viewer);
     sfu_publisher_detach(pub);
     assert_int_equal(sfu_stream_count(sfu), 0);
-    sfu_free(sfu);
 }
 
 static void nack_answered_as_rtx(void **state)
 {
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    static struct capture pub_cap, view_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
-    memset(&view_cap, 0, sizeof view_cap);
-    const char *why;
-    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "cam", pt, 2, &webrtc_sink, &pub_cap, &why);
-    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "cam", vt, 2, &webrtc_sink, &view_cap);
-    sfu_viewer_start(viewer, 0);
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "cam", &webrtc_sink, pub_cap);
+    struct sfu_viewer *viewer = watch(f, "cam", view_cap, 0);
     uint8_t pkt[200];
     for (uint16_t i = 0; i < 5; i++) {
         size_t n = vp8_packet(pkt, 0x1111, (uint16_t)(65534 + i), 90000, i == 0, i == 0);
         publish(sfu, pub, 1000 + i, pkt, n);
     }
-    assert_int_equal(view_cap.n_rtp, 5);
-    struct rtp_view lost = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
+    assert_int_equal(view_cap->n_rtp, 5);
+    struct rtp_view lost = parse(view_cap->rtp[2], view_cap->rtp_len[2]);
     uint16_t want = lost.seq;
     uint8_t nack[64];
     size_t nn = rtcp_nack_encode(nack, sizeof nack, 0x77, VIEW_VIDEO_SSRC, &want, 1);
     sfu_viewer_rtcp(viewer, 9000, nack, nn);
-    assert_int_equal(view_cap.n_rtp, 6);
-    struct rtp_view rtx = parse(view_cap.rtp[5], view_cap.rtp_len[5]);
+    assert_int_equal(view_cap->n_rtp, 6);
+    struct rtp_view rtx = parse(view_cap->rtp[5], view_cap->rtp_len[5]);
     assert_int_equal(rtx.ssrc, VIEW_RTX_SSRC);
     assert_int_equal(rtx.payload_type, VIEW_RTX_PT);
     assert_int_equal(be16_read(rtx.payload), want); /* RFC 4588 §4: OSN first */
@@ -266,14 +300,15 @@ static void nack_answered_as_rtx(void **state)
     assert_memory_equal(rtx.payload + 2, lost.payload, lost.payload_len);
 
     /* A gap from the publisher is NACKed to it at once. */
-    size_t before = pub_cap.n_rtcp;
+    size_t before = pub_cap->n_rtcp;
     size_t n = vp8_packet(pkt, 0x1111, 5, 93000, false, false); /* 3 and 4 skipped */
     publish(sfu, pub, 10000, pkt, n);
-    assert_int_equal(pub_cap.n_rtcp, before + 1);
+    assert_int_equal(pub_cap->n_rtcp, before + 1);
     struct rtcp_iter it;
     struct rtcp_view v;
     struct rtcp_nack decoded;
-    rtcp_iter_init(&it, pub_cap.rtcp[before], pub_cap.rtcp_len[before]);
+    const char *why;
+    rtcp_iter_init(&it, pub_cap->rtcp[before], pub_cap->rtcp_len[before]);
     assert_int_equal(rtcp_next(&it, &v, &why), 1);
     assert_int_equal(rtcp_nack_decode(&decoded, &v, &why), 0);
     uint16_t seqs[8];
@@ -284,50 +319,41 @@ static void nack_answered_as_rtx(void **state)
 
     sfu_viewer_detach(viewer);
     sfu_publisher_detach(pub);
-    sfu_free(sfu);
 }
 
 static void viewer_first_then_publisher_returns(void **state)
 {
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    viewer_tracks(vt);
-    static struct capture pub_cap, view_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
-    memset(&view_cap, 0, sizeof view_cap);
-    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "late", vt, 2, &webrtc_sink, &view_cap);
-    sfu_viewer_start(viewer, 0);
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    struct sfu_viewer *viewer = watch(f, "late", view_cap, 0);
     struct sfu_stream_info info;
     assert_int_equal(sfu_stream_info(sfu, "late", &info), 0);
     assert_false(info.live);
     assert_int_equal(info.viewers, 1);
 
-    const char *why;
     uint8_t pkt[200];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "late", pt, 2, &webrtc_sink, &pub_cap, &why);
+    struct sfu_publisher *pub = attach_publisher(f, "late", &webrtc_sink, pub_cap);
     for (uint16_t i = 0; i < 3; i++) {
         size_t n = vp8_packet(pkt, 0x1111, (uint16_t)(100 + i), 3000u * i, true, i == 0);
         publish(sfu, pub, 1000000u + i * 33000u, pkt, n);
     }
-    assert_int_equal(view_cap.n_rtp, 3);
-    struct rtp_view last = parse(view_cap.rtp[2], view_cap.rtp_len[2]);
+    assert_int_equal(view_cap->n_rtp, 3);
+    struct rtp_view last = parse(view_cap->rtp[2], view_cap->rtp_len[2]);
     sfu_publisher_detach(pub);
     assert_int_equal(sfu_stream_info(sfu, "late", &info), 0); /* kept for its viewer */
 
     /* It returns with a new SSRC and unrelated numbering, half a second later. */
-    publisher_tracks(pt, 0x9999, 0x8888);
-    pub = sfu_publisher_attach(sfu, "late", pt, 2, &webrtc_sink, &pub_cap, &why);
+    publisher_tracks(f->pt, 0x9999, 0x8888);
+    pub = attach_publisher(f, "late", &webrtc_sink, pub_cap);
     assert_non_null(pub);
     size_t n = vp8_packet(pkt, 0x9999, 40000, 777777, true, false);
     publish(sfu, pub, 1600000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 3); /* waits for the new source's keyframe */
+    assert_int_equal(view_cap->n_rtp, 3); /* waits for the new source's keyframe */
     n = vp8_packet(pkt, 0x9999, 40001, 780000, true, true);
     publish(sfu, pub, 1700000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 4);
-    struct rtp_view next = parse(view_cap.rtp[3], view_cap.rtp_len[3]);
+    assert_int_equal(view_cap->n_rtp, 4);
+    struct rtp_view next = parse(view_cap->rtp[3], view_cap->rtp_len[3]);
     assert_int_equal(next.ssrc, VIEW_VIDEO_SSRC);
     assert_int_equal((uint16_t)(next.seq - last.seq), 1);
     uint32_t advance = next.timestamp - last.timestamp;
@@ -337,32 +363,22 @@ static void viewer_first_then_publisher_returns(void **state)
     sfu_publisher_detach(pub);
     sfu_viewer_detach(viewer);
     assert_int_equal(sfu_stream_count(sfu), 0);
-    sfu_free(sfu);
 }
 
 static void viewer_without_the_codec_gets_no_video(void **state)
 {
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    vt[0].n_codecs = 1; /* H264 only */
-    static struct capture pub_cap, view_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
-    memset(&view_cap, 0, sizeof view_cap);
-    const char *why;
-    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "x", pt, 2, &webrtc_sink, &pub_cap, &why);
-    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "x", vt, 2, &webrtc_sink, &view_cap);
-    sfu_viewer_start(viewer, 0);
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    f->vt[0].n_codecs = 1; /* H264 only */
+    struct sfu_publisher *pub = attach_publisher(f, "x", &webrtc_sink, pub_cap);
+    struct sfu_viewer *viewer = watch(f, "x", view_cap, 0);
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 1, 0, true, true);
     publish(sfu, pub, 1000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 0);
+    assert_int_equal(view_cap->n_rtp, 0);
     sfu_viewer_detach(viewer);
     sfu_publisher_detach(pub);
-    sfu_free(sfu);
 }
 
 /* Who got what, in the order the sinks were called. */
@@ -394,22 +410,14 @@ static const struct sfu_sink logging_sink = {log_rtp, cap_rtcp, NULL};
  * the SFU holds go out in order all the same, and a publisher leaving delivers what waits. */
 static void burst_reaches_each_viewer_as_a_run(void **state)
 {
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    static struct capture pub_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
     static struct order_log log;
     memset(&log, 0, sizeof log);
     struct tagged_sink a = {'a', &log}, b = {'b', &log};
-    const char *why;
-    struct sfu_publisher *pub =
-        sfu_publisher_attach(sfu, "run", pt, 2, &webrtc_sink, &pub_cap, &why);
-    struct sfu_viewer *va = sfu_viewer_attach(sfu, "run", vt, 2, &logging_sink, &a);
-    struct sfu_viewer *vb = sfu_viewer_attach(sfu, "run", vt, 2, &logging_sink, &b);
+    struct sfu_publisher *pub = attach_publisher(f, "run", &webrtc_sink, &f->pub_cap);
+    struct sfu_viewer *va = sfu_viewer_attach(sfu, "run", f->vt, 2, &logging_sink, &a);
+    struct sfu_viewer *vb = sfu_viewer_attach(sfu, "run", f->vt, 2, &logging_sink, &b);
     sfu_viewer_start(va, 0);
     sfu_viewer_start(vb, 0);
 
@@ -467,7 +475,6 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
 
     sfu_viewer_detach(va);
     sfu_viewer_detach(vb);
-    sfu_free(sfu);
 }
 
 /* A frame split as libwebrtc splits one, its last packets a byte longer than the others (the
@@ -476,20 +483,11 @@ static void burst_reaches_each_viewer_as_a_run(void **state)
  * are the publisher's, byte for byte. */
 static void frame_split_about_equally_is_padded_to_one_size(void **state)
 {
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    static struct capture pub_cap, view_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
-    memset(&view_cap, 0, sizeof view_cap);
-    const char *why;
-    struct sfu_publisher *pub =
-        sfu_publisher_attach(sfu, "pad", pt, 2, &webrtc_sink, &pub_cap, &why);
-    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "pad", vt, 2, &webrtc_sink, &view_cap);
-    sfu_viewer_start(viewer, 0);
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "pad", &webrtc_sink, pub_cap);
+    struct sfu_viewer *viewer = watch(f, "pad", view_cap, 0);
 
     static const size_t longer[] = {0, 0, 0, 1, 1};
     uint8_t sent[5][200];
@@ -504,34 +502,33 @@ static void frame_split_about_equally_is_padded_to_one_size(void **state)
     sfu_publisher_rtp(pub, 1010, audio, opus_packet(audio, 0x2222, 70, 48000));
     sfu_flush(sfu);
 
-    assert_int_equal(view_cap.n_rtp, 6);
+    assert_int_equal(view_cap->n_rtp, 6);
     for (size_t i = 0; i < 5; i++) {
-        assert_int_equal(view_cap.rtp_len[i], view_cap.rtp_len[4]);
-        struct rtp_view out = parse(view_cap.rtp[i], view_cap.rtp_len[i]);
+        assert_int_equal(view_cap->rtp_len[i], view_cap->rtp_len[4]);
+        struct rtp_view out = parse(view_cap->rtp[i], view_cap->rtp_len[i]);
         struct rtp_view in = parse(sent[i], sent_len[i]);
         assert_int_equal(out.padding_len, sent_len[4] - sent_len[i]);
         assert_int_equal(out.payload_len, in.payload_len);
         assert_memory_equal(out.payload, in.payload, in.payload_len);
     }
     /* The audio packet after the run, shorter, is its message's short last segment as it is. */
-    struct rtp_view opus = parse(view_cap.rtp[5], view_cap.rtp_len[5]);
+    struct rtp_view opus = parse(view_cap->rtp[5], view_cap->rtp_len[5]);
     assert_int_equal(opus.ssrc, VIEW_AUDIO_SSRC);
     assert_int_equal(opus.padding_len, 0);
 
     /* A repair of a padded packet is the packet without the padding. */
-    struct rtp_view first = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
-    view_cap.n_rtp = 0;
+    struct rtp_view first = parse(view_cap->rtp[0], view_cap->rtp_len[0]);
+    view_cap->n_rtp = 0;
     uint8_t nack[64];
     size_t nack_len = rtcp_nack_encode(nack, sizeof nack, 1, VIEW_VIDEO_SSRC, &first.seq, 1);
     sfu_viewer_rtcp(viewer, 2000, nack, nack_len);
-    assert_int_equal(view_cap.n_rtp, 1);
-    struct rtp_view repair = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
+    assert_int_equal(view_cap->n_rtp, 1);
+    struct rtp_view repair = parse(view_cap->rtp[0], view_cap->rtp_len[0]);
     assert_int_equal(repair.padding_len, 0);
     assert_int_equal(repair.ssrc, VIEW_RTX_SSRC);
 
     sfu_viewer_detach(viewer);
     sfu_publisher_detach(pub);
-    sfu_free(sfu);
 }
 
 /* A viewer of the lanes test: what it got and on which thread (no cmocka asserts in a sink
@@ -679,27 +676,19 @@ static void publish_gop(struct sfu *sfu, struct sfu_publisher *pub, uint16_t seq
  * the same timestamp. A WebRTC publisher's viewer waits for the keyframe it asks for instead. */
 static void source_gop_replayed_to_joiner(void **state)
 {
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    static struct capture pub_cap, view_cap, web_pub_cap, web_view_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
-    memset(&view_cap, 0, sizeof view_cap);
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    static struct capture web_pub_cap, web_view_cap;
     memset(&web_pub_cap, 0, sizeof web_pub_cap);
     memset(&web_view_cap, 0, sizeof web_view_cap);
-    const char *why;
-    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "file", pt, 2, &source_sink, &pub_cap, &why);
-    struct sfu_publisher *web = sfu_publisher_attach(sfu, "web", pt, 2, &webrtc_sink, &web_pub_cap, &why);
+    struct sfu_publisher *pub = attach_publisher(f, "file", &source_sink, pub_cap);
+    struct sfu_publisher *web = attach_publisher(f, "web", &webrtc_sink, &web_pub_cap);
     publish_gop(sfu, pub, 100, 90000, 2);  /* 100-101 keyframe (90000), 102 (93000), 103 (96000) */
     publish_gop(sfu, web, 100, 90000, 2);
 
-    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "file", vt, 2, &webrtc_sink, &view_cap);
-    struct sfu_viewer *web_viewer = sfu_viewer_attach(sfu, "web", vt, 2, &webrtc_sink, &web_view_cap);
-    sfu_viewer_start(viewer, 2000);
-    sfu_viewer_start(web_viewer, 2000);
+    struct sfu_viewer *viewer = watch(f, "file", view_cap, 2000);
+    struct sfu_viewer *web_viewer = watch(f, "web", &web_view_cap, 2000);
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 104, 99000, true, false);
     publish(sfu, pub, 3000, pkt, n);
@@ -707,18 +696,18 @@ static void source_gop_replayed_to_joiner(void **state)
 
     assert_int_equal(web_view_cap.n_rtp, 0); /* waits for the keyframe its request brings */
     assert_true(has_keyframe_request(&web_pub_cap));
-    assert_int_equal(view_cap.n_rtp, 5); /* the GOP so far, then the current frame */
+    assert_int_equal(view_cap->n_rtp, 5); /* the GOP so far, then the current frame */
     /* Frames 9000, 6000 and 3000 ticks before the current one now lie 300, 200, 100 before. */
     const uint32_t want_ts[5] = {98700, 98700, 98800, 98900, 99000};
     for (size_t i = 0; i < 5; i++) {
-        struct rtp_view v = parse(view_cap.rtp[i], view_cap.rtp_len[i]);
+        struct rtp_view v = parse(view_cap->rtp[i], view_cap->rtp_len[i]);
         assert_int_equal(v.ssrc, VIEW_VIDEO_SSRC);
         assert_int_equal(v.seq, 100 + i);
         assert_int_equal(v.timestamp, want_ts[i]);
     }
     uint8_t original[200];
     size_t original_len = vp8_packet(original, 0x1111, 100, 90000, true, true);
-    struct rtp_view key = parse(view_cap.rtp[0], view_cap.rtp_len[0]);
+    struct rtp_view key = parse(view_cap->rtp[0], view_cap->rtp_len[0]);
     struct rtp_view sent = parse(original, original_len);
     assert_int_equal(key.payload_len, sent.payload_len);
     assert_memory_equal(key.payload, sent.payload, sent.payload_len);
@@ -727,16 +716,16 @@ static void source_gop_replayed_to_joiner(void **state)
     /* The next frame goes on at the source's own timestamps (no offset: the viewer's first). */
     n = vp8_packet(pkt, 0x1111, 105, 102000, true, false);
     publish(sfu, pub, 4000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 6);
-    assert_int_equal(parse(view_cap.rtp[5], view_cap.rtp_len[5]).timestamp, 102000);
+    assert_int_equal(view_cap->n_rtp, 6);
+    assert_int_equal(parse(view_cap->rtp[5], view_cap->rtp_len[5]).timestamp, 102000);
 
     /* A replayed packet lost on the way is resent with the timestamp it went with. */
     uint16_t lost = 102;
     uint8_t nack[64];
     size_t nn = rtcp_nack_encode(nack, sizeof nack, 0x77, VIEW_VIDEO_SSRC, &lost, 1);
     sfu_viewer_rtcp(viewer, 5000, nack, nn);
-    assert_int_equal(view_cap.n_rtp, 7);
-    struct rtp_view rtx = parse(view_cap.rtp[6], view_cap.rtp_len[6]);
+    assert_int_equal(view_cap->n_rtp, 7);
+    struct rtp_view rtx = parse(view_cap->rtp[6], view_cap->rtp_len[6]);
     assert_int_equal(rtx.ssrc, VIEW_RTX_SSRC);
     assert_int_equal(be16_read(rtx.payload), 102);
     assert_int_equal(rtx.timestamp, 98800);
@@ -745,96 +734,78 @@ static void source_gop_replayed_to_joiner(void **state)
     sfu_viewer_detach(viewer);
     sfu_publisher_detach(web);
     sfu_publisher_detach(pub);
-    sfu_free(sfu);
 }
 
 /* No replay when the GOP so far is longer than a replay may be, or a packet of it is missing:
  * the joiner waits for the next keyframe, as from any source. */
 static void source_gop_not_replayed_when_long_or_incomplete(void **state)
 {
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    static struct capture pub_cap, long_cap, gap_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap;
+    static struct capture long_cap, gap_cap;
     memset(&long_cap, 0, sizeof long_cap);
     memset(&gap_cap, 0, sizeof gap_cap);
-    const char *why;
-    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "long", pt, 2, &source_sink, &pub_cap, &why);
-    struct sfu_publisher *gap = sfu_publisher_attach(sfu, "gap", pt, 2, &source_sink, &pub_cap, &why);
+    struct sfu_publisher *pub = attach_publisher(f, "long", &source_sink, pub_cap);
+    struct sfu_publisher *gap = attach_publisher(f, "gap", &source_sink, pub_cap);
     publish_gop(sfu, pub, 1000, 90000, 600); /* 602 packets since the keyframe */
     publish_gop(sfu, gap, 1000, 90000, 2);
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 1005, 90000 + 12000, true, false); /* 1004 never came */
     publish(sfu, gap, 2000, pkt, n);
 
-    struct sfu_viewer *long_viewer = sfu_viewer_attach(sfu, "long", vt, 2, &webrtc_sink, &long_cap);
-    struct sfu_viewer *gap_viewer = sfu_viewer_attach(sfu, "gap", vt, 2, &webrtc_sink, &gap_cap);
-    sfu_viewer_start(long_viewer, 3000);
-    sfu_viewer_start(gap_viewer, 3000);
+    struct sfu_viewer *long_viewer = watch(f, "long", &long_cap, 3000);
+    struct sfu_viewer *gap_viewer = watch(f, "gap", &gap_cap, 3000);
     n = vp8_packet(pkt, 0x1111, 1603, 90000 + 3000u * 601, true, false);
     publish(sfu, pub, 4000, pkt, n);
     n = vp8_packet(pkt, 0x1111, 1006, 90000 + 15000, true, false);
     publish(sfu, gap, 4000, pkt, n);
     assert_int_equal(long_cap.n_rtp, 0);
     assert_int_equal(gap_cap.n_rtp, 0);
-    assert_true(pub_cap.keyframe_requests > 0); /* asked, for what it is worth */
+    assert_true(pub_cap->keyframe_requests > 0); /* asked, for what it is worth */
 
     sfu_viewer_detach(gap_viewer);
     sfu_viewer_detach(long_viewer);
     sfu_publisher_detach(gap);
     sfu_publisher_detach(pub);
-    sfu_free(sfu);
 }
 
 /* A replayed frame stamped after the current one (a source whose timestamps went back) keeps
  * its timestamp: squeezing it would wrap it around to days before. */
 static void replayed_timestamp_after_the_anchor_is_kept(void **state)
 {
-    struct sfu_config config = {.max_bitrate = 2500000};
-    struct sfu *sfu = sfu_new(&config);
-    struct sfu_track_desc pt[2];
-    struct sfu_viewer_track_desc vt[2];
-    publisher_tracks(pt, 0x1111, 0x2222);
-    viewer_tracks(vt);
-    static struct capture pub_cap, view_cap;
-    memset(&pub_cap, 0, sizeof pub_cap);
-    memset(&view_cap, 0, sizeof view_cap);
-    const char *why;
-    struct sfu_publisher *pub = sfu_publisher_attach(sfu, "file", pt, 2, &source_sink, &pub_cap, &why);
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "file", &source_sink, pub_cap);
     publish_gop(sfu, pub, 100, 90000, 0); /* 100-101 keyframe (90000) */
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 102, 120000, true, false);
     publish(sfu, pub, 1000, pkt, n);
-    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "file", vt, 2, &webrtc_sink, &view_cap);
-    sfu_viewer_start(viewer, 2000);
+    struct sfu_viewer *viewer = watch(f, "file", view_cap, 2000);
     n = vp8_packet(pkt, 0x1111, 103, 99000, true, false);
     publish(sfu, pub, 3000, pkt, n);
-    assert_int_equal(view_cap.n_rtp, 4);
+    assert_int_equal(view_cap->n_rtp, 4);
     const uint32_t want_ts[4] = {98700, 98700, 120000, 99000};
     for (size_t i = 0; i < 4; i++)
-        assert_int_equal(parse(view_cap.rtp[i], view_cap.rtp_len[i]).timestamp, want_ts[i]);
+        assert_int_equal(parse(view_cap->rtp[i], view_cap->rtp_len[i]).timestamp, want_ts[i]);
     sfu_viewer_detach(viewer);
     sfu_publisher_detach(pub);
-    sfu_free(sfu);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rewrites_and_gates_on_keyframe),
-        cmocka_unit_test(nack_answered_as_rtx),
-        cmocka_unit_test(viewer_first_then_publisher_returns),
-        cmocka_unit_test(viewer_without_the_codec_gets_no_video),
-        cmocka_unit_test(burst_reaches_each_viewer_as_a_run),
-        cmocka_unit_test(frame_split_about_equally_is_padded_to_one_size),
+        cmocka_unit_test_setup_teardown(rewrites_and_gates_on_keyframe, setup_sfu, teardown_sfu),
+        cmocka_unit_test_setup_teardown(nack_answered_as_rtx, setup_sfu, teardown_sfu),
+        cmocka_unit_test_setup_teardown(viewer_first_then_publisher_returns, setup_sfu, teardown_sfu),
+        cmocka_unit_test_setup_teardown(viewer_without_the_codec_gets_no_video, setup_sfu, teardown_sfu),
+        cmocka_unit_test_setup_teardown(burst_reaches_each_viewer_as_a_run, setup_sfu, teardown_sfu),
+        cmocka_unit_test_setup_teardown(frame_split_about_equally_is_padded_to_one_size, setup_sfu, teardown_sfu),
         cmocka_unit_test(fan_out_split_among_lanes),
-        cmocka_unit_test(source_gop_replayed_to_joiner),
-        cmocka_unit_test(source_gop_not_replayed_when_long_or_incomplete),
-        cmocka_unit_test(replayed_timestamp_after_the_anchor_is_kept),
+        cmocka_unit_test_setup_teardown(source_gop_replayed_to_joiner, setup_sfu, teardown_sfu),
+        cmocka_unit_test_setup_teardown(source_gop_not_replayed_when_long_or_incomplete, setup_sfu, teardown_sfu),
+        cmocka_unit_test_setup_teardown(replayed_timestamp_after_the_anchor_is_kept, setup_sfu, teardown_sfu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
