@@ -142,6 +142,26 @@ static void sink_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
 
 static const struct sfu_sink session_sink = {sink_rtp, sink_rtcp, NULL};
 
+/* Tells the SFU what sending this viewer a packet touches (sfu_viewer_set_warm), for the
+ * fan-out to prefetch: renewed at each tick, as the path may change and the SRTP context's
+ * SSRC table grows. */
+static void warm_viewer(struct session *s)
+{
+    if (!s->viewer || !s->srtp_out || s->selected < 0)
+        return;
+    size_t i = (size_t)s->selected;
+    struct mem_span spans[SFU_WARM_SPANS] = {
+        {&s->srv, sizeof s->srv},
+        {&s->srtp_out, sizeof s->srtp_out},
+        {&s->selected, sizeof s->selected},
+        {&s->addrs[i], sizeof(struct sockaddr_in6)},
+        {&s->transports[i], sizeof s->transports[i]},
+        {&s->locals[i], sizeof s->locals[i]},
+    };
+    size_t n = 6 + srtpx_spans(s->srtp_out, spans + 6, SFU_WARM_SPANS - 6);
+    sfu_viewer_set_warm(s->viewer, spans, n);
+}
+
 static void flush_dtls(struct session *s)
 {
     uint8_t buf[1500];
@@ -270,8 +290,10 @@ static void on_dtls_connected(struct session *s, uint64_t now_us)
              s->role == SESSION_PUBLISHER ? "publisher" : "viewer", s->stream,
              keys.profile == SRTP_PROFILE_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM"
                                                           : "AES_CM_128_HMAC_SHA1_80");
-    if (s->viewer)
+    if (s->viewer) {
+        warm_viewer(s);
         sfu_viewer_start(s->viewer, now_us);
+    }
     if (!s->has_data)
         s->dtls_release_us = now_us + DTLS_RELEASE_AFTER_US;
     if (s->has_data) {
@@ -387,6 +409,7 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
 int session_tick(struct session *s, uint64_t now_us)
 {
     uint64_t now_ms = now_us / 1000;
+    warm_viewer(s);
     if (s->dtls && s->dtls_release_us && now_us >= s->dtls_release_us &&
         dtls_state(s->dtls) == DTLS_STATE_CONNECTED) {
         dtls_free(s->dtls);

@@ -212,6 +212,14 @@ size_t srtpx_rtp_trailer(const struct srtpx *s)
     return s->rtp_trailer;
 }
 
+size_t srtpx_spans(const struct srtpx *s, struct mem_span *out, size_t max)
+{
+    if (!max)
+        return 0;
+    out[0] = (struct mem_span){s, sizeof *s};
+    return 1 + (s->gcm ? srtp_gcm_spans(s->gcm, out + 1, max - 1) : 0);
+}
+
 int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 {
     if (s->gcm)

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/mem_span.h"
+
 /* The SRTP protection profiles onair negotiates in DTLS use_srtp, with their IANA numbers
  * (RFC 5764 §4.1.2, RFC 7714 §14.2). */
 enum srtp_profile {
@@ -74,6 +76,11 @@ int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len);
 /* The same for (compound) RTCP packets. */
 int srtpx_protect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap);
 int srtpx_unprotect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len);
+
+/* What protecting an RTP packet reads and writes of S, as at most MAX spans into OUT
+ * (srtp_gcm_spans; only the context itself under libsrtp, whose state is its own). Returns how
+ * many. */
+size_t srtpx_spans(const struct srtpx *s, struct mem_span *out, size_t max);
 
 /* Bytes an SRTP packet of S carries after the RTP packet it seals (the authentication tag). */
 size_t srtpx_rtp_trailer(const struct srtpx *s);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/mem_span.h"
+
 #define SRTP_GCM_KEY_LEN 16
 #define SRTP_GCM_SALT_LEN 12
 #define SRTP_GCM_TAG_LEN 16
@@ -65,6 +67,11 @@ int srtp_gcm_seal_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap
  * is refused before decryption; only an authentic packet changes the state. Returns as
  * srtp_gcm_open_rtp. */
 int srtp_gcm_open_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len);
+
+/* What sealing one RTP packet reads and writes of G (the context, libgcrypt's handle and the
+ * SSRCs' counters), as at most MAX spans into OUT, for a caller that prefetches them ahead of
+ * the seal. Returns how many. The SSRC table moves as it grows: take the spans again then. */
+size_t srtp_gcm_spans(const struct srtp_gcm *g, struct mem_span *out, size_t max);
 
 /* RFC 3711 §4.3.1's key derivation with the AES-CM PRF: OUT_LEN bytes for LABEL (0x00 the RTP
  * encryption key, 0x02 its salt) from the master key and a 12-byte master salt (key derivation

@@ -296,8 +296,20 @@ static void fan_out_part(void *arg, unsigned lane)
     struct sfu_publisher *pub = run->pub;
     struct sfu_stream *stream = pub->stream;
     struct sfu_lane_result *r = &pub->sfu->lane_results[lane];
-    for (size_t i = lane; i < stream->n_viewers; i += run->lanes) {
+    const size_t n = stream->n_viewers, step = run->lanes;
+    for (size_t i = lane; i < n; i += step) {
         struct sfu_viewer *viewer = stream->viewers[i];
+        /* Each viewer's state is apart from the last one's, and its sink's (session, SRTP
+         * context, libgcrypt's handle) apart again: fetch the viewer two ahead, and what the
+         * next one's sink will touch through the viewer fetched one round ago. */
+        if (i + 2 * step < n) {
+            const struct sfu_viewer *ahead = stream->viewers[i + 2 * step];
+            mem_span_prefetch(&(struct mem_span){ahead, sizeof *ahead}, 1);
+        }
+        if (i + step < n) {
+            const struct sfu_viewer *next = stream->viewers[i + step];
+            mem_span_prefetch(next->warm, next->n_warm);
+        }
         if (!viewer->started)
             continue;
         for (int k = SFU_KINDS; k-- > 0;) {

@@ -296,6 +296,12 @@ void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us)
         sfu_request_keyframe(viewer->stream->publisher, video, now_us);
 }
 
+void sfu_viewer_set_warm(struct sfu_viewer *viewer, const struct mem_span *spans, size_t n)
+{
+    viewer->n_warm = n < SFU_WARM_SPANS ? n : SFU_WARM_SPANS;
+    memcpy(viewer->warm, spans, viewer->n_warm * sizeof *spans);
+}
+
 void sfu_viewer_detach(struct sfu_viewer *viewer)
 {
     if (!viewer)

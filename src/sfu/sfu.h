@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "base/histogram.h"
+#include "base/mem_span.h"
 #include "proto/sdp.h"
 
 enum sfu_kind { SFU_AUDIO = 0, SFU_VIDEO = 1, SFU_KINDS = 2 };
@@ -109,6 +110,11 @@ struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
 void sfu_viewer_detach(struct sfu_viewer *viewer);
 /* The viewer's sink is ready (its keys exist): from now on it gets packets. */
 void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us);
+/* What the viewer's sink touches to send a packet (its session, its SRTP context): a fan-out
+ * prefetches it while it sends to the viewer before this one, so that those cache misses
+ * overlap work. At most SFU_WARM_SPANS are kept; the sink renews them when they move. */
+#define SFU_WARM_SPANS 12
+void sfu_viewer_set_warm(struct sfu_viewer *viewer, const struct mem_span *spans, size_t n);
 void sfu_viewer_rtcp(struct sfu_viewer *viewer, uint64_t now_us, const uint8_t *pkt, size_t len);
 
 /* A tap sees what publishers send, for the server's recorder. on_publisher hears a publisher

@@ -109,6 +109,9 @@ struct sfu_viewer {
     void *opaque;
     bool started;
     uint64_t started_us; /* when its keys were ready, for the join time */
+    /* What its sink touches per packet, prefetched by the fan-out (sfu_viewer_set_warm). */
+    struct mem_span warm[SFU_WARM_SPANS];
+    size_t n_warm;
 };
 
 struct sfu_stream {

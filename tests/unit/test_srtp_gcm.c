@@ -183,6 +183,33 @@ static void many_ssrcs(void **state)
     srtp_dealloc(theirs);
 }
 
+/* What a seal touches, for the fan-out to prefetch: the context, libgcrypt's handle, then one
+ * span per SSRC sealed so far, each apart from the others; never more than asked for. */
+static void spans_follow_the_ssrcs_sealed(void **state)
+{
+    struct srtp_gcm *g = srtp_gcm_new(master_key, master_salt);
+    struct mem_span spans[8];
+    assert_int_equal(srtp_gcm_spans(g, spans, 8), 2);
+    assert_ptr_equal(spans[0].addr, g);
+    assert_true(spans[0].len > 0 && spans[1].len > 0);
+    assert_ptr_not_equal(spans[1].addr, g);
+    uint8_t buf[256];
+    for (uint32_t k = 0; k < 3; k++) {
+        size_t len = packet(buf, 0x100 + k, 1, 64, 0);
+        assert_int_equal(srtp_gcm_seal_rtp(g, buf, &len, sizeof buf), 0);
+    }
+    assert_int_equal(srtp_gcm_spans(g, spans, 8), 5);
+    for (size_t i = 2; i < 5; i++) {
+        assert_true(spans[i].len >= 8); /* at least the SSRC and its rollover counter */
+        if (i > 2)
+            assert_true((const uint8_t *)spans[i].addr >=
+                        (const uint8_t *)spans[i - 1].addr + spans[i - 1].len);
+    }
+    assert_int_equal(srtp_gcm_spans(g, spans, 3), 3);
+    assert_int_equal(srtp_gcm_spans(g, spans, 0), 0);
+    srtp_gcm_free(g);
+}
+
 /* Sealed by libsrtp, opened by ours to the same bytes: the wrap, a retransmission from before it
  * arriving after it, two SSRCs, every header shape, and an empty payload. */
 static void opens_what_libsrtp_seals(void **state)
@@ -301,6 +328,7 @@ int main(void)
         cmocka_unit_test(tampering_is_caught),
         cmocka_unit_test(bad_packets_and_short_room),
         cmocka_unit_test(many_ssrcs),
+        cmocka_unit_test(spans_follow_the_ssrcs_sealed),
         cmocka_unit_test(opens_what_libsrtp_seals),
         cmocka_unit_test(opener_refuses_replays_old_and_forged),
         cmocka_unit_test(many_ssrcs_across_the_wrap),
