@@ -69,6 +69,7 @@ struct session {
     bool resume_pending; /* receiving was resumed: read what waited at the next tick */
     struct room_member *member;
     uint64_t srtp_errors;
+    uint64_t warmed_us; /* when warm_viewer last told the SFU */
 };
 
 const char *session_id(const struct session *s) { return s->id; }
@@ -143,12 +144,15 @@ static void sink_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
 static const struct sfu_sink session_sink = {sink_rtp, sink_rtcp, NULL};
 
 /* Tells the SFU what sending this viewer a packet touches (sfu_viewer_set_warm), for the
- * fan-out to prefetch: renewed at each tick, as the path may change and the SRTP context's
- * SSRC table grows. */
-static void warm_viewer(struct session *s)
+ * fan-out to prefetch: at the start, then once a second, as the path may change and the SRTP
+ * context's SSRC table grows with the first packets (at every tick it cost ~1 % of the server:
+ * the SRTP context is cold then). */
+static void warm_viewer(struct session *s, uint64_t now_us)
 {
-    if (!s->viewer || !s->srtp_out || s->selected < 0)
+    if (!s->viewer || !s->srtp_out || s->selected < 0 ||
+        (s->warmed_us && now_us - s->warmed_us < 1000000))
         return;
+    s->warmed_us = now_us;
     size_t i = (size_t)s->selected;
     struct mem_span spans[SFU_WARM_SPANS] = {
         {&s->srv, sizeof s->srv},
@@ -291,7 +295,7 @@ static void on_dtls_connected(struct session *s, uint64_t now_us)
              keys.profile == SRTP_PROFILE_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM"
                                                           : "AES_CM_128_HMAC_SHA1_80");
     if (s->viewer) {
-        warm_viewer(s);
+        warm_viewer(s, now_us);
         sfu_viewer_start(s->viewer, now_us);
     }
     if (!s->has_data)
@@ -409,7 +413,7 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
 int session_tick(struct session *s, uint64_t now_us)
 {
     uint64_t now_ms = now_us / 1000;
-    warm_viewer(s);
+    warm_viewer(s, now_us);
     if (s->dtls && s->dtls_release_us && now_us >= s->dtls_release_us &&
         dtls_state(s->dtls) == DTLS_STATE_CONNECTED) {
         dtls_free(s->dtls);
