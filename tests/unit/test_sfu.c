@@ -793,19 +793,22 @@ static void replayed_timestamp_after_the_anchor_is_kept(void **state)
     sfu_publisher_detach(pub);
 }
 
+/* A test that starts from the fixture. */
+#define WITH_SFU(test) cmocka_unit_test_setup_teardown(test, setup_sfu, teardown_sfu)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(rewrites_and_gates_on_keyframe, setup_sfu, teardown_sfu),
-        cmocka_unit_test_setup_teardown(nack_answered_as_rtx, setup_sfu, teardown_sfu),
-        cmocka_unit_test_setup_teardown(viewer_first_then_publisher_returns, setup_sfu, teardown_sfu),
-        cmocka_unit_test_setup_teardown(viewer_without_the_codec_gets_no_video, setup_sfu, teardown_sfu),
-        cmocka_unit_test_setup_teardown(burst_reaches_each_viewer_as_a_run, setup_sfu, teardown_sfu),
-        cmocka_unit_test_setup_teardown(frame_split_about_equally_is_padded_to_one_size, setup_sfu, teardown_sfu),
+        WITH_SFU(rewrites_and_gates_on_keyframe),
+        WITH_SFU(nack_answered_as_rtx),
+        WITH_SFU(viewer_first_then_publisher_returns),
+        WITH_SFU(viewer_without_the_codec_gets_no_video),
+        WITH_SFU(burst_reaches_each_viewer_as_a_run),
+        WITH_SFU(frame_split_about_equally_is_padded_to_one_size),
         cmocka_unit_test(fan_out_split_among_lanes),
-        cmocka_unit_test_setup_teardown(source_gop_replayed_to_joiner, setup_sfu, teardown_sfu),
-        cmocka_unit_test_setup_teardown(source_gop_not_replayed_when_long_or_incomplete, setup_sfu, teardown_sfu),
-        cmocka_unit_test_setup_teardown(replayed_timestamp_after_the_anchor_is_kept, setup_sfu, teardown_sfu),
+        WITH_SFU(source_gop_replayed_to_joiner),
+        WITH_SFU(source_gop_not_replayed_when_long_or_incomplete),
+        WITH_SFU(replayed_timestamp_after_the_anchor_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
