@@ -43,7 +43,10 @@ void server_add_session(struct server *srv, struct session *s)
     if (srv->n_sessions == srv->cap_sessions) {
         srv->cap_sessions = srv->cap_sessions ? srv->cap_sessions * 2 : 16;
         srv->sessions = xrealloc(srv->sessions, srv->cap_sessions * sizeof *srv->sessions);
+        srv->session_tick_us =
+            xrealloc(srv->session_tick_us, srv->cap_sessions * sizeof *srv->session_tick_us);
     }
+    srv->session_tick_us[srv->n_sessions] = 0;
     srv->sessions[srv->n_sessions++] = s;
 }
 
@@ -61,7 +64,9 @@ void server_remove_session(struct server *srv, struct session *s)
     hmap_del(&srv->by_ufrag, ufrag, strlen(ufrag));
     for (size_t i = 0; i < srv->n_sessions; i++) {
         if (srv->sessions[i] == s) {
-            srv->sessions[i] = srv->sessions[--srv->n_sessions];
+            srv->n_sessions--;
+            srv->sessions[i] = srv->sessions[srv->n_sessions];
+            srv->session_tick_us[i] = srv->session_tick_us[srv->n_sessions];
             break;
         }
     }
@@ -199,9 +204,12 @@ static void on_tick(uv_timer_t *timer)
     rooms_tick(srv->rooms, now_us / 1000);
     recorders_tick(srv->recorders);
     /* Backwards: a session that ends itself swaps the last one into its place. */
-    for (size_t i = srv->n_sessions; i-- > 0;)
-        if (i < srv->n_sessions)
-            session_tick(srv->sessions[i], now_us);
+    for (size_t i = srv->n_sessions; i-- > 0;) {
+        uint64_t next_us;
+        if (i < srv->n_sessions && now_us >= srv->session_tick_us[i] &&
+            session_tick(srv->sessions[i], now_us, &next_us) == 0)
+            srv->session_tick_us[i] = next_us;
+    }
     sfu_tick(srv->sfu, now_us);
     udp_flush(srv->udp);
 #ifdef __GLIBC__
@@ -371,4 +379,5 @@ void server_free(struct server *srv)
     hmap_free(&srv->by_ufrag);
     hmap_free(&srv->by_addr);
     free(srv->sessions);
+    free(srv->session_tick_us);
 }

@@ -63,6 +63,10 @@ struct server {
     struct recorders *recorders;
     struct hmap by_id, by_ufrag, by_addr;
     struct session **sessions;
+    /* When each session next needs session_tick: kept here, beside the list, because a
+     * crowd's sessions are cold between their ticks and the loop would read each 50 times a
+     * second for nothing (~1 % of the server at 400 viewers). */
+    uint64_t *session_tick_us;
     size_t n_sessions, cap_sessions;
     char candidate_ips[SERVER_MAX_ADDRS][64];
     size_t n_candidate_ips;

@@ -33,6 +33,9 @@
 #define DTLS_RELEASE_AFTER_US (10 * 1000000ull)
 #define DTLS_CONTENT_ALERT 21
 #define SESSION_MAX_ADDRS 8
+/* How often a session without DTLS or SCTP state needs session_tick: what is left to it,
+ * consent freshness (30 s) and the prefetch spans (1 s), keeps to within a second. */
+#define SLOW_TICK_US 1000000ull
 
 struct session {
     struct server *srv;
@@ -410,7 +413,7 @@ void session_on_datagram(struct session *s, uint64_t now_us, const struct sockad
     sfu_publisher_rtp(s->publisher, now_us, data, n);
 }
 
-int session_tick(struct session *s, uint64_t now_us)
+int session_tick(struct session *s, uint64_t now_us, uint64_t *next_us)
 {
     uint64_t now_ms = now_us / 1000;
     warm_viewer(s, now_us);
@@ -442,8 +445,10 @@ int session_tick(struct session *s, uint64_t now_us)
         reason = "peer closed DTLS";
     else if (!s->connected && now_us - s->created_us > HANDSHAKE_DEADLINE_US)
         reason = "ICE and DTLS did not complete within 30 s";
-    if (!reason)
+    if (!reason) {
+        *next_us = s->dtls || s->sctp ? 0 : now_us + SLOW_TICK_US;
         return 0;
+    }
     session_close(s, reason);
     return -1;
 }

@@ -62,8 +62,10 @@ int session_send_file(struct session *s, const uint8_t *data, size_t len);
 size_t session_file_buffered(const struct session *s);
 /* Stops or resumes taking data channel messages from the peer (sctp_pause_receive). */
 void session_pause_receive(struct session *s, bool paused);
-/* Timers: DTLS retransmissions, consent freshness, handshake deadline. Returns -1 when the
- * session has ended itself (it is freed then). */
-int session_tick(struct session *s, uint64_t now_us);
+/* Timers: DTLS retransmissions, SCTP's, consent freshness, the handshake deadline, the DTLS
+ * release. Returns -1 when the session has ended itself (it is freed then); else 0 and in
+ * NEXT_US when it next needs a call: 0 (at every server tick) while DTLS or SCTP runs, else
+ * within a second. A session gains neither after its start. */
+int session_tick(struct session *s, uint64_t now_us, uint64_t *next_us);
 
 #endif
