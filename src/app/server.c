@@ -106,6 +106,14 @@ void server_send(struct server *srv, const uint8_t *data, size_t len, const stru
     udp_queue(srv->udp, data, len, to, from);
 }
 
+uint8_t *server_send_slot(struct server *srv, enum addr_transport transport, size_t *cap)
+{
+    uint8_t *slot;
+    if (server_lane_slot(transport, &slot, cap))
+        return slot;
+    return transport == ADDR_UDP ? udp_slot(srv->udp, cap) : NULL;
+}
+
 /* A STUN message on the media port: a binding request naming one of our sessions, or a plain
  * binding request (no USERNAME), which gets a plain answer so clients can use this port as
  * their STUN server. Anything else is dropped. */

@@ -114,6 +114,9 @@ void server_unmap_address(struct server *srv, const struct sockaddr *addr,
  * over TCP on TO's ICE-TCP connection, and nowhere when it has none. */
 void server_send(struct server *srv, const uint8_t *data, size_t len, const struct sockaddr *to,
                  enum addr_transport transport, const struct udp_local *from);
+/* Where server_send over TRANSPORT would queue the next datagram (*CAP bytes; see udp_slot), on
+ * this thread's send queue: a datagram built there is sent without a copy. NULL over TCP. */
+uint8_t *server_send_slot(struct server *srv, enum addr_transport transport, size_t *cap);
 
 /* The key under which a peer is mapped: transport, family, port and address bytes. */
 size_t server_address_key(const struct sockaddr *addr, enum addr_transport transport,

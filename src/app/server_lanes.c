@@ -127,6 +127,15 @@ bool server_lane_send(const uint8_t *data, size_t len, const struct sockaddr *to
     return true;
 }
 
+bool server_lane_slot(enum addr_transport transport, uint8_t **slot, size_t *cap)
+{
+    struct server_lane *l = running_lane;
+    if (!l)
+        return false;
+    *slot = transport == ADDR_UDP ? udp_sendq_slot(l->q, cap) : NULL;
+    return true;
+}
+
 bool server_lane_stats(const struct server *srv, unsigned lane, struct server_lane_stats *out)
 {
     if (!srv->pool || lane >= srv->n_lanes)

@@ -37,6 +37,9 @@ void server_run_lanes(void *opaque, void (*part)(void *arg, unsigned lane), void
  * loop's thread returns false: the caller sends as usual. */
 bool server_lane_send(const uint8_t *data, size_t len, const struct sockaddr *to,
                       enum addr_transport transport, const struct udp_local *from);
+/* When this thread is running a worker lane: sets *SLOT to where server_lane_send would keep
+ * the next datagram over TRANSPORT (udp_sendq_slot; NULL over TCP) and returns true. */
+bool server_lane_slot(enum addr_transport transport, uint8_t **slot, size_t *cap);
 
 struct server_lane_stats {
     uint64_t jobs;        /* fan-out shares run */

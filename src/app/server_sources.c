@@ -70,7 +70,7 @@ static void source_no_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
 {
 }
 
-static const struct sfu_sink source_sink = {NULL, source_no_rtcp, source_keyframe};
+static const struct sfu_sink source_sink = {NULL, source_no_rtcp, source_keyframe, NULL};
 
 /* Makes SRC's stream: an SFU publisher with its tracks. Returns 0, or -1 (SRC closed) with a
  * message logged. */

@@ -144,7 +144,17 @@ static void sink_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
     send_protected(opaque, pkt, len, cap, true);
 }
 
-static const struct sfu_sink session_sink = {sink_rtp, sink_rtcp, NULL};
+/* The send queue's next slot on the selected path: the SFU builds the packet there, and it is
+ * sealed in place and queued without a copy. */
+static uint8_t *sink_rtp_slot(void *opaque, size_t *cap)
+{
+    struct session *s = opaque;
+    if (!s->srtp_out || s->selected < 0)
+        return NULL;
+    return server_send_slot(s->srv, s->transports[s->selected], cap);
+}
+
+static const struct sfu_sink session_sink = {sink_rtp, sink_rtcp, NULL, sink_rtp_slot};
 
 /* Tells the SFU what sending this viewer a packet touches (sfu_viewer_set_warm), for the
  * fan-out to prefetch: at the start, then once a second, as the path may change and the SRTP

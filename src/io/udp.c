@@ -315,6 +315,8 @@ void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sock
     udp_sendq_queue(&u->tx, data, len, to, from);
 }
 
+uint8_t *udp_slot(struct udp *u, size_t *cap) { return udp_sendq_slot(&u->tx, cap); }
+
 void udp_flush(struct udp *u) { udp_sendq_flush(&u->tx); }
 
 struct udp_sendq *udp_sendq_new(const struct udp *u)
@@ -378,7 +380,8 @@ void udp_sendq_queue(struct udp_sendq *q, const uint8_t *data, size_t len,
     size_t control_len = control_from_local(q->family, from, control.buf);
 
     size_t i = q->tx_count++;
-    memcpy(q->tx_buf[i], data, len);
+    if (data != q->tx_buf[i]) /* else built in place (udp_sendq_slot) */
+        memcpy(q->tx_buf[i], data, len);
     q->tx_iov[i].iov_base = q->tx_buf[i];
     q->tx_iov[i].iov_len = len;
     socklen_t to_size = addr_len(to);
@@ -402,6 +405,14 @@ void udp_sendq_queue(struct udp_sendq *q, const uint8_t *data, size_t len,
     h->msg_controllen = control_len;
     q->tx_segment[m] = len;
     q->tx_msg_bytes[m] = len;
+}
+
+uint8_t *udp_sendq_slot(struct udp_sendq *q, size_t *cap)
+{
+    if (q->tx_count == UDP_SEND_BATCH)
+        udp_sendq_flush(q);
+    *cap = sizeof q->tx_buf[q->tx_count];
+    return q->tx_buf[q->tx_count];
 }
 
 /* Tells the kernel to cut message M into segments of its first datagram's size. */

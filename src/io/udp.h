@@ -63,6 +63,10 @@ int udp_receive_coalesced(struct udp *u);
  * message into equal segments but the last. */
 void udp_queue(struct udp *u, const uint8_t *data, size_t len, const struct sockaddr *to,
                const struct udp_local *from);
+/* Where the next datagram queued will be kept (*CAP bytes), sending the batch first when it is
+ * full: a caller may build the datagram there, and udp_queue given that address then copies
+ * nothing. Only until the next queue or flush. */
+uint8_t *udp_slot(struct udp *u, size_t *cap);
 /* Sends whatever is queued. */
 void udp_flush(struct udp *u);
 
@@ -73,9 +77,10 @@ struct udp_sendq;
 struct udp_sendq *udp_sendq_new(const struct udp *u);
 /* Sends what is queued and frees Q; NULL is a no-op. */
 void udp_sendq_free(struct udp_sendq *q);
-/* udp_queue and udp_flush on a queue of one's own. */
+/* udp_queue, udp_slot and udp_flush on a queue of one's own. */
 void udp_sendq_queue(struct udp_sendq *q, const uint8_t *data, size_t len,
                      const struct sockaddr *to, const struct udp_local *from);
+uint8_t *udp_sendq_slot(struct udp_sendq *q, size_t *cap);
 void udp_sendq_flush(struct udp_sendq *q);
 
 struct udp_stats {

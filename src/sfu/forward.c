@@ -117,8 +117,19 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     rw->seq = (uint16_t)(v->seq + vt->seq_offset);
     rw->timestamp = viewer_timestamp(vt, v->seq, v->timestamp);
     rw->padding = padding;
-    uint8_t buf[SFU_SEND_CAP];
-    size_t n = rtp_rewrite(buf, sizeof buf - 64, v, rw);
+    /* Built where the sink sends from when it says (no copy of the packet after sealing it),
+     * else here; with the SRTP trailer's room left either way. */
+    uint8_t own[SFU_SEND_CAP], *buf = NULL;
+    size_t cap = 0, n = 0;
+    if (viewer->sink.rtp_slot)
+        buf = viewer->sink.rtp_slot(viewer->opaque, &cap);
+    if (buf && cap > SFU_SRTP_ROOM)
+        n = rtp_rewrite(buf, cap - SFU_SRTP_ROOM, v, rw);
+    if (!n) {
+        buf = own;
+        cap = sizeof own;
+        n = rtp_rewrite(buf, cap - SFU_SRTP_ROOM, v, rw);
+    }
     if (!n)
         return;
     /* Track the newest packet sent, not the last: a late retransmission must not pull the
@@ -133,7 +144,7 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     vt->octets += v->payload_len;
     r->rtp_out++;
     r->bytes_out += n;
-    viewer->sink.send_rtp(viewer->opaque, buf, n, sizeof buf);
+    viewer->sink.send_rtp(viewer->opaque, buf, n, cap);
 }
 
 /* A viewer that waits for a keyframe from a source that cannot make one on request (a file, a
@@ -205,9 +216,9 @@ void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, ui
     uint8_t buf[SFU_SEND_CAP];
     size_t n;
     if (track->desc.codec.fb_nack_pli || !track->desc.codec.fb_ccm_fir)
-        n = rtcp_pli_encode(buf, sizeof buf - 64, pub->rtcp_ssrc, track->desc.ssrc);
+        n = rtcp_pli_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, track->desc.ssrc);
     else
-        n = rtcp_fir_encode(buf, sizeof buf - 64, pub->rtcp_ssrc, track->desc.ssrc,
+        n = rtcp_fir_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, track->desc.ssrc,
                             track->fir_seq++);
     if (n)
         pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
@@ -226,8 +237,8 @@ static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, ui
     for (uint16_t i = 0; i < n_skipped; i++)
         lost[i] = (uint16_t)(first_skipped + i);
     uint8_t buf[SFU_SEND_CAP];
-    size_t n = rtcp_nack_encode(buf, sizeof buf - 64, pub->rtcp_ssrc, track->desc.ssrc, lost,
-                                n_skipped);
+    size_t n = rtcp_nack_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, track->desc.ssrc,
+                                lost, n_skipped);
     if (n)
         pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
 }
@@ -430,12 +441,12 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
         rw->ssrc = vt->desc.rtx_ssrc;
         rw->payload_type = (uint8_t)vt->rtx_pt;
         rw->seq = vt->rtx_seq++;
-        n = rtp_rtx_wrap(buf, sizeof buf - 64, &v, rw, seq);
+        n = rtp_rtx_wrap(buf, sizeof buf - SFU_SRTP_ROOM, &v, rw, seq);
     } else {
         rw->ssrc = vt->desc.ssrc;
         rw->payload_type = (uint8_t)vt->pt;
         rw->seq = seq;
-        n = rtp_rewrite(buf, sizeof buf - 64, &v, rw);
+        n = rtp_rewrite(buf, sizeof buf - SFU_SRTP_ROOM, &v, rw);
     }
     if (!n)
         return;

@@ -389,9 +389,9 @@ static void report_to_publisher(struct sfu_publisher *pub, uint64_t now_us)
     if (!n_blocks)
         return;
     uint8_t buf[SFU_SEND_CAP];
-    size_t n = rtcp_rr_encode(buf, sizeof buf - 64, pub->rtcp_ssrc, blocks, n_blocks);
+    size_t n = rtcp_rr_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, blocks, n_blocks);
     if (n && n_ssrcs && pub->tracks[SFU_VIDEO].desc.codec.fb_goog_remb)
-        n += rtcp_remb_encode(buf + n, sizeof buf - 64 - n, pub->rtcp_ssrc,
+        n += rtcp_remb_encode(buf + n, sizeof buf - SFU_SRTP_ROOM - n, pub->rtcp_ssrc,
                               pub->sfu->config.max_bitrate, ssrcs, n_ssrcs);
     if (n)
         pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
@@ -435,7 +435,7 @@ static void report_to_viewer(struct sfu_viewer *viewer, uint64_t now_us, uint64_
             .packet_count = (uint32_t)vt->packets,
             .octet_count = (uint32_t)vt->octets,
         };
-        n += rtcp_sr_encode(buf + n, sizeof buf - 64 - n, &sr);
+        n += rtcp_sr_encode(buf + n, sizeof buf - SFU_SRTP_ROOM - n, &sr);
     }
     if (n)
         viewer->sink.send_rtcp(viewer->opaque, buf, n, sizeof buf);

@@ -34,6 +34,10 @@ struct sfu_sink {
     void (*send_rtcp)(void *opaque, uint8_t *pkt, size_t len, size_t cap);
     /* For publishers that are not WebRTC peers (a file): NULL means "send a PLI or FIR". */
     void (*request_keyframe)(void *opaque);
+    /* For viewers, optional: where the sink would like the next RTP packet built (*CAP bytes),
+     * say its send queue's slot, or NULL for anywhere. The SFU then builds it there and calls
+     * send_rtp with that address at once; with a packet too big for it, it builds elsewhere. */
+    uint8_t *(*rtp_slot)(void *opaque, size_t *cap);
 };
 
 /* One track a publisher sends. */

@@ -159,7 +159,9 @@ struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kin
 void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                             uint16_t seq, uint64_t now_us);
 
-/* Room for SRTP's tag after a packet the SFU hands to a sink. */
-#define SFU_SEND_CAP (1500 + 64)
+/* Room for SRTP's tag (and an MKI) after a packet the SFU hands to a sink, and a buffer for a
+ * packet of up to 1,500 bytes with that room. */
+#define SFU_SRTP_ROOM 64
+#define SFU_SEND_CAP (1500 + SFU_SRTP_ROOM)
 
 #endif

@@ -45,7 +45,7 @@ static void cap_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
     c->rtcp_len[c->n_rtcp++] = len;
 }
 
-static const struct sfu_sink webrtc_sink = {cap_rtp, cap_rtcp, NULL};
+static const struct sfu_sink webrtc_sink = {cap_rtp, cap_rtcp, NULL, NULL};
 
 enum { PUB_VP8_PT = 96, PUB_OPUS_PT = 111, VIEW_VP8_PT = 100, VIEW_RTX_PT = 101, VIEW_OPUS_PT = 109 };
 enum { VIEW_VIDEO_SSRC = 0x5555, VIEW_RTX_SSRC = 0x5556, VIEW_AUDIO_SSRC = 0x6666 };
@@ -273,6 +273,82 @@ static void rewrites_and_gates_on_keyframe(void **state)
     assert_int_equal(sfu_stream_count(sfu), 0);
 }
 
+/* A sink that offers the SFU a slot to build packets in (struct sfu_sink's rtp_slot), and
+ * counts where each packet it was handed had been built. */
+struct slot_sink {
+    struct capture cap; /* first: cap_rtp takes the struct as its capture */
+    uint8_t slot[1600];
+    size_t slot_cap; /* what the slot offers; 0: no slot (NULL) */
+    size_t in_slot, elsewhere;
+};
+
+static uint8_t *offer_slot(void *opaque, size_t *cap)
+{
+    struct slot_sink *k = opaque;
+    *cap = k->slot_cap;
+    return k->slot_cap ? k->slot : NULL;
+}
+
+static void slot_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    struct slot_sink *k = opaque;
+    if (pkt == k->slot) {
+        assert_int_equal(cap, k->slot_cap);
+        k->in_slot++;
+    } else {
+        k->elsewhere++;
+    }
+    cap_rtp(&k->cap, pkt, len, cap);
+}
+
+static const struct sfu_sink slot_sink = {slot_rtp, cap_rtcp, NULL, offer_slot};
+
+/* A viewer whose sink offers a slot gets each packet built there, the same bytes as a viewer
+ * whose sink does not; a slot too small for the packet with SRTP's room, or none offered, and
+ * the packet is built elsewhere, still the same. */
+static void built_in_the_sinks_slot(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct sfu_publisher *pub = attach_publisher(f, "cam", &webrtc_sink, &f->pub_cap);
+    struct sfu_viewer *plain = watch(f, "cam", &f->view_cap, 0);
+    struct slot_sink *k = calloc(1, sizeof *k);
+    assert_non_null(k);
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "cam", f->vt, 2, &slot_sink, k);
+    assert_non_null(viewer);
+    sfu_viewer_start(viewer, 0);
+
+    /* The VP8 packets here are 46 bytes, the Opus ones 42: a slot of 109 is a byte short for
+     * VP8 with SRTP's room (SFU_SRTP_ROOM, 64) and holds Opus. */
+    static const size_t offers[] = {1500, 46 + 63, 0};
+    static const size_t want_in_slot[] = {2, 1, 0};
+    uint8_t pkt[200];
+    uint16_t seq = 100;
+    for (size_t i = 0; i < 3; i++) {
+        k->slot_cap = offers[i];
+        k->in_slot = k->elsewhere = 0;
+        size_t n = vp8_packet(pkt, 0x1111, seq, 3000u * seq, true, true);
+        assert_int_equal(n, 46);
+        publish(sfu, pub, 1000u * seq, pkt, n);
+        seq++;
+        n = opus_packet(pkt, 0x2222, seq, 960u * seq);
+        publish(sfu, pub, 1000u * seq, pkt, n);
+        seq++;
+        assert_int_equal(k->in_slot, want_in_slot[i]);
+        assert_int_equal(k->in_slot + k->elsewhere, 2);
+    }
+    assert_int_equal(k->cap.n_rtp, 6);
+    assert_int_equal(f->view_cap.n_rtp, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(k->cap.rtp_len[i], f->view_cap.rtp_len[i]);
+        assert_memory_equal(k->cap.rtp[i], f->view_cap.rtp[i], f->view_cap.rtp_len[i]);
+    }
+    sfu_viewer_detach(viewer);
+    sfu_viewer_detach(plain);
+    sfu_publisher_detach(pub);
+    free(k);
+}
+
 static void nack_answered_as_rtx(void **state)
 {
     struct fixture *f = *state;
@@ -403,7 +479,7 @@ static void log_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
     t->log->seq[t->log->n++] = v.seq;
 }
 
-static const struct sfu_sink logging_sink = {log_rtp, cap_rtcp, NULL};
+static const struct sfu_sink logging_sink = {log_rtp, cap_rtcp, NULL, NULL};
 
 /* Packets wait for sfu_flush, then each viewer gets its whole run (video, then audio) before
  * the next viewer gets any: its datagrams sit together for one GSO message. More packets than
@@ -564,7 +640,7 @@ static void lane_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
     lv->n_video++;
 }
 
-static const struct sfu_sink lane_sink = {lane_rtp, cap_rtcp, NULL};
+static const struct sfu_sink lane_sink = {lane_rtp, cap_rtcp, NULL, NULL};
 
 static void run_on_pool(void *opaque, void (*part)(void *arg, unsigned lane), void *arg)
 {
@@ -653,7 +729,7 @@ static void note_keyframe_request(void *opaque)
 }
 
 /* A publisher that is not a WebRTC peer (a file, a camera): it cannot make a keyframe on request. */
-static const struct sfu_sink source_sink = {cap_rtp, cap_rtcp, note_keyframe_request};
+static const struct sfu_sink source_sink = {cap_rtp, cap_rtcp, note_keyframe_request, NULL};
 
 /* Publishes the frames of a GOP on stream NAME's publisher: a keyframe of two packets at SEQ, then
  * one-packet delta frames, each 3000 ticks (30 fps) after the last. */
@@ -800,6 +876,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         WITH_SFU(rewrites_and_gates_on_keyframe),
+        WITH_SFU(built_in_the_sinks_slot),
         WITH_SFU(nack_answered_as_rtx),
         WITH_SFU(viewer_first_then_publisher_returns),
         WITH_SFU(viewer_without_the_codec_gets_no_video),
