@@ -276,7 +276,7 @@ static void rewrites_and_gates_on_keyframe(void **state)
 /* A sink that offers the SFU a slot to build packets in (struct sfu_sink's rtp_slot), and
  * counts where each packet it was handed had been built. */
 struct slot_sink {
-    struct capture cap; /* first: cap_rtp takes the struct as its capture */
+    struct capture cap; /* first: cap_rtcp, its RTCP sink, takes the struct as its capture */
     uint8_t slot[1600];
     size_t slot_cap; /* what the slot offers; 0: no slot (NULL) */
     size_t in_slot, elsewhere;
