@@ -25,7 +25,7 @@
 #define REPLAY_WINDOW SRTP_GCM_REPLAY_WINDOW
 
 struct srtpx {
-    srtp_t ctx;
+    srtp_t ctx; /* libsrtp's; NULL while gcm and gcm_rtcp do the work */
     /* AEAD_AES_128_GCM: seal (outbound) or open RTP, and RTCP; NULL otherwise. */
     struct srtp_gcm *gcm, *gcm_rtcp;
     size_t rtp_trailer;  /* bytes srtp_protect adds: the authentication tag */
@@ -119,8 +119,7 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
     policy.allow_repeat_tx = outbound ? 1 : 0;
 
     struct srtpx *s = xcalloc(1, sizeof *s);
-    srtp_err_status_t status = srtp_create(&s->ctx, &policy);
-    if (status == srtp_err_status_ok && profile == srtp_profile_aead_aes_128_gcm) {
+    if (profile == srtp_profile_aead_aes_128_gcm) {
         const uint8_t *salt = master + SRTP_KEYS_KEY_LEN;
         s->gcm = outbound ? srtp_gcm_new(master, salt) : srtp_gcm_new_opener(master, salt);
         s->gcm_rtcp =
@@ -134,6 +133,11 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
             s->gcm = s->gcm_rtcp = NULL;
         }
     }
+    /* No libsrtp context beside libgcrypt's: Debian's libsrtp keeps its keys in NSS contexts,
+     * about 17 KiB a direction, which would be most of a viewer's memory and never used. */
+    srtp_err_status_t status = srtp_err_status_ok;
+    if (!s->gcm)
+        status = srtp_create(&s->ctx, &policy);
     memset(master, 0, sizeof master);
     if (status != srtp_err_status_ok) {
         free(s);
@@ -148,7 +152,8 @@ void srtpx_free(struct srtpx *s)
 {
     if (!s)
         return;
-    srtp_dealloc(s->ctx);
+    if (s->ctx)
+        srtp_dealloc(s->ctx);
     srtp_gcm_free(s->gcm);
     srtp_gcm_free(s->gcm_rtcp);
     free(s);

@@ -10,7 +10,10 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/bytes.h"
 #include "rtc/dtls.h"
@@ -449,9 +452,110 @@ static void keys_from_dtls_end_to_end(void **state)
     dtls_cert_free(server_cert);
 }
 
-int main(void)
+/* What a process without libgcrypt's AES-GCM seals, one hex line per packet ("rtp ..." then
+ * "rtcp ..."), for gcm_without_libgcrypt below; its exit status says whether its own inbound
+ * context opened them again. */
+#define SEAL_CHILD_ARG "--seal-without-libgcrypt"
+
+static void print_hex(const char *name, const uint8_t *buf, size_t len)
+{
+    printf("%s ", name);
+    for (size_t i = 0; i < len; i++)
+        printf("%02x", buf[i]);
+    printf("\n");
+}
+
+static int seal_without_libgcrypt(void)
+{
+    struct srtp_keys sender = sender_keys(SRTP_PROFILE_AEAD_AES_128_GCM);
+    struct srtp_keys receiver = mirror(&sender);
+    struct srtpx *out = srtpx_new(&sender, true), *in = srtpx_new(&receiver, false);
+    if (!out || !in)
+        return 2;
+    uint8_t rtp[BUF_CAP], rtcp[BUF_CAP];
+    size_t rtp_len = rtp_packet(rtp, 1), rtcp_len = RTCP_LEN;
+    memcpy(rtcp, rtcp_rr, RTCP_LEN);
+    if (srtpx_protect_rtp(out, rtp, &rtp_len, sizeof rtp) ||
+        srtpx_protect_rtcp(out, rtcp, &rtcp_len, sizeof rtcp))
+        return 3;
+    print_hex("rtp", rtp, rtp_len);
+    print_hex("rtcp", rtcp, rtcp_len);
+    fflush(stdout);
+    int status = srtpx_unprotect_rtp(in, rtp, &rtp_len) || srtpx_unprotect_rtcp(in, rtcp, &rtcp_len)
+                     ? 4
+                     : 0;
+    srtpx_free(out);
+    srtpx_free(in);
+    return status;
+}
+
+/* The line of OUTPUT that starts with NAME and a space, decoded from hex into BUF; its length,
+ * or 0 when there is none. */
+static size_t read_hex_line(const char *output, const char *name, uint8_t *buf, size_t cap)
+{
+    size_t name_len = strlen(name);
+    for (const char *line = output; line && *line; line = strchr(line, '\n'), line += !!line) {
+        if (strncmp(line, name, name_len) != 0 || line[name_len] != ' ')
+            continue;
+        size_t n = 0;
+        unsigned byte;
+        for (const char *h = line + name_len + 1; n < cap && sscanf(h, "%2x", &byte) == 1; h += 2)
+            buf[n++] = (uint8_t)byte;
+        return n;
+    }
+    return 0;
+}
+
+/* When libgcrypt will not do AES-GCM (FIPS mode: it refuses IVs it did not make), libsrtp
+ * protects GCM sessions instead: this program again, with libgcrypt forced into FIPS mode,
+ * must seal the same bytes as libgcrypt does here, open them itself, and say so in a warning;
+ * and what it sealed must open here. */
+static void gcm_without_libgcrypt(void **state)
+{
+    (void)state;
+    char self[4096];
+    ssize_t self_len = readlink("/proc/self/exe", self, sizeof self - 1);
+    assert_true(self_len > 0);
+    self[self_len] = 0;
+    char command[4200];
+    snprintf(command, sizeof command, "LIBGCRYPT_FORCE_FIPS_MODE=1 '%s' %s 2>&1", self,
+             SEAL_CHILD_ARG);
+    FILE *child = popen(command, "r");
+    assert_non_null(child);
+    char output[8192];
+    size_t got = fread(output, 1, sizeof output - 1, child);
+    output[got] = 0;
+    int status = pclose(child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_non_null(strstr(output, "libsrtp protects the packets"));
+
+    uint8_t theirs_rtp[BUF_CAP], theirs_rtcp[BUF_CAP], rtp[BUF_CAP], rtcp[BUF_CAP];
+    size_t theirs_rtp_len = read_hex_line(output, "rtp", theirs_rtp, sizeof theirs_rtp);
+    size_t theirs_rtcp_len = read_hex_line(output, "rtcp", theirs_rtcp, sizeof theirs_rtcp);
+    struct path p = path_new(SRTP_PROFILE_AEAD_AES_128_GCM);
+    size_t rtp_len = rtp_packet(rtp, 1), rtcp_len = RTCP_LEN;
+    memcpy(rtcp, rtcp_rr, RTCP_LEN);
+    assert_int_equal(srtpx_protect_rtp(p.out, rtp, &rtp_len, sizeof rtp), 0);
+    assert_int_equal(srtpx_protect_rtcp(p.out, rtcp, &rtcp_len, sizeof rtcp), 0);
+    assert_int_equal(theirs_rtp_len, rtp_len);
+    assert_memory_equal(theirs_rtp, rtp, rtp_len);
+    assert_int_equal(theirs_rtcp_len, rtcp_len);
+    assert_memory_equal(theirs_rtcp, rtcp, rtcp_len);
+    assert_int_equal(srtpx_unprotect_rtp(p.in, theirs_rtp, &theirs_rtp_len), 0);
+    assert_int_equal(srtpx_unprotect_rtcp(p.in, theirs_rtcp, &theirs_rtcp_len), 0);
+    assert_int_equal(theirs_rtp_len, rtp_packet(rtp, 1));
+    assert_memory_equal(theirs_rtp, rtp, RTP_LEN);
+    assert_int_equal(theirs_rtcp_len, RTCP_LEN);
+    assert_memory_equal(theirs_rtcp, rtcp_rr, RTCP_LEN);
+    path_free(&p);
+}
+
+int main(int argc, char **argv)
 {
     srtp_global_init();
+    if (argc == 2 && strcmp(argv[1], SEAL_CHILD_ARG) == 0)
+        return seal_without_libgcrypt();
     srtp_global_init(); /* idempotent */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rtp_round_trip_cm),
@@ -466,6 +570,7 @@ int main(void)
         cmocka_unit_test(malformed_packets_are_refused),
         cmocka_unit_test(bad_keys_and_strings),
         cmocka_unit_test(keys_from_dtls_end_to_end),
+        cmocka_unit_test(gcm_without_libgcrypt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
