@@ -715,18 +715,34 @@ static long fmtp_number(const struct sdp_codec *c, const char *key, long absent)
     return sdp_fmtp_get(c->fmtp, key, v, sizeof v) ? strtol(v, NULL, 10) : absent;
 }
 
+struct sdp_codec_id sdp_codec_id(const struct sdp_codec *c)
+{
+    struct sdp_codec_id id;
+    memset(&id, 0, sizeof id);
+    memcpy(id.name, c->name, sizeof id.name);
+    id.name[sizeof id.name - 1] = 0;
+    id.clock_rate = c->clock_rate;
+    if (strcasecmp(c->name, "H264") == 0) {
+        id.profile = h264_profile(c);
+        id.packetization_mode = fmtp_number(c, "packetization-mode", 0);
+    } else if (strcasecmp(c->name, "VP9") == 0) {
+        id.profile = fmtp_number(c, "profile-id", 0);
+    } else if (strcasecmp(c->name, "AV1") == 0) {
+        id.profile = fmtp_number(c, "profile", 0);
+    }
+    return id;
+}
+
+bool sdp_codec_id_equal(const struct sdp_codec_id *a, const struct sdp_codec_id *b)
+{
+    return strcasecmp(a->name, b->name) == 0 && a->clock_rate == b->clock_rate &&
+           a->profile == b->profile && a->packetization_mode == b->packetization_mode;
+}
+
 bool sdp_codec_compatible(const struct sdp_codec *a, const struct sdp_codec *b)
 {
-    if (strcasecmp(a->name, b->name) != 0 || a->clock_rate != b->clock_rate)
-        return false;
-    if (strcasecmp(a->name, "H264") == 0)
-        return fmtp_number(a, "packetization-mode", 0) == fmtp_number(b, "packetization-mode", 0) &&
-               h264_profile(a) == h264_profile(b);
-    if (strcasecmp(a->name, "VP9") == 0)
-        return fmtp_number(a, "profile-id", 0) == fmtp_number(b, "profile-id", 0);
-    if (strcasecmp(a->name, "AV1") == 0)
-        return fmtp_number(a, "profile", 0) == fmtp_number(b, "profile", 0);
-    return true;
+    struct sdp_codec_id ia = sdp_codec_id(a), ib = sdp_codec_id(b);
+    return sdp_codec_id_equal(&ia, &ib);
 }
 
 /* The writer appends into a bounded buffer and remembers if anything did not fit. */

@@ -118,4 +118,16 @@ bool sdp_fmtp_get(const char *fmtp, const char *key, char *dst, size_t cap);
  * for VP9 the same profile-id, for AV1 the same profile. */
 bool sdp_codec_compatible(const struct sdp_codec *a, const struct sdp_codec *b);
 
+/* What sdp_codec_compatible compares, without the rest of an sdp_codec (its fmtp line is most
+ * of its ~290 bytes): for keeping many offered codecs to match against later. */
+struct sdp_codec_id {
+    char name[16];
+    uint32_t clock_rate;
+    long profile;            /* H.264's as classified above, VP9's profile-id, AV1's profile; 0 */
+    long packetization_mode; /* H.264's; 0 for the others */
+};
+struct sdp_codec_id sdp_codec_id(const struct sdp_codec *c);
+/* sdp_codec_compatible for the codecs A and B were made from. */
+bool sdp_codec_id_equal(const struct sdp_codec_id *a, const struct sdp_codec_id *b);
+
 #endif

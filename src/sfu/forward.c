@@ -16,7 +16,6 @@
 #include "base/xmalloc.h"
 #include "proto/rtcp.h"
 #include "proto/rtp.h"
-#include "sfu/negotiate.h"
 #include "sfu/run_padding.h"
 #include "sfu/sfu_internal.h"
 
@@ -41,9 +40,16 @@ struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kin
 static void bind_viewer_track(struct sfu_viewer_track *vt, const struct sfu_track *track)
 {
     vt->bound_gen = track->gen;
-    uint8_t rtx_pt = 0;
-    vt->pt = negotiate_match_codec(vt->desc.codecs, vt->desc.n_codecs, &track->desc.codec, &rtx_pt);
-    vt->rtx_pt = vt->pt >= 0 && rtx_pt ? rtx_pt : -1;
+    vt->pt = vt->rtx_pt = -1;
+    struct sdp_codec_id source = sdp_codec_id(&track->desc.codec);
+    for (size_t c = 0; c < vt->desc.n_codecs; c++) {
+        const struct sfu_viewer_codec *offered = &vt->desc.codecs[c];
+        if (sdp_codec_id_equal(&source, &offered->id)) {
+            vt->pt = offered->pt;
+            vt->rtx_pt = offered->rtx_pt ? offered->rtx_pt : -1;
+            break;
+        }
+    }
     struct rtp_rewrite *rw = &vt->rewrite;
     memset(rw, 0, sizeof *rw);
     for (int e = 0; e < SFU_EXT_COUNT; e++)

@@ -63,13 +63,20 @@ struct sfu_publisher {
     uint64_t reported_us;
 };
 
-/* A viewer track's description as the SFU keeps it: the codec table at its true length, not the
- * SFU_VIEWER_CODECS slots of the public struct (16 codecs are ~4.7 KiB a track, the largest
- * part of a viewer's state). */
+/* One codec a viewer offered, as much of it as matching a publisher's codec needs. */
+struct sfu_viewer_codec {
+    struct sdp_codec_id id;
+    uint8_t pt, rtx_pt; /* rtx_pt 0: none */
+};
+
+/* A viewer track's description as the SFU keeps it: the codec table at its true length and only
+ * what matching needs, not the SFU_VIEWER_CODECS sdp_codec slots of the public struct (16 of
+ * those are ~4.7 KiB a track, once the largest part of a viewer's state; 48 bytes a codec
+ * here). */
 struct sfu_viewer_track_kept {
     enum sfu_kind kind;
     char mid[32];
-    struct sdp_codec *codecs;
+    struct sfu_viewer_codec *codecs;
     size_t n_codecs;
     uint32_t ssrc, rtx_ssrc;
     uint8_t ext_ids[SFU_EXT_COUNT];

@@ -32,8 +32,14 @@ static void check_strings(const struct sdp_session *s)
         (void)sdp_media_ice_ufrag(s, m);
         (void)sdp_media_setup(s, m);
         (void)sdp_in_bundle(s, m->mid);
+        /* A codec is compatible with itself, and compatibility goes both ways. */
+        for (size_t c = 0; c < m->n_codecs; c++) {
+            struct sdp_codec_id id = sdp_codec_id(&m->codecs[c]);
+            require(memchr(id.name, 0, sizeof id.name) && sdp_codec_id_equal(&id, &id));
+        }
         if (m->n_codecs >= 2)
-            (void)sdp_codec_compatible(&m->codecs[0], &m->codecs[1]);
+            require(sdp_codec_compatible(&m->codecs[0], &m->codecs[1]) ==
+                    sdp_codec_compatible(&m->codecs[1], &m->codecs[0]));
     }
 }
 
