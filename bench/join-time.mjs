@@ -9,8 +9,10 @@
 // decoded (requestVideoFrameCallback), at random moments so the joins fall anywhere in the
 // stream.
 // Prints one JSON object: every join in ms, p50 and max, when each page's connection was up
-// (page load, WHEP, ICE and DTLS: the part before any keyframe matters), and the server's own
-// join histogram (keys ready → first keyframe sent) from /metrics.
+// (page load, WHEP, ICE and DTLS: the part before any keyframe matters), when it sent its WHEP
+// offer (page load and the browser's own set-up: scripts, RTCPeerConnection, createOffer) and
+// had the answer, and the server's own join histogram (keys ready → first keyframe sent) from
+// /metrics.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -41,7 +43,7 @@ const server = await startServer('join-time', {
 });
 const browser = await launchBrowser();
 const result = { publisher: camera ? 'camera, 2 s GOP' : source || 'chromium', joins_ms: [],
-                 connected_ms: [] };
+                 connected_ms: [], posted_ms: [], answered_ms: [] };
 try {
     if (!source) {
         const publisher = await openPage(browser, 'bench-join-time', 'publisher');
@@ -54,6 +56,11 @@ try {
     for (let i = 0; i < joins; i++) {
         await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1500));
         const viewer = await openPage(browser, 'bench-join-time', `viewer-${i}`);
+        let posted = null;
+        let answered = null;
+        const isWhep = (request) => request.method() === 'POST' && request.url().includes('/whep/');
+        viewer.on('request', (request) => { if (isWhep(request)) posted ??= Date.now(); });
+        viewer.on('response', (response) => { if (isWhep(response.request())) answered ??= Date.now(); });
         const asked = Date.now();
         await viewer.goto(`${server.url}/watch/join`);
         await viewer.waitForFunction(() => window.onair?.pc?.connectionState === 'connected', null,
@@ -63,6 +70,8 @@ try {
             document.getElementById('video').requestVideoFrameCallback(() => resolve(Date.now()));
         }), null, { timeout: 15000 }).then((h) => h.jsonValue());
         result.joins_ms.push(first - asked);
+        result.posted_ms.push(posted && posted - asked);
+        result.answered_ms.push(answered && answered - asked);
         await viewer.context().close();
     }
     const sorted = [...result.joins_ms].sort((a, b) => a - b);
