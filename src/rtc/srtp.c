@@ -25,9 +25,14 @@
 #define REPLAY_WINDOW SRTP_GCM_REPLAY_WINDOW
 
 struct srtpx {
-    srtp_t ctx; /* libsrtp's; NULL while gcm and gcm_rtcp do the work */
+    srtp_t ctx; /* libsrtp's; NULL while gcm_rtcp (and gcm) do the work */
     /* AEAD_AES_128_GCM: seal (outbound) or open RTP, and RTCP; NULL otherwise. */
     struct srtp_gcm *gcm, *gcm_rtcp;
+    /* An inbound RTP opener is made at the first RTP packet, not before: a viewer sends none, and
+     * libgcrypt's handle is ~2 KiB, an eighth of a viewer's memory. Its master key and salt wait
+     * here meanwhile, wiped once used: no more than the opener itself would hold. */
+    bool gcm_opener_pending;
+    uint8_t pending_master[SRTP_GCM_KEY_LEN + SRTP_GCM_SALT_LEN];
     size_t rtp_trailer;  /* bytes srtp_protect adds: the authentication tag */
     size_t rtcp_trailer; /* bytes srtp_protect_rtcp adds: E flag + SRTCP index + tag */
 };
@@ -121,22 +126,26 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
     struct srtpx *s = xcalloc(1, sizeof *s);
     if (profile == srtp_profile_aead_aes_128_gcm) {
         const uint8_t *salt = master + SRTP_KEYS_KEY_LEN;
-        s->gcm = outbound ? srtp_gcm_new(master, salt) : srtp_gcm_new_opener(master, salt);
         s->gcm_rtcp =
             outbound ? srtp_gcm_new_rtcp(master, salt) : srtp_gcm_new_rtcp_opener(master, salt);
+        if (outbound)
+            s->gcm = srtp_gcm_new(master, salt);
         /* Without them (libgcrypt refused, as it does in FIPS mode) libsrtp protects RTP and
          * RTCP: the same bytes, at a higher cost per packet. */
-        if (!s->gcm || !s->gcm_rtcp) {
+        if (!s->gcm_rtcp || (outbound && !s->gcm)) {
             log_warn("srtp: AES-GCM through libgcrypt unavailable; libsrtp protects the packets");
             srtp_gcm_free(s->gcm);
             srtp_gcm_free(s->gcm_rtcp);
             s->gcm = s->gcm_rtcp = NULL;
+        } else if (!outbound) {
+            memcpy(s->pending_master, master, sizeof s->pending_master);
+            s->gcm_opener_pending = true;
         }
     }
     /* No libsrtp context beside libgcrypt's: Debian's libsrtp keeps its keys in NSS contexts,
      * about 17 KiB a direction, which would be most of a viewer's memory and never used. */
     srtp_err_status_t status = srtp_err_status_ok;
-    if (!s->gcm)
+    if (!s->gcm_rtcp)
         status = srtp_create(&s->ctx, &policy);
     memset(master, 0, sizeof master);
     if (status != srtp_err_status_ok) {
@@ -156,6 +165,7 @@ void srtpx_free(struct srtpx *s)
         srtp_dealloc(s->ctx);
     srtp_gcm_free(s->gcm);
     srtp_gcm_free(s->gcm_rtcp);
+    memset(s->pending_master, 0, sizeof s->pending_master);
     free(s);
 }
 
@@ -234,8 +244,15 @@ int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 
 int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len)
 {
+    if (s->gcm_opener_pending) {
+        s->gcm = srtp_gcm_new_opener(s->pending_master, s->pending_master + SRTP_GCM_KEY_LEN);
+        memset(s->pending_master, 0, sizeof s->pending_master);
+        s->gcm_opener_pending = false;
+    }
     if (s->gcm) /* it checks the version and lengths itself */
         return srtp_gcm_open_rtp(s->gcm, buf, len);
+    if (!s->ctx) /* libgcrypt made the RTCP opener but not, later, this one */
+        return SRTPX_ERR_FAILED;
     return unprotect(s, buf, len, false);
 }
 
