@@ -1,5 +1,6 @@
 /* Tests for rtc/srtp: protect/unprotect round trips for both profiles, tampering, replay and its
- * 1024-packet window, resending, RTCP, the cap contract, and keys from a real DTLS handshake. */
+ * 1024-packet window, resending, RTCP, the cap contract, keys from a real DTLS handshake, and
+ * libsrtp doing GCM where libgcrypt will not. */
 /* cmocka needs these headers first, in this order. */
 /* clang-format off */
 #include <setjmp.h>
