@@ -271,8 +271,8 @@ struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
         vt->desc.codecs = xmalloc((vt->desc.n_codecs ? vt->desc.n_codecs : 1) *
                                   sizeof *vt->desc.codecs);
         for (size_t c = 0; c < vt->desc.n_codecs; c++)
-            vt->desc.codecs[c] = (struct sfu_viewer_codec){
-                sdp_codec_id(&d->codecs[c]), d->codecs[c].pt, d->codecs[c].rtx_pt};
+            vt->desc.codecs[c] = (struct sfu_viewer_codec){sdp_codec_id(&d->codecs[c]),
+                                                           d->codecs[c].pt, d->codecs[c].rtx_pt};
         vt->desc.ssrc = d->ssrc;
         vt->desc.rtx_ssrc = d->rtx_ssrc;
         memcpy(vt->desc.ext_ids, d->ext_ids, sizeof vt->desc.ext_ids);

@@ -482,9 +482,8 @@ static int seal_without_libgcrypt(void)
     print_hex("rtp", rtp, rtp_len);
     print_hex("rtcp", rtcp, rtcp_len);
     fflush(stdout);
-    int status = srtpx_unprotect_rtp(in, rtp, &rtp_len) || srtpx_unprotect_rtcp(in, rtcp, &rtcp_len)
-                     ? 4
-                     : 0;
+    int status =
+        srtpx_unprotect_rtp(in, rtp, &rtp_len) || srtpx_unprotect_rtcp(in, rtcp, &rtcp_len) ? 4 : 0;
     srtpx_free(out);
     srtpx_free(in);
     return status;
