@@ -3,6 +3,7 @@
 #include "rtc/srtp.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <srtp2/srtp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +134,10 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
         /* Without them (libgcrypt refused, as it does in FIPS mode) libsrtp protects RTP and
          * RTCP: the same bytes, at a higher cost per packet. */
         if (!s->gcm_rtcp || (outbound && !s->gcm)) {
-            log_warn("srtp: AES-GCM through libgcrypt unavailable; libsrtp protects the packets");
+            /* Once a process: in FIPS mode it would be every peer's, twice. */
+            static atomic_flag warned = ATOMIC_FLAG_INIT;
+            if (!atomic_flag_test_and_set(&warned))
+                log_warn("srtp: libgcrypt refuses AES-GCM (FIPS mode?); libsrtp protects the packets");
             srtp_gcm_free(s->gcm);
             srtp_gcm_free(s->gcm_rtcp);
             s->gcm = s->gcm_rtcp = NULL;

@@ -508,7 +508,7 @@ static size_t read_hex_line(const char *output, const char *name, uint8_t *buf, 
 
 /* When libgcrypt will not do AES-GCM (FIPS mode: it refuses IVs it did not make), libsrtp
  * protects GCM sessions instead: this program again, with libgcrypt forced into FIPS mode,
- * must seal the same bytes as libgcrypt does here, open them itself, and say so in a warning;
+ * must seal the same bytes as libgcrypt does here, open them itself, and say so in one warning;
  * and what it sealed must open here. */
 static void gcm_without_libgcrypt(void **state)
 {
@@ -528,7 +528,10 @@ static void gcm_without_libgcrypt(void **state)
     int status = pclose(child);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    assert_non_null(strstr(output, "libsrtp protects the packets"));
+    /* Said once, though the child made two contexts. */
+    const char *warning = strstr(output, "libsrtp protects the packets");
+    assert_non_null(warning);
+    assert_null(strstr(warning + 1, "libsrtp protects the packets"));
 
     uint8_t theirs_rtp[BUF_CAP], theirs_rtcp[BUF_CAP], rtp[BUF_CAP], rtcp[BUF_CAP];
     size_t theirs_rtp_len = read_hex_line(output, "rtp", theirs_rtp, sizeof theirs_rtp);
