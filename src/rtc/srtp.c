@@ -3,8 +3,8 @@
 #include "rtc/srtp.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <srtp2/srtp.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,7 +137,7 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
             /* Once a process: in FIPS mode it would be every peer's, twice. */
             static atomic_flag warned = ATOMIC_FLAG_INIT;
             if (!atomic_flag_test_and_set(&warned))
-                log_warn("srtp: libgcrypt refuses AES-GCM (FIPS mode?); libsrtp protects the packets");
+                log_warn("srtp: libgcrypt refuses AES-GCM; libsrtp protects the packets");
             srtp_gcm_free(s->gcm);
             srtp_gcm_free(s->gcm_rtcp);
             s->gcm = s->gcm_rtcp = NULL;
