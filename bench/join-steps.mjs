@@ -1,0 +1,80 @@
+// bench/join-steps.mjs BASE STREAM [JOINS]: where a browser's join goes, step by step, against a
+// running server (BASE is its http:// root). Headless Chromium opens BASE/watch/STREAM JOINS
+// times (default 5), each in a fresh context of one browser, with a script run before the page's
+// own that stamps (performance.now(), ms from the navigation's start) the document's creation,
+// each fetch, the RTCPeerConnection's construction, its createOffer and set*Description calls,
+// its ICE and connection states, and the first video frame presented. Prints one line a join:
+// "MS STEP | MS STEP | ...". The page's own code is unchanged; only the calls are wrapped.
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(here, '../tests/e2e/package.json'));
+const { chromium } = require('playwright-core');
+
+const [base, stream, joins = '5'] = process.argv.slice(2);
+if (!base || !stream) {
+    console.error('usage: bench/join-steps.mjs BASE STREAM [JOINS]');
+    process.exit(2);
+}
+
+// Runs in the page before its scripts: wraps what a join calls and notes when each call starts
+// (">") and ends ("<").
+function stampJoinSteps() {
+    const stamp = (step) => (window.joinSteps ??= []).push([Math.round(performance.now()), step]);
+    stamp('document');
+    const pageFetch = window.fetch;
+    window.fetch = async (url, options) => {
+        const name = String(url).replace(location.origin, '').slice(0, 24);
+        stamp(`fetch> ${name}`);
+        const response = await pageFetch(url, options);
+        stamp(`fetch< ${name}`);
+        return response;
+    };
+    const PageConnection = window.RTCPeerConnection;
+    window.RTCPeerConnection = function (...args) {
+        stamp('pc>');
+        const pc = new PageConnection(...args);
+        stamp('pc<');
+        for (const method of ['createOffer', 'setLocalDescription', 'setRemoteDescription']) {
+            const call = pc[method].bind(pc);
+            pc[method] = async (...callArgs) => {
+                stamp(`${method}>`);
+                const result = await call(...callArgs);
+                stamp(`${method}<`);
+                return result;
+            };
+        }
+        pc.addEventListener('iceconnectionstatechange', () => stamp(`ice ${pc.iceConnectionState}`));
+        pc.addEventListener('connectionstatechange', () => stamp(`pc ${pc.connectionState}`));
+        return pc;
+    };
+    window.RTCPeerConnection.prototype = PageConnection.prototype;
+}
+
+const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream', '--disable-background-networking',
+        '--autoplay-policy=no-user-gesture-required'],
+});
+try {
+    for (let i = 0; i < Number(joins); i++) {
+        const context = await browser.newContext();
+        await context.addInitScript(stampJoinSteps);
+        const page = await context.newPage();
+        await page.goto(`${base}/watch/${encodeURIComponent(stream)}`);
+        await page.waitForFunction(() => new Promise((resolve) => {
+            document.getElementById('video').requestVideoFrameCallback(() => resolve(true));
+        }), null, { timeout: 20000 });
+        const steps = await page.evaluate(() => {
+            window.joinSteps.push([Math.round(performance.now()), 'first frame']);
+            return window.joinSteps;
+        });
+        console.log(steps.map(([ms, step]) => `${ms} ${step}`).join(' | '));
+        await context.close();
+    }
+} finally {
+    await browser.close();
+}
