@@ -5,13 +5,7 @@
 // each fetch, the RTCPeerConnection's construction, its createOffer and set*Description calls,
 // its ICE and connection states, and the first video frame presented. Prints one line a join:
 // "MS STEP | MS STEP | ...". The page's own code is unchanged; only the calls are wrapped.
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '../tests/e2e/package.json'));
-const { chromium } = require('playwright-core');
+import { launchBrowser } from '../tests/e2e/lib/browser.mjs';
 
 const [base, stream, joins = '5'] = process.argv.slice(2);
 if (!base || !stream) {
@@ -53,12 +47,8 @@ function stampJoinSteps() {
     window.RTCPeerConnection.prototype = PageConnection.prototype;
 }
 
-const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream', '--disable-background-networking',
-        '--autoplay-policy=no-user-gesture-required'],
-});
+// The tests' Chromium, as bench/join-time.mjs uses: the joins it times are the ones split here.
+const browser = await launchBrowser();
 try {
     for (let i = 0; i < Number(joins); i++) {
         const context = await browser.newContext();
