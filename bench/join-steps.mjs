@@ -3,8 +3,9 @@
 // times (default 5), each in a fresh context of one browser, with a script run before the page's
 // own that stamps (performance.now(), ms from the navigation's start) the document's creation,
 // each fetch, the RTCPeerConnection's construction, its createOffer and set*Description calls,
-// its ICE and connection states, and the first video frame presented. Prints one line a join:
-// "MS STEP | MS STEP | ...". The page's own code is unchanged; only the calls are wrapped.
+// its ICE and connection states, and when the first video frame's packets came and when it was
+// shown. Prints one line a join: "MS STEP | MS STEP | ...". The page's own code is unchanged;
+// only the calls are wrapped.
 import { launchBrowser } from '../tests/e2e/lib/browser.mjs';
 
 const [base, stream, joins = '5'] = process.argv.slice(2);
@@ -55,13 +56,18 @@ try {
         await context.addInitScript(stampJoinSteps);
         const page = await context.newPage();
         await page.goto(`${base}/watch/${encodeURIComponent(stream)}`);
-        await page.waitForFunction(() => new Promise((resolve) => {
-            document.getElementById('video').requestVideoFrameCallback(() => resolve(true));
-        }), null, { timeout: 20000 });
-        const steps = await page.evaluate(() => {
-            window.joinSteps.push([Math.round(performance.now()), 'first frame']);
-            return window.joinSteps;
-        });
+        // The first frame's own times, from the page's clock: when its packets came and when it
+        // was shown (not when this script heard of it).
+        const steps = await page.evaluate(() => new Promise((resolve) => {
+            document.getElementById('video').requestVideoFrameCallback((now, frame) => {
+                const stamp = (ms, step) => window.joinSteps.push([Math.round(ms), step]);
+                if (frame.receiveTime !== undefined) {
+                    stamp(frame.receiveTime, 'first frame received');
+                }
+                stamp(frame.presentationTime, 'first frame shown');
+                resolve(window.joinSteps.sort((a, b) => a[0] - b[0]));
+            });
+        }));
         console.log(steps.map(([ms, step]) => `${ms} ${step}`).join(' | '));
         await context.close();
     }
