@@ -33,6 +33,14 @@
 #define DTLS_RELEASE_AFTER_US (10 * 1000000ull)
 #define DTLS_CONTENT_ALERT 21
 #define SESSION_MAX_ADDRS 8
+
+/* A peer's address, IPv4 or IPv6: 28 bytes where a sockaddr_storage takes 128, and every
+ * viewer of a crowd keeps SESSION_MAX_ADDRS of them. */
+union peer_addr {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+};
 /* How often a session without DTLS or SCTP state needs session_tick: what is left to it,
  * consent freshness (30 s) and the prefetch spans (1 s), keeps to within a second. */
 #define SLOW_TICK_US 1000000ull
@@ -54,7 +62,7 @@ struct session {
     struct sfu_publisher *publisher;
     struct sfu_viewer *viewer;
     /* The peer's validated paths: address, transport, and for UDP where its checks arrived. */
-    struct sockaddr_storage addrs[SESSION_MAX_ADDRS];
+    union peer_addr addrs[SESSION_MAX_ADDRS];
     enum addr_transport transports[SESSION_MAX_ADDRS];
     struct udp_local locals[SESSION_MAX_ADDRS];
     size_t n_addrs;
@@ -116,7 +124,7 @@ static void send_to_peer(struct session *s, const uint8_t *data, size_t len)
     if (s->selected < 0)
         return;
     size_t i = (size_t)s->selected;
-    server_send(s->srv, data, len, (const struct sockaddr *)&s->addrs[i], s->transports[i],
+    server_send(s->srv, data, len, &s->addrs[i].sa, s->transports[i],
                 &s->locals[i]);
 }
 
@@ -171,7 +179,7 @@ static void warm_viewer(struct session *s, uint64_t now_us)
         {&s->srv, sizeof s->srv},
         {&s->srtp_out, sizeof s->srtp_out},
         {&s->selected, sizeof s->selected},
-        {&s->addrs[i], sizeof(struct sockaddr_in6)},
+        {&s->addrs[i], sizeof s->addrs[i]},
         {&s->transports[i], sizeof s->transports[i]},
         {&s->locals[i], sizeof s->locals[i]},
     };
@@ -321,11 +329,11 @@ static void on_dtls_connected(struct session *s, uint64_t now_us)
 }
 
 static bool same_path(const struct sockaddr *a, enum addr_transport a_transport,
-                      const struct sockaddr_storage *b, enum addr_transport b_transport)
+                      const struct sockaddr *b, enum addr_transport b_transport)
 {
     uint8_t ka[ADDR_KEY_MAX], kb[ADDR_KEY_MAX];
     size_t na = server_address_key(a, a_transport, ka);
-    size_t nb = server_address_key((const struct sockaddr *)b, b_transport, kb);
+    size_t nb = server_address_key(b, b_transport, kb);
     return na == nb && memcmp(ka, kb, na) == 0;
 }
 
@@ -345,7 +353,7 @@ void session_on_stun(struct session *s, uint64_t now_us, const struct sockaddr *
     /* Every path that passed a check may carry this session's DTLS and media; each UDP one is
      * answered from the local address its checks arrived on. */
     size_t i = 0;
-    while (i < s->n_addrs && !same_path(from, transport, &s->addrs[i], s->transports[i]))
+    while (i < s->n_addrs && !same_path(from, transport, &s->addrs[i].sa, s->transports[i]))
         i++;
     if (i == s->n_addrs && s->n_addrs < SESSION_MAX_ADDRS) {
         memcpy(&s->addrs[i], from,
@@ -483,7 +491,7 @@ void session_close(struct session *s, const char *reason)
     /* After leaving the SFU, so the leave event counts the viewers that remain. */
     room_leave(s->member);
     for (size_t i = 0; i < s->n_addrs; i++)
-        server_unmap_address(s->srv, (struct sockaddr *)&s->addrs[i], s->transports[i]);
+        server_unmap_address(s->srv, &s->addrs[i].sa, s->transports[i]);
     server_remove_session(s->srv, s);
     srtpx_free(s->srtp_in);
     srtpx_free(s->srtp_out);
