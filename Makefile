@@ -26,7 +26,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/onair $(UNIT_BIN) $(BUILD)/lane-cost
+all: $(BUILD)/onair $(UNIT_BIN) $(BUILD)/lane-cost $(BUILD)/srtp-cost
 
 $(BUILD)/onair: $(CLI_OBJ) $(BUILD)/libonair.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -54,6 +54,10 @@ $(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 $(BUILD)/lane-cost: bench/lane-cost.c $(BUILD)/libonair.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# What SRTP costs a peer under each profile, ours against libsrtp's (bench/srtp-cost.c).
+$(BUILD)/srtp-cost: bench/srtp-cost.c $(BUILD)/libonair.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # -MMD: a test is rebuilt when a header it includes changes (tests/unit/libsrtp_gcm.h too).
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonair.a
 	@mkdir -p $(dir $@)
@@ -65,7 +69,8 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_APP_SRC := src/app/config_file.c src/app/patch_rules.c src/app/depacketize.c \
                 src/app/media_url.c src/app/av1_packetize.c
 # The SRTP sealer and opener, checked against libsrtp (rtc/srtp.c) by their fuzz target.
-FUZZ_RTC_SRC := src/rtc/srtp_gcm.c src/rtc/srtp.c
+FUZZ_RTC_SRC := src/rtc/srtp_gcm.c src/rtc/srtp_cm.c src/rtc/srtp_index.c src/rtc/srtp_base.c \
+                src/rtc/srtp.c
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 fuzz: $(FUZZ_BIN)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)

@@ -1,5 +1,6 @@
-/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; under
- * AEAD_AES_128_GCM, RTP and RTCP are sealed and opened by rtc/srtp_gcm instead (see there why). */
+/* srtp: SRTP/SRTCP protection for one direction of a peer: RTP and RTCP are sealed and opened
+ * on libgcrypt, by rtc/srtp_gcm under AEAD_AES_128_GCM and rtc/srtp_cm under
+ * AES128_CM_SHA1_80 (see there why); libsrtp2 only where libgcrypt refuses (FIPS mode). */
 #include "rtc/srtp.h"
 
 #include <pthread.h>
@@ -10,7 +11,9 @@
 
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "rtc/srtp_cm.h"
 #include "rtc/srtp_gcm.h"
+#include "rtc/srtp_index.h"
 
 /* RTP's fixed header is 12 bytes (RFC 3550 §5.1), RTCP's common header plus sender SSRC 8
  * (RFC 3550 §6.4); anything longer than a UDP payload cannot be a packet. */
@@ -23,17 +26,19 @@
 
 /* A 1024-packet replay window: a NACK answered from history can arrive well behind newer
  * packets, and libsrtp's default of 128 would reject it (RFC 3711 §3.3.2 allows any size). */
-#define REPLAY_WINDOW SRTP_GCM_REPLAY_WINDOW
+#define REPLAY_WINDOW SRTP_REPLAY_WINDOW
 
 struct srtpx {
-    srtp_t ctx; /* libsrtp's; NULL while gcm_rtcp (and gcm) do the work */
+    srtp_t ctx; /* libsrtp's; NULL while libgcrypt's contexts do the work */
     /* AEAD_AES_128_GCM: seal (outbound) or open RTP, and RTCP; NULL otherwise. */
     struct srtp_gcm *gcm, *gcm_rtcp;
+    /* AES128_CM_SHA1_80: the same. */
+    struct srtp_cm *cm, *cm_rtcp;
     /* An inbound RTP opener is made at the first RTP packet, not before: a viewer sends none, and
      * libgcrypt's handle is ~2 KiB, an eighth of a viewer's memory. Its master key and salt wait
      * here meanwhile, wiped once used: no more than the opener itself would hold. */
-    bool gcm_opener_pending;
-    uint8_t pending_master[SRTP_GCM_KEY_LEN + SRTP_GCM_SALT_LEN];
+    bool opener_pending;
+    uint8_t pending_master[SRTP_KEYS_KEY_LEN + SRTP_KEYS_SALT_MAX];
     size_t rtp_trailer;  /* bytes srtp_protect adds: the authentication tag */
     size_t rtcp_trailer; /* bytes srtp_protect_rtcp adds: E flag + SRTCP index + tag */
 };
@@ -125,31 +130,40 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
     policy.allow_repeat_tx = outbound ? 1 : 0;
 
     struct srtpx *s = xcalloc(1, sizeof *s);
-    if (profile == srtp_profile_aead_aes_128_gcm) {
-        const uint8_t *salt = master + SRTP_KEYS_KEY_LEN;
+    const uint8_t *salt = master + SRTP_KEYS_KEY_LEN;
+    bool gcm = profile == srtp_profile_aead_aes_128_gcm;
+    if (gcm) {
         s->gcm_rtcp =
             outbound ? srtp_gcm_new_rtcp(master, salt) : srtp_gcm_new_rtcp_opener(master, salt);
         if (outbound)
             s->gcm = srtp_gcm_new(master, salt);
-        /* Without them (libgcrypt refused, as it does in FIPS mode) libsrtp protects RTP and
-         * RTCP: the same bytes, at a higher cost per packet. */
-        if (!s->gcm_rtcp || (outbound && !s->gcm)) {
-            /* Once a process: in FIPS mode it would be every peer's, twice. */
-            static atomic_flag warned = ATOMIC_FLAG_INIT;
-            if (!atomic_flag_test_and_set(&warned))
-                log_warn("srtp: libgcrypt refuses AES-GCM; libsrtp protects the packets");
-            srtp_gcm_free(s->gcm);
-            srtp_gcm_free(s->gcm_rtcp);
-            s->gcm = s->gcm_rtcp = NULL;
-        } else if (!outbound) {
-            memcpy(s->pending_master, master, sizeof s->pending_master);
-            s->gcm_opener_pending = true;
-        }
+    } else {
+        s->cm_rtcp = srtp_cm_new(master, salt, true, !outbound);
+        if (outbound)
+            s->cm = srtp_cm_new(master, salt, false, false);
+    }
+    bool gcrypt = gcm ? s->gcm_rtcp && (!outbound || s->gcm) : s->cm_rtcp && (!outbound || s->cm);
+    if (!gcrypt) {
+        /* libgcrypt refused (GCM, as it does in FIPS mode): libsrtp protects RTP and RTCP, the
+         * same bytes at a higher cost per packet. Said once a process, not every peer's. */
+        static atomic_flag warned = ATOMIC_FLAG_INIT;
+        if (!atomic_flag_test_and_set(&warned))
+            log_warn("srtp: libgcrypt refuses %s; libsrtp protects the packets",
+                     gcm ? "AES-GCM" : "AES-CM");
+        srtp_gcm_free(s->gcm);
+        srtp_gcm_free(s->gcm_rtcp);
+        srtp_cm_free(s->cm);
+        srtp_cm_free(s->cm_rtcp);
+        s->gcm = s->gcm_rtcp = NULL;
+        s->cm = s->cm_rtcp = NULL;
+    } else if (!outbound) {
+        memcpy(s->pending_master, master, SRTP_KEYS_KEY_LEN + salt_len);
+        s->opener_pending = true;
     }
     /* No libsrtp context beside libgcrypt's: Debian's libsrtp keeps its keys in NSS contexts,
      * about 17 KiB a direction, which would be most of a viewer's memory and never used. */
     srtp_err_status_t status = srtp_err_status_ok;
-    if (!s->gcm_rtcp)
+    if (!gcrypt)
         status = srtp_create(&s->ctx, &policy);
     memset(master, 0, sizeof master);
     if (status != srtp_err_status_ok) {
@@ -169,6 +183,8 @@ void srtpx_free(struct srtpx *s)
         srtp_dealloc(s->ctx);
     srtp_gcm_free(s->gcm);
     srtp_gcm_free(s->gcm_rtcp);
+    srtp_cm_free(s->cm);
+    srtp_cm_free(s->cm_rtcp);
     memset(s->pending_master, 0, sizeof s->pending_master);
     free(s);
 }
@@ -236,25 +252,36 @@ size_t srtpx_spans(const struct srtpx *s, struct mem_span *out, size_t max)
     if (!max)
         return 0;
     out[0] = (struct mem_span){s, sizeof *s};
-    return 1 + (s->gcm ? srtp_gcm_spans(s->gcm, out + 1, max - 1) : 0);
+    if (s->gcm)
+        return 1 + srtp_gcm_spans(s->gcm, out + 1, max - 1);
+    return 1 + (s->cm ? srtp_cm_spans(s->cm, out + 1, max - 1) : 0);
 }
 
 int srtpx_protect_rtp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 {
     if (s->gcm)
         return srtp_gcm_seal_rtp(s->gcm, buf, len, cap);
+    if (s->cm)
+        return srtp_cm_seal_rtp(s->cm, buf, len, cap);
     return protect(s, buf, len, cap, s->rtp_trailer, false);
 }
 
 int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len)
 {
-    if (s->gcm_opener_pending) {
-        s->gcm = srtp_gcm_new_opener(s->pending_master, s->pending_master + SRTP_GCM_KEY_LEN);
+    if (s->opener_pending) {
+        const uint8_t *salt = s->pending_master + SRTP_KEYS_KEY_LEN;
+        if (s->gcm_rtcp)
+            s->gcm = srtp_gcm_new_opener(s->pending_master, salt);
+        else
+            s->cm = srtp_cm_new(s->pending_master, salt, false, true);
         memset(s->pending_master, 0, sizeof s->pending_master);
-        s->gcm_opener_pending = false;
+        s->opener_pending = false;
     }
-    if (s->gcm) /* it checks the version and lengths itself */
+    /* They check the version and lengths themselves. */
+    if (s->gcm)
         return srtp_gcm_open_rtp(s->gcm, buf, len);
+    if (s->cm)
+        return srtp_cm_open_rtp(s->cm, buf, len);
     if (!s->ctx) /* libgcrypt made the RTCP opener but not, later, this one */
         return SRTPX_ERR_FAILED;
     return unprotect(s, buf, len, false);
@@ -264,6 +291,8 @@ int srtpx_protect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap)
 {
     if (s->gcm_rtcp)
         return srtp_gcm_seal_rtcp(s->gcm_rtcp, buf, len, cap);
+    if (s->cm_rtcp)
+        return srtp_cm_seal_rtcp(s->cm_rtcp, buf, len, cap);
     return protect(s, buf, len, cap, s->rtcp_trailer, true);
 }
 
@@ -271,5 +300,7 @@ int srtpx_unprotect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len)
 {
     if (s->gcm_rtcp)
         return srtp_gcm_open_rtcp(s->gcm_rtcp, buf, len);
+    if (s->cm_rtcp)
+        return srtp_cm_open_rtcp(s->cm_rtcp, buf, len);
     return unprotect(s, buf, len, true);
 }

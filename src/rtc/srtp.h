@@ -1,7 +1,7 @@
-/* srtp: SRTP/SRTCP protection for one direction of a peer, a thin wrapper over libsrtp2; RTP and
- * RTCP under AEAD_AES_128_GCM go through rtc/srtp_gcm both ways (libgcrypt's AES-GCM, for
- * speed). No hand-written cryptography either way. The prefix is srtpx_ because libsrtp2 owns
- * srtp_*. */
+/* srtp: SRTP/SRTCP protection for one direction of a peer. RTP and RTCP go through libgcrypt
+ * both ways, rtc/srtp_gcm under AEAD_AES_128_GCM and rtc/srtp_cm under AES128_CM_SHA1_80 (for
+ * speed and memory: see there); libsrtp2 does it only where libgcrypt refuses (FIPS mode). No
+ * hand-written cryptography either way. The prefix is srtpx_ because libsrtp2 owns srtp_*. */
 #ifndef ONAIR_RTC_SRTP_H
 #define ONAIR_RTC_SRTP_H
 #include <stdbool.h>
@@ -78,8 +78,8 @@ int srtpx_protect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len, size_t cap);
 int srtpx_unprotect_rtcp(struct srtpx *s, uint8_t *buf, size_t *len);
 
 /* What protecting an RTP packet reads and writes of S, as at most MAX spans into OUT
- * (srtp_gcm_spans; only the context itself under libsrtp, whose state is its own). Returns how
- * many. */
+ * (srtp_gcm_spans or srtp_cm_spans; only the context itself under libsrtp, whose state is its
+ * own). Returns how many. */
 size_t srtpx_spans(const struct srtpx *s, struct mem_span *out, size_t max);
 
 /* Bytes an SRTP packet of S carries after the RTP packet it seals (the authentication tag). */

@@ -7,8 +7,8 @@
  * before, spends ~0.4 µs of a 1,200-byte packet's 1.0 µs looking up parameters by name (the IV
  * length, the tag) around the same AES-NI code; libgcrypt's calls take the IV and the tag
  * directly (0.6 µs). This file holds only the SRTP framing (key derivation, IV, rollover
- * counter, SRTCP index, replay window); libgcrypt does the cryptography. The AES-CM profile
- * stays with libsrtp (rtc/srtp.c). */
+ * counter, SRTCP index, replay window: rtc/srtp_index); libgcrypt does the cryptography. The
+ * AES-CM profile is rtc/srtp_cm's. */
 #ifndef ONAIR_RTC_SRTP_GCM_H
 #define ONAIR_RTC_SRTP_GCM_H
 #include <stddef.h>
@@ -21,11 +21,6 @@
 #define SRTP_GCM_TAG_LEN 16
 /* What sealing adds to an RTCP packet: the tag, then the E flag and 31-bit SRTCP index. */
 #define SRTP_GCM_RTCP_TRAILER_LEN (SRTP_GCM_TAG_LEN + 4)
-/* An opener accepts a packet up to this many behind the newest of its SSRC, once: a NACK
- * answered from history arrives well behind newer packets (RFC 3711 §3.3.2 allows any size;
- * libsrtp's default of 128 would refuse it). */
-#define SRTP_GCM_REPLAY_WINDOW 1024
-
 struct srtp_gcm;
 
 /* Derives the RTP session key and salt from the master ones (RFC 3711 §4.3.1 with RFC 7714
@@ -72,12 +67,5 @@ int srtp_gcm_open_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len);
  * SSRCs' counters), as at most MAX spans into OUT, for a caller that prefetches them ahead of
  * the seal. Returns how many. The SSRC table moves as it grows: take the spans again then. */
 size_t srtp_gcm_spans(const struct srtp_gcm *g, struct mem_span *out, size_t max);
-
-/* RFC 3711 §4.3.1's key derivation with the AES-CM PRF: OUT_LEN bytes for LABEL (0x00 the RTP
- * encryption key, 0x02 its salt) from the master key and a 12-byte master salt (key derivation
- * rate 0). Returns 0, or -1 if libgcrypt fails. */
-int srtp_gcm_derive(const uint8_t master_key[SRTP_GCM_KEY_LEN],
-                    const uint8_t master_salt[SRTP_GCM_SALT_LEN], uint8_t label, uint8_t *out,
-                    size_t out_len);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rtc/srtp_gcm.h"
+#include "rtc/srtp_index.h"
 
 static const uint8_t master_key[SRTP_GCM_KEY_LEN] = {
     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
@@ -28,7 +29,7 @@ static inline srtp_t libsrtp_gcm(srtp_ssrc_type_t direction, srtp_sec_serv_t rtc
     memcpy(master + SRTP_GCM_KEY_LEN, master_salt, sizeof master_salt);
     policy.key = master;
     policy.ssrc.type = direction;
-    policy.window_size = SRTP_GCM_REPLAY_WINDOW;
+    policy.window_size = SRTP_REPLAY_WINDOW;
     policy.allow_repeat_tx = direction == ssrc_any_outbound;
     srtp_t ctx = NULL;
     assert_int_equal(srtp_create(&ctx, &policy), srtp_err_status_ok);

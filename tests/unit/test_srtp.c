@@ -192,7 +192,7 @@ static void replay_is_rejected(void **state)
 
 /* A NACK-answered retransmission arrives ~1000 packets late and is still accepted (libsrtp's
  * default window of 128 would refuse it); one older than the 1024 window is refused. Both
- * profiles: libsrtp checks AES-CM, rtc/srtp_gcm AEAD_AES_128_GCM. */
+ * profiles: rtc/srtp_cm checks AES-CM, rtc/srtp_gcm AEAD_AES_128_GCM. */
 static void replay_window_holds_1024(void **state)
 {
     (void)state;
