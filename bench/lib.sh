@@ -50,14 +50,17 @@ bench_start_onair() {
 # bench_viewers N SERVER_PID OUT_JSON URL [ONAIR BENCH OPTIONS...]: N fresh viewers, ramped at
 # up to 50 a second, measured for SECONDS_MEASURED (default 10) once the last joined, checking
 # the SRTP of every packet, or of one in VERIFY_EVERY when set; GRO=1 has them receive
-# coalesced (onair bench --gro). The JSON object goes to OUT_JSON (empty when the run failed),
-# stderr to OUT_JSON.err.
+# coalesced (onair bench --gro); SRTP=aes-cm|gcm has them offer that profile alone (onair bench
+# --srtp). BENCH_ONAIR, when set, is the onair binary that runs them (default ONAIR: set it to
+# measure an older server with today's generator). The JSON object goes to OUT_JSON (empty when
+# the run failed), stderr to OUT_JSON.err.
 bench_viewers() {
     local n=$1 pid=$2 out=$3
     shift 3
     local ramp=$(( n < 50 ? n : 50 )) gro=
     [ "${GRO:-0}" = 1 ] && gro=--gro
-    "$ONAIR" bench "$@" --viewers "$n" --ramp "$ramp" --seconds "${SECONDS_MEASURED:-10}" \
-        ${VERIFY_EVERY:+--verify-every "$VERIFY_EVERY"} $gro --json --server-pid "$pid" \
+    "${BENCH_ONAIR:-$ONAIR}" bench "$@" --viewers "$n" --ramp "$ramp" \
+        --seconds "${SECONDS_MEASURED:-10}" ${VERIFY_EVERY:+--verify-every "$VERIFY_EVERY"} \
+        ${SRTP:+--srtp "$SRTP"} $gro --json --server-pid "$pid" \
         >"$out" 2>"$out.err" || true
 }

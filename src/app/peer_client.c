@@ -55,6 +55,7 @@ struct peer_client {
     bool answerer; /* the peer offered: we are ICE-controlled and the DTLS client */
     struct peer_client_stats stats;
     unsigned verify_every, until_verify; /* peer_client_verify_every */
+    int only_srtp_profile;               /* an enum srtp_profile, or 0 for both */
     /* TURN: what was configured (its strings owned here); then one allocation per server, and
      * RELAY, the one traffic goes through once VIA_RELAY. */
     struct peer_client_ice ice_config;
@@ -208,6 +209,11 @@ void peer_client_verify_every(struct peer_client *pc, unsigned n)
 {
     pc->verify_every = n;
     pc->until_verify = n;
+}
+
+void peer_client_only_srtp_profile(struct peer_client *pc, enum srtp_profile profile)
+{
+    pc->only_srtp_profile = (int)profile;
 }
 
 int peer_client_receive_coalesced(struct peer_client *pc)
@@ -518,6 +524,11 @@ int peer_client_start(struct peer_client *pc, const struct sdp_session *remote, 
     pc->dtls_role = sdp_media_setup(remote, first) == SDP_SETUP_ACTIVE ? DTLS_ROLE_SERVER
                                                                        : DTLS_ROLE_CLIENT;
     pc->dtls = dtls_new(pc->cert, pc->dtls_role, fingerprint);
+    if (pc->only_srtp_profile &&
+        dtls_only_srtp_profile(pc->dtls, (enum srtp_profile)pc->only_srtp_profile) < 0) {
+        *why = "OpenSSL would not offer that SRTP profile alone";
+        return -1;
+    }
     pc->state = PEER_CLIENT_CHECKING;
     pc->start_ms = clock_now_ms();
     uv_timer_start(&pc->timer, peer_client_on_timer, 0, PEER_CLIENT_TICK_MS);

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "proto/sdp.h"
+#include "rtc/srtp.h"
 
 enum peer_client_state {
     PEER_CLIENT_NEW,        /* no answer yet */
@@ -87,6 +88,9 @@ void peer_client_verify_every(struct peer_client *pc, unsigned n);
 /* Receives the server's GSO messages whole (io/udp's udp_receive_coalesced): a load generator's
  * way to leave their cutting out of the server's CPU on loopback. -1: the kernel lacks it. */
 int peer_client_receive_coalesced(struct peer_client *pc);
+/* Offers PROFILE alone for SRTP in the DTLS handshake, not both profiles (GCM first). Before
+ * the offer is made or taken. */
+void peer_client_only_srtp_profile(struct peer_client *pc, enum srtp_profile profile);
 
 /* Counts for a progress line. */
 struct peer_client_stats {

@@ -51,6 +51,9 @@ static const char bench_usage[] =
     "                      has its first keyframe (default 1: every packet); the others are\n"
     "                      counted by their plaintext header. For loads where checking every\n"
     "                      packet would cost the generator more than the server it measures\n"
+    "  --srtp PROFILE      offer only this SRTP profile: aes-cm (AES_CM_128_HMAC_SHA1_80, as\n"
+    "                      aiortc and GStreamer use) or gcm; by default both, GCM first, as\n"
+    "                      browsers offer\n"
     "  --gro               receive coalesced (UDP_GRO): a server's GSO message reaches a viewer\n"
     "                      whole instead of cut into datagrams on the way in. On loopback the\n"
     "                      sender's CPU pays for that cutting, which a network card with\n"
@@ -90,6 +93,7 @@ struct bench {
     double ramp, seconds;
     unsigned verify_every; /* 1: every packet's SRTP is checked */
     bool gro;              /* --gro */
+    int only_srtp_profile; /* --srtp: an enum srtp_profile, or 0 for both */
     bool json;
     struct bench_viewer *viewers;
     uv_timer_t ramp_timer, end_timer, keepalive_timer;
@@ -256,6 +260,8 @@ static int add_viewer(struct bench *b)
         fprintf(stderr, "onair bench: %s\n", why);
         return -1;
     }
+    if (b->only_srtp_profile)
+        peer_client_only_srtp_profile(v->pc, (enum srtp_profile)b->only_srtp_profile);
     if (b->gro && peer_client_receive_coalesced(v->pc) < 0) {
         fprintf(stderr, "onair bench: --gro: this kernel cannot receive coalesced (UDP_GRO): %s\n",
                 strerror(errno));
@@ -486,7 +492,18 @@ static void on_sigint(uv_signal_t *signal, int signum)
 
 static int parse_args(struct bench *b, int argc, char **argv)
 {
-    enum { O_VIEWERS = 256, O_RAMP, O_SECONDS, O_JSON, O_LOG, O_PID, O_JANUS, O_VERIFY, O_GRO };
+    enum {
+        O_VIEWERS = 256,
+        O_RAMP,
+        O_SECONDS,
+        O_JSON,
+        O_LOG,
+        O_PID,
+        O_JANUS,
+        O_VERIFY,
+        O_GRO,
+        O_SRTP
+    };
     static const struct option options[] = {
         {"janus-mountpoint", required_argument, NULL, O_JANUS},
         {"viewers", required_argument, NULL, O_VIEWERS},
@@ -494,6 +511,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
         {"seconds", required_argument, NULL, O_SECONDS},
         {"verify-every", required_argument, NULL, O_VERIFY},
         {"gro", no_argument, NULL, O_GRO},
+        {"srtp", required_argument, NULL, O_SRTP},
         {"json", no_argument, NULL, O_JSON},
         {"server-pid", required_argument, NULL, O_PID},
         {"log-level", required_argument, NULL, O_LOG},
@@ -537,6 +555,16 @@ static int parse_args(struct bench *b, int argc, char **argv)
         }
         case O_GRO:
             b->gro = true;
+            break;
+        case O_SRTP:
+            if (strcmp(optarg, "aes-cm") == 0) {
+                b->only_srtp_profile = SRTP_PROFILE_AES128_CM_SHA1_80;
+            } else if (strcmp(optarg, "gcm") == 0) {
+                b->only_srtp_profile = SRTP_PROFILE_AEAD_AES_128_GCM;
+            } else {
+                fprintf(stderr, "onair bench: --srtp wants aes-cm or gcm, not '%s'\n", optarg);
+                return 2;
+            }
             break;
         case O_JSON:
             b->json = true;

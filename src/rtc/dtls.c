@@ -405,6 +405,14 @@ static SSL_CTX *cert_context(struct dtls_cert *cert, enum dtls_role role)
 
 /* ---- Endpoint ---- */
 
+int dtls_only_srtp_profile(struct dtls *d, enum srtp_profile profile)
+{
+    const char *name = profile == SRTP_PROFILE_AEAD_AES_128_GCM ? "SRTP_AEAD_AES_128_GCM"
+                                                                : "SRTP_AES128_CM_SHA1_80";
+    /* 0 is success here too, as for SSL_CTX_set_tlsext_use_srtp. */
+    return d->ssl && SSL_set_tlsext_use_srtp(d->ssl, name) == 0 ? 0 : -1;
+}
+
 struct dtls *dtls_new(struct dtls_cert *cert, enum dtls_role role, const char *remote_fingerprint)
 {
     struct dtls *d = xcalloc(1, sizeof *d);

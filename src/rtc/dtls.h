@@ -51,6 +51,10 @@ enum dtls_state {
 struct dtls *dtls_new(struct dtls_cert *cert, enum dtls_role role, const char *remote_fingerprint);
 /* Frees the endpoint without sending anything; NULL is a no-op. */
 void dtls_free(struct dtls *d);
+/* Offers (as the client) or accepts (as the server) PROFILE alone in use_srtp instead of both,
+ * GCM first: for a load generator standing in for peers without GCM. Before the handshake.
+ * Returns 0, or -1 when the endpoint has failed or OpenSSL refuses. */
+int dtls_only_srtp_profile(struct dtls *d, enum srtp_profile profile);
 
 /* Client role: sends the ClientHello (see dtls_poll_output). Does nothing in the server role or
  * once started. Returns 0, or -1 when the endpoint has failed. */

@@ -2,7 +2,8 @@
 # onair bench, short: a few viewers of an in-server source for a few seconds. Every viewer
 # connects, gets video and audio, loses nothing, and every packet passes SRTP authentication;
 # then 24 viewers of a server with two worker threads, whose fan-outs are split between them;
-# then --verify-every, the generator's stated sample, and --gro, its coalesced receive.
+# then --verify-every, the generator's stated sample, --gro, its coalesced receive, and
+# --srtp aes-cm, viewers without GCM.
 # The long, loaded runs are bench/run-onair's, not the test suite's. TAP lines.
 set -u
 cd "$(dirname "$0")/../.."
@@ -119,6 +120,29 @@ checks = [
 report(checks)
 PY
 [ $? -eq 0 ] || failed=1
+
+# --srtp aes-cm: the viewers offer AES_CM_128_HMAC_SHA1_80 alone, as aiortc and GStreamer do,
+# and the server protects their packets with it (rtc/srtp_cm): all of them authentic.
+gcm_before=$(grep -c "viewer of demo connected (AEAD_AES_128_GCM)" "$work/serve2.log")
+"$ONAIR" bench "$base/whep/demo" --viewers 3 --seconds 3 --srtp aes-cm --json >"$work/bench5.json" 2>"$work/bench5.err"
+check $? "onair bench --srtp aes-cm exits 0"
+python3 - "$work/bench5.json" <<'PY'
+import json, sys
+sys.path.insert(0, "tests/e2e/lib")
+from tapcheck import report
+r = json.load(open(sys.argv[1]))
+checks = [
+    (r["connected"] == 3 and r["min_packets_per_viewer"] > 300 and r["sequence_gaps"] == 0,
+     f"3 viewers got {r['min_packets_per_viewer']} packets or more each, no gap"),
+    (r["srtp_auth_failures"] == 0 and r["srtp_checked_packets"] >= r["packets"],
+     f"every packet passed AES-CM's HMAC-SHA1 check ({r['srtp_checked_packets']})"),
+]
+report(checks)
+PY
+[ $? -eq 0 ] || failed=1
+cm=$(grep -c "viewer of demo connected (AES_CM_128_HMAC_SHA1_80)" "$work/serve2.log")
+[ "$cm" -eq 3 ] && [ "$gcm_before" -ge 24 ]
+check $? "the server says AES-CM for those 3 and GCM for the viewers before ($cm, $gcm_before)"
 stop_onair
 check $? "the server with two workers stops cleanly"
 # The servers' logs and every bench run's stderr: bench is the same binary, built with the same
