@@ -41,6 +41,7 @@ union peer_addr {
     struct sockaddr_in in;
     struct sockaddr_in6 in6;
 };
+
 /* How often a session without DTLS or SCTP state needs session_tick: what is left to it,
  * consent freshness (30 s) and the prefetch spans (1 s), keeps to within a second. */
 #define SLOW_TICK_US 1000000ull

@@ -1,10 +1,11 @@
 /* srtp_cm: AES_CM_128_HMAC_SHA1_80 (RFC 3711 §4.1.1, §4.2.1, RFC 5764's SRTP_AES128_CM_SHA1_80)
  * for RTP or RTCP on libgcrypt's AES-128-CTR and HMAC-SHA1, the profile of peers that do not
  * offer GCM (aiortc, GStreamer, older stacks). As for GCM (rtc/srtp_gcm), libsrtp2 as Debian
- * builds it keeps each session's keys in NSS contexts (~17 KiB a direction) and goes through
- * NSS's PKCS#11 layer for every packet. This file holds the SRTP framing (key derivation, IV,
- * what is authenticated; the SSRCs' counters and replay windows are rtc/srtp_index's);
- * libgcrypt does the cryptography. */
+ * builds it keeps each session's keys in NSS contexts and goes through NSS's PKCS#11 layer for
+ * every packet: build/srtp-cost measured 30.9 KB a direction and 4.3 µs to seal a 1,200-byte
+ * packet there, 8.4 KB and 0.9 µs here. This file holds the SRTP framing (IV, what is
+ * authenticated; the key derivation is rtc/srtp_base's, the SSRCs' counters and replay windows
+ * rtc/srtp_index's); libgcrypt does the cryptography. */
 #ifndef ONAIR_RTC_SRTP_CM_H
 #define ONAIR_RTC_SRTP_CM_H
 #include <stdbool.h>

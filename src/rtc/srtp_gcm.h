@@ -6,9 +6,9 @@
  * viewers when it still opened the publisher's packets. OpenSSL 3.0's EVP interface, used here
  * before, spends ~0.4 µs of a 1,200-byte packet's 1.0 µs looking up parameters by name (the IV
  * length, the tag) around the same AES-NI code; libgcrypt's calls take the IV and the tag
- * directly (0.6 µs). This file holds only the SRTP framing (key derivation, IV, rollover
- * counter, SRTCP index, replay window: rtc/srtp_index); libgcrypt does the cryptography. The
- * AES-CM profile is rtc/srtp_cm's. */
+ * directly (0.6 µs). This file holds only the SRTP framing (IV, what is authenticated; the
+ * key derivation is rtc/srtp_base's, the rollover counters, SRTCP indices and replay windows
+ * rtc/srtp_index's); libgcrypt does the cryptography. The AES-CM profile is rtc/srtp_cm's. */
 #ifndef ONAIR_RTC_SRTP_GCM_H
 #define ONAIR_RTC_SRTP_GCM_H
 #include <stddef.h>
@@ -21,6 +21,7 @@
 #define SRTP_GCM_TAG_LEN 16
 /* What sealing adds to an RTCP packet: the tag, then the E flag and 31-bit SRTCP index. */
 #define SRTP_GCM_RTCP_TRAILER_LEN (SRTP_GCM_TAG_LEN + 4)
+
 struct srtp_gcm;
 
 /* Derives the RTP session key and salt from the master ones (RFC 3711 §4.3.1 with RFC 7714
