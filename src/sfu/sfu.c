@@ -293,6 +293,8 @@ void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us)
 {
     viewer->started = true;
     viewer->started_us = now_us;
+    if (sfu_viewer_replay_now(viewer, now_us))
+        return;
     struct sfu_track *video = sfu_viewer_source(viewer, SFU_VIDEO);
     if (video && viewer->tracks[SFU_VIDEO].active)
         sfu_request_keyframe(viewer->stream->publisher, video, now_us);

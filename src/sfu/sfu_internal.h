@@ -165,6 +165,7 @@ void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, ui
 struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind);
 void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                             uint16_t seq, uint64_t now_us);
+bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us);
 
 /* Room for SRTP's tag (and an MKI) after a packet the SFU hands to a sink, and a buffer for a
  * packet of up to 1,500 bytes with that room. */

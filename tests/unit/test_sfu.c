@@ -747,9 +747,10 @@ static void publish_gop(struct sfu *sfu, struct sfu_publisher *pub, uint16_t seq
     }
 }
 
-/* A viewer joining a source that cannot make a keyframe gets the frames since its last one at
- * once, their timestamps squeezed towards the current frame's; a NACK for one is answered with
- * the same timestamp. A WebRTC publisher's viewer waits for the keyframe it asks for instead. */
+/* A viewer joining a source that cannot make a keyframe gets the frames since its last one as
+ * soon as its keys are ready, not at the source's next packet, their timestamps squeezed
+ * towards the newest frame's; a NACK for one is answered with the same timestamp. A WebRTC
+ * publisher's viewer waits for the keyframe it asks for instead. */
 static void source_gop_replayed_to_joiner(void **state)
 {
     struct fixture *f = *state;
@@ -765,6 +766,8 @@ static void source_gop_replayed_to_joiner(void **state)
 
     struct sfu_viewer *viewer = watch(f, "file", view_cap, 2000);
     struct sfu_viewer *web_viewer = watch(f, "web", &web_view_cap, 2000);
+    assert_int_equal(view_cap->n_rtp, 4);         /* the GOP so far, at once */
+    assert_int_equal(sfu_join_ms(sfu)->count, 1); /* the replayed keyframe was its first */
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 104, 99000, true, false);
     publish(sfu, pub, 3000, pkt, n);
@@ -772,9 +775,9 @@ static void source_gop_replayed_to_joiner(void **state)
 
     assert_int_equal(web_view_cap.n_rtp, 0); /* waits for the keyframe its request brings */
     assert_true(has_keyframe_request(&web_pub_cap));
-    assert_int_equal(view_cap->n_rtp, 5); /* the GOP so far, then the current frame */
-    /* Frames 9000, 6000 and 3000 ticks before the current one now lie 300, 200, 100 before. */
-    const uint32_t want_ts[5] = {98700, 98700, 98800, 98900, 99000};
+    assert_int_equal(view_cap->n_rtp, 5); /* then the next frame, as it came */
+    /* Frames 6000 and 3000 ticks before the newest now lie 200 and 100 before it. */
+    const uint32_t want_ts[5] = {95800, 95800, 95900, 96000, 99000};
     for (size_t i = 0; i < 5; i++) {
         struct rtp_view v = parse(view_cap->rtp[i], view_cap->rtp_len[i]);
         assert_int_equal(v.ssrc, VIEW_VIDEO_SSRC);
@@ -787,7 +790,7 @@ static void source_gop_replayed_to_joiner(void **state)
     struct rtp_view sent = parse(original, original_len);
     assert_int_equal(key.payload_len, sent.payload_len);
     assert_memory_equal(key.payload, sent.payload, sent.payload_len);
-    assert_int_equal(sfu_join_ms(sfu)->count, 1); /* the replayed keyframe was its first */
+    assert_int_equal(sfu_join_ms(sfu)->count, 1);
 
     /* The next frame goes on at the source's own timestamps (no offset: the viewer's first). */
     n = vp8_packet(pkt, 0x1111, 105, 102000, true, false);
@@ -804,7 +807,7 @@ static void source_gop_replayed_to_joiner(void **state)
     struct rtp_view rtx = parse(view_cap->rtp[6], view_cap->rtp_len[6]);
     assert_int_equal(rtx.ssrc, VIEW_RTX_SSRC);
     assert_int_equal(be16_read(rtx.payload), 102);
-    assert_int_equal(rtx.timestamp, 98800);
+    assert_int_equal(rtx.timestamp, 95900);
 
     sfu_viewer_detach(web_viewer);
     sfu_viewer_detach(viewer);
@@ -846,8 +849,10 @@ static void source_gop_not_replayed_when_long_or_incomplete(void **state)
     sfu_publisher_detach(pub);
 }
 
-/* A replayed frame stamped after the current one (a source whose timestamps went back) keeps
- * its timestamp: squeezing it would wrap it around to days before. */
+/* A viewer whose keys are ready while the source's packets wait for the loop's flush gets its
+ * replay with them, up to the newest. A replayed frame stamped after the current one (a source
+ * whose timestamps went back) keeps its timestamp: squeezing it would wrap it around to days
+ * before. */
 static void replayed_timestamp_after_the_anchor_is_kept(void **state)
 {
     struct fixture *f = *state;
@@ -858,9 +863,13 @@ static void replayed_timestamp_after_the_anchor_is_kept(void **state)
     uint8_t pkt[200];
     size_t n = vp8_packet(pkt, 0x1111, 102, 120000, true, false);
     publish(sfu, pub, 1000, pkt, n);
-    struct sfu_viewer *viewer = watch(f, "file", view_cap, 2000);
+    /* The viewer is there (its DTLS under way) when 103 comes, so 103 waits for the flush. */
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "file", f->vt, 2, &webrtc_sink, view_cap);
     n = vp8_packet(pkt, 0x1111, 103, 99000, true, false);
-    publish(sfu, pub, 3000, pkt, n);
+    sfu_publisher_rtp(pub, 3000, pkt, n);
+    sfu_viewer_start(viewer, 3000);
+    assert_int_equal(view_cap->n_rtp, 0);
+    sfu_flush(sfu);
     assert_int_equal(view_cap->n_rtp, 4);
     const uint32_t want_ts[4] = {98700, 98700, 120000, 99000};
     for (size_t i = 0; i < 4; i++)
