@@ -19,6 +19,8 @@ if (!base || !stream) {
 function stampJoinSteps() {
     const stamp = (step) => (window.joinSteps ??= []).push([Math.round(performance.now()), step]);
     stamp('document');
+    addEventListener('DOMContentLoaded', () => stamp('DOMContentLoaded'));
+    addEventListener('load', () => stamp('load'));
     const pageFetch = window.fetch;
     window.fetch = async (url, options) => {
         const name = String(url).replace(location.origin, '').slice(0, 24);

@@ -69,8 +69,8 @@ function showError(message) {
 async function connect() {
     clearTimeout(retryTimer);
     setState('connecting', 'Connecting…');
-    const iceServers = await fetchIceServers();
-    const pc = new RTCPeerConnection({ iceServers });
+    const iceServers = fetchIceServers(); // awaited in negotiate, after the offer
+    const pc = new RTCPeerConnection();
     onair.pc = pc;
     onair.connects++;
     previous = null;
@@ -78,13 +78,27 @@ async function connect() {
     const video = pc.addTransceiver('video', { direction: 'recvonly' });
     chat.attach(pc); // before the offer, so that it has a data channel section
     files.attach(pc);
+    // Given before the offer, so that the element's player is made while the offer is made and
+    // answered: a first frame shown ~100 ms sooner than from a stream given after the answer.
     ui.video.srcObject = new MediaStream([video.receiver.track, audio.receiver.track]);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
-        onair.session = await negotiate(pc, `/whep/${encodeURIComponent(name)}`);
+        onair.session = await negotiate(pc, `/whep/${encodeURIComponent(name)}`, iceServers);
     } catch (error) {
         if (pc === onair.pc) retry(`the server refused: ${error.message}`);
     }
+}
+
+// A video element given a stream holds the page's load event until its first frame: a viewer
+// waiting for its publisher would leave the browser's tab loading. So while nothing plays, the
+// element lets go of its stream until the page has loaded.
+function releaseUntilLoaded() {
+    const stream = ui.video.srcObject;
+    if (!stream || document.readyState === 'complete') return;
+    ui.video.srcObject = null;
+    addEventListener('load', () => {
+        if (!ui.video.srcObject) ui.video.srcObject = stream;
+    }, { once: true });
 }
 
 // Drops the current connection and tries again after a growing, slightly random delay, so a
@@ -214,5 +228,8 @@ window.addEventListener('pagehide', () => clearTimeout(retryTimer));
 
 $('name').textContent = name;
 document.title = `onair · ${name}`;
-setInterval(() => updateStats().catch(() => {}), STATS_MS);
+setInterval(async () => {
+    await updateStats().catch(() => {});
+    if (onair.state !== 'playing') releaseUntilLoaded();
+}, STATS_MS);
 connect();

@@ -45,18 +45,21 @@ async function streamInfo(url) {
 
 async function run(server, browser) {
     const pages = [];
-    const open = async (label, path) => {
+    const open = async (label, path, waitUntil = 'load') => {
         const page = await openPage(browser, TEST, label);
         pages.push(page);
-        await page.goto(`${server.url}${path}`);
+        await page.goto(`${server.url}${path}`, { waitUntil });
         return page;
     };
 
-    // A viewer that arrives first must stay connected and wait.
-    const early = await open('early-viewer', `/watch/${NAME}`);
+    // A viewer that arrives first must stay connected and wait, and its page finish loading
+    // (a video element waiting for a frame holds the load event: the tab would spin).
+    const early = await open('early-viewer', `/watch/${NAME}`, 'domcontentloaded');
     const waiting = await waitFor(() => early.evaluate(() => window.onair.state === 'waiting' && window.onair.pc.connectionState), 10000);
     check(waiting === 'connected', 'a viewer that arrives before the publisher connects and waits',
         await early.evaluate(() => ({ state: window.onair.state, error: document.getElementById('error').textContent })));
+    const loaded = await waitFor(() => early.evaluate(() => document.readyState === 'complete'), 5000);
+    check(loaded, 'the waiting viewer\'s page finishes loading within 5 s', await early.evaluate(() => document.readyState));
 
     const publisher = await open('publisher', `/publish/${NAME}`);
     await publisher.evaluate(() => window.onair.start());

@@ -309,6 +309,28 @@ async function run(coturn, server, wrongServer, browser) {
         'coturn allocated for the /api/ice-servers user and for the Link header user',
         { api: apiTurn?.username, link: linkTurn?.username, log: coturn.logPath });
 
+    // The watch page fetches /api/ice-servers beside making its offer and hands the servers
+    // to its connection before gathering: it gathers a relay candidate through coturn.
+    const watchPage = await openPage(browser, TEST, 'watch-page');
+    await watchPage.goto(`${server.url}/watch/${NAME}`);
+    const watching = await waitFor(() => watchPage.evaluate(async () => {
+        const pc = window.onair?.pc;
+        if (!pc || !(window.onair.stats.framesDecoded > 0)) return null;
+        const types = [];
+        (await pc.getStats()).forEach((s) => {
+            if (s.type === 'local-candidate') types.push(s.candidateType);
+        });
+        const urls = pc.getConfiguration().iceServers.flatMap((s) => [].concat(s.urls));
+        return types.includes('relay') ? { types, urls } : null;
+    }), 20000);
+    note('watch page:', watching);
+    check(watching?.urls.includes(`turn:127.0.0.1:${server.turnPort}?transport=udp`),
+        "the watch page's connection has the server's TURN server", watching);
+    check(watching?.types.includes('relay'),
+        'the watch page gathered a relay candidate through coturn while playing', watching);
+    check(watchPage.problems.length === 0, 'watch page: no console errors', watchPage.problems);
+    await watchPage.close();
+
     // The seed's /offer reply carries the same servers.
     const seeded = await viewer.evaluate((name) => window.relayTest.seedOffer(`${name}-seed`), NAME);
     const seedTurn = seeded.body.iceServers?.find((s) => s.username);
