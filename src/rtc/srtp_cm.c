@@ -150,9 +150,10 @@ int srtp_cm_open_rtp(struct srtp_cm *c, uint8_t *buf, size_t *len)
         return SRTPX_ERR_FAILED;
     uint32_t ssrc = srtp_read_u32(buf + 8);
     uint16_t seq = (uint16_t)((buf[2] << 8) | buf[3]);
-    uint64_t index;
-    if (!srtp_index_rtp_to_open(&c->index, ssrc, seq, &index))
+    struct srtp_index_pending pending;
+    if (!srtp_index_rtp_to_open(&c->index, ssrc, seq, &pending))
         return SRTPX_ERR_REPLAY;
+    uint64_t index = pending.index;
     uint8_t roc[4];
     write_u32(roc, (uint32_t)(index >> 16));
     size_t sealed = *len - SRTP_CM_TAG_LEN;
@@ -161,7 +162,7 @@ int srtp_cm_open_rtp(struct srtp_cm *c, uint8_t *buf, size_t *len)
         return err;
     if (!apply_keystream(c, ssrc, index, buf + header, sealed - header))
         return SRTPX_ERR_FAILED;
-    srtp_index_opened(&c->index, ssrc, index);
+    srtp_index_opened(&c->index, &pending);
     *len = sealed;
     return 0;
 }
@@ -204,7 +205,8 @@ int srtp_cm_open_rtcp(struct srtp_cm *c, uint8_t *buf, size_t *len)
     const uint8_t *trailer = buf + plain_len;
     uint32_t e_index = srtp_read_u32(trailer), index = e_index & ~SRTCP_E_FLAG;
     uint32_t ssrc = srtp_read_u32(buf + 4);
-    if (!srtp_index_rtcp_to_open(&c->index, ssrc, index))
+    struct srtp_index_pending pending;
+    if (!srtp_index_rtcp_to_open(&c->index, ssrc, index, &pending))
         return SRTPX_ERR_REPLAY;
     int err = authenticate(c, buf, plain_len, trailer, (uint8_t *)trailer + 4, true);
     if (err)
@@ -212,7 +214,7 @@ int srtp_cm_open_rtcp(struct srtp_cm *c, uint8_t *buf, size_t *len)
     if ((e_index & SRTCP_E_FLAG) &&
         !apply_keystream(c, ssrc, index, buf + SRTCP_CLEAR_LEN, plain_len - SRTCP_CLEAR_LEN))
         return SRTPX_ERR_FAILED;
-    srtp_index_opened(&c->index, ssrc, index);
+    srtp_index_opened(&c->index, &pending);
     *len = plain_len;
     return 0;
 }

@@ -187,16 +187,17 @@ int srtp_gcm_open_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len)
         return SRTPX_ERR_FAILED;
     uint32_t ssrc = srtp_read_u32(buf + 8);
     uint16_t seq = (uint16_t)((buf[2] << 8) | buf[3]);
-    uint64_t index;
-    if (!srtp_index_rtp_to_open(&g->index, ssrc, seq, &index))
+    struct srtp_index_pending pending;
+    if (!srtp_index_rtp_to_open(&g->index, ssrc, seq, &pending))
         return SRTPX_ERR_REPLAY;
+    uint64_t index = pending.index;
     uint8_t iv[12];
     make_iv(g, ssrc, index, iv);
     size_t sealed = *len - header - SRTP_GCM_TAG_LEN;
     int err = open_sealed(g, iv, buf, header, NULL, 0, buf + header, sealed, buf + header + sealed);
     if (err)
         return err;
-    srtp_index_opened(&g->index, ssrc, index);
+    srtp_index_opened(&g->index, &pending);
     *len -= SRTP_GCM_TAG_LEN;
     return 0;
 }
@@ -244,7 +245,8 @@ int srtp_gcm_open_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len)
     const uint8_t *tag = buf + plain_len, *trailer = tag + SRTP_GCM_TAG_LEN;
     uint32_t e_index = srtp_read_u32(trailer), index = e_index & ~SRTCP_E_FLAG;
     uint32_t ssrc = srtp_read_u32(buf + 4);
-    if (!srtp_index_rtcp_to_open(&g->index, ssrc, index))
+    struct srtp_index_pending pending;
+    if (!srtp_index_rtcp_to_open(&g->index, ssrc, index, &pending))
         return SRTPX_ERR_REPLAY;
     uint8_t iv[12];
     make_iv(g, ssrc, index, iv);
@@ -255,7 +257,7 @@ int srtp_gcm_open_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len)
     int err = open_sealed(g, iv, buf, clear, trailer, 4, buf + clear, plain_len - clear, tag);
     if (err)
         return err;
-    srtp_index_opened(&g->index, ssrc, index);
+    srtp_index_opened(&g->index, &pending);
     *len = plain_len;
     return 0;
 }

@@ -106,14 +106,13 @@ static bool replayed(const struct srtp_index_stream *s, uint64_t index)
            (newest - index >= SRTP_REPLAY_WINDOW || window_has(s, newest - index));
 }
 
-bool srtp_index_rtp_to_open(const struct srtp_index_table *t, uint32_t ssrc, uint16_t seq,
-                            uint64_t *index)
+bool srtp_index_rtp_to_open(struct srtp_index_table *t, uint32_t ssrc, uint16_t seq,
+                            struct srtp_index_pending *p)
 {
-    const struct srtp_index_stream *s = find_stream(t, ssrc);
-    if (!s) {
-        *index = seq;
+    struct srtp_index_stream *s = find_stream(t, ssrc);
+    *p = (struct srtp_index_pending){s, ssrc, seq};
+    if (!s)
         return true;
-    }
     uint32_t roc = s->roc;
     if (s->highest < 32768 && seq > s->highest + 32768) {
         if (roc == 0)
@@ -122,21 +121,23 @@ bool srtp_index_rtp_to_open(const struct srtp_index_table *t, uint32_t ssrc, uin
     } else if (s->highest >= 32768 && seq < s->highest - 32768) {
         roc++; /* the sender has wrapped */
     }
-    *index = ((uint64_t)roc << 16) | seq;
-    return !replayed(s, *index);
+    p->index = ((uint64_t)roc << 16) | seq;
+    return !replayed(s, p->index);
 }
 
-bool srtp_index_rtcp_to_open(const struct srtp_index_table *t, uint32_t ssrc, uint32_t index)
+bool srtp_index_rtcp_to_open(struct srtp_index_table *t, uint32_t ssrc, uint32_t index,
+                             struct srtp_index_pending *p)
 {
-    const struct srtp_index_stream *s = find_stream(t, ssrc);
-    return !s || !replayed(s, index);
+    *p = (struct srtp_index_pending){find_stream(t, ssrc), ssrc, index};
+    return !p->stream || !replayed(p->stream, index);
 }
 
-void srtp_index_opened(struct srtp_index_table *t, uint32_t ssrc, uint64_t index)
+void srtp_index_opened(struct srtp_index_table *t, const struct srtp_index_pending *p)
 {
-    struct srtp_index_stream *s = find_stream(t, ssrc);
+    struct srtp_index_stream *s = p->stream;
+    uint64_t index = p->index;
     if (!s) {
-        s = add_stream(t, ssrc, index);
+        s = add_stream(t, p->ssrc, index);
         window_set(s, 0);
     } else if (index > newest_index(s)) {
         window_advance(s, index - newest_index(s));

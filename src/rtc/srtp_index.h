@@ -44,16 +44,26 @@ void srtp_index_free(struct srtp_index_table *t);
  * counter it was sent with. */
 uint64_t srtp_index_to_seal(struct srtp_index_table *t, uint32_t ssrc, uint16_t seq);
 
-/* An opener's: the index the sender most likely gave RTP packet SEQ of SSRC (judged from the
- * SSRC's newest authentic packet), into *INDEX; false when that index was opened already, is
- * older than the window, or comes from before the stream's first packet. */
-bool srtp_index_rtp_to_open(const struct srtp_index_table *t, uint32_t ssrc, uint16_t seq,
-                            uint64_t *index);
+/* What an opener judged of one packet: its SSRC's entry (NULL for an SSRC not seen yet) and the
+ * packet's index, which srtp_index_opened records once the packet proves authentic. Valid until
+ * the table is next changed. */
+struct srtp_index_pending {
+    struct srtp_index_stream *stream;
+    uint32_t ssrc;
+    uint64_t index;
+};
+
+/* An opener's: into *P the index the sender most likely gave RTP packet SEQ of SSRC (judged
+ * from the SSRC's newest authentic packet); false when that index was opened already, is older
+ * than the window, or comes from before the stream's first packet. */
+bool srtp_index_rtp_to_open(struct srtp_index_table *t, uint32_t ssrc, uint16_t seq,
+                            struct srtp_index_pending *p);
 /* The same for SRTCP INDEX, which the packet carries: false when it was opened already or is
  * older than the window. */
-bool srtp_index_rtcp_to_open(const struct srtp_index_table *t, uint32_t ssrc, uint32_t index);
-/* Records that packet INDEX of SSRC was authentic: only now does a packet move the state. */
-void srtp_index_opened(struct srtp_index_table *t, uint32_t ssrc, uint64_t index);
+bool srtp_index_rtcp_to_open(struct srtp_index_table *t, uint32_t ssrc, uint32_t index,
+                             struct srtp_index_pending *p);
+/* Records that the packet P judged was authentic: only now does a packet move the state. */
+void srtp_index_opened(struct srtp_index_table *t, const struct srtp_index_pending *p);
 
 /* What srtp_index_to_seal reads and writes, as at most MAX spans into OUT (the counters, not
  * the window, which a sealer never uses). Returns how many. */
