@@ -13,60 +13,24 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <srtp2/srtp.h>
 #include <string.h>
 
+#include "libsrtp_ref.h"
 #include "rtc/srtp.h"
 #include "rtc/srtp_base.h"
 #include "rtc/srtp_cm.h"
-#include "rtc/srtp_index.h"
 
 static const uint8_t master_key[SRTP_CM_KEY_LEN] = {0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
                                                     0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f};
 static const uint8_t master_salt[SRTP_CM_SALT_LEN] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6,
                                                       0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad};
 
-/* libsrtp's AES_CM_128_HMAC_SHA1_80 context for the master key and salt, sealing or opening,
- * with a 1024-packet window; RTCP_SERVICES: whether it encrypts RTCP or only authenticates it. */
+/* libsrtp's AES_CM_128_HMAC_SHA1_80 context for the master key and salt, either way (see
+ * libsrtp_context). */
 static srtp_t libsrtp_cm(srtp_ssrc_type_t direction, srtp_sec_serv_t rtcp_services)
 {
-    srtp_policy_t policy;
-    memset(&policy, 0, sizeof policy);
-    srtp_crypto_policy_set_from_profile_for_rtp(&policy.rtp, srtp_profile_aes128_cm_sha1_80);
-    srtp_crypto_policy_set_from_profile_for_rtcp(&policy.rtcp, srtp_profile_aes128_cm_sha1_80);
-    policy.rtcp.sec_serv = rtcp_services;
-    uint8_t master[SRTP_CM_KEY_LEN + SRTP_CM_SALT_LEN];
-    memcpy(master, master_key, sizeof master_key);
-    memcpy(master + SRTP_CM_KEY_LEN, master_salt, sizeof master_salt);
-    policy.key = master;
-    policy.ssrc.type = direction;
-    policy.window_size = SRTP_REPLAY_WINDOW;
-    policy.allow_repeat_tx = direction == ssrc_any_outbound;
-    srtp_t ctx = NULL;
-    assert_int_equal(srtp_create(&ctx, &policy), srtp_err_status_ok);
-    return ctx;
-}
-
-/* An RTP packet of SSRC and SEQ with PAYLOAD bytes, a header extension when EXT. Its length. */
-static size_t rtp_packet(uint8_t *buf, uint32_t ssrc, uint16_t seq, size_t payload, bool ext)
-{
-    size_t n = 0;
-    buf[n++] = ext ? 0x90 : 0x80;
-    buf[n++] = 96;
-    buf[n++] = (uint8_t)(seq >> 8);
-    buf[n++] = (uint8_t)seq;
-    for (int i = 0; i < 4; i++)
-        buf[n++] = (uint8_t)(0x11 * (i + 1)); /* timestamp */
-    for (int i = 3; i >= 0; i--)
-        buf[n++] = (uint8_t)(ssrc >> (8 * i));
-    if (ext) {
-        static const uint8_t one_byte[] = {0xbe, 0xde, 0x00, 0x01, 0x10, 0xaa, 0x00, 0x00};
-        memcpy(buf + n, one_byte, sizeof one_byte);
-        n += sizeof one_byte;
-    }
-    for (size_t i = 0; i < payload; i++)
-        buf[n++] = (uint8_t)(seq + i * 7);
-    return n;
+    return libsrtp_context(SRTP_PROFILE_AES128_CM_SHA1_80, master_key, master_salt, direction,
+                           rtcp_services);
 }
 
 /* A sender report of SSRC followed by a receiver report block's worth of bytes. */
@@ -119,7 +83,7 @@ static void same_rtp_bytes_as_libsrtp(void **state)
         uint32_t ssrc = i % 2 ? 0x11223344 : 0xcafef00d;
         uint16_t seq = (uint16_t)(65520 + i / 2);
         uint8_t plain[1500], a[1500], b[1500];
-        size_t n = rtp_packet(plain, ssrc, seq, 100 + 29 * i, i % 4 == 1);
+        size_t n = rtp_packet(plain, ssrc, seq, 100 + 29 * i, i % 4 == 1 ? RTP_WITH_EXTENSION : 0);
         memcpy(a, plain, n);
         memcpy(b, plain, n);
         size_t a_len = n;
@@ -151,7 +115,8 @@ static void opens_what_libsrtp_seals(void **state)
     uint8_t sealed[64][1500], plain[64][1500];
     size_t sealed_len[64], plain_len[64];
     for (int i = 0; i < 64; i++) {
-        plain_len[i] = rtp_packet(plain[i], 0x5eed, (uint16_t)(65500 + i), 200 + i, i % 3 == 0);
+        plain_len[i] = rtp_packet(plain[i], 0x5eed, (uint16_t)(65500 + i), 200 + i,
+                                  i % 3 == 0 ? RTP_WITH_EXTENSION : 0);
         memcpy(sealed[i], plain[i], plain_len[i]);
         int n = (int)plain_len[i];
         assert_int_equal(srtp_protect(theirs, sealed[i], &n), srtp_err_status_ok);
@@ -255,7 +220,7 @@ static void bad_packets_and_short_room(void **state)
     struct srtp_cm *sealer = srtp_cm_new(master_key, master_salt, false, false);
     struct srtp_cm *opener = srtp_cm_new(master_key, master_salt, false, true);
     uint8_t buf[256];
-    size_t n = rtp_packet(buf, 1, 1, 20, false);
+    size_t n = rtp_packet(buf, 1, 1, 20, 0);
     size_t len = 11;
     assert_int_equal(srtp_cm_seal_rtp(sealer, buf, &len, sizeof buf), SRTPX_ERR_MALFORMED);
     len = n;

@@ -38,44 +38,12 @@ static srtp_err_status_t libsrtp_open(srtp_t ctx, uint8_t *buf, size_t *len)
     return status;
 }
 
-/* An RTP packet of SSRC and SEQ with PAYLOAD bytes; FLAGS picks CSRCs (1), a header extension
- * (2) and padding (4). Returns its length. */
-static size_t packet(uint8_t *buf, uint32_t ssrc, uint16_t seq, size_t payload, int flags)
-{
-    size_t n = 0;
-    buf[n++] = (uint8_t)(0x80 | ((flags & 4) ? 0x20 : 0) | ((flags & 2) ? 0x10 : 0) |
-                         ((flags & 1) ? 2 : 0));
-    buf[n++] = 96;
-    buf[n++] = (uint8_t)(seq >> 8);
-    buf[n++] = (uint8_t)seq;
-    for (int i = 0; i < 4; i++)
-        buf[n++] = (uint8_t)(0x11 * (i + 1)); /* timestamp */
-    for (int i = 3; i >= 0; i--)
-        buf[n++] = (uint8_t)(ssrc >> (8 * i));
-    if (flags & 1)
-        for (int i = 0; i < 8; i++)
-            buf[n++] = (uint8_t)(0xc0 + i); /* two CSRCs */
-    if (flags & 2) {
-        static const uint8_t ext[] = {0xbe, 0xde, 0x00, 0x01, 0x10, 0xaa, 0x00, 0x00};
-        memcpy(buf + n, ext, sizeof ext);
-        n += sizeof ext;
-    }
-    for (size_t i = 0; i < payload; i++)
-        buf[n++] = (uint8_t)(i * 7 + seq);
-    if (flags & 4) {
-        buf[n++] = 0;
-        buf[n++] = 0;
-        buf[n++] = 3; /* three bytes of padding */
-    }
-    return n;
-}
-
 /* Seals one packet with both sealers and requires the same bytes. */
 static void expect_same_sealing(struct srtp_gcm *ours, srtp_t theirs, uint32_t ssrc, uint16_t seq,
                                 size_t payload, int flags)
 {
     uint8_t a[2048], b[2048];
-    size_t len = packet(a, ssrc, seq, payload, flags);
+    size_t len = rtp_packet(a, ssrc, seq, payload, flags);
     memcpy(b, a, len);
     size_t ours_len = len;
     int theirs_len = (int)len;
@@ -95,7 +63,7 @@ static void same_bytes_as_libsrtp(void **state)
         uint32_t ssrc;
         uint16_t seq;
         size_t payload;
-        int flags;
+        int flags; /* RTP_WITH_* */
     } cases[] = {
         /* In sending order, through the wrap; 65535 again after 1 is a retransmission. */
         {0x12345678, 65533, 100, 0}, {0x12345678, 65534, 1200, 1}, {0x9abcdef0, 500, 1, 2},
@@ -127,7 +95,7 @@ static void libsrtp_opens_across_the_wrap(void **state)
     };
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         uint8_t sealed[2048], plain[2048];
-        size_t len = packet(plain, order[i].ssrc, order[i].seq, 200, (int)(i % 8));
+        size_t len = rtp_packet(plain, order[i].ssrc, order[i].seq, 200, (int)(i % 8));
         memcpy(sealed, plain, len);
         size_t n = len;
         assert_int_equal(srtp_gcm_seal_rtp(ours, sealed, &n, sizeof sealed), 0);
@@ -145,7 +113,7 @@ static void tampering_is_caught(void **state)
     struct srtp_gcm *ours = srtp_gcm_new(master_key, master_salt);
     srtp_t check = libsrtp(ssrc_any_inbound);
     uint8_t buf[2048];
-    size_t n = packet(buf, 0x01020304, 7, 100, 0);
+    size_t n = rtp_packet(buf, 0x01020304, 7, 100, 0);
     assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, sizeof buf), 0);
     buf[40] ^= 1;
     assert_int_equal(libsrtp_open(check, buf, &n), srtp_err_status_auth_fail);
@@ -157,16 +125,16 @@ static void bad_packets_and_short_room(void **state)
 {
     struct srtp_gcm *ours = srtp_gcm_new(master_key, master_salt);
     uint8_t buf[2048];
-    size_t n = packet(buf, 1, 1, 100, 0);
+    size_t n = rtp_packet(buf, 1, 1, 100, 0);
     size_t before = n;
     assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, n + SRTP_GCM_TAG_LEN - 1), SRTPX_ERR_NO_ROOM);
     assert_int_equal(n, before);
     buf[0] = 0x40; /* version 1 */
     assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, sizeof buf), SRTPX_ERR_MALFORMED);
-    n = packet(buf, 1, 1, 0, 2);
+    n = rtp_packet(buf, 1, 1, 0, RTP_WITH_EXTENSION);
     n = 14; /* the extension header cut off */
     assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, sizeof buf), SRTPX_ERR_MALFORMED);
-    n = packet(buf, 1, 1, 0, 0);
+    n = rtp_packet(buf, 1, 1, 0, 0);
     buf[0] = 0x8f; /* 15 CSRCs that are not there */
     assert_int_equal(srtp_gcm_seal_rtp(ours, buf, &n, sizeof buf), SRTPX_ERR_MALFORMED);
     srtp_gcm_free(ours);
@@ -195,7 +163,7 @@ static void spans_follow_the_ssrcs_sealed(void **state)
     assert_ptr_not_equal(spans[1].addr, g);
     uint8_t buf[256];
     for (uint32_t k = 0; k < 3; k++) {
-        size_t len = packet(buf, 0x100 + k, 1, 64, 0);
+        size_t len = rtp_packet(buf, 0x100 + k, 1, 64, 0);
         assert_int_equal(srtp_gcm_seal_rtp(g, buf, &len, sizeof buf), 0);
     }
     assert_int_equal(srtp_gcm_spans(g, spans, 8), 5);
@@ -227,7 +195,7 @@ static void opens_what_libsrtp_seals(void **state)
     };
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         uint8_t sealed[2048], plain[2048];
-        size_t len = packet(plain, order[i].ssrc, order[i].seq, order[i].payload, (int)(i % 8));
+        size_t len = rtp_packet(plain, order[i].ssrc, order[i].seq, order[i].payload, (int)(i % 8));
         memcpy(sealed, plain, len);
         int n = (int)len;
         assert_int_equal(srtp_protect(theirs, sealed, &n), srtp_err_status_ok);
@@ -252,7 +220,7 @@ static void opener_refuses_replays_old_and_forged(void **state)
     uint8_t pkts[N][2048];
     size_t lens[N];
     for (size_t i = 0; i < N; i++) { /* libsrtp seals in sending order */
-        int n = (int)packet(pkts[i], 0x5eed0001, seqs[i], 200, 0);
+        int n = (int)rtp_packet(pkts[i], 0x5eed0001, seqs[i], 200, 0);
         assert_int_equal(srtp_protect(theirs, pkts[i], &n), srtp_err_status_ok);
         lens[i] = (size_t)n;
     }
@@ -299,7 +267,7 @@ static void many_ssrcs_across_the_wrap(void **state)
         for (uint32_t k = 0; k < 20; k++) {
             uint16_t seq = (uint16_t)(65530 + round);
             uint8_t plain[2048], a[2048], b[2048];
-            size_t len = packet(plain, 0x7000 + k, seq, 64, 0);
+            size_t len = rtp_packet(plain, 0x7000 + k, seq, 64, 0);
             memcpy(a, plain, len);
             memcpy(b, plain, len);
             size_t n = len;
