@@ -9,6 +9,7 @@
  * lanes-th viewer each; a lane writes only its viewers and its struct sfu_lane_result, added up
  * after (and reads the tracks' history, which nothing writes during a fan-out). A viewer joining
  * a source that cannot make a keyframe is first replayed the frames since its last one. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -93,6 +94,17 @@ static void note_join(struct sfu_lane_result *r, double ms)
         r->join_ms = xrealloc(r->join_ms, r->cap_joins * sizeof *r->join_ms);
     }
     r->join_ms[r->n_joins++] = ms;
+}
+
+/* Adds what R sent (a lane's part of a fan-out, or a replay at a join) to the SFU's and the
+ * STREAM's figures, and its joins to the histogram. */
+static void add_result(struct sfu *sfu, struct sfu_stream *stream, const struct sfu_lane_result *r)
+{
+    sfu->counters.rtp_out += r->rtp_out;
+    sfu->counters.bytes_out += r->bytes_out;
+    stream->bytes_out += r->bytes_out;
+    for (size_t j = 0; j < r->n_joins; j++)
+        histogram_add(&sfu->join_ms, r->join_ms[j]);
 }
 
 /* The timestamp the viewer gets for the source's packet SEQ stamped TIMESTAMP: shifted by the
@@ -218,11 +230,9 @@ bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us)
         return false;
     send_rewritten(viewer, vt, track, &newest, 0, now_us, &r);
     vt->waiting_keyframe = false;
-    struct sfu *sfu = viewer->sfu;
-    histogram_add(&sfu->join_ms, (double)(now_us - viewer->started_us) / 1000);
-    sfu->counters.rtp_out += r.rtp_out;
-    sfu->counters.bytes_out += r.bytes_out;
-    viewer->stream->bytes_out += r.bytes_out;
+    note_join(&r, (double)(now_us - viewer->started_us) / 1000);
+    add_result(viewer->sfu, viewer->stream, &r);
+    free(r.join_ms);
     return true;
 }
 
@@ -423,13 +433,9 @@ void sfu_fan_out(struct sfu_publisher *pub)
     bool someone_waits[SFU_KINDS] = {false, false};
     for (unsigned lane = 0; lane < run.lanes; lane++) {
         const struct sfu_lane_result *r = &sfu->lane_results[lane];
-        sfu->counters.rtp_out += r->rtp_out;
-        sfu->counters.bytes_out += r->bytes_out;
-        stream->bytes_out += r->bytes_out;
+        add_result(sfu, stream, r);
         for (int k = 0; k < SFU_KINDS; k++)
             someone_waits[k] |= r->someone_waits[k];
-        for (size_t j = 0; j < r->n_joins; j++)
-            histogram_add(&sfu->join_ms, r->join_ms[j]);
     }
     sfu->counters.fan_outs++;
     if (run.lanes > 1)
