@@ -223,6 +223,12 @@ ui.unmute.addEventListener('click', () => {
     ui.video.play().catch(() => {});
 });
 
+// The first frame shown says the stream plays at once (the overlay goes), not at the next
+// statistics tick up to a second later; the ticks still say when it stops and comes back.
+ui.video.addEventListener('playing', () => {
+    if (onair.pc && onair.state !== 'playing') setState('playing');
+});
+
 // Leaving the page ends the session (whip.js sends the DELETE); no reconnect afterwards.
 window.addEventListener('pagehide', () => clearTimeout(retryTimer));
 

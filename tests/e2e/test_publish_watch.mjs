@@ -28,6 +28,29 @@ for (const [ext, codecs] of Object.entries(clips)) {
 const server = await startServer('publish_watch');
 const binary = ONAIR_BINARY;
 const browser = await launchBrowser();
+
+// The page says "playing" (its overlay gone) when its video starts, not only when its
+// once-a-second statistics see frames: here those statistics never answer.
+async function saysPlayingAtItsFirstFrame(name) {
+    const page = await openPage(browser, 'publish_watch', 'no-stats');
+    await page.addInitScript(() => {
+        RTCPeerConnection.prototype.getStats = () => new Promise(() => {});
+    });
+    await page.goto(`${server.url}/watch/${name}`);
+    const seen = await waitFor(() => page.evaluate(() => {
+        const video = document.getElementById('video');
+        return video.videoWidth > 0 && video.currentTime > 0 && {
+            state: document.getElementById('state').dataset.state,
+            overlayHidden: document.getElementById('overlay').hidden,
+        };
+    }), 20000);
+    const said = seen && await waitFor(() => page.evaluate(() => window.onair.state === 'playing' &&
+        document.getElementById('overlay').hidden), 5000);
+    check(seen && said, 'a page whose statistics never answer says playing once its video shows',
+        { seen, said });
+    await page.close();
+}
+
 try {
     for (const ext of Object.keys(clips)) {
         const name = `file-${ext}`;
@@ -56,6 +79,7 @@ try {
                   `${ext}: the codecs are ${videoCodec[ext]} (untouched) and Opus`, codecs);
             check(page.problems.length === 0, `${ext}: no console errors`, page.problems);
             await page.close();
+            if (ext === 'webm') await saysPlayingAtItsFirstFrame(name);
         } finally {
             if (publisher.exitCode === null && publisher.signalCode === null) {
                 const exited = new Promise((resolve) => publisher.once('exit', resolve));
