@@ -179,9 +179,9 @@ async function start() {
         if (mine === generation) setState('failed');
         return;
     }
-    const iceServers = await fetchIceServers();
     if (mine !== generation || onair.pc) return;
-    const pc = new RTCPeerConnection({ iceServers });
+    const iceServers = fetchIceServers(); // awaited in negotiate, after the offer
+    const pc = new RTCPeerConnection();
     onair.pc = pc;
     for (const kind of ['audio', 'video']) {
         const track = onair.media.getTracks().find((t) => t.kind === kind);
@@ -191,7 +191,7 @@ async function start() {
     files.attach(pc);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
-        const session = await negotiate(pc, `/whip/${encodeURIComponent(name)}`);
+        const session = await negotiate(pc, `/whip/${encodeURIComponent(name)}`, iceServers);
         if (onair.pc !== pc) {
             await session.close(); // stopped while the offer was in flight
             return;

@@ -3,7 +3,8 @@
 // and another watches, both with iceTransportPolicy 'relay', so every packet goes through
 // coturn. Checks: the minted credentials (GET /api/ice-servers, the WHIP/WHEP Link headers,
 // the /offer reply) verify against the secret; the viewer decodes frames; the chosen candidate
-// pair is a relay one on both pages; a server with the wrong secret makes the relay fail on the
+// pair is a relay one on both pages; the server's own watch and publish pages, made
+// relay-only, connect through coturn with the servers they fetch; a server with the wrong secret makes the relay fail on the
 // page and breaks nothing else.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -261,6 +262,53 @@ function checkLinks(what, link, server, stream) {
     return servers;
 }
 
+// Runs in a page before its scripts: its connections use relay candidates only, so they
+// connect only if the servers from /api/ice-servers reached them before they gathered.
+function relayOnly() {
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = function (config = {}) {
+        return new Native({ ...config, iceTransportPolicy: 'relay' });
+    };
+    window.RTCPeerConnection.prototype = Native.prototype;
+}
+
+// Opens the server's page at PATH with relay-only connections.
+async function openServerPage(browser, server, label, path) {
+    const page = await openPage(browser, TEST, label);
+    await page.addInitScript(relayOnly);
+    await page.goto(`${server.url}${path}`);
+    return page;
+}
+
+// Checks that PAGE (opened by openServerPage, LABEL) gets to READY (run in the page) over a
+// candidate pair whose local side is relayed by coturn, with the server's TURN server.
+async function checkPageRelays(label, page, server, ready) {
+    const look = () => page.evaluate(async () => {
+        const pc = window.onair.pc;
+        const stats = await pc?.getStats();
+        let local = null;
+        stats?.forEach((s) => {
+            if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+                local = stats.get(s.localCandidateId)?.candidateType;
+            }
+        });
+        return {
+            local,
+            urls: pc?.getConfiguration().iceServers.flatMap((s) => [].concat(s.urls)),
+            policy: pc?.getConfiguration().iceTransportPolicy,
+            state: window.onair.state,
+        };
+    });
+    const seen = await waitFor(async () => await page.evaluate(ready) && look(), 20000) ||
+        await look();
+    note(`${label}:`, seen);
+    check(seen?.urls.includes(`turn:127.0.0.1:${server.turnPort}?transport=udp`),
+        `${label}'s connection has the server's TURN server`, seen);
+    check(seen?.local === 'relay' && seen.policy === 'relay',
+        `${label} connects relay-only, through coturn`, seen);
+    check(page.problems.length === 0, `${label}: no console errors`, page.problems);
+}
+
 async function run(coturn, server, wrongServer, browser) {
     await checkApi(server);
 
@@ -309,27 +357,18 @@ async function run(coturn, server, wrongServer, browser) {
         'coturn allocated for the /api/ice-servers user and for the Link header user',
         { api: apiTurn?.username, link: linkTurn?.username, log: coturn.logPath });
 
-    // The watch page fetches /api/ice-servers beside making its offer and hands the servers
-    // to its connection before gathering: it gathers a relay candidate through coturn.
-    const watchPage = await openPage(browser, TEST, 'watch-page');
-    await watchPage.goto(`${server.url}/watch/${NAME}`);
-    const watching = await waitFor(() => watchPage.evaluate(async () => {
-        const pc = window.onair?.pc;
-        if (!pc || !(window.onair.stats.framesDecoded > 0)) return null;
-        const types = [];
-        (await pc.getStats()).forEach((s) => {
-            if (s.type === 'local-candidate') types.push(s.candidateType);
-        });
-        const urls = pc.getConfiguration().iceServers.flatMap((s) => [].concat(s.urls));
-        return types.includes('relay') ? { types, urls } : null;
-    }), 20000);
-    note('watch page:', watching);
-    check(watching?.urls.includes(`turn:127.0.0.1:${server.turnPort}?transport=udp`),
-        "the watch page's connection has the server's TURN server", watching);
-    check(watching?.types.includes('relay'),
-        'the watch page gathered a relay candidate through coturn while playing', watching);
-    check(watchPage.problems.length === 0, 'watch page: no console errors', watchPage.problems);
+    // The pages fetch /api/ice-servers beside making their offer and hand the servers to
+    // their connection before it gathers: made relay-only, each connects through coturn.
+    const watchPage = await openServerPage(browser, server, 'watch-page', `/watch/${NAME}`);
+    await checkPageRelays('the watch page', watchPage, server,
+        () => window.onair.stats.framesDecoded > 0);
     await watchPage.close();
+    const publishPage = await openServerPage(browser, server, 'publish-page', `/publish/${NAME}-page`);
+    await publishPage.evaluate(() => window.onair.start());
+    await checkPageRelays('the publish page', publishPage, server,
+        () => window.onair.state === 'live');
+    await publishPage.evaluate(() => window.onair.stop());
+    await publishPage.close();
 
     // The seed's /offer reply carries the same servers.
     const seeded = await viewer.evaluate((name) => window.relayTest.seedOffer(`${name}-seed`), NAME);
