@@ -4,8 +4,8 @@
 // coturn. Checks: the minted credentials (GET /api/ice-servers, the WHIP/WHEP Link headers,
 // the /offer reply) verify against the secret; the viewer decodes frames; the chosen candidate
 // pair is a relay one on both pages; the server's own watch and publish pages, made
-// relay-only, connect through coturn with the servers they fetch; a server with the wrong secret makes the relay fail on the
-// page and breaks nothing else.
+// relay-only, connect through coturn with the servers they fetch; a server with the wrong
+// secret makes the relay fail on the page and breaks nothing else.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
