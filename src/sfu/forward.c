@@ -230,9 +230,9 @@ bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us)
         return false;
     send_rewritten(viewer, vt, track, &newest, 0, now_us, &r);
     vt->waiting_keyframe = false;
-    note_join(&r, (double)(now_us - viewer->started_us) / 1000);
     add_result(viewer->sfu, viewer->stream, &r);
-    free(r.join_ms);
+    /* One join, outside any lane: straight into the histogram. */
+    histogram_add(&viewer->sfu->join_ms, (double)(now_us - viewer->started_us) / 1000);
     return true;
 }
 
