@@ -92,14 +92,18 @@ async function connect() {
 // A video element given a stream holds the page's load event until its first frame: a viewer
 // waiting for its publisher would leave the browser's tab loading. So while nothing plays, the
 // element lets go of its stream until the page has loaded.
+// One variable and one listener: after a reconnect before load, the newest stream is the one
+// taken back.
+let heldUntilLoaded = null;
 function releaseUntilLoaded() {
-    const stream = ui.video.srcObject;
-    if (!stream || document.readyState === 'complete') return;
+    if (!ui.video.srcObject || document.readyState === 'complete') return;
+    heldUntilLoaded = ui.video.srcObject;
     ui.video.srcObject = null;
-    addEventListener('load', () => {
-        if (!ui.video.srcObject) ui.video.srcObject = stream;
-    }, { once: true });
 }
+addEventListener('load', () => {
+    if (heldUntilLoaded && !ui.video.srcObject) ui.video.srcObject = heldUntilLoaded;
+    heldUntilLoaded = null;
+}, { once: true });
 
 // Drops the current connection and tries again after a growing, slightly random delay, so a
 // restarted server is not hit by all its viewers at the same instant.
