@@ -8,6 +8,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+import { joinWatchPage } from './watch-join.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '../tests/e2e/package.json'));
 const { chromium } = require('playwright-core');
@@ -26,39 +28,13 @@ const browser = await chromium.launch({
 });
 const result = { stream, seconds: Number(seconds) };
 
-// Runs in each page before its scripts: notes, on the page's clock, when the first video frame
-// was shown (requestVideoFrameCallback's presentation time), so that the join time is not
-// stretched by how often this script looks.
-function noteFirstFrame() {
-    addEventListener('DOMContentLoaded', () => {
-        document.getElementById('video')?.requestVideoFrameCallback((now, frame) => {
-            window.firstFrameShownAt = performance.timeOrigin + frame.presentationTime;
-        });
-    });
-}
-
-// Opens the watch page in a fresh context; resolves to the page and its join time: from being
-// asked for to its first frame shown, what a person clicking a link sees.
-async function join() {
-    const context = await browser.newContext();
-    await context.addInitScript(noteFirstFrame);
-    const page = await context.newPage();
-    const asked = Date.now();
-    await page.goto(`${base}/watch/${encodeURIComponent(stream)}`);
-    const shown = await page
-        .waitForFunction(() => window.firstFrameShownAt, null, { timeout: 20000 })
-        .then((handle) => handle.jsonValue())
-        .catch(() => null);
-    return { context, page, joinMs: shown ? Math.round(shown - asked) : null };
-}
-
 try {
     // A browser just started pays once for its own start (its first RTCPeerConnection and offer
     // take ~400 ms more here): that join is reported apart, and the one measured is the next.
-    const first = await join();
+    const first = await joinWatchPage(browser, base, stream);
     result.first_join_ms = first.joinMs;
     await first.context.close();
-    const { page, joinMs } = await join();
+    const { page, joinMs } = await joinWatchPage(browser, base, stream);
     result.join_ms = joinMs;
     const stats = () => page.evaluate(async () => {
         const pc = window.onair.pc;

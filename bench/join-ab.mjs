@@ -7,6 +7,7 @@
 // times: page asked → first frame shown (requestVideoFrameCallback's presentation time).
 // Prints, for each server, p25, p50, p75 and the mean, in ms.
 import { launchBrowser } from '../tests/e2e/lib/browser.mjs';
+import { joinWatchPage } from './watch-join.mjs';
 
 const [stream, rounds, ...bases] = process.argv.slice(2);
 if (!stream || !Number(rounds) || bases.length === 0) {
@@ -14,31 +15,13 @@ if (!stream || !Number(rounds) || bases.length === 0) {
     process.exit(2);
 }
 
-// Runs in each page before its scripts: notes when the first video frame was shown.
-function noteFirstFrame() {
-    addEventListener('DOMContentLoaded', () => {
-        document.getElementById('video')?.requestVideoFrameCallback((now, frame) => {
-            window.firstFrameShownAt = performance.timeOrigin + frame.presentationTime;
-        });
-    });
-}
-
 const browser = await launchBrowser();
 
 async function join(base) {
-    const context = await browser.newContext();
-    try {
-        await context.addInitScript(noteFirstFrame);
-        const page = await context.newPage();
-        const asked = Date.now();
-        await page.goto(`${base}/watch/${encodeURIComponent(stream)}`);
-        const shown = await page
-            .waitForFunction(() => window.firstFrameShownAt, null, { timeout: 20000 })
-            .then((handle) => handle.jsonValue());
-        return Math.round(shown - asked);
-    } finally {
-        await context.close();
-    }
+    const { context, joinMs } = await joinWatchPage(browser, base, stream);
+    await context.close();
+    if (joinMs === null) throw new Error(`${base}: no frame shown within 20 s`);
+    return joinMs;
 }
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
