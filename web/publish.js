@@ -6,8 +6,10 @@ import {
     fetchIceServers,
     formatBitrate,
     hangUp,
+    keepTokenInAddress,
     negotiate,
     streamNameFromPath,
+    tokenFromAddress,
     validStreamName,
 } from './whip.js';
 
@@ -28,6 +30,8 @@ const ui = {
     resolution: $('resolution'),
     fps: $('fps'),
     viewers: $('viewers'),
+    tokenLabel: $('token-label'),
+    token: $('token'),
 };
 
 const chat = createChat($('chat'), { idle: 'go live to chat' });
@@ -191,7 +195,9 @@ async function start() {
     files.attach(pc);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
-        const session = await negotiate(pc, `/whip/${encodeURIComponent(name)}`, iceServers);
+        const token = ui.token.value.trim();
+        keepTokenInAddress(token);
+        const session = await negotiate(pc, `/whip/${encodeURIComponent(name)}`, iceServers, token);
         if (onair.pc !== pc) {
             await session.close(); // stopped while the offer was in flight
             return;
@@ -199,6 +205,11 @@ async function start() {
         onair.session = session;
     } catch (error) {
         if (onair.pc !== pc) return;
+        if (error.status === 401) {
+            // A token was missing or wrong: ask for it where "Go live" will find it.
+            ui.tokenLabel.hidden = false;
+            ui.token.focus();
+        }
         showError(`The server refused the broadcast: ${error.message}`);
         teardown('failed');
         return;
@@ -257,6 +268,8 @@ ui.mic.addEventListener('change', () => preview());
 
 $('name').textContent = name;
 document.title = `onair · publish ${name}`;
+ui.token.value = tokenFromAddress();
+ui.tokenLabel.hidden = !ui.token.value;
 const watchUrl = `${location.origin}/watch/${encodeURIComponent(name)}`;
 $('watch-link').href = watchUrl;
 $('watch-link').textContent = watchUrl;

@@ -3,7 +3,16 @@
 // session; when that fails, or the server is lost, it reconnects by itself, with backoff.
 import { createChat } from './chat.js';
 import { createFiles } from './files.js';
-import { fetchIceServers, formatBitrate, hangUp, negotiate, restartIce, streamNameFromPath } from './whip.js';
+import {
+    fetchIceServers,
+    formatBitrate,
+    hangUp,
+    keepTokenInAddress,
+    negotiate,
+    restartIce,
+    streamNameFromPath,
+    tokenFromAddress,
+} from './whip.js';
 
 const STATS_MS = 1000;
 const RESTART_AFTER_MS = 1500; // ICE often recovers from a short "disconnected" by itself
@@ -24,6 +33,8 @@ const ui = {
     bitrate: $('bitrate'),
     loss: $('loss'),
     connection: $('connection'),
+    tokenForm: $('token-form'),
+    token: $('token'),
 };
 
 const chat = createChat($('chat'));
@@ -83,9 +94,12 @@ async function connect() {
     ui.video.srcObject = new MediaStream([video.receiver.track, audio.receiver.track]);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
-        onair.session = await negotiate(pc, `/whep/${encodeURIComponent(name)}`, iceServers);
+        const endpoint = `/whep/${encodeURIComponent(name)}`;
+        onair.session = await negotiate(pc, endpoint, iceServers, tokenFromAddress());
     } catch (error) {
-        if (pc === onair.pc) retry(`the server refused: ${error.message}`);
+        if (pc !== onair.pc) return;
+        if (error.status === 401) askForToken(error.message);
+        else retry(`the server refused: ${error.message}`);
     }
 }
 
@@ -105,9 +119,8 @@ addEventListener('load', () => {
     heldUntilLoaded = null;
 }, { once: true });
 
-// Drops the current connection and tries again after a growing, slightly random delay, so a
-// restarted server is not hit by all its viewers at the same instant.
-function retry(reason) {
+// Ends the current connection, if any, and any retry waiting.
+function drop() {
     clearTimeout(disconnectedTimer);
     clearTimeout(retryTimer);
     chat.detach();
@@ -115,12 +128,38 @@ function retry(reason) {
     hangUp(onair.pc, onair.session);
     onair.session = null;
     onair.pc = null;
+}
+
+// Drops the current connection and tries again after a growing, slightly random delay, so a
+// restarted server is not hit by all its viewers at the same instant.
+function retry(reason) {
+    drop();
     const delay = Math.min(RETRY_FIRST_MS * 2 ** retries, RETRY_MAX_MS) * (0.8 + 0.4 * Math.random());
     retries++;
     showError(`Connection lost: ${reason}`);
     setState('reconnecting', `Reconnecting in ${Math.round(delay / 1000)} s…`);
     retryTimer = setTimeout(connect, delay);
 }
+
+// The server wants a token (onair serve --watch-token) and did not get the right one: trying
+// again would not help, so the page asks for it and connects when it is given.
+function askForToken(reason) {
+    drop();
+    showError(`The server refused: ${reason}`);
+    setState('needs a token', 'This stream needs a token');
+    ui.tokenForm.hidden = false;
+    ui.token.value = tokenFromAddress();
+    ui.token.focus();
+}
+
+ui.tokenForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    keepTokenInAddress(ui.token.value.trim());
+    ui.tokenForm.hidden = true;
+    showError('');
+    retries = 0;
+    connect();
+});
 
 function onConnectionState(pc) {
     if (pc !== onair.pc) return;

@@ -33,6 +33,22 @@ async function reasonOf(response) {
     return text ? `${text} (HTTP ${status})` : `HTTP ${status}`;
 }
 
+// The token of a server started with --publish-token or --watch-token, from the page's address:
+// /watch/NAME#token=TOKEN. A fragment, so it stays out of the server's logs and of Referer.
+export function tokenFromAddress() {
+    return new URLSearchParams(location.hash.slice(1)).get('token') || '';
+}
+
+// Puts TOKEN in the page's address (replacing the entry, not adding one), so that a reload or a
+// shared link carries it.
+export function keepTokenInAddress(token) {
+    const params = new URLSearchParams(location.hash.slice(1));
+    if (token) params.set('token', token);
+    else params.delete('token');
+    const hash = params.toString();
+    history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+}
+
 // The STUN/TURN servers the operator configured, for the RTCPeerConnection; none is fine on a
 // LAN since the server's own candidates are in its answer.
 export async function fetchIceServers() {
@@ -89,18 +105,18 @@ export async function hangUp(pc, session) {
 // returns the Session. ICE_SERVERS, a promise of fetchIceServers' list, is awaited only after
 // the offer is made, so that the fetch and the browser's set-up run side by side (~60 ms of a
 // join here); the servers still come before setLocalDescription, which starts the gathering.
+// TOKEN, when given, goes as a bearer token (RFC 9725 §4.5); a server that wants one and does not
+// get it refuses with 401.
 // Throws SignalingError when the server refuses, TypeError when it cannot be reached.
-export async function negotiate(pc, endpoint, iceServers = null) {
+export async function negotiate(pc, endpoint, iceServers = null, token = '') {
     const offer = await pc.createOffer();
     if (iceServers) {
         pc.setConfiguration({ ...pc.getConfiguration(), iceServers: await iceServers });
     }
     await pc.setLocalDescription(offer);
-    const response = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/sdp' },
-        body: pc.localDescription.sdp,
-    });
+    const headers = { 'Content-Type': 'application/sdp' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const response = await fetch(endpoint, { method: 'POST', headers, body: pc.localDescription.sdp });
     if (response.status !== 201 && response.status !== 200) {
         throw new SignalingError(response.status, await reasonOf(response));
     }

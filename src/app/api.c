@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/access.h"
 #include "app/ice_servers.h"
 #include "app/metrics.h"
 #include "app/patch_rules.h"
@@ -21,19 +22,9 @@
 #include "sfu/negotiate.h"
 #include "sfu/sfu.h"
 
-/* Stream names appear in URLs, logs and file names: keep them plain. */
 static bool valid_stream_name(const char *name)
 {
-    size_t n = strlen(name);
-    if (n == 0 || n > 63)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.'))
-            return false;
-    }
-    return name[0] != '.';
+    return stream_name_valid(name, strlen(name));
 }
 
 /* If PATH starts with PREFIX, the rest; else NULL. */
@@ -160,16 +151,44 @@ static void add_ice_server_links(struct server *srv, const char *name, struct ht
             http_response_header(res, "Link", "%s", link);
 }
 
+/* Whether REQ may do ACTION on stream NAME (DOING says what, "publishing to"); if not, a 401
+ * with the reason and a WWW-Authenticate challenge (RFC 6750 §3) is in RES. */
+static bool authorized(struct server *srv, const struct http_request *req,
+                       enum access_action action, const char *name, const char *doing,
+                       struct http_response *res, bool as_json)
+{
+    enum access_verdict v = access_check(&srv->config.access, action, name, req->authorization);
+    if (v == ACCESS_GRANTED)
+        return true;
+    char why[256];
+    if (v == ACCESS_NO_TOKEN)
+        snprintf(why, sizeof why, "%s '%s' needs a token: send Authorization: Bearer TOKEN", doing,
+                 name);
+    else
+        snprintf(why, sizeof why, "the token is not one for %s '%s'", doing, name);
+    as_json ? json_error(res, 401, why) : http_response_text(res, 401, "%s\n", why);
+    http_response_header(res, "WWW-Authenticate", "Bearer realm=\"onair\"%s",
+                         v == ACCESS_BAD_TOKEN ? ", error=\"invalid_token\"" : "");
+    srv->unauthorized++;
+    log_info("%s %s: %s", req->method, req->path, why);
+    return false;
+}
+
 /* Makes a session for an SDP offer; on success the answer and its headers go into res. */
-static struct session *create_session(struct server *srv, enum session_role role,
-                                      const char *name, const char *sdp, size_t len,
-                                      char **answer, struct http_response *res, bool as_json)
+static struct session *create_session(struct server *srv, const struct http_request *req,
+                                      enum session_role role, const char *name, const char *sdp,
+                                      size_t len, char **answer, struct http_response *res,
+                                      bool as_json)
 {
     if (!valid_stream_name(name)) {
         const char *why = "stream names are 1 to 63 letters, digits, '-', '_' or '.'";
         as_json ? json_error(res, 400, why) : http_response_text(res, 400, "%s\n", why);
         return NULL;
     }
+    bool publishing = role == SESSION_PUBLISHER;
+    if (!authorized(srv, req, publishing ? ACCESS_PUBLISH : ACCESS_WATCH, name,
+                    publishing ? "publishing to" : "watching", res, as_json))
+        return NULL;
     struct session_error err = {0};
     struct session *s = session_create(srv, role, name, sdp, len, answer, &err);
     if (!s) {
@@ -191,7 +210,7 @@ static void whip_whep(struct server *srv, const struct http_request *req, const 
         return;
     }
     char *answer;
-    struct session *s = create_session(srv, role, name, (const char *)req->body, req->body_len,
+    struct session *s = create_session(srv, req, role, name, (const char *)req->body, req->body_len,
                                        &answer, res, false);
     if (!s)
         return;
@@ -250,7 +269,7 @@ static void seed_offer(struct server *srv, const struct http_request *req,
         name = "live";
     enum session_role role = offer_sends_media(sdp) ? SESSION_PUBLISHER : SESSION_VIEWER;
     char *answer;
-    struct session *s = create_session(srv, role, name, sdp, strlen(sdp), &answer, res, true);
+    struct session *s = create_session(srv, req, role, name, sdp, strlen(sdp), &answer, res, true);
     if (!s) {
         json_decref(root);
         return;
@@ -332,6 +351,10 @@ static void api_recording(struct server *srv, const struct http_request *req, co
         json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
         return;
     }
+    bool change = strcmp(req->method, "POST") == 0 || strcmp(req->method, "DELETE") == 0;
+    if (change && !authorized(srv, req, ACCESS_PUBLISH, name,
+                              "starting or stopping the recording of", res, true))
+        return;
     if (strcmp(req->method, "POST") == 0) {
         char file[256];
         const char *why = NULL;
@@ -374,6 +397,8 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
         return;
     }
     if (strcmp(req->method, "PUT") == 0) {
+        if (!authorized(srv, req, ACCESS_PUBLISH, name, "switching the chat of", res, true))
+            return;
         json_error_t err;
         json_t *body = json_loadb((const char *)req->body, req->body_len, 0, &err);
         json_t *enabled = body ? json_object_get(body, "enabled") : NULL;

@@ -225,6 +225,8 @@ void metrics_render(const struct server *srv, struct http_response *res)
             srv->datagrams_unknown);
     counter(f, "onair_viewers_refused_total", "Viewer offers refused for --max-viewers.",
             srv->viewers_refused);
+    counter(f, "onair_unauthorized_requests_total",
+            "Requests refused (401) for a missing or wrong token.", srv->unauthorized);
     counter(f, "onair_rtcp_packets_received_total",
             "RTCP packets from publishers and viewers that passed SRTCP.", srv->rtcp_in);
     counter(f, "onair_srtp_rejected_total",

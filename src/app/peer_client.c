@@ -580,7 +580,7 @@ static void peer_client_on_timer_closed(uv_handle_t *handle)
     free(pc);
 }
 
-int peer_client_offer(struct peer_client *pc, const char *url, bool seed_offer,
+int peer_client_offer(struct peer_client *pc, const struct whip_client_target *target,
                       struct sdp_session *sdp, char *location, char *message, size_t cap)
 {
     char *text = xmalloc(16384);
@@ -589,7 +589,7 @@ int peer_client_offer(struct peer_client *pc, const char *url, bool seed_offer,
     struct whip_client_result res = {0};
     const char *why = NULL;
     int rc = -1;
-    if (whip_client_offer(url, seed_offer, text, &res) < 0) {
+    if (whip_client_offer(target, text, &res) < 0) {
         snprintf(message, cap, "%s", res.message);
     } else {
         snprintf(location, 1024, "%s", res.location);

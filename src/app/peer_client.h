@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "app/whip_client.h"
 #include "proto/sdp.h"
 #include "rtc/srtp.h"
 
@@ -68,11 +69,11 @@ struct peer_client_ice {
 void peer_client_set_ice(struct peer_client *pc, const struct peer_client_ice *ice);
 
 /* The signaling of onair's clients: writes *SDP (the offer, transport attributes included) and
- * posts it to URL (WHIP/WHEP, or the seed's /offer with SEED_OFFER), parses the answer into *SDP
+ * posts it to TARGET (WHIP/WHEP, or the seed's /offer), parses the answer into *SDP
  * and starts PC with it. Returns 0, or -1 with a sentence for the user in MESSAGE. LOCATION
  * (1024 bytes) gets the session's URL as soon as the server gives one, so that a caller can
  * DELETE it even after a later failure. */
-int peer_client_offer(struct peer_client *pc, const char *url, bool seed_offer,
+int peer_client_offer(struct peer_client *pc, const struct whip_client_target *target,
                       struct sdp_session *sdp, char *location, char *message, size_t cap);
 
 /* Protects the RTP packet BUF[0..LEN) (BUF holds CAP bytes; SRTPX_MAX_TRAILER more than LEN

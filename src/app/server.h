@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "app/access.h"
 #include "app/ice_servers.h"
 #include "app/recorder.h"
 #include "base/addr_key.h"
@@ -41,6 +42,7 @@ struct server_config {
     struct recorder_config record; /* --record-dir, --record */
     bool no_chat;                  /* chat off for every stream unless the API turns it on */
     uint64_t max_file_size;        /* bytes a file sent in a room may have; 0: the default */
+    struct access_rules access;    /* --publish-token, --watch-token */
 };
 
 struct session;
@@ -89,6 +91,7 @@ struct server {
      * (authentication, replay, malformed). */
     uint64_t rtcp_in, srtp_rejected;
     uint64_t viewers_refused; /* offers refused for --max-viewers */
+    uint64_t unauthorized;    /* requests refused for a missing or wrong token */
 };
 
 /* Starts everything; returns -1 with a message logged on failure. */

@@ -121,14 +121,20 @@ static void whip_client_explain(struct whip_client_result *out, const char *url,
         snprintf(out->message, sizeof out->message,
                  "the stream is taken: %s already has a publisher (409%s%s)", url,
                  reason[0] ? ": " : "", reason);
+    else if (out->status == 401)
+        snprintf(out->message, sizeof out->message,
+                 "the server wants a token (--token, or ONAIR_TOKEN): HTTP 401%s%s",
+                 reason[0] ? ": " : "", reason);
     else
         snprintf(out->message, sizeof out->message, "the server refused the offer: HTTP %ld%s%s",
                  out->status, reason[0] ? ": " : "", reason);
 }
 
-int whip_client_offer(const char *url, bool seed_offer, const char *offer_sdp,
+int whip_client_offer(const struct whip_client_target *target, const char *offer_sdp,
                       struct whip_client_result *out)
 {
+    const char *url = target->url;
+    bool seed_offer = target->seed_offer;
     memset(out, 0, sizeof *out);
     struct whip_client_buffer b = {0};
     char *body = NULL;
@@ -142,6 +148,11 @@ int whip_client_offer(const char *url, bool seed_offer, const char *offer_sdp,
     struct curl_slist *headers = curl_slist_append(
         NULL, seed_offer ? "Content-Type: application/json" : "Content-Type: application/sdp");
     headers = curl_slist_append(headers, "Expect:");
+    char authorization[300];
+    if (target->token) {
+        snprintf(authorization, sizeof authorization, "Authorization: Bearer %s", target->token);
+        headers = curl_slist_append(headers, authorization);
+    }
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : offer_sdp);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);

@@ -20,10 +20,18 @@ struct whip_client_result {
     char message[512];    /* on error: a sentence for the user, with the server's reason */
 };
 
-/* Posts OFFER_SDP to URL: as application/sdp (WHIP, WHEP), or with SEED_OFFER as a bare JSON
- * string to the seed's /offer, reading {"sdp"} back. Resolves the Location header against URL.
- * Returns 0 with OUT->answer set, or an enum whip_client_error with OUT->message set. */
-int whip_client_offer(const char *url, bool seed_offer, const char *offer_sdp,
+/* Where an offer goes: a WHIP or WHEP endpoint, or with SEED_OFFER the seed's /offer; with a
+ * bearer TOKEN (RFC 9725 §4.5) when the server wants one. */
+struct whip_client_target {
+    const char *url;
+    bool seed_offer;
+    const char *token; /* NULL: none */
+};
+
+/* Posts OFFER_SDP to TARGET: as application/sdp (WHIP, WHEP), or as a bare JSON string to the
+ * seed's /offer, reading {"sdp"} back. Resolves the Location header against the URL. Returns 0
+ * with OUT->answer set, or an enum whip_client_error with OUT->message set. */
+int whip_client_offer(const struct whip_client_target *target, const char *offer_sdp,
                       struct whip_client_result *out);
 
 /* Ends the session at LOCATION (an absolute URL) with DELETE. Returns 0 on a 2xx, else -1. */

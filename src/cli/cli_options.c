@@ -2,6 +2,7 @@
 #include "cli/cli_options.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/log.h"
 #include "proto/ice_server_url.h"
@@ -54,4 +55,10 @@ int cli_ice_option(const char *command, struct peer_client_ice *ice, int opt, co
     default:
         return 0;
     }
+}
+
+const char *cli_token_default(void)
+{
+    const char *token = getenv("ONAIR_TOKEN");
+    return token && token[0] ? token : NULL;
 }

@@ -23,6 +23,19 @@ enum { CLI_O_ICE_SERVER = 1000, CLI_O_ICE_USERNAME, CLI_O_ICE_CREDENTIAL, CLI_O_
     "  --ice-username U    --ice-credential P: the TURN server's long-term credentials\n"      \
     "  --relay             send everything through TURN from the start\n"
 
+/* The bearer token of the clients (publish, record, bench), for a server started with
+ * --publish-token or --watch-token. */
+enum { CLI_O_TOKEN = 1010 };
+#define CLI_TOKEN_LONG_OPTION                                                                      \
+    {                                                                                              \
+        "token", required_argument, NULL, CLI_O_TOKEN                                              \
+    }
+#define CLI_TOKEN_USAGE                                                                            \
+    "  --token TOKEN       the token the server asks for (Authorization: Bearer); default:\n"      \
+    "                      the ONAIR_TOKEN environment variable, which ps does not show\n"
+/* The token before any --token: ONAIR_TOKEN's value, or NULL when unset or empty. */
+const char *cli_token_default(void);
+
 /* Takes option OPT (ARG) into ICE when it is one of CLI_ICE_LONG_OPTIONS. Returns 1 when taken,
  * 0 when OPT is another option, 2 after saying on stderr what is wrong with ARG. */
 int cli_ice_option(const char *command, struct peer_client_ice *ice, int opt, const char *arg);

@@ -77,8 +77,18 @@ static const char serve_usage[] =
     "                          {\"enabled\": true} turns it on for one)\n"
     "  --max-file-size SIZE    largest file participants may send each other in a stream's\n"
     "                          room, in bytes or with K, M, G (default 100M)\n"
-    "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
-    "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
+    "  --publish-token [NAME=]TOKEN\n"
+    "                          publishing to NAME (or, without NAME=, to any stream without a\n"
+    "                          token of its own) needs Authorization: Bearer TOKEN, and so\n"
+    "                          do starting and stopping its recording and switching its chat\n"
+    "                          (repeatable; tokens in --config stay out of ps)\n"
+    "  --watch-token [NAME=]TOKEN\n"
+    "                          the same for watching (WHEP, and /offer from a viewer); the\n"
+    "                          pages take a token from their address: /watch/NAME#token=TOKEN\n"
+    "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): "
+    "stun:HOST:PORT,\n"
+    "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in "
+    "WHIP/WHEP\n"
     "                          Link headers, /offer replies and GET /api/ice-servers\n"
     "  --turn-secret SECRET    coturn's static-auth-secret (use-auth-secret): TURN URLs get\n"
     "                          per-request credentials, user EXPIRY:ID, HMAC-SHA1 password\n"
@@ -186,11 +196,34 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         .audio_codecs = "opus",
         .ice = {.turn_ttl = ICE_SERVERS_DEFAULT_TTL},
     };
-    enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
-           O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
-           O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
-           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
-           O_MAX_VIEWERS, O_SPLIT_FROM };
+    enum {
+        O_LISTEN = 256,
+        O_MEDIA_PORT,
+        O_MEDIA_BIND,
+        O_PUBLIC_IP,
+        O_MAX_BITRATE,
+        O_VIDEO,
+        O_AUDIO,
+        O_SOURCE,
+        O_LOG,
+        O_ICE_SERVER,
+        O_TURN_SECRET,
+        O_TURN_TTL,
+        O_CONFIG,
+        O_RECORD_DIR,
+        O_RECORD,
+        O_NO_CHAT,
+        O_ANNOUNCE_PRIVATE,
+        O_MEDIA_TCP_PORT,
+        O_MAX_FILE_SIZE,
+        O_RTSP_TRANSPORT,
+        O_WORKERS,
+        O_NO_PACING,
+        O_MAX_VIEWERS,
+        O_SPLIT_FROM,
+        O_PUBLISH_TOKEN,
+        O_WATCH_TOKEN
+    };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -217,6 +250,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"record", required_argument, NULL, O_RECORD},
         {"no-chat", no_argument, NULL, O_NO_CHAT},
         {"max-file-size", required_argument, NULL, O_MAX_FILE_SIZE},
+        {"publish-token", required_argument, NULL, O_PUBLISH_TOKEN},
+        {"watch-token", required_argument, NULL, O_WATCH_TOKEN},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -357,6 +392,17 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
                                   "--max-file-size wants a size such as 104857600 or 100M, not "
                                   "'%s'", optarg);
             break;
+        case O_PUBLISH_TOKEN:
+        case O_WATCH_TOKEN: {
+            const char *why;
+            enum access_action action = opt == O_PUBLISH_TOKEN ? ACCESS_PUBLISH : ACCESS_WATCH;
+            if (access_add(&config.access, action, optarg, &why) < 0) {
+                fprintf(stderr, "onair: --%s-token: %s\n",
+                        action == ACCESS_PUBLISH ? "publish" : "watch", why);
+                return 2;
+            }
+            break;
+        }
         case O_RECORD_DIR:
             config.record.dir = optarg;
             break;

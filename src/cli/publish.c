@@ -55,8 +55,8 @@ static const char publish_usage[] =
     "                      paced as browsers send (to feed a server the way ffmpeg's RTP\n"
     "                      output does, for benchmarks)\n"
     "  --rtsp-transport T  how the camera sends media: tcp (default) or udp\n"
-    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP endpoint\n"
-CLI_ICE_USAGE
+    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP "
+    "endpoint\n" CLI_ICE_USAGE CLI_TOKEN_USAGE
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 
@@ -79,6 +79,7 @@ struct publish {
     uv_loop_t *loop;
     struct paced_sender *video;
     const char *path, *url;
+    const char *token;          /* --token, ONAIR_TOKEN, or NULL */
     char shown[512];            /* path, with a camera URL's password hidden */
     bool live;                  /* path is a camera (rtsp://): read as it arrives */
     const char *rtsp_transport; /* the camera's, or NULL */
@@ -462,8 +463,8 @@ static int publish_connect(struct publish *p)
     peer_client_set_ice(p->pc, &p->ice);
     char message[600];
     int rc = 0;
-    if (peer_client_offer(p->pc, p->url, p->seed_offer, sdp, p->location, message,
-                          sizeof message) < 0) {
+    struct whip_client_target target = {p->url, p->seed_offer, p->token};
+    if (peer_client_offer(p->pc, &target, sdp, p->location, message, sizeof message) < 0) {
         fprintf(stderr, "onair publish: %s\n", message);
         rc = 1;
     }
@@ -481,12 +482,14 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
         {"rtsp-transport", required_argument, NULL, O_RTSP_TRANSPORT},
         {"seed-offer", no_argument, NULL, O_SEED},
         CLI_ICE_LONG_OPTIONS,
+        CLI_TOKEN_LONG_OPTION,
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     int opt;
     opterr = 0;
+    p->token = cli_token_default();
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case O_RECONNECT:
@@ -508,6 +511,9 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
             break;
         case O_SEED:
             p->seed_offer = true;
+            break;
+        case CLI_O_TOKEN:
+            p->token = optarg;
             break;
         case CLI_O_ICE_SERVER:
         case CLI_O_ICE_USERNAME:

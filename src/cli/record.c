@@ -52,8 +52,8 @@ static const char record_usage[] =
     "\n"
     "options:\n"
     "  --duration SECONDS  stop after this long (counted from the first keyframe)\n"
-    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHEP endpoint\n"
-CLI_ICE_USAGE
+    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHEP "
+    "endpoint\n" CLI_ICE_USAGE CLI_TOKEN_USAGE
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 
@@ -81,6 +81,7 @@ struct record_track {
 struct record {
     uv_loop_t *loop;
     const char *url, *out_path;
+    const char *token; /* --token, ONAIR_TOKEN, or NULL */
     bool seed_offer;
     struct peer_client_ice ice;
     double duration_s;
@@ -561,8 +562,8 @@ static int record_connect(struct record *r)
     peer_client_set_ice(r->pc, &r->ice);
     int rc = 1;
     char message[600];
-    if (peer_client_offer(r->pc, r->url, r->seed_offer, sdp, r->location, message,
-                          sizeof message) < 0) {
+    struct whip_client_target target = {r->url, r->seed_offer, r->token};
+    if (peer_client_offer(r->pc, &target, sdp, r->location, message, sizeof message) < 0) {
         fprintf(stderr, "onair record: %s\n", message);
         goto out;
     }
@@ -584,6 +585,7 @@ static int record_parse_args(struct record *r, int argc, char **argv)
         {"duration", required_argument, NULL, O_DURATION},
         {"seed-offer", no_argument, NULL, O_SEED},
         CLI_ICE_LONG_OPTIONS,
+        CLI_TOKEN_LONG_OPTION,
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -591,6 +593,7 @@ static int record_parse_args(struct record *r, int argc, char **argv)
     int opt;
     char *end;
     opterr = 0;
+    r->token = cli_token_default();
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case O_DURATION:
@@ -602,6 +605,9 @@ static int record_parse_args(struct record *r, int argc, char **argv)
             break;
         case O_SEED:
             r->seed_offer = true;
+            break;
+        case CLI_O_TOKEN:
+            r->token = optarg;
             break;
         case CLI_O_ICE_SERVER:
         case CLI_O_ICE_USERNAME:

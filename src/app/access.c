@@ -1,0 +1,141 @@
+/* access: bearer tokens per stream and action. */
+#include "app/access.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+#include <strings.h>
+
+static bool token68_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+}
+
+/* The length of the token68 at TEXT (RFC 7235 §2.1: 1*( tchar ) *"="), 0 when none. */
+static size_t token68_len(const char *text)
+{
+    size_t n = 0;
+    while (token68_char(text[n]))
+        n++;
+    if (n == 0)
+        return 0;
+    while (text[n] == '=')
+        n++;
+    return n;
+}
+
+bool stream_name_valid(const char *name, size_t len)
+{
+    static const char allowed[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+    if (len == 0 || len > 63 || name[0] == '.')
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!name[i] || !strchr(allowed, name[i]))
+            return false;
+    return true;
+}
+
+int access_add(struct access_rules *rules, enum access_action action, const char *spec,
+               const char **why)
+{
+    const char *eq = strchr(spec, '=');
+    const char *token = spec;
+    struct access_token t = {0};
+    /* A '=' inside the token's own padding ("abc==") is not a stream name's end: a name is
+     * followed by a token that starts with a token character. */
+    if (eq && eq > spec && token68_char(eq[1])) {
+        t.stream = spec;
+        t.stream_len = (size_t)(eq - spec);
+        token = eq + 1;
+        if (!stream_name_valid(t.stream, t.stream_len)) {
+            *why = "NAME=TOKEN: stream names are 1 to 63 letters, digits, '-', '_' or '.'";
+            return -1;
+        }
+    }
+    size_t len = token68_len(token);
+    if (len == 0 || token[len]) {
+        *why = "a token is letters, digits and -._~+/ (then any '='), as a bearer token "
+               "is sent in a header";
+        return -1;
+    }
+    if (len > ACCESS_MAX_TOKEN_LEN) {
+        *why = "a token is at most 256 characters";
+        return -1;
+    }
+    if (rules->n[action] == ACCESS_MAX_TOKENS) {
+        *why = "at most 64 tokens of each kind";
+        return -1;
+    }
+    t.token = token;
+    t.token_len = len;
+    rules->tokens[action][rules->n[action]++] = t;
+    return 0;
+}
+
+static bool names(const struct access_token *t, const char *stream)
+{
+    return t->stream && strlen(stream) == t->stream_len &&
+           memcmp(t->stream, stream, t->stream_len) == 0;
+}
+
+/* Whether the stream has tokens of its own for ACTION: then the ones for every stream do not
+ * apply to it. */
+static bool has_own(const struct access_rules *rules, enum access_action action, const char *stream)
+{
+    for (size_t i = 0; i < rules->n[action]; i++)
+        if (names(&rules->tokens[action][i], stream))
+            return true;
+    return false;
+}
+
+bool access_needs_token(const struct access_rules *rules, enum access_action action,
+                        const char *stream)
+{
+    if (has_own(rules, action, stream))
+        return true;
+    for (size_t i = 0; i < rules->n[action]; i++)
+        if (!rules->tokens[action][i].stream)
+            return true;
+    return false;
+}
+
+const char *access_bearer_token(const char *value, size_t *len)
+{
+    if (!value || strncasecmp(value, "Bearer", 6) != 0 || value[6] != ' ')
+        return NULL;
+    const char *token = value + 6;
+    while (*token == ' ')
+        token++;
+    size_t n = token68_len(token);
+    if (n == 0)
+        return NULL;
+    for (const char *rest = token + n; *rest; rest++)
+        if (*rest != ' ')
+            return NULL;
+    *len = n;
+    return token;
+}
+
+enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
+                                 const char *stream, const char *authorization)
+{
+    if (!access_needs_token(rules, action, stream))
+        return ACCESS_GRANTED;
+    size_t len = 0;
+    const char *token = access_bearer_token(authorization, &len);
+    if (!token) /* another scheme (Basic) is no token; a malformed bearer one is a bad one */
+        return authorization && strncasecmp(authorization, "Bearer", 6) == 0 ? ACCESS_BAD_TOKEN
+                                                                             : ACCESS_NO_TOKEN;
+    bool own = has_own(rules, action, stream);
+    bool match = false;
+    for (size_t i = 0; i < rules->n[action]; i++) {
+        const struct access_token *t = &rules->tokens[action][i];
+        if (own ? !names(t, stream) : t->stream != NULL)
+            continue;
+        /* Every candidate is compared, in constant time, so that the time taken says nothing
+         * of how much of a guess was right. */
+        match |= t->token_len == len && CRYPTO_memcmp(t->token, token, len) == 0;
+    }
+    return match ? ACCESS_GRANTED : ACCESS_BAD_TOKEN;
+}

@@ -1,0 +1,57 @@
+/* access: who may publish to a stream and who may watch it, by bearer tokens (RFC 6750) in the
+ * Authorization header, as WHIP (RFC 9725 §4.5) and WHEP clients send them (OBS's "Bearer
+ * Token", `onair publish --token`, the pages' #token=). A stream's tokens are those given for
+ * its name, else those given for every stream; with neither, it is open. Pure: no I/O. */
+#ifndef ONAIR_APP_ACCESS_H
+#define ONAIR_APP_ACCESS_H
+#include <stdbool.h>
+#include <stddef.h>
+
+enum access_action { ACCESS_PUBLISH, ACCESS_WATCH, ACCESS_ACTIONS };
+
+#define ACCESS_MAX_TOKENS 64
+#define ACCESS_MAX_TOKEN_LEN 256
+
+struct access_token {
+    const char *stream; /* NULL: every stream without tokens of its own */
+    size_t stream_len;
+    const char *token; /* points into the spec given to access_add */
+    size_t token_len;
+};
+
+struct access_rules {
+    struct access_token tokens[ACCESS_ACTIONS][ACCESS_MAX_TOKENS];
+    size_t n[ACCESS_ACTIONS];
+};
+
+/* Whether NAME[0..LEN) may name a stream: names appear in URLs, logs and file names, so they
+ * are 1 to 63 letters, digits, '-', '_' or '.', and do not start with '.'. */
+bool stream_name_valid(const char *name, size_t len);
+
+/* Adds SPEC, "TOKEN" (every stream) or "NAME=TOKEN" (stream NAME), for ACTION. SPEC must outlive
+ * RULES. Returns 0, or -1 with *WHY when the token could not be sent in a header (RFC 6750's
+ * token68: letters, digits and -._~+/ then any '='), is empty or too long, or the list is
+ * full, or NAME is not a stream name. */
+int access_add(struct access_rules *rules, enum access_action action, const char *spec,
+               const char **why);
+
+/* Whether STREAM needs a token for ACTION. */
+bool access_needs_token(const struct access_rules *rules, enum access_action action,
+                        const char *stream);
+
+enum access_verdict {
+    ACCESS_GRANTED,
+    ACCESS_NO_TOKEN,  /* the stream needs one and the request has no bearer token */
+    ACCESS_BAD_TOKEN, /* the request's token is not one of the stream's */
+};
+
+/* Checks AUTHORIZATION (the header's value, NULL when absent) for ACTION on STREAM. Tokens
+ * are compared in constant time. */
+enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
+                                 const char *stream, const char *authorization);
+
+/* The token of a "Bearer TOKEN" header value (the scheme in any case, spaces around the
+ * token): *LEN bytes at the returned pointer, or NULL when VALUE is not that. */
+const char *access_bearer_token(const char *value, size_t *len);
+
+#endif

@@ -1,0 +1,160 @@
+/* test_access: who may publish and watch which stream, from --publish-token and --watch-token,
+ * and the Authorization headers that pass. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "app/access.h"
+
+static struct access_rules rules;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&rules, 0, sizeof rules);
+    const char *why = NULL;
+    assert_int_equal(access_add(&rules, ACCESS_PUBLISH, "cam=cam-secret", &why), 0);
+    assert_int_equal(access_add(&rules, ACCESS_PUBLISH, "cam=second.one", &why), 0);
+    assert_int_equal(access_add(&rules, ACCESS_PUBLISH, "everywhere/+~_-9==", &why), 0);
+    assert_int_equal(access_add(&rules, ACCESS_WATCH, "private=look", &why), 0);
+    return 0;
+}
+
+static void test_open_without_tokens(void **state)
+{
+    (void)state;
+    /* Nobody needs a token to watch a stream that has none, whatever the header says. */
+    assert_false(access_needs_token(&rules, ACCESS_WATCH, "cam"));
+    assert_int_equal(access_check(&rules, ACCESS_WATCH, "cam", NULL), ACCESS_GRANTED);
+    assert_int_equal(access_check(&rules, ACCESS_WATCH, "cam", "Bearer junk"), ACCESS_GRANTED);
+}
+
+static void test_stream_tokens_replace_the_global_ones(void **state)
+{
+    (void)state;
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer cam-secret"),
+                     ACCESS_GRANTED);
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer second.one"),
+                     ACCESS_GRANTED);
+    /* The token for every stream does not open one with tokens of its own ... */
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer everywhere/+~_-9=="),
+                     ACCESS_BAD_TOKEN);
+    /* ... and a stream's token opens no other stream. */
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "lobby", "Bearer cam-secret"),
+                     ACCESS_BAD_TOKEN);
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "lobby", "Bearer everywhere/+~_-9=="),
+                     ACCESS_GRANTED);
+    assert_int_equal(access_check(&rules, ACCESS_WATCH, "private", "Bearer look"), ACCESS_GRANTED);
+    /* Publishing and watching are separate lists. */
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "private", "Bearer look"),
+                     ACCESS_BAD_TOKEN);
+    /* Names and tokens are whole: no prefix or longer string passes. */
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "ca", "Bearer cam-secret"),
+                     ACCESS_BAD_TOKEN);
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer cam-secre"),
+                     ACCESS_BAD_TOKEN);
+    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer cam-secrets"),
+                     ACCESS_BAD_TOKEN);
+}
+
+static void test_headers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *header;
+        enum access_verdict verdict;
+    } cases[] = {
+        {NULL, ACCESS_NO_TOKEN},
+        {"", ACCESS_NO_TOKEN},
+        {"Basic Y2FtOmNhbS1zZWNyZXQ=", ACCESS_NO_TOKEN},
+        {"cam-secret", ACCESS_NO_TOKEN},
+        {"Bearer cam-secret", ACCESS_GRANTED},
+        {"bearer cam-secret", ACCESS_GRANTED},     /* the scheme in any case (RFC 7235 §2.1) */
+        {"BEARER   cam-secret  ", ACCESS_GRANTED}, /* spaces around the token */
+        {"Bearer", ACCESS_BAD_TOKEN},
+        {"Bearer ", ACCESS_BAD_TOKEN},
+        {"Bearercam-secret", ACCESS_BAD_TOKEN},
+        {"Bearer cam-secret extra", ACCESS_BAD_TOKEN},
+        {"Bearer \"cam-secret\"", ACCESS_BAD_TOKEN},
+        {"Bearer cam-secret,", ACCESS_BAD_TOKEN},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", cases[i].header),
+                         cases[i].verdict);
+}
+
+static void test_bearer_token(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    const char *token = access_bearer_token("Bearer  abc== ", &len);
+    assert_non_null(token);
+    assert_int_equal(len, 5);
+    assert_memory_equal(token, "abc==", 5);
+    assert_null(access_bearer_token("Bearer =abc", &len)); /* padding only at the end */
+    assert_null(access_bearer_token("Bearer ab=c", &len));
+}
+
+static void test_specs_refused(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "",
+        "=token",
+        "with space",
+        "cam=with space",
+        "cam=tok\"en",
+        "bad name=token",
+        ".hidden=token",
+        "a-name-of-sixty-four-characters-is-one-too-long-for-a-stream-xyz=token",
+    };
+    struct access_rules r = {0};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *why = NULL;
+        assert_int_equal(access_add(&r, ACCESS_PUBLISH, bad[i], &why), -1);
+        assert_non_null(why);
+    }
+    assert_int_equal(r.n[ACCESS_PUBLISH], 0);
+    /* A token made of base64 with its padding is one token, not a NAME=TOKEN. */
+    const char *why = NULL;
+    assert_int_equal(access_add(&r, ACCESS_PUBLISH, "c2VjcmV0==", &why), 0);
+    assert_null(r.tokens[ACCESS_PUBLISH][0].stream);
+    assert_int_equal(access_check(&r, ACCESS_PUBLISH, "any", "Bearer c2VjcmV0=="), ACCESS_GRANTED);
+    char longest[ACCESS_MAX_TOKEN_LEN + 2];
+    memset(longest, 'x', sizeof longest - 1);
+    longest[sizeof longest - 1] = 0;
+    assert_int_equal(access_add(&r, ACCESS_WATCH, longest, &why), -1);
+    longest[ACCESS_MAX_TOKEN_LEN] = 0;
+    assert_int_equal(access_add(&r, ACCESS_WATCH, longest, &why), 0);
+    for (size_t i = r.n[ACCESS_WATCH]; i < ACCESS_MAX_TOKENS; i++)
+        assert_int_equal(access_add(&r, ACCESS_WATCH, "t", &why), 0);
+    assert_int_equal(access_add(&r, ACCESS_WATCH, "t", &why), -1);
+}
+
+static void test_stream_names(void **state)
+{
+    (void)state;
+    assert_true(stream_name_valid("cam-1_b.x", 9));
+    assert_true(stream_name_valid("cam=token", 3)); /* only LEN bytes count */
+    assert_false(stream_name_valid("", 0));
+    assert_false(stream_name_valid(".x", 2));
+    assert_false(stream_name_valid("a/b", 3));
+    assert_false(stream_name_valid("a\0b", 3));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_open_without_tokens, setup),
+        cmocka_unit_test_setup(test_stream_tokens_replace_the_global_ones, setup),
+        cmocka_unit_test_setup(test_headers, setup),
+        cmocka_unit_test(test_bearer_token),
+        cmocka_unit_test(test_specs_refused),
+        cmocka_unit_test(test_stream_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
