@@ -47,15 +47,11 @@ void patch_decide(struct patch_decision *out, const char *content_type, const ch
         return;
     }
     /* RFC 9725 §4.3: a client sends the session's ETag with a trickle and "*" with an ICE
-     * restart. onair supports restarts, so it holds clients to that: without If-Match it
-     * cannot tell a stale trickle from a current one. */
-    if (!if_match) {
-        refuse(out, 428, "PATCH needs If-Match: the session's ETag for new candidates, \"*\" for "
-                         "an ICE restart");
-        return;
-    }
-    bool restart = strcmp(if_match, "*") == 0;
-    if (!restart && !matches_etag(if_match, etag)) {
+     * restart. A trickle without If-Match is taken when its fragment names the session's
+     * current ufrag, which tells a stale trickle from a current one as well: the WHEP client
+     * of medooze's whip-whep (by an author of RFC 9725) never reads the ETag. */
+    bool restart = if_match && strcmp(if_match, "*") == 0;
+    if (if_match && !restart && !matches_etag(if_match, etag)) {
         snprintf(out->reason, sizeof out->reason,
                  "If-Match %.60s is not the session's ETag \"%.40s\" (it changes at an ICE restart)",
                  if_match, etag);
@@ -71,6 +67,11 @@ void patch_decide(struct patch_decision *out, const char *content_type, const ch
         return;
     }
     const char *ufrag = frag_ufrag(frag), *pwd = frag_pwd(frag);
+    if (!if_match && (!ufrag[0] || strcmp(ufrag, remote_ufrag) != 0)) {
+        refuse(out, 428, "PATCH needs If-Match: the session's ETag for new candidates (or "
+                         "their a=ice-ufrag, the session's), \"*\" for an ICE restart");
+        return;
+    }
     if (restart) {
         /* RFC 8445 §9: a restart is new credentials; without them there is nothing to do. */
         if (!ufrag[0] || !pwd[0]) {

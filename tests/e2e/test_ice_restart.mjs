@@ -128,7 +128,7 @@ try {
         { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': window.viewer.previousEtag }, body), frag);
     check(stale.status === 412 && /ETag/.test(stale.body), 'the ETag from before the restart answers 412 with the reason', stale);
     const noMatch = await page.evaluate((body) => window.patch({ 'Content-Type': 'application/trickle-ice-sdpfrag' }, body), frag);
-    check(noMatch.status === 428 && /If-Match/.test(noMatch.body), 'no If-Match answers 428 with the reason', noMatch);
+    check(noMatch.status === 428 && /If-Match/.test(noMatch.body), 'no If-Match and no ufrag to tell the generation by answers 428 with the reason', noMatch);
     const oldGeneration = await page.evaluate((body) => window.patch(
         { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': window.viewer.etag }, 'a=ice-ufrag:zzzz\r\n' + body), frag);
     check(oldGeneration.status === 422, 'candidates for another ufrag answer 422', oldGeneration);
