@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct http_server {
     void *opaque;
     uint16_t port;
     int closing_handles;
+    char *cert_pem, *key_pem; /* HTTPS, else NULL */
 };
 
 /* Per-request state while the body arrives. */
@@ -223,12 +225,41 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss)
     return -1;
 }
 
-struct http_server *http_server_start(uv_loop_t *loop, const char *listen, http_handler handler,
-                                      void *opaque, const char **why)
+/* The PEM file PATH, NUL-terminated (certificates and keys are a few KiB; 1 MiB is plenty). */
+static char *read_pem(const char *path, const char *what, char *why, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, cap, "cannot read the %s %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    size_t max = 1 << 20;
+    char *text = xmalloc(max + 1);
+    size_t n = fread(text, 1, max + 1, f);
+    fclose(f);
+    text[n > max ? max : n] = 0;
+    if (n == 0 || n > max || !strstr(text, "-----BEGIN ")) {
+        snprintf(why, cap, "the %s %s is not a PEM file", what, path);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static void free_server(struct http_server *s)
+{
+    free(s->cert_pem);
+    free(s->key_pem);
+    free(s);
+}
+
+struct http_server *http_server_start(uv_loop_t *loop, const char *listen,
+                                      const struct http_tls *tls, http_handler handler,
+                                      void *opaque, char *why, size_t cap)
 {
     struct sockaddr_storage ss;
     if (parse_listen(listen, &ss) < 0) {
-        *why = "--listen wants ADDR:PORT, e.g. 127.0.0.1:8080 or [::]:8080";
+        snprintf(why, cap, "--listen wants ADDR:PORT, e.g. 127.0.0.1:8080 or [::]:8080");
         return NULL;
     }
     struct http_server *s = xcalloc(1, sizeof *s);
@@ -237,13 +268,33 @@ struct http_server *http_server_start(uv_loop_t *loop, const char *listen, http_
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_DUAL_STACK;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+    if (tls) {
+        s->cert_pem = read_pem(tls->cert_file, "certificate", why, cap);
+        s->key_pem = s->cert_pem ? read_pem(tls->key_file, "key", why, cap) : NULL;
+        if (!s->key_pem) {
+            free_server(s);
+            return NULL;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    struct MHD_OptionItem options[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, 1000, NULL},
+        /* Without TLS the list ends here. */
+        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, options,
+                                 MHD_OPTION_END);
     if (!s->daemon) {
-        *why = "cannot listen for HTTP (address in use or not available)";
-        free(s);
+        snprintf(why, cap,
+                 tls ? "cannot listen for HTTPS (address in use or not available, or "
+                       "the key does not match the certificate)"
+                     : "cannot listen for HTTP (address in use or not available)");
+        free_server(s);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -262,7 +313,7 @@ static void on_handle_closed(uv_handle_t *handle)
 {
     struct http_server *s = handle->data;
     if (--s->closing_handles == 0)
-        free(s);
+        free_server(s);
 }
 
 void http_server_stop(struct http_server *s)

@@ -47,10 +47,18 @@ void http_response_header(struct http_response *res, const char *name, const cha
 typedef void (*http_handler)(void *opaque, const struct http_request *req,
                              struct http_response *res);
 
+/* HTTPS: the certificate (chain) and its private key, PEM files. */
+struct http_tls {
+    const char *cert_file;
+    const char *key_file;
+};
+
 struct http_server;
-/* Listens on ADDR:PORT ("127.0.0.1:8080", "[::]:8080"). NULL with *why on failure. */
-struct http_server *http_server_start(uv_loop_t *loop, const char *listen, http_handler handler,
-                                      void *opaque, const char **why);
+/* Listens on ADDR:PORT ("127.0.0.1:8080", "[::]:8080"), over TLS when TLS is given (else
+ * plain HTTP). NULL with a sentence in WHY[0..cap) on failure. */
+struct http_server *http_server_start(uv_loop_t *loop, const char *listen,
+                                      const struct http_tls *tls, http_handler handler,
+                                      void *opaque, char *why, size_t cap);
 void http_server_stop(struct http_server *s);
 uint16_t http_server_port(const struct http_server *s);
 

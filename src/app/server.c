@@ -338,13 +338,17 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
         log_info("ICE-TCP on port %u", srv->tcp_port);
     }
     gather_candidate_ips(srv, strchr(bind, ':') != NULL);
-    srv->http = http_server_start(loop, config->listen, api_handle, srv, &why);
+    char http_why[300];
+    bool https = config->tls.cert_file != NULL;
+    srv->http = http_server_start(loop, config->listen, https ? &config->tls : NULL, api_handle,
+                                  srv, http_why, sizeof http_why);
     if (!srv->http) {
-        log_error("HTTP %s: %s", config->listen, why);
+        log_error("HTTP %s: %s", config->listen, http_why);
         return -1;
     }
-    log_info("onair listening: HTTP %s, media UDP port %u, %u fan-out thread%s, candidates:",
-             config->listen, udp_local_port(srv->udp), srv->n_lanes, srv->n_lanes > 1 ? "s" : "");
+    log_info("onair listening: %s %s, media UDP port %u, %u fan-out thread%s, candidates:",
+             https ? "HTTPS" : "HTTP", config->listen, udp_local_port(srv->udp), srv->n_lanes,
+             srv->n_lanes > 1 ? "s" : "");
     for (size_t i = 0; i < srv->n_candidate_ips; i++)
         log_info("  candidate %s:%u", srv->candidate_ips[i], udp_local_port(srv->udp));
     if (server_sources_start(srv) < 0)

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "app/access.h"
+#include "app/http.h"
 #include "app/ice_servers.h"
 #include "app/recorder.h"
 #include "base/addr_key.h"
@@ -20,6 +21,7 @@
 
 struct server_config {
     const char *listen;     /* HTTP ADDR:PORT */
+    struct http_tls tls;    /* HTTPS when both files are given */
     const char *media_bind; /* address the media socket binds */
     uint16_t media_port;
     bool media_tcp;          /* ICE-TCP on media_tcp_port (0 picks one) */

@@ -39,6 +39,9 @@ static const char serve_usage[] =
     "\n"
     "options:\n"
     "  --listen ADDR:PORT      HTTP address (default 127.0.0.1:8080; [::]:8080 for all)\n"
+    "  --tls-cert FILE         serve HTTPS with this certificate (PEM, the chain after it) and\n"
+    "  --tls-key FILE          its private key: browsers let a page off localhost use the\n"
+    "                          camera only over HTTPS\n"
     "  --media-port PORT       UDP port for all media and STUN (default 8443; 0 picks one)\n"
     "  --media-bind ADDR       address the media port binds (default :: , i.e. all)\n"
     "  --media-tcp-port PORT   also ICE over TCP on this port (RFC 6544 passive candidates,\n"
@@ -222,7 +225,9 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         O_MAX_VIEWERS,
         O_SPLIT_FROM,
         O_PUBLISH_TOKEN,
-        O_WATCH_TOKEN
+        O_WATCH_TOKEN,
+        O_TLS_CERT,
+        O_TLS_KEY
     };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
@@ -250,6 +255,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"record", required_argument, NULL, O_RECORD},
         {"no-chat", no_argument, NULL, O_NO_CHAT},
         {"max-file-size", required_argument, NULL, O_MAX_FILE_SIZE},
+        {"tls-cert", required_argument, NULL, O_TLS_CERT},
+        {"tls-key", required_argument, NULL, O_TLS_KEY},
         {"publish-token", required_argument, NULL, O_PUBLISH_TOKEN},
         {"watch-token", required_argument, NULL, O_WATCH_TOKEN},
         {"help", no_argument, NULL, 'h'},
@@ -392,6 +399,12 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
                                   "--max-file-size wants a size such as 104857600 or 100M, not "
                                   "'%s'", optarg);
             break;
+        case O_TLS_CERT:
+            config.tls.cert_file = optarg;
+            break;
+        case O_TLS_KEY:
+            config.tls.key_file = optarg;
+            break;
         case O_PUBLISH_TOKEN:
         case O_WATCH_TOKEN: {
             const char *why;
@@ -428,6 +441,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     const char *ice_why;
     if (ice_servers_check_config(&config.ice, &ice_why) < 0)
         return fail_usage(serve_usage, "%s", ice_why);
+    if (!config.tls.cert_file != !config.tls.key_file)
+        return fail_usage(serve_usage, "%s", "--tls-cert and --tls-key go together");
     if (config.record.n_names && !config.record.dir)
         return fail_usage(serve_usage, "%s", "--record needs --record-dir DIR, where files go");
 

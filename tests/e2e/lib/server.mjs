@@ -74,7 +74,8 @@ async function healthy(url) {
 
 // Starts the server for the test named NAME. Options: args (more command-line arguments),
 // port and mediaPort (to restart a server where it was; free ones are picked otherwise),
-// publicIp (the candidate address, default 127.0.0.1) and logName (default NAME); netns and host
+// publicIp (the candidate address, default 127.0.0.1), logName (default NAME) and https (the
+// server was given --tls-cert and --tls-key: its url is https://); netns and host
 // run it in a network namespace (`ip netns exec NETNS`, which execs, so the PID is the server's)
 // listening on HOST, where this process cannot reach it: it counts as up once its log says it
 // listens. Resolves to { url, port, mediaPort, pid, logPath, exited(), log(), stop() }; rejects
@@ -118,7 +119,7 @@ export async function startServer(name, options = {}) {
         });
     });
 
-    const url = `http://${host}:${port}`;
+    const url = `${options.https ? 'https' : 'http'}://${host}:${port}`;
     const server = {
         url,
         port,
