@@ -2,6 +2,7 @@
 #include "app/access.h"
 
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -98,6 +99,38 @@ bool access_needs_token(const struct access_rules *rules, enum access_action act
         if (!rules->tokens[action][i].stream)
             return true;
     return false;
+}
+
+/* Whether the I-th token of ACTION names the same stream as one before it. */
+static bool named_before(const struct access_rules *rules, enum access_action action, size_t i)
+{
+    const struct access_token *t = &rules->tokens[action][i];
+    for (size_t j = 0; t->stream && j < i; j++) {
+        const struct access_token *u = &rules->tokens[action][j];
+        if (u->stream && u->stream_len == t->stream_len &&
+            memcmp(u->stream, t->stream, t->stream_len) == 0)
+            return true;
+    }
+    return false;
+}
+
+size_t access_describe(const struct access_rules *rules, enum access_action action, char *out,
+                       size_t cap)
+{
+    size_t len = 0;
+    bool every = false;
+    out[0] = 0;
+    for (size_t i = 0; i < rules->n[action]; i++) {
+        const struct access_token *t = &rules->tokens[action][i];
+        every |= !t->stream;
+        if (t->stream && !named_before(rules, action, i) && len < cap)
+            len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? ", " : "",
+                                    (int)t->stream_len, t->stream);
+    }
+    if (every && len < cap)
+        len += (size_t)snprintf(out + len, cap - len, "%severy stream without tokens of its own",
+                                len ? ", " : "");
+    return len < cap ? len : strlen(out);
 }
 
 const char *access_bearer_token(const char *value, size_t *len)

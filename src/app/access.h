@@ -39,6 +39,11 @@ int access_add(struct access_rules *rules, enum access_action action, const char
 bool access_needs_token(const struct access_rules *rules, enum access_action action,
                         const char *stream);
 
+/* Names the streams that need a token for ACTION into OUT[0..CAP), each once: "cam, lobby, every
+ * stream without tokens of its own". Returns its length, 0 (and "") when none does. */
+size_t access_describe(const struct access_rules *rules, enum access_action action, char *out,
+                       size_t cap);
+
 enum access_verdict {
     ACCESS_GRANTED,
     ACCESS_NO_TOKEN,  /* the stream needs one and the request has no bearer token */

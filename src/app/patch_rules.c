@@ -68,8 +68,9 @@ void patch_decide(struct patch_decision *out, const char *content_type, const ch
     }
     const char *ufrag = frag_ufrag(frag), *pwd = frag_pwd(frag);
     if (!if_match && (!ufrag[0] || strcmp(ufrag, remote_ufrag) != 0)) {
-        refuse(out, 428, "PATCH needs If-Match: the session's ETag for new candidates (or "
-                         "their a=ice-ufrag, the session's), \"*\" for an ICE restart");
+        refuse(out, 428,
+               "PATCH needs If-Match: the session's ETag for new candidates (or "
+               "their a=ice-ufrag, the session's), \"*\" for an ICE restart");
         return;
     }
     if (restart) {

@@ -271,6 +271,17 @@ static void gather_candidate_ips(struct server *srv, bool ipv6)
     freeifaddrs(list);
 }
 
+/* Says which streams the --publish-token and --watch-token options close, so that an operator
+ * sees what they do (the tokens themselves stay out of the log). */
+static void log_access(const struct access_rules *rules)
+{
+    static const char *const doing[ACCESS_ACTIONS] = {"publishing", "watching"};
+    char streams[512];
+    for (int a = 0; a < ACCESS_ACTIONS; a++)
+        if (access_describe(rules, (enum access_action)a, streams, sizeof streams))
+            log_info("%s needs a token: %s", doing[a], streams);
+}
+
 int server_start(struct server *srv, uv_loop_t *loop, const struct server_config *config)
 {
     memset(srv, 0, sizeof *srv);
@@ -351,6 +362,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
              srv->n_lanes > 1 ? "s" : "");
     for (size_t i = 0; i < srv->n_candidate_ips; i++)
         log_info("  candidate %s:%u", srv->candidate_ips[i], udp_local_port(srv->udp));
+    log_access(&config->access);
     if (server_sources_start(srv) < 0)
         return -1;
 

@@ -48,6 +48,11 @@ const watchState = (page) => page.evaluate(() => ({
 
 let publisher = null;
 try {
+    const log = server.log().split('\n').filter((l) => !l.startsWith('#')).join('\n'); // not the harness's command line
+    check(/publishing needs a token: cam, every stream without tokens of its own/.test(log) &&
+          /watching needs a token: private/.test(log) && !/pub-secret|look-secret/.test(log),
+          'the server logs which streams need a token, and no token', log.split('\n').filter((l) => /token/.test(l)));
+
     // Plain HTTP: the refusals a WHIP client sees.
     const none = await post('/whip/cam');
     check(none.status === 401 && none.challenge === 'Bearer realm="onair"' &&
@@ -87,10 +92,10 @@ try {
     const refusedWrong = onair(['publish', clip, url, '--token', 'pub-secret']);
     check(refusedWrong.status !== 0 && /not one for publishing to 'clip'/.test(refusedWrong.stderr),
           "onair publish --token with cam's token to another stream is refused", refusedWrong);
-    const log = fs.openSync(path.join(OUT, 'access_tokens-publish.log'), 'w');
+    const publishLog = fs.openSync(path.join(OUT, 'access_tokens-publish.log'), 'w');
     publisher = spawn(ONAIR_BINARY, ['publish', clip, url, '--loop'],
-                      { stdio: ['ignore', log, log], env: { ...process.env, ONAIR_TOKEN: 'any-stream' } });
-    fs.closeSync(log);
+                      { stdio: ['ignore', publishLog, publishLog], env: { ...process.env, ONAIR_TOKEN: 'any-stream' } });
+    fs.closeSync(publishLog);
     const live = await waitFor(async () => {
         const r = await fetch(`${server.url}/api/streams/clip`);
         return r.status === 200 && (await r.json()).live;

@@ -135,6 +135,23 @@ static void test_specs_refused(void **state)
     assert_int_equal(access_add(&r, ACCESS_WATCH, "t", &why), -1);
 }
 
+static void test_describe(void **state)
+{
+    (void)state;
+    char text[128];
+    assert_int_equal(access_describe(&rules, ACCESS_PUBLISH, text, sizeof text),
+                     strlen("cam, every stream without tokens of its own"));
+    assert_string_equal(text, "cam, every stream without tokens of its own"); /* cam once */
+    access_describe(&rules, ACCESS_WATCH, text, sizeof text);
+    assert_string_equal(text, "private");
+    struct access_rules open = {0};
+    assert_int_equal(access_describe(&open, ACCESS_WATCH, text, sizeof text), 0);
+    assert_string_equal(text, "");
+    char small[8];
+    assert_int_equal(access_describe(&rules, ACCESS_PUBLISH, small, sizeof small), 7);
+    assert_string_equal(small, "cam, ev"); /* cut, still a string */
+}
+
 static void test_stream_names(void **state)
 {
     (void)state;
@@ -154,6 +171,7 @@ int main(void)
         cmocka_unit_test_setup(test_headers, setup),
         cmocka_unit_test(test_bearer_token),
         cmocka_unit_test(test_specs_refused),
+        cmocka_unit_test_setup(test_describe, setup),
         cmocka_unit_test(test_stream_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
