@@ -130,6 +130,21 @@ static void whip_client_explain(struct whip_client_result *out, const char *url,
                  out->status, reason[0] ? ": " : "", reason);
 }
 
+/* TARGET's token as an Authorization header added to HEADERS (returned), and its CA as the one
+ * CURL trusts. */
+static struct curl_slist *whip_client_authorize(CURL *curl, const struct whip_client_target *target,
+                                                struct curl_slist *headers)
+{
+    if (target->ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, target->ca_file);
+    if (target->token) {
+        char authorization[300];
+        snprintf(authorization, sizeof authorization, "Authorization: Bearer %s", target->token);
+        headers = curl_slist_append(headers, authorization); /* copies it */
+    }
+    return headers;
+}
+
 int whip_client_offer(const struct whip_client_target *target, const char *offer_sdp,
                       struct whip_client_result *out)
 {
@@ -148,11 +163,7 @@ int whip_client_offer(const struct whip_client_target *target, const char *offer
     struct curl_slist *headers = curl_slist_append(
         NULL, seed_offer ? "Content-Type: application/json" : "Content-Type: application/sdp");
     headers = curl_slist_append(headers, "Expect:");
-    char authorization[300];
-    if (target->token) {
-        snprintf(authorization, sizeof authorization, "Authorization: Bearer %s", target->token);
-        headers = curl_slist_append(headers, authorization);
-    }
+    headers = whip_client_authorize(curl, target, headers);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : offer_sdp);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -196,10 +207,12 @@ out:
     return result;
 }
 
-int whip_client_delete(const char *location)
+int whip_client_delete(const struct whip_client_target *target, const char *location)
 {
     struct whip_client_buffer b = {0};
     CURL *curl = curl_easy_init();
+    struct curl_slist *headers = whip_client_authorize(curl, target, NULL);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_URL, location);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, whip_client_on_body);
@@ -210,6 +223,7 @@ int whip_client_delete(const char *location)
     if (curl_easy_perform(curl) == CURLE_OK)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
     free(b.data);
     return status >= 200 && status <= 299 ? 0 : -1;
 }

@@ -21,11 +21,12 @@ struct whip_client_result {
 };
 
 /* Where an offer goes: a WHIP or WHEP endpoint, or with SEED_OFFER the seed's /offer; with a
- * bearer TOKEN (RFC 9725 §4.5) when the server wants one. */
+ * bearer TOKEN (RFC 9725 §4.5) when the server wants one (on the session's DELETE too). */
 struct whip_client_target {
     const char *url;
     bool seed_offer;
-    const char *token; /* NULL: none */
+    const char *token;   /* NULL: none */
+    const char *ca_file; /* https: the CA (PEM) to trust instead of the system's; NULL: those */
 };
 
 /* Posts OFFER_SDP to TARGET: as application/sdp (WHIP, WHEP), or as a bare JSON string to the
@@ -34,8 +35,9 @@ struct whip_client_target {
 int whip_client_offer(const struct whip_client_target *target, const char *offer_sdp,
                       struct whip_client_result *out);
 
-/* Ends the session at LOCATION (an absolute URL) with DELETE. Returns 0 on a 2xx, else -1. */
-int whip_client_delete(const char *location);
+/* Ends the session at LOCATION (an absolute URL) on TARGET's server with DELETE. Returns 0 on
+ * a 2xx, else -1. */
+int whip_client_delete(const struct whip_client_target *target, const char *location);
 
 /* Makes URL absolute against BASE into DST[0..CAP). Returns 0, or -1 when it does not parse or
  * fit. Exposed for the unit test. */

@@ -58,7 +58,7 @@ static const char bench_usage[] =
     "                      whole instead of cut into datagrams on the way in. On loopback the\n"
     "                      sender's CPU pays for that cutting, which a network card with\n"
     "                      segmentation offload would do; this leaves it out of the server's\n"
-    "                      figure (and the generator's). Linux 5.0 or later\n" CLI_TOKEN_USAGE
+    "                      figure (and the generator's). Linux 5.0 or later\n" CLI_SERVER_USAGE
     "  --json              one JSON object instead of the table\n"
     "  --server-pid PID    also measure that process (the server, on this machine): its CPU\n"
     "                      over the same window, per packet delivered, and its memory\n"
@@ -88,7 +88,7 @@ struct bench_viewer {
 struct bench {
     uv_loop_t *loop;
     const char *url;
-    const char *token;     /* --token, ONAIR_TOKEN, or NULL */
+    struct whip_client_target server; /* the URL once parsed; --token, --cacert */
     long janus_mountpoint; /* 0: URL is a WHEP endpoint */
     size_t n_wanted, n_made;
     double ramp, seconds;
@@ -203,8 +203,7 @@ static int join_whep(struct bench *b, struct bench_viewer *v, char *message, siz
     struct sdp_session *sdp = xmalloc(sizeof *sdp);
     viewer_offer_build(sdp);
     peer_client_describe(v->pc, sdp);
-    struct whip_client_target target = {b->url, false, b->token};
-    int rc = peer_client_offer(v->pc, &target, sdp, v->location, message, cap);
+    int rc = peer_client_offer(v->pc, &b->server, sdp, v->location, message, cap);
     if (rc == 0)
         take_senders(v, sdp);
     free(sdp);
@@ -515,7 +514,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
         {"gro", no_argument, NULL, O_GRO},
         {"srtp", required_argument, NULL, O_SRTP},
         {"json", no_argument, NULL, O_JSON},
-        CLI_TOKEN_LONG_OPTION,
+        CLI_SERVER_LONG_OPTIONS,
         {"server-pid", required_argument, NULL, O_PID},
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, 'h'},
@@ -524,7 +523,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
     int opt;
     char *end;
     opterr = 0;
-    b->token = cli_token_default();
+    cli_server_defaults(&b->server);
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case O_VIEWERS: {
@@ -561,7 +560,8 @@ static int parse_args(struct bench *b, int argc, char **argv)
             b->gro = true;
             break;
         case CLI_O_TOKEN:
-            b->token = optarg;
+        case CLI_O_CACERT:
+            cli_server_option(&b->server, opt, optarg);
             break;
         case O_SRTP:
             if (strcmp(optarg, "aes-cm") == 0) {
@@ -609,6 +609,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
         return 2;
     }
     b->url = argv[optind];
+    b->server.url = b->url;
     return 0;
 }
 
@@ -650,7 +651,7 @@ int bench_main(int argc, char **argv)
     for (size_t i = 0; i < b->n_made; i++) {
         peer_client_close(b->viewers[i].pc);
         if (b->viewers[i].location[0])
-            whip_client_delete(b->viewers[i].location);
+            whip_client_delete(&b->server, b->viewers[i].location);
         janus_client_destroy(&b->viewers[i].janus);
     }
     uv_close((uv_handle_t *)&b->ramp_timer, NULL);

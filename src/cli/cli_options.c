@@ -57,8 +57,20 @@ int cli_ice_option(const char *command, struct peer_client_ice *ice, int opt, co
     }
 }
 
-const char *cli_token_default(void)
+void cli_server_defaults(struct whip_client_target *server)
 {
     const char *token = getenv("ONAIR_TOKEN");
-    return token && token[0] ? token : NULL;
+    server->token = token && token[0] ? token : NULL;
+    server->ca_file = NULL;
+}
+
+int cli_server_option(struct whip_client_target *server, int opt, const char *arg)
+{
+    if (opt == CLI_O_TOKEN)
+        server->token = arg;
+    else if (opt == CLI_O_CACERT)
+        server->ca_file = arg;
+    else
+        return 0;
+    return 1;
 }

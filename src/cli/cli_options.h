@@ -23,18 +23,24 @@ enum { CLI_O_ICE_SERVER = 1000, CLI_O_ICE_USERNAME, CLI_O_ICE_CREDENTIAL, CLI_O_
     "  --ice-username U    --ice-credential P: the TURN server's long-term credentials\n"      \
     "  --relay             send everything through TURN from the start\n"
 
-/* The bearer token of the clients (publish, record, bench), for a server started with
- * --publish-token or --watch-token. */
-enum { CLI_O_TOKEN = 1010 };
-#define CLI_TOKEN_LONG_OPTION                                                                      \
+/* How the clients (publish, record, bench) talk to the server: the bearer token of a server
+ * started with --publish-token or --watch-token, and the CA of one with a private certificate. */
+enum { CLI_O_TOKEN = 1010, CLI_O_CACERT };
+#define CLI_SERVER_LONG_OPTIONS                                                                    \
+    {"token", required_argument, NULL, CLI_O_TOKEN},                                               \
     {                                                                                              \
-        "token", required_argument, NULL, CLI_O_TOKEN                                              \
+        "cacert", required_argument, NULL, CLI_O_CACERT                                            \
     }
-#define CLI_TOKEN_USAGE                                                                            \
+#define CLI_SERVER_USAGE                                                                           \
     "  --token TOKEN       the token the server asks for (Authorization: Bearer); default:\n"      \
-    "                      the ONAIR_TOKEN environment variable, which ps does not show\n"
-/* The token before any --token: ONAIR_TOKEN's value, or NULL when unset or empty. */
-const char *cli_token_default(void);
+    "                      the ONAIR_TOKEN environment variable, which ps does not show\n"         \
+    "  --cacert FILE       trust the https:// server's certificate if FILE (PEM) signed it\n"
+/* SERVER before the options: no CA of its own, ONAIR_TOKEN's value as the token (none when
+ * unset or empty). */
+void cli_server_defaults(struct whip_client_target *server);
+/* Takes option OPT (ARG) into SERVER when it is one of CLI_SERVER_LONG_OPTIONS: 1 when taken,
+ * else 0. */
+int cli_server_option(struct whip_client_target *server, int opt, const char *arg);
 
 /* Takes option OPT (ARG) into ICE when it is one of CLI_ICE_LONG_OPTIONS. Returns 1 when taken,
  * 0 when OPT is another option, 2 after saying on stderr what is wrong with ARG. */

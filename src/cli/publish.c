@@ -56,7 +56,7 @@ static const char publish_usage[] =
     "                      output does, for benchmarks)\n"
     "  --rtsp-transport T  how the camera sends media: tcp (default) or udp\n"
     "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP "
-    "endpoint\n" CLI_ICE_USAGE CLI_TOKEN_USAGE
+    "endpoint\n" CLI_ICE_USAGE CLI_SERVER_USAGE
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 
@@ -79,7 +79,7 @@ struct publish {
     uv_loop_t *loop;
     struct paced_sender *video;
     const char *path, *url;
-    const char *token;          /* --token, ONAIR_TOKEN, or NULL */
+    struct whip_client_target server; /* URL and --seed-offer, once parsed; --token, --cacert */
     char shown[512];            /* path, with a camera URL's password hidden */
     bool live;                  /* path is a camera (rtsp://): read as it arrives */
     const char *rtsp_transport; /* the camera's, or NULL */
@@ -128,7 +128,7 @@ static void publish_lost(struct publish *p, const char *reason)
     peer_client_close(p->pc);
     p->pc = NULL;
     if (p->location[0])
-        whip_client_delete(p->location); /* the server may be gone: best effort */
+        whip_client_delete(&p->server, p->location); /* the server may be gone: best effort */
     p->location[0] = '\0';
     for (size_t i = 0; i < p->n_tracks; i++)
         p->tracks[i].sent_any = false;
@@ -370,10 +370,12 @@ static void publish_stop(struct publish *p, int exit_code, const char *message)
     p->source = NULL;
     paced_sender_close(p->video);
     p->video = NULL;
+    /* DELETE before the DTLS close, so that the server ends the session for it (after the
+     * close alert it would be gone, and the DELETE a 404). */
+    if (p->location[0] && whip_client_delete(&p->server, p->location) < 0)
+        log_debug("DELETE %s failed", p->location);
     peer_client_close(p->pc);
     p->pc = NULL;
-    if (p->location[0] && whip_client_delete(p->location) < 0)
-        log_debug("DELETE %s failed", p->location);
     uv_close((uv_handle_t *)&p->sigint, NULL);
     uv_close((uv_handle_t *)&p->sigterm, NULL);
     uv_close((uv_handle_t *)&p->tick, NULL);
@@ -463,8 +465,7 @@ static int publish_connect(struct publish *p)
     peer_client_set_ice(p->pc, &p->ice);
     char message[600];
     int rc = 0;
-    struct whip_client_target target = {p->url, p->seed_offer, p->token};
-    if (peer_client_offer(p->pc, &target, sdp, p->location, message, sizeof message) < 0) {
+    if (peer_client_offer(p->pc, &p->server, sdp, p->location, message, sizeof message) < 0) {
         fprintf(stderr, "onair publish: %s\n", message);
         rc = 1;
     }
@@ -482,14 +483,14 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
         {"rtsp-transport", required_argument, NULL, O_RTSP_TRANSPORT},
         {"seed-offer", no_argument, NULL, O_SEED},
         CLI_ICE_LONG_OPTIONS,
-        CLI_TOKEN_LONG_OPTION,
+        CLI_SERVER_LONG_OPTIONS,
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     int opt;
     opterr = 0;
-    p->token = cli_token_default();
+    cli_server_defaults(&p->server);
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case O_RECONNECT:
@@ -513,7 +514,8 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
             p->seed_offer = true;
             break;
         case CLI_O_TOKEN:
-            p->token = optarg;
+        case CLI_O_CACERT:
+            cli_server_option(&p->server, opt, optarg);
             break;
         case CLI_O_ICE_SERVER:
         case CLI_O_ICE_USERNAME:
@@ -541,6 +543,8 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
     }
     p->path = argv[optind];
     p->url = argv[optind + 1];
+    p->server.url = p->url;
+    p->server.seed_offer = p->seed_offer;
     media_url_redact(p->shown, sizeof p->shown, p->path);
     struct media_url input;
     const char *why;
@@ -605,7 +609,7 @@ int publish_main(int argc, char **argv)
         p->video = NULL;
         peer_client_close(p->pc);
         if (p->location[0])
-            whip_client_delete(p->location);
+            whip_client_delete(&p->server, p->location);
     }
     uv_run(p->loop, UV_RUN_DEFAULT); /* lets closed handles finish */
     uv_loop_close(p->loop);

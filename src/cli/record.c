@@ -53,7 +53,7 @@ static const char record_usage[] =
     "options:\n"
     "  --duration SECONDS  stop after this long (counted from the first keyframe)\n"
     "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHEP "
-    "endpoint\n" CLI_ICE_USAGE CLI_TOKEN_USAGE
+    "endpoint\n" CLI_ICE_USAGE CLI_SERVER_USAGE
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 
@@ -81,7 +81,7 @@ struct record_track {
 struct record {
     uv_loop_t *loop;
     const char *url, *out_path;
-    const char *token; /* --token, ONAIR_TOKEN, or NULL */
+    struct whip_client_target server; /* URL and --seed-offer, once parsed; --token, --cacert */
     bool seed_offer;
     struct peer_client_ice ice;
     double duration_s;
@@ -516,10 +516,12 @@ static void record_stop(struct record *r, int exit_code, const char *message)
         r->exit_code = 1;
     }
     record_free_pending(r);
+    /* DELETE before the DTLS close, so that the server ends the session for it (after the
+     * close alert it would be gone, and the DELETE a 404). */
+    if (r->location[0])
+        whip_client_delete(&r->server, r->location);
     peer_client_close(r->pc);
     r->pc = NULL;
-    if (r->location[0])
-        whip_client_delete(r->location);
     uv_close((uv_handle_t *)&r->sigint, NULL);
     uv_close((uv_handle_t *)&r->sigterm, NULL);
     uv_close((uv_handle_t *)&r->tick, NULL);
@@ -562,8 +564,7 @@ static int record_connect(struct record *r)
     peer_client_set_ice(r->pc, &r->ice);
     int rc = 1;
     char message[600];
-    struct whip_client_target target = {r->url, r->seed_offer, r->token};
-    if (peer_client_offer(r->pc, &target, sdp, r->location, message, sizeof message) < 0) {
+    if (peer_client_offer(r->pc, &r->server, sdp, r->location, message, sizeof message) < 0) {
         fprintf(stderr, "onair record: %s\n", message);
         goto out;
     }
@@ -585,7 +586,7 @@ static int record_parse_args(struct record *r, int argc, char **argv)
         {"duration", required_argument, NULL, O_DURATION},
         {"seed-offer", no_argument, NULL, O_SEED},
         CLI_ICE_LONG_OPTIONS,
-        CLI_TOKEN_LONG_OPTION,
+        CLI_SERVER_LONG_OPTIONS,
         {"log-level", required_argument, NULL, O_LOG},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -593,7 +594,7 @@ static int record_parse_args(struct record *r, int argc, char **argv)
     int opt;
     char *end;
     opterr = 0;
-    r->token = cli_token_default();
+    cli_server_defaults(&r->server);
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case O_DURATION:
@@ -607,7 +608,8 @@ static int record_parse_args(struct record *r, int argc, char **argv)
             r->seed_offer = true;
             break;
         case CLI_O_TOKEN:
-            r->token = optarg;
+        case CLI_O_CACERT:
+            cli_server_option(&r->server, opt, optarg);
             break;
         case CLI_O_ICE_SERVER:
         case CLI_O_ICE_USERNAME:
@@ -634,6 +636,8 @@ static int record_parse_args(struct record *r, int argc, char **argv)
         return 2;
     }
     r->url = argv[optind];
+    r->server.url = r->url;
+    r->server.seed_offer = r->seed_offer;
     r->out_path = argv[optind + 1];
     const AVOutputFormat *format = av_guess_format(NULL, r->out_path, NULL);
     if (!format || (!strstr(format->name, "matroska") && !strstr(format->name, "webm") &&
@@ -672,7 +676,7 @@ int record_main(int argc, char **argv)
     } else {
         peer_client_close(r->pc);
         if (r->location[0])
-            whip_client_delete(r->location);
+            whip_client_delete(&r->server, r->location);
     }
     uv_run(r->loop, UV_RUN_DEFAULT);
     uv_loop_close(r->loop);

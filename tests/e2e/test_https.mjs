@@ -3,12 +3,12 @@
 // reached by name says it needs a secure origin, while the same page served over TLS goes live,
 // and a watch page over TLS plays it. The certificate is one made here for onair.test (which
 // Chromium maps to 127.0.0.1), trusted by its public key's hash, and curl checks the chain the
-// server presents.
-import { execFileSync, execSync } from 'node:child_process';
+// server presents. onair publish and record trust it with --cacert, and refuse it without.
+import { execFileSync, execSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, openPage } from './lib/browser.mjs';
-import { startServer, OUT } from './lib/server.mjs';
+import { startServer, OUT, ROOT, ONAIR_BINARY } from './lib/server.mjs';
 import { check, done, fail, waitFor } from './lib/tap.mjs';
 
 const dir = path.join(OUT, 'https');
@@ -29,6 +29,12 @@ const plain = await startServer('https', { logName: 'https-plain' });
 const browser = await launchBrowser({
     args: ['--host-resolver-rules=MAP onair.test 127.0.0.1', `--ignore-certificate-errors-spki-list=${spki}`],
 });
+
+const media = path.join(OUT, 'https-media');
+fs.mkdirSync(media, { recursive: true });
+execFileSync(path.join(ROOT, 'scripts/make-demo-media'), [media], { stdio: 'ignore' });
+const clip = path.join(media, 'demo.webm');
+let filePublisher = null;
 
 const curl = (...args) => {
     try {
@@ -76,9 +82,28 @@ try {
     check(playing, `a watch page over HTTPS plays it (${playing?.framesDecoded} frames)`, playing || await viewer.evaluate(() => window.onair.stats));
     check(publisher.problems.length === 0 && viewer.problems.length === 0, 'no console errors on either page',
           [...publisher.problems, ...viewer.problems]);
+
+    // onair's own clients over https: the system's CAs do not know this certificate.
+    const url = `https://127.0.0.1:${server.port}`;
+    const untrusted = spawnSync(ONAIR_BINARY, ['publish', clip, `${url}/whip/file`], { encoding: 'utf8', timeout: 20000 });
+    check(untrusted.status !== 0 && /certificate/i.test(untrusted.stderr),
+          'onair publish to it without --cacert exits non-zero over the certificate', untrusted.stderr);
+    filePublisher = spawn(ONAIR_BINARY, ['publish', clip, `${url}/whip/file`, '--loop', '--cacert', cert], { stdio: 'ignore' });
+    const fileLive = await waitFor(async () => (await (await fetch(`${url}/api/streams/file`)).json()).live, 15000);
+    check(fileLive, 'onair publish --cacert CERT goes live over https', fileLive);
+    const recorded = path.join(dir, 'file.mkv');
+    const rec = spawnSync(ONAIR_BINARY, ['record', `${url}/whep/file`, recorded, '--duration', '2', '--cacert', cert],
+                          { encoding: 'utf8', timeout: 20000 });
+    const frames = rec.status === 0 ? Number(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0',
+        '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', recorded], { encoding: 'utf8' })) : 0;
+    // Its DELETE went over https too: the session ends by it, not by the DTLS close after it.
+    const ended = /viewer of file closed: ended by DELETE/.test(server.log());
+    check(frames > 20 && ended, `onair record --cacert records it (${frames} frames) and ends its session with DELETE`,
+          { stderr: rec.stderr, frames, ended });
 } catch (error) {
     fail('https', error);
 } finally {
+    filePublisher?.kill('SIGINT');
     await browser.close();
     for (const s of [server, plain]) {
         const problems = await s.stop();
