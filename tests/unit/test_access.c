@@ -36,29 +36,29 @@ static void test_open_without_tokens(void **state)
 static void test_stream_tokens_replace_the_global_ones(void **state)
 {
     (void)state;
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer cam-secret"),
-                     ACCESS_GRANTED);
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer second.one"),
-                     ACCESS_GRANTED);
-    /* The token for every stream does not open one with tokens of its own ... */
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer everywhere/+~_-9=="),
-                     ACCESS_BAD_TOKEN);
-    /* ... and a stream's token opens no other stream. */
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "lobby", "Bearer cam-secret"),
-                     ACCESS_BAD_TOKEN);
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "lobby", "Bearer everywhere/+~_-9=="),
-                     ACCESS_GRANTED);
-    assert_int_equal(access_check(&rules, ACCESS_WATCH, "private", "Bearer look"), ACCESS_GRANTED);
-    /* Publishing and watching are separate lists. */
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "private", "Bearer look"),
-                     ACCESS_BAD_TOKEN);
-    /* Names and tokens are whole: no prefix or longer string passes. */
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "ca", "Bearer cam-secret"),
-                     ACCESS_BAD_TOKEN);
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer cam-secre"),
-                     ACCESS_BAD_TOKEN);
-    assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", "Bearer cam-secrets"),
-                     ACCESS_BAD_TOKEN);
+    static const struct {
+        enum access_action action;
+        const char *stream, *header;
+        enum access_verdict verdict;
+    } cases[] = {
+        {ACCESS_PUBLISH, "cam", "Bearer cam-secret", ACCESS_GRANTED},
+        {ACCESS_PUBLISH, "cam", "Bearer second.one", ACCESS_GRANTED},
+        /* The token for every stream does not open one with tokens of its own ... */
+        {ACCESS_PUBLISH, "cam", "Bearer everywhere/+~_-9==", ACCESS_BAD_TOKEN},
+        /* ... and a stream's token opens no other stream. */
+        {ACCESS_PUBLISH, "lobby", "Bearer cam-secret", ACCESS_BAD_TOKEN},
+        {ACCESS_PUBLISH, "lobby", "Bearer everywhere/+~_-9==", ACCESS_GRANTED},
+        {ACCESS_WATCH, "private", "Bearer look", ACCESS_GRANTED},
+        /* Publishing and watching are separate lists. */
+        {ACCESS_PUBLISH, "private", "Bearer look", ACCESS_BAD_TOKEN},
+        /* Names and tokens are whole: no prefix or longer string passes. */
+        {ACCESS_PUBLISH, "ca", "Bearer cam-secret", ACCESS_BAD_TOKEN},
+        {ACCESS_PUBLISH, "cam", "Bearer cam-secre", ACCESS_BAD_TOKEN},
+        {ACCESS_PUBLISH, "cam", "Bearer cam-secrets", ACCESS_BAD_TOKEN},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(access_check(&rules, cases[i].action, cases[i].stream, cases[i].header),
+                         cases[i].verdict);
 }
 
 static void test_headers(void **state)
