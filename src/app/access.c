@@ -74,18 +74,19 @@ int access_add(struct access_rules *rules, enum access_action action, const char
     return 0;
 }
 
-static bool names(const struct access_token *t, const char *stream)
+/* Whether T is a token of the stream NAME[0..LEN). */
+static bool names(const struct access_token *t, const char *name, size_t len)
 {
-    return t->stream && strlen(stream) == t->stream_len &&
-           memcmp(t->stream, stream, t->stream_len) == 0;
+    return t->stream && t->stream_len == len && memcmp(t->stream, name, len) == 0;
 }
 
 /* Whether the stream has tokens of its own for ACTION: then the ones for every stream do not
  * apply to it. */
 static bool has_own(const struct access_rules *rules, enum access_action action, const char *stream)
 {
+    size_t len = strlen(stream);
     for (size_t i = 0; i < rules->n[action]; i++)
-        if (names(&rules->tokens[action][i], stream))
+        if (names(&rules->tokens[action][i], stream, len))
             return true;
     return false;
 }
@@ -105,12 +106,9 @@ bool access_needs_token(const struct access_rules *rules, enum access_action act
 static bool named_before(const struct access_rules *rules, enum access_action action, size_t i)
 {
     const struct access_token *t = &rules->tokens[action][i];
-    for (size_t j = 0; t->stream && j < i; j++) {
-        const struct access_token *u = &rules->tokens[action][j];
-        if (u->stream && u->stream_len == t->stream_len &&
-            memcmp(u->stream, t->stream, t->stream_len) == 0)
+    for (size_t j = 0; t->stream && j < i; j++)
+        if (names(&rules->tokens[action][j], t->stream, t->stream_len))
             return true;
-    }
     return false;
 }
 
@@ -161,10 +159,11 @@ enum access_verdict access_check(const struct access_rules *rules, enum access_a
         return authorization && strncasecmp(authorization, "Bearer", 6) == 0 ? ACCESS_BAD_TOKEN
                                                                              : ACCESS_NO_TOKEN;
     bool own = has_own(rules, action, stream);
+    size_t stream_len = strlen(stream);
     bool match = false;
     for (size_t i = 0; i < rules->n[action]; i++) {
         const struct access_token *t = &rules->tokens[action][i];
-        if (own ? !names(t, stream) : t->stream != NULL)
+        if (own ? !names(t, stream, stream_len) : t->stream != NULL)
             continue;
         /* Every candidate is compared, in constant time, so that the time taken says nothing
          * of how much of a guess was right. */

@@ -58,7 +58,8 @@ static const char bench_usage[] =
     "                      whole instead of cut into datagrams on the way in. On loopback the\n"
     "                      sender's CPU pays for that cutting, which a network card with\n"
     "                      segmentation offload would do; this leaves it out of the server's\n"
-    "                      figure (and the generator's). Linux 5.0 or later\n" CLI_SERVER_USAGE
+    "                      figure (and the generator's). Linux 5.0 or later\n"
+CLI_SERVER_USAGE
     "  --json              one JSON object instead of the table\n"
     "  --server-pid PID    also measure that process (the server, on this machine): its CPU\n"
     "                      over the same window, per packet delivered, and its memory\n"

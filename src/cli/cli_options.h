@@ -26,11 +26,9 @@ enum { CLI_O_ICE_SERVER = 1000, CLI_O_ICE_USERNAME, CLI_O_ICE_CREDENTIAL, CLI_O_
 /* How the clients (publish, record, bench) talk to the server: the bearer token of a server
  * started with --publish-token or --watch-token, and the CA of one with a private certificate. */
 enum { CLI_O_TOKEN = 1010, CLI_O_CACERT };
-#define CLI_SERVER_LONG_OPTIONS                                                                    \
-    {"token", required_argument, NULL, CLI_O_TOKEN},                                               \
-    {                                                                                              \
-        "cacert", required_argument, NULL, CLI_O_CACERT                                            \
-    }
+#define CLI_SERVER_LONG_OPTIONS                                                                \
+    {"token", required_argument, NULL, CLI_O_TOKEN},                                           \
+        {"cacert", required_argument, NULL, CLI_O_CACERT}
 #define CLI_SERVER_USAGE                                                                           \
     "  --token TOKEN       the token the server asks for (Authorization: Bearer); default:\n"      \
     "                      the ONAIR_TOKEN environment variable, which ps does not show\n"         \

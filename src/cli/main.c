@@ -88,10 +88,8 @@ static const char serve_usage[] =
     "  --watch-token [NAME=]TOKEN\n"
     "                          the same for watching (WHEP, and /offer from a viewer); the\n"
     "                          pages take a token from their address: /watch/NAME#token=TOKEN\n"
-    "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): "
-    "stun:HOST:PORT,\n"
-    "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in "
-    "WHIP/WHEP\n"
+    "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
+    "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
     "                          Link headers, /offer replies and GET /api/ice-servers\n"
     "  --turn-secret SECRET    coturn's static-auth-secret (use-auth-secret): TURN URLs get\n"
     "                          per-request credentials, user EXPIRY:ID, HMAC-SHA1 password\n"
@@ -199,36 +197,11 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         .audio_codecs = "opus",
         .ice = {.turn_ttl = ICE_SERVERS_DEFAULT_TTL},
     };
-    enum {
-        O_LISTEN = 256,
-        O_MEDIA_PORT,
-        O_MEDIA_BIND,
-        O_PUBLIC_IP,
-        O_MAX_BITRATE,
-        O_VIDEO,
-        O_AUDIO,
-        O_SOURCE,
-        O_LOG,
-        O_ICE_SERVER,
-        O_TURN_SECRET,
-        O_TURN_TTL,
-        O_CONFIG,
-        O_RECORD_DIR,
-        O_RECORD,
-        O_NO_CHAT,
-        O_ANNOUNCE_PRIVATE,
-        O_MEDIA_TCP_PORT,
-        O_MAX_FILE_SIZE,
-        O_RTSP_TRANSPORT,
-        O_WORKERS,
-        O_NO_PACING,
-        O_MAX_VIEWERS,
-        O_SPLIT_FROM,
-        O_PUBLISH_TOKEN,
-        O_WATCH_TOKEN,
-        O_TLS_CERT,
-        O_TLS_KEY
-    };
+    enum { O_LISTEN = 256, O_MEDIA_PORT, O_MEDIA_BIND, O_PUBLIC_IP, O_MAX_BITRATE, O_VIDEO,
+           O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
+           O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
+           O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
+           O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},

@@ -55,8 +55,9 @@ static const char publish_usage[] =
     "                      paced as browsers send (to feed a server the way ffmpeg's RTP\n"
     "                      output does, for benchmarks)\n"
     "  --rtsp-transport T  how the camera sends media: tcp (default) or udp\n"
-    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP "
-    "endpoint\n" CLI_ICE_USAGE CLI_SERVER_USAGE
+    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHIP endpoint\n"
+CLI_ICE_USAGE
+CLI_SERVER_USAGE
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 

@@ -52,8 +52,9 @@ static const char record_usage[] =
     "\n"
     "options:\n"
     "  --duration SECONDS  stop after this long (counted from the first keyframe)\n"
-    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHEP "
-    "endpoint\n" CLI_ICE_USAGE CLI_SERVER_USAGE
+    "  --seed-offer        URL is the seed's /offer (JSON) instead of a WHEP endpoint\n"
+CLI_ICE_USAGE
+CLI_SERVER_USAGE
     "  --log-level LEVEL   debug, info, warn or error (default warn)\n"
     "  -h, --help          this text\n";
 
