@@ -11,6 +11,9 @@ enum access_action { ACCESS_PUBLISH, ACCESS_WATCH, ACCESS_ACTIONS };
 
 #define ACCESS_MAX_TOKENS 64
 #define ACCESS_MAX_TOKEN_LEN 256
+/* Shorter tokens are taken with a warning: easy to guess, or a typo ("cam=" is the token
+ * "cam=" for every stream, token68 allowing '=' at its end). */
+#define ACCESS_SHORT_TOKEN_LEN 16
 
 struct access_token {
     const char *stream; /* NULL: every stream without tokens of its own */

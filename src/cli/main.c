@@ -382,11 +382,16 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_WATCH_TOKEN: {
             const char *why;
             enum access_action action = opt == O_PUBLISH_TOKEN ? ACCESS_PUBLISH : ACCESS_WATCH;
+            const char *kind = action == ACCESS_PUBLISH ? "publish" : "watch";
             if (access_add(&config.access, action, optarg, &why) < 0) {
-                fprintf(stderr, "onair: --%s-token: %s\n",
-                        action == ACCESS_PUBLISH ? "publish" : "watch", why);
+                fprintf(stderr, "onair: --%s-token: %s\n", kind, why);
                 return 2;
             }
+            size_t n = config.access.tokens[action][config.access.n[action] - 1].token_len;
+            if (n < ACCESS_SHORT_TOKEN_LEN)
+                log_warn("--%s-token: a token of %zu characters is easy to guess; use %d or more "
+                         "random ones (openssl rand -base64 24)",
+                         kind, n, ACCESS_SHORT_TOKEN_LEN);
             break;
         }
         case O_RECORD_DIR:

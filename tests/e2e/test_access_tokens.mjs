@@ -52,6 +52,8 @@ try {
     check(/publishing needs a token: cam, every stream without tokens of its own/.test(log) &&
           /watching needs a token: private/.test(log) && !/pub-secret|look-secret/.test(log),
           'the server logs which streams need a token, and no token', log.split('\n').filter((l) => /token/.test(l)));
+    check(/--watch-token: a token of 11 characters is easy to guess/.test(log),
+          "and warns that this test's tokens are short", log.split('\n').filter((l) => /easy to guess/.test(l)));
 
     // Plain HTTP: the refusals a WHIP client sees.
     const none = await post('/whip/cam');

@@ -135,7 +135,8 @@ check $? "the camera's media comes over UDP: the publisher has $udp_sockets UDP 
 "$ONAIR" record "$base/whep/cam3" "$work/cam3.mkv" --duration 3 >"$work/record3.out" 2>"$work/record3.err"
 frames=$(probe "$work/cam3.mkv" v nb_read_frames)
 [ "${frames:-0}" -ge 54 ] && [ "$(probe "$work/cam3.mkv" a codec_name)" = opus ]
-check $? "over UDP: ${frames:-0} H.264 frames of about 90, and the camera's Opus"
+check $? "over UDP: ${frames:-0} H.264 frames of about 90, and the camera's Opus" ||
+    tail -n 5 "$work/record3.err" "$work/publish-udp.log" | sed 's/^/#   /' # why; $work goes at the end
 kill -INT "$publish_pid"
 wait "$publish_pid"
 publish_pid=
