@@ -3,6 +3,7 @@
 import { createChat } from './chat.js';
 import { createFiles } from './files.js';
 import {
+    bearer,
     fetchIceServers,
     formatBitrate,
     hangUp,
@@ -184,7 +185,9 @@ async function start() {
         return;
     }
     if (mine !== generation || onair.pc) return;
-    const iceServers = fetchIceServers(); // awaited in negotiate, after the offer
+    const token = ui.token.value.trim();
+    keepTokenInAddress(token);
+    const iceServers = fetchIceServers(name, 'publish', token); // awaited in negotiate, after the offer
     const pc = new RTCPeerConnection();
     onair.pc = pc;
     for (const kind of ['audio', 'video']) {
@@ -195,8 +198,6 @@ async function start() {
     files.attach(pc);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
-        const token = ui.token.value.trim();
-        keepTokenInAddress(token);
         const session = await negotiate(pc, `/whip/${encodeURIComponent(name)}`, iceServers, token);
         if (onair.pc !== pc) {
             await session.close(); // stopped while the offer was in flight
@@ -254,7 +255,10 @@ async function updateStats(pc) {
     ui.resolution.textContent = video?.frameWidth ? `${video.frameWidth}×${video.frameHeight}` : '—';
     ui.fps.textContent = video?.framesPerSecond ? `${Math.round(video.framesPerSecond)} fps` : '—';
     try {
-        const response = await fetch(`/api/streams/${encodeURIComponent(name)}`, { cache: 'no-store' });
+        const response = await fetch(`/api/streams/${encodeURIComponent(name)}`, {
+            cache: 'no-store',
+            headers: bearer(tokenFromAddress()),
+        });
         if (response.ok && pc === onair.pc) ui.viewers.textContent = String((await response.json()).viewers ?? 0);
     } catch {
         // The count is a nicety; the broadcast goes on without it.

@@ -80,7 +80,8 @@ function showError(message) {
 async function connect() {
     clearTimeout(retryTimer);
     setState('connecting', 'Connecting…');
-    const iceServers = fetchIceServers(); // awaited in negotiate, after the offer
+    const token = tokenFromAddress();
+    const iceServers = fetchIceServers(name, 'watch', token); // awaited in negotiate, after the offer
     const pc = new RTCPeerConnection();
     onair.pc = pc;
     onair.connects++;
@@ -95,7 +96,7 @@ async function connect() {
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
         const endpoint = `/whep/${encodeURIComponent(name)}`;
-        onair.session = await negotiate(pc, endpoint, iceServers, tokenFromAddress());
+        onair.session = await negotiate(pc, endpoint, iceServers, token);
     } catch (error) {
         if (pc !== onair.pc) return;
         if (error.status === 401) askForToken(error.message);

@@ -49,11 +49,18 @@ export function keepTokenInAddress(token) {
     history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
 }
 
-// The STUN/TURN servers the operator configured, for the RTCPeerConnection; none is fine on a
-// LAN since the server's own candidates are in its answer.
-export async function fetchIceServers() {
+// The Authorization header for TOKEN (RFC 6750), none without one.
+export function bearer(token) {
+    return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+// The STUN/TURN servers the operator configured, for the RTCPeerConnection that will ROLE
+// ('publish' or 'watch') STREAM; none is fine on a LAN since the server's own candidates are in
+// its answer. Where streams need tokens the server gives them only with the stream's TOKEN.
+export async function fetchIceServers(stream, role, token = '') {
     try {
-        const response = await fetch('/api/ice-servers', { cache: 'no-store' });
+        const query = new URLSearchParams({ stream, role });
+        const response = await fetch(`/api/ice-servers?${query}`, { cache: 'no-store', headers: bearer(token) });
         if (!response.ok) return [];
         const body = await response.json();
         return Array.isArray(body.iceServers) ? body.iceServers : [];
@@ -114,8 +121,7 @@ export async function negotiate(pc, endpoint, iceServers = null, token = '') {
         pc.setConfiguration({ ...pc.getConfiguration(), iceServers: await iceServers });
     }
     await pc.setLocalDescription(offer);
-    const headers = { 'Content-Type': 'application/sdp' };
-    if (token) headers.Authorization = `Bearer ${token}`;
+    const headers = { 'Content-Type': 'application/sdp', ...bearer(token) };
     const response = await fetch(endpoint, { method: 'POST', headers, body: pc.localDescription.sdp });
     if (response.status !== 201 && response.status !== 200) {
         throw new SignalingError(response.status, await reasonOf(response));

@@ -91,15 +91,24 @@ static bool has_own(const struct access_rules *rules, enum access_action action,
     return false;
 }
 
-bool access_needs_token(const struct access_rules *rules, enum access_action action,
-                        const char *stream)
+/* Whether ACTION has tokens for every stream without tokens of its own. */
+static bool has_every(const struct access_rules *rules, enum access_action action)
 {
-    if (has_own(rules, action, stream))
-        return true;
     for (size_t i = 0; i < rules->n[action]; i++)
         if (!rules->tokens[action][i].stream)
             return true;
     return false;
+}
+
+bool access_needs_token(const struct access_rules *rules, enum access_action action,
+                        const char *stream)
+{
+    return has_own(rules, action, stream) || has_every(rules, action);
+}
+
+bool access_open(const struct access_rules *rules)
+{
+    return rules->n[ACCESS_PUBLISH] == 0 && rules->n[ACCESS_WATCH] == 0;
 }
 
 /* Whether the I-th token of ACTION names the same stream as one before it. */
@@ -151,14 +160,14 @@ const char *access_bearer_token(const char *value, size_t *len)
 enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
                                  const char *stream, const char *authorization)
 {
-    if (!access_needs_token(rules, action, stream))
+    bool own = has_own(rules, action, stream);
+    if (!own && !has_every(rules, action))
         return ACCESS_GRANTED;
     size_t len = 0;
     const char *token = access_bearer_token(authorization, &len);
     if (!token) /* another scheme (Basic) is no token; a malformed bearer one is a bad one */
         return authorization && strncasecmp(authorization, "Bearer", 6) == 0 ? ACCESS_BAD_TOKEN
                                                                              : ACCESS_NO_TOKEN;
-    bool own = has_own(rules, action, stream);
     size_t stream_len = strlen(stream);
     bool match = false;
     for (size_t i = 0; i < rules->n[action]; i++) {

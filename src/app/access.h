@@ -42,6 +42,9 @@ int access_add(struct access_rules *rules, enum access_action action, const char
 bool access_needs_token(const struct access_rules *rules, enum access_action action,
                         const char *stream);
 
+/* Whether no stream needs a token, to publish or to watch. */
+bool access_open(const struct access_rules *rules);
+
 /* Names the streams that need a token for ACTION into OUT[0..CAP), each once: "cam, lobby, every
  * stream without tokens of its own". Returns its length, 0 (and "") when none does. */
 size_t access_describe(const struct access_rules *rules, enum access_action action, char *out,

@@ -102,23 +102,6 @@ static json_t *stream_json(const struct sfu_stream_info *info)
                      "bitrate_out", (int)info->bitrate_out, "tracks", tracks);
 }
 
-static void api_streams(struct server *srv, const char *name, struct http_response *res)
-{
-    struct sfu_stream_info info;
-    if (name) {
-        if (sfu_stream_info(srv->sfu, name, &info) < 0) {
-            json_error(res, 404, "no such stream");
-            return;
-        }
-        json_reply(res, 200, stream_json(&info));
-        return;
-    }
-    json_t *list = json_array();
-    for (size_t i = 0; sfu_stream_info_at(srv->sfu, i, &info) == 0; i++)
-        json_array_append_new(list, stream_json(&info));
-    json_reply(res, 200, json_pack("{s:o}", "streams", list));
-}
-
 /* The ICE servers for one client, named ID in the TURN server's logs (NULL: a random token).
  * When no credentials can be minted the client gets no servers: a TURN URL without them would
  * make the browser refuse the whole configuration. */
@@ -129,15 +112,6 @@ static void grant_ice_servers(struct server *srv, const char *id, struct ice_ser
         log_warn("ICE servers for %s: %s", id ? id : "a client", why);
         memset(grant, 0, sizeof *grant);
     }
-}
-
-static void api_ice_servers(struct server *srv, struct http_response *res)
-{
-    struct ice_servers_grant grant;
-    grant_ice_servers(srv, NULL, &grant);
-    json_reply(res, 200, json_pack("{s:o}", "iceServers", ice_servers_json(&grant)));
-    /* Fresh credentials each time: a cached answer would hand out expired ones. */
-    http_response_header(res, "Cache-Control", "no-store");
 }
 
 /* RFC 9725 §4.6: the 201 names the ICE servers the client may use, one Link header each. */
@@ -172,6 +146,72 @@ static bool authorized(struct server *srv, const struct http_request *req,
     srv->unauthorized++;
     log_info("%s %s: %s", req->method, req->path, why);
     return false;
+}
+
+/* Whether REQ may see stream NAME in the API: a client that may watch it or publish to it. A
+ * stream with a watch token is private, its name and figures with it. */
+static bool may_see(struct server *srv, const struct http_request *req, const char *name)
+{
+    const struct access_rules *rules = &srv->config.access;
+    return access_check(rules, ACCESS_WATCH, name, req->authorization) == ACCESS_GRANTED ||
+           access_check(rules, ACCESS_PUBLISH, name, req->authorization) == ACCESS_GRANTED;
+}
+
+/* GET /api/streams, or /api/streams/NAME: the streams REQ may see. */
+static void api_streams(struct server *srv, const struct http_request *req, const char *name,
+                        struct http_response *res)
+{
+    struct sfu_stream_info info;
+    if (name) {
+        /* Refused before it is looked up, so that a 401 says nothing of whether it is live;
+         * may_see failing means watching it is refused too, with the reason and challenge. */
+        if (valid_stream_name(name) && !may_see(srv, req, name) &&
+            !authorized(srv, req, ACCESS_WATCH, name, "seeing", res, true))
+            return;
+        if (sfu_stream_info(srv->sfu, name, &info) < 0) {
+            json_error(res, 404, "no such stream");
+            return;
+        }
+        json_reply(res, 200, stream_json(&info));
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; sfu_stream_info_at(srv->sfu, i, &info) == 0; i++)
+        if (may_see(srv, req, info.name))
+            json_array_append_new(list, stream_json(&info));
+    json_reply(res, 200, json_pack("{s:o}", "streams", list));
+}
+
+/* GET /api/ice-servers?stream=NAME&role=publish|watch: the servers for one client of a stream.
+ * TURN credentials let their holder relay anything through the TURN server, so where streams
+ * need tokens they go only to a client that may do ROLE on NAME, as a 201's Link headers do. */
+static void api_ice_servers(struct server *srv, const struct http_request *req,
+                            struct http_response *res)
+{
+    const char *name = http_request_query(req, "stream");
+    const char *role = http_request_query(req, "role");
+    bool publishing = role && strcmp(role, "publish") == 0;
+    if (role && !publishing && strcmp(role, "watch") != 0) {
+        json_error(res, 400, "role is publish or watch");
+        return;
+    }
+    if (name && !valid_stream_name(name)) {
+        json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        return;
+    }
+    if (!name && !access_open(&srv->config.access)) {
+        json_error(res, 400, "streams here need tokens: ask for one stream's servers, "
+                             "/api/ice-servers?stream=NAME&role=publish|watch, with its token");
+        return;
+    }
+    if (name && !authorized(srv, req, publishing ? ACCESS_PUBLISH : ACCESS_WATCH, name,
+                            publishing ? "publishing to" : "watching", res, true))
+        return;
+    struct ice_servers_grant grant;
+    grant_ice_servers(srv, NULL, &grant);
+    json_reply(res, 200, json_pack("{s:o}", "iceServers", ice_servers_json(&grant)));
+    /* Fresh credentials each time: a cached answer would hand out expired ones. */
+    http_response_header(res, "Cache-Control", "no-store");
 }
 
 /* Makes a session for an SDP offer; on success the answer and its headers go into res. */
@@ -375,13 +415,22 @@ static void api_recording(struct server *srv, const struct http_request *req, co
     }
 }
 
+struct recordings_reply {
+    struct server *srv;
+    const struct http_request *req;
+    json_t *list;
+};
+
 static void add_recording(void *opaque, const struct recording_info *info)
 {
-    json_array_append_new(opaque, json_pack("{s:s,s:s,s:I,s:I,s:b,s:I}", "file", info->file,
-                                            "stream", info->stream, "bytes", (json_int_t)info->bytes,
-                                            "started_ms", (json_int_t)info->started_unix_ms,
-                                            "active", info->active, "dropped_packets",
-                                            (json_int_t)info->dropped_packets));
+    struct recordings_reply *reply = opaque;
+    if (!may_see(reply->srv, reply->req, info->stream))
+        return;
+    json_array_append_new(reply->list,
+                          json_pack("{s:s,s:s,s:I,s:I,s:b,s:I}", "file", info->file, "stream",
+                                    info->stream, "bytes", (json_int_t)info->bytes, "started_ms",
+                                    (json_int_t)info->started_unix_ms, "active", info->active,
+                                    "dropped_packets", (json_int_t)info->dropped_packets));
 }
 
 /* GET or PUT /api/streams/NAME/chat: whether the stream's room carries chat messages. PUT
@@ -417,12 +466,14 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
                                    rooms_chat_on(srv->rooms, name)));
 }
 
-/* GET /api/recordings: the files in --record-dir, those being written first. */
-static void api_recordings(struct server *srv, struct http_response *res)
+/* GET /api/recordings: the files in --record-dir, those being written first, of the streams
+ * REQ may see. */
+static void api_recordings(struct server *srv, const struct http_request *req,
+                           struct http_response *res)
 {
-    json_t *list = json_array();
-    recorders_list(srv->recorders, add_recording, list);
-    json_reply(res, 200, json_pack("{s:o,s:b}", "recordings", list, "enabled",
+    struct recordings_reply reply = {srv, req, json_array()};
+    recorders_list(srv->recorders, add_recording, &reply);
+    json_reply(res, 200, json_pack("{s:o,s:b}", "recordings", reply.list, "enabled",
                                    srv->config.record.dir != NULL));
 }
 
@@ -448,7 +499,7 @@ static void route(struct server *srv, const struct http_request *req, struct htt
     } else if (get && strcmp(p, "/healthz") == 0) {
         http_response_text(res, 200, "ok\n");
     } else if (get && strcmp(p, "/api/streams") == 0) {
-        api_streams(srv, NULL, res);
+        api_streams(srv, req, NULL, res);
     } else if ((rest = after(p, "/api/streams/")) && strchr(rest, '/') &&
                strcmp(strchr(rest, '/'), "/recording") == 0) {
         api_recording(srv, req, rest, res);
@@ -456,11 +507,11 @@ static void route(struct server *srv, const struct http_request *req, struct htt
                strcmp(strchr(rest, '/'), "/chat") == 0) {
         api_chat(srv, req, rest, res);
     } else if (get && (rest = after(p, "/api/streams/"))) {
-        api_streams(srv, rest, res);
+        api_streams(srv, req, rest, res);
     } else if (get && strcmp(p, "/api/recordings") == 0) {
-        api_recordings(srv, res);
+        api_recordings(srv, req, res);
     } else if (get && strcmp(p, "/api/ice-servers") == 0) {
-        api_ice_servers(srv, res);
+        api_ice_servers(srv, req, res);
     } else if (post && (rest = after(p, "/whip/"))) {
         whip_whep(srv, req, rest, SESSION_PUBLISHER, res);
     } else if (post && (rest = after(p, "/whep/"))) {

@@ -12,21 +12,40 @@ import { startServer, ROOT, OUT, ONAIR_BINARY } from './lib/server.mjs';
 import { check, done, fail, sleep, waitFor } from './lib/tap.mjs';
 
 const media = path.join(OUT, 'access-tokens-media');
-fs.mkdirSync(media, { recursive: true });
+fs.mkdirSync(path.join(media, 'recordings'), { recursive: true });
 execFileSync(path.join(ROOT, 'scripts/make-demo-media'), [media], { stdio: 'ignore' });
 const clip = path.join(media, 'demo.webm');
 const server = await startServer('access_tokens', {
     args: ['--source', `private=${clip}`, '--publish-token', 'cam=pub-secret',
-           '--publish-token', 'any-stream', '--watch-token', 'private=look-secret'],
+           '--publish-token', 'any-stream', '--watch-token', 'private=look-secret',
+           '--ice-server', 'turn:127.0.0.1:3478', '--turn-secret', 'turn-secret-of-the-test',
+           '--record-dir', path.join(media, 'recordings')],
 });
 const browser = await launchBrowser();
 
+const bearer = (token) => (token ? { Authorization: `Bearer ${token}` } : {});
+
 async function post(pathname, token) {
-    const headers = { 'Content-Type': 'application/sdp' };
-    if (token) headers.Authorization = `Bearer ${token}`;
+    const headers = { 'Content-Type': 'application/sdp', ...bearer(token) };
     const r = await fetch(`${server.url}${pathname}`, { method: 'POST', headers, body: 'v=0\r\n' });
     return { status: r.status, challenge: r.headers.get('WWW-Authenticate'), body: (await r.text()).trim() };
 }
+
+async function get(pathname, token) {
+    const r = await fetch(`${server.url}${pathname}`, { headers: bearer(token) });
+    const text = await r.text();
+    let body = null;
+    try {
+        body = JSON.parse(text);
+    } catch {
+        body = text;
+    }
+    return { status: r.status, challenge: r.headers.get('WWW-Authenticate'), body };
+}
+
+// Whether LIST (an iceServers array) holds the TURN URL with minted credentials.
+const hasTurn = (list) => Array.isArray(list) &&
+    list.some((s) => [s.urls].flat().includes('turn:127.0.0.1:3478') && s.username && s.credential);
 
 // Runs `onair ARGS...` to its end: { status, stdout, stderr }.
 function onair(args, env = {}) {
@@ -77,7 +96,7 @@ try {
           { status: seed.status, seedBody });
     const chatOff = (token) => fetch(`${server.url}/api/streams/cam/chat`, {
         method: 'PUT', body: JSON.stringify({ enabled: false }),
-        headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+        headers: { 'Content-Type': 'application/json', ...bearer(token) } });
     const chatNoToken = await chatOff();
     const chatState = await (await fetch(`${server.url}/api/streams/cam/chat`)).json();
     check(chatNoToken.status === 401 && chatState.chat === true,
@@ -85,6 +104,25 @@ try {
     const chatToken = await chatOff('pub-secret');
     check(chatToken.status === 200 && (await chatToken.json()).chat === false, 'with the publish token it switches', chatToken.status);
     await chatOff(null); // refused; chat stays off for the rest, which the pages do not need
+
+    // TURN credentials go only to a client that may use the stream.
+    const iceAny = await get('/api/ice-servers');
+    check(iceAny.status === 400 && /\?stream=NAME&role=publish\|watch/.test(iceAny.body.error) && !hasTurn(iceAny.body.iceServers),
+          'GET /api/ice-servers without a stream, on a server with tokens: 400 saying to name one, no credentials', iceAny);
+    const icePrivate = await get('/api/ice-servers?stream=private&role=watch');
+    check(icePrivate.status === 401 && /watching 'private' needs a token/.test(icePrivate.body.error) &&
+          icePrivate.challenge === 'Bearer realm="onair"' && !hasTurn(icePrivate.body.iceServers),
+          "ICE servers for watching 'private' without its token: 401, no credentials", icePrivate);
+    const icePublishWrong = await get('/api/ice-servers?stream=cam&role=publish', 'any-stream');
+    check(icePublishWrong.status === 401 && /not one for publishing to 'cam'/.test(icePublishWrong.body.error),
+          "for publishing to 'cam' with another stream's token: 401", icePublishWrong);
+    const granted = [await get('/api/ice-servers?stream=private&role=watch', 'look-secret'),
+        await get('/api/ice-servers?stream=cam&role=publish', 'pub-secret'),
+        await get('/api/ice-servers?stream=cam&role=watch')];
+    check(granted.every((r) => r.status === 200 && hasTurn(r.body.iceServers)),
+          'with the stream\'s token, or for an open stream, the TURN server with credentials', granted);
+    const badRole = await get('/api/ice-servers?stream=cam&role=admin');
+    check(badRole.status === 400 && /role is publish or watch/.test(badRole.body.error), 'an unknown role: 400', badRole);
 
     // onair publish: the refusal says what to do; ONAIR_TOKEN and --token are sent.
     const url = `${server.url}/whip/clip`;
@@ -103,6 +141,26 @@ try {
         return r.status === 200 && (await r.json()).live;
     }, 15000);
     check(live, 'onair publish with ONAIR_TOKEN (the token for every stream) goes live', live);
+
+    // A stream with a watch token is private: listed, described and its recordings shown only
+    // with a token for it.
+    const names = (r) => (r.body.streams || []).map((st) => st.name);
+    const listOpen = await get('/api/streams');
+    const listWatch = await get('/api/streams', 'look-secret');
+    check(listOpen.status === 200 && names(listOpen).includes('clip') && !names(listOpen).includes('private') &&
+          names(listWatch).includes('private'),
+          "GET /api/streams leaves out 'private' without its watch token, lists it with", { open: names(listOpen), watch: names(listWatch) });
+    const oneOpen = await get('/api/streams/private');
+    const onePublisher = await get('/api/streams/private', 'any-stream');
+    check(oneOpen.status === 401 && /seeing 'private' needs a token/.test(oneOpen.body.error) &&
+          onePublisher.status === 200 && onePublisher.body.live === true,
+          "GET /api/streams/private: 401 without a token, its figures with a token that may publish to it", { oneOpen, onePublisher });
+    // --record-dir records every live stream.
+    const recordings = async (token) => ((await get('/api/recordings', token)).body.recordings || []).map((r) => r.stream);
+    const recOpen = await recordings();
+    const recWatch = await recordings('look-secret');
+    check(recOpen.includes('clip') && !recOpen.includes('private') && recWatch.includes('private'),
+          "GET /api/recordings leaves out the private stream's recording without its watch token", { recOpen, recWatch });
 
     // onair record and onair bench of the private stream.
     const noToken = onair(['record', `${server.url}/whep/private`, path.join(media, 'no.mkv'), '--duration', '2']);
@@ -137,6 +195,8 @@ try {
     }, 20000);
     check(playing && !playing.formShown && playing.hash === '#token=look-secret',
           'given the token, it plays, and keeps the token in its address (#token=)', playing || await watchState(viewer));
+    const watchIce = await viewer.evaluate(() => window.onair.pc.getConfiguration().iceServers);
+    check(hasTurn(watchIce), 'the watch page got the TURN server with its token', watchIce);
     await viewer.reload();
     const reloaded = await waitFor(async () => {
         const s = await watchState(viewer);
@@ -162,12 +222,15 @@ try {
     const wentLive = await waitFor(() => pub.evaluate(() => window.onair.state === 'live'), 15000);
     const info = await (await fetch(`${server.url}/api/streams/cam`)).json();
     check(wentLive && info.live, 'with the token it goes live', { wentLive, info });
+    const publishIce = await pub.evaluate(() => window.onair.pc.getConfiguration().iceServers);
+    check(hasTurn(publishIce), 'the publish page got the TURN server with its token', publishIce);
     await pub.close();
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const refusals = Number(/^onair_unauthorized_requests_total (\d+)/m.exec(metrics)?.[1]);
-    // 401s above: 6 by HTTP, 3 to onair publish and record, 1 to each page.
-    check(refusals === 11, `/metrics counts the refusals (${refusals})`, refusals);
+    // 401s above: 6 by HTTP (WHIP, WHEP, /offer, chat), 2 for ICE servers, 1 for a stream's
+    // figures, 3 to onair publish and record, 2 to each page (its ICE servers and its offer).
+    check(refusals === 16, `/metrics counts the refusals (${refusals})`, refusals);
 } catch (error) {
     fail('access tokens', error);
 } finally {

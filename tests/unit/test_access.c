@@ -31,6 +31,13 @@ static void test_open_without_tokens(void **state)
     assert_false(access_needs_token(&rules, ACCESS_WATCH, "cam"));
     assert_int_equal(access_check(&rules, ACCESS_WATCH, "cam", NULL), ACCESS_GRANTED);
     assert_int_equal(access_check(&rules, ACCESS_WATCH, "cam", "Bearer junk"), ACCESS_GRANTED);
+    /* A server is open only while it has no token of either kind. */
+    assert_false(access_open(&rules));
+    struct access_rules none = {0}, watch_only = {0};
+    const char *why = NULL;
+    assert_int_equal(access_add(&watch_only, ACCESS_WATCH, "private=look", &why), 0);
+    assert_true(access_open(&none));
+    assert_false(access_open(&watch_only));
 }
 
 static void test_stream_tokens_replace_the_global_ones(void **state)
