@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "proto/jwt.h"
+
 static bool token68_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -103,12 +105,12 @@ static bool has_every(const struct access_rules *rules, enum access_action actio
 bool access_needs_token(const struct access_rules *rules, enum access_action action,
                         const char *stream)
 {
-    return has_own(rules, action, stream) || has_every(rules, action);
+    return rules->secret || has_own(rules, action, stream) || has_every(rules, action);
 }
 
 bool access_open(const struct access_rules *rules)
 {
-    return rules->n[ACCESS_PUBLISH] == 0 && rules->n[ACCESS_WATCH] == 0;
+    return !rules->secret && rules->n[ACCESS_PUBLISH] == 0 && rules->n[ACCESS_WATCH] == 0;
 }
 
 /* Whether the I-th token of ACTION names the same stream as one before it. */
@@ -127,6 +129,10 @@ size_t access_describe(const struct access_rules *rules, enum access_action acti
     size_t len = 0;
     bool every = false;
     out[0] = 0;
+    if (rules->secret) { /* then a stream's own tokens are only more of them */
+        snprintf(out, cap, "every stream");
+        return strlen(out);
+    }
     for (size_t i = 0; i < rules->n[action]; i++) {
         const struct access_token *t = &rules->tokens[action][i];
         every |= !t->stream;
@@ -157,11 +163,28 @@ const char *access_bearer_token(const char *value, size_t *len)
     return token;
 }
 
+/* Whether the JWT TOKEN[0..LEN) grants ACTION on STREAM; if not, the reason in *WHY. */
+static bool jwt_grants(const char *secret, enum access_action action, const char *stream,
+                       const char *token, size_t len, int64_t now, const char **why)
+{
+    struct jwt_grant grant;
+    if (jwt_verify(&grant, token, len, secret, now, why) < 0)
+        return false;
+    if (grant.publish != (action == ACCESS_PUBLISH))
+        *why = grant.publish ? "the token is for publishing" : "the token is for watching";
+    else if (strcmp(grant.stream, "*") != 0 && strcmp(grant.stream, stream) != 0)
+        *why = "the token is for another stream";
+    else
+        return true;
+    return false;
+}
+
 enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
-                                 const char *stream, const char *authorization)
+                                 const char *stream, const char *authorization, int64_t now,
+                                 const char **why)
 {
     bool own = has_own(rules, action, stream);
-    if (!own && !has_every(rules, action))
+    if (!own && !has_every(rules, action) && !rules->secret)
         return ACCESS_GRANTED;
     size_t len = 0;
     const char *token = access_bearer_token(authorization, &len);
@@ -178,5 +201,13 @@ enum access_verdict access_check(const struct access_rules *rules, enum access_a
          * of how much of a guess was right. */
         match |= t->token_len == len && CRYPTO_memcmp(t->token, token, len) == 0;
     }
-    return match ? ACCESS_GRANTED : ACCESS_BAD_TOKEN;
+    if (match)
+        return ACCESS_GRANTED;
+    const char *reason = NULL;
+    if (rules->secret && jwt_shaped(token, len) &&
+        jwt_grants(rules->secret, action, stream, token, len, now, &reason))
+        return ACCESS_GRANTED;
+    if (why && reason)
+        *why = reason;
+    return ACCESS_BAD_TOKEN;
 }

@@ -6,6 +6,7 @@
 #define ONAIR_APP_ACCESS_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum access_action { ACCESS_PUBLISH, ACCESS_WATCH, ACCESS_ACTIONS };
 
@@ -14,6 +15,8 @@ enum access_action { ACCESS_PUBLISH, ACCESS_WATCH, ACCESS_ACTIONS };
 /* Shorter tokens are taken with a warning: easy to guess, or a typo ("cam=" is the token
  * "cam=" for every stream, token68 allowing '=' at its end). */
 #define ACCESS_SHORT_TOKEN_LEN 16
+/* The same for --token-secret: HS256 wants a key of 256 bits or more (RFC 7518 §3.2). */
+#define ACCESS_SHORT_SECRET_LEN 32
 
 struct access_token {
     const char *stream; /* NULL: every stream without tokens of its own */
@@ -25,6 +28,9 @@ struct access_token {
 struct access_rules {
     struct access_token tokens[ACCESS_ACTIONS][ACCESS_MAX_TOKENS];
     size_t n[ACCESS_ACTIONS];
+    /* --token-secret: every stream needs a token, and a JWT signed with it (proto/jwt.h) is
+     * one for the stream and action it names; NULL: none. */
+    const char *secret;
 };
 
 /* Whether NAME[0..LEN) may name a stream: names appear in URLs, logs and file names, so they
@@ -56,10 +62,12 @@ enum access_verdict {
     ACCESS_BAD_TOKEN, /* the request's token is not one of the stream's */
 };
 
-/* Checks AUTHORIZATION (the header's value, NULL when absent) for ACTION on STREAM. Tokens
- * are compared in constant time. */
+/* Checks AUTHORIZATION (the header's value, NULL when absent) for ACTION on STREAM at NOW
+ * (seconds since 1970, for a JWT's expiry). Tokens are compared in constant time. When a JWT
+ * is refused and WHY is not NULL, *WHY says why ("the token has expired"). */
 enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
-                                 const char *stream, const char *authorization);
+                                 const char *stream, const char *authorization, int64_t now,
+                                 const char **why);
 
 /* The token of a "Bearer TOKEN" header value (the scheme in any case, spaces around the
  * token): *LEN bytes at the returned pointer, or NULL when VALUE is not that. */

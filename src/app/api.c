@@ -131,7 +131,9 @@ static bool authorized(struct server *srv, const struct http_request *req,
                        enum access_action action, const char *name, const char *doing,
                        struct http_response *res, bool as_json)
 {
-    enum access_verdict v = access_check(&srv->config.access, action, name, req->authorization);
+    const char *jwt_why = NULL;
+    enum access_verdict v = access_check(&srv->config.access, action, name, req->authorization,
+                                         (int64_t)time(NULL), &jwt_why);
     if (v == ACCESS_GRANTED)
         return true;
     char why[256];
@@ -139,7 +141,8 @@ static bool authorized(struct server *srv, const struct http_request *req,
         snprintf(why, sizeof why, "%s '%s' needs a token: send Authorization: Bearer TOKEN", doing,
                  name);
     else
-        snprintf(why, sizeof why, "the token is not one for %s '%s'", doing, name);
+        snprintf(why, sizeof why, "the token is not one for %s '%s'%s%s", doing, name,
+                 jwt_why ? ": " : "", jwt_why ? jwt_why : "");
     as_json ? json_error(res, 401, why) : http_response_text(res, 401, "%s\n", why);
     http_response_header(res, "WWW-Authenticate", "Bearer realm=\"onair\"%s",
                          v == ACCESS_BAD_TOKEN ? ", error=\"invalid_token\"" : "");
@@ -153,8 +156,11 @@ static bool authorized(struct server *srv, const struct http_request *req,
 static bool may_see(struct server *srv, const struct http_request *req, const char *name)
 {
     const struct access_rules *rules = &srv->config.access;
-    return access_check(rules, ACCESS_WATCH, name, req->authorization) == ACCESS_GRANTED ||
-           access_check(rules, ACCESS_PUBLISH, name, req->authorization) == ACCESS_GRANTED;
+    int64_t now = (int64_t)time(NULL);
+    return access_check(rules, ACCESS_WATCH, name, req->authorization, now, NULL) ==
+               ACCESS_GRANTED ||
+           access_check(rules, ACCESS_PUBLISH, name, req->authorization, now, NULL) ==
+               ACCESS_GRANTED;
 }
 
 /* GET /api/streams, or /api/streams/NAME: the streams REQ may see. */

@@ -271,7 +271,7 @@ static void gather_candidate_ips(struct server *srv, bool ipv6)
     freeifaddrs(list);
 }
 
-/* Says which streams the --publish-token and --watch-token options close, so that an operator
+/* Says which streams --publish-token, --watch-token and --token-secret close, so that an operator
  * sees what they do (the tokens themselves stay out of the log). */
 static void log_access(const struct access_rules *rules)
 {

@@ -28,6 +28,7 @@ static const char usage[] =
     "            re-encoding the video\n"
     "  record    record a stream (WHEP) into .mkv, .webm or .mp4, without re-encoding\n"
     "  bench     load-test a stream with many WHEP viewers in one process\n"
+    "  token     make a token (JWT) for a server started with --token-secret\n"
     "\n"
     "`onair COMMAND --help` describes a command's options.\n";
 
@@ -89,6 +90,9 @@ static const char serve_usage[] =
     "                          the same for watching (WHEP, and /offer from a viewer); the\n"
     "                          pages take a token from their address: /watch/NAME#token=TOKEN;\n"
     "                          the API lists a stream with one only to a request with its token\n"
+    "  --token-secret SECRET   every stream needs a token, and a JWT signed with SECRET\n"
+    "                          (HS256; claims stream, role publish|watch, exp) is one for what\n"
+    "                          it names: an application mints them (`onair token` does too)\n"
     "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
     "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
     "                          Link headers, /offer replies and GET /api/ice-servers\n"
@@ -202,7 +206,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
            O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
-           O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY };
+           O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY,
+           O_TOKEN_SECRET };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -233,6 +238,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"tls-key", required_argument, NULL, O_TLS_KEY},
         {"publish-token", required_argument, NULL, O_PUBLISH_TOKEN},
         {"watch-token", required_argument, NULL, O_WATCH_TOKEN},
+        {"token-secret", required_argument, NULL, O_TOKEN_SECRET},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -395,6 +401,15 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
                          kind, n, ACCESS_SHORT_TOKEN_LEN);
             break;
         }
+        case O_TOKEN_SECRET:
+            if (!optarg[0])
+                return fail_usage(serve_usage, "%s", "--token-secret: the secret is empty");
+            if (strlen(optarg) < ACCESS_SHORT_SECRET_LEN)
+                log_warn("--token-secret: a secret of %zu characters is easy to guess; use %d or "
+                         "more random ones (openssl rand -base64 32)",
+                         strlen(optarg), ACCESS_SHORT_SECRET_LEN);
+            config.access.secret = optarg;
+            break;
         case O_RECORD_DIR:
             config.record.dir = optarg;
             break;
@@ -443,6 +458,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
 int publish_main(int argc, char **argv);
 int record_main(int argc, char **argv);
 int bench_main(int argc, char **argv);
+int token_main(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -460,6 +476,8 @@ int main(int argc, char **argv)
         return record_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0)
         return bench_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "token") == 0)
+        return token_main(argc - 1, argv + 1);
     fprintf(stderr, "onair: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }

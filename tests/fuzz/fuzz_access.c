@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *token = access_bearer_token(header, &len);
     if (token && (token < header || token + len > header + strlen(header) || len == 0))
         abort();
-    enum access_verdict v = access_check(rules, ACCESS_WATCH, "stream", header);
+    enum access_verdict v = access_check(rules, ACCESS_WATCH, "stream", header, 0, NULL);
     if (added < 0 && v != ACCESS_GRANTED)
         abort(); /* no rule, no refusal */
     if (added == 0) {

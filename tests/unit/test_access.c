@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "app/access.h"
+#include "proto/jwt.h"
 
 static struct access_rules rules;
 
@@ -29,8 +31,9 @@ static void test_open_without_tokens(void **state)
     (void)state;
     /* Nobody needs a token to watch a stream that has none, whatever the header says. */
     assert_false(access_needs_token(&rules, ACCESS_WATCH, "cam"));
-    assert_int_equal(access_check(&rules, ACCESS_WATCH, "cam", NULL), ACCESS_GRANTED);
-    assert_int_equal(access_check(&rules, ACCESS_WATCH, "cam", "Bearer junk"), ACCESS_GRANTED);
+    assert_int_equal(access_check(&rules, ACCESS_WATCH, "cam", NULL, 0, NULL), ACCESS_GRANTED);
+    assert_int_equal(access_check(&rules, ACCESS_WATCH, "cam", "Bearer junk", 0, NULL),
+                     ACCESS_GRANTED);
     /* A server is open only while it has no token of either kind. */
     assert_false(access_open(&rules));
     struct access_rules none = {0}, watch_only = {0};
@@ -64,8 +67,9 @@ static void test_stream_tokens_replace_the_global_ones(void **state)
         {ACCESS_PUBLISH, "cam", "Bearer cam-secrets", ACCESS_BAD_TOKEN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(access_check(&rules, cases[i].action, cases[i].stream, cases[i].header),
-                         cases[i].verdict);
+        assert_int_equal(
+            access_check(&rules, cases[i].action, cases[i].stream, cases[i].header, 0, NULL),
+            cases[i].verdict);
 }
 
 static void test_headers(void **state)
@@ -90,7 +94,7 @@ static void test_headers(void **state)
         {"Bearer cam-secret,", ACCESS_BAD_TOKEN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", cases[i].header),
+        assert_int_equal(access_check(&rules, ACCESS_PUBLISH, "cam", cases[i].header, 0, NULL),
                          cases[i].verdict);
 }
 
@@ -130,7 +134,8 @@ static void test_specs_refused(void **state)
     const char *why = NULL;
     assert_int_equal(access_add(&r, ACCESS_PUBLISH, "c2VjcmV0==", &why), 0);
     assert_null(r.tokens[ACCESS_PUBLISH][0].stream);
-    assert_int_equal(access_check(&r, ACCESS_PUBLISH, "any", "Bearer c2VjcmV0=="), ACCESS_GRANTED);
+    assert_int_equal(access_check(&r, ACCESS_PUBLISH, "any", "Bearer c2VjcmV0==", 0, NULL),
+                     ACCESS_GRANTED);
     char longest[ACCESS_MAX_TOKEN_LEN + 2];
     memset(longest, 'x', sizeof longest - 1);
     longest[sizeof longest - 1] = 0;
@@ -159,6 +164,48 @@ static void test_describe(void **state)
     assert_string_equal(small, "cam, ev"); /* cut, still a string */
 }
 
+/* With --token-secret every stream needs a token, and a JWT grants what its claims name. */
+static void test_signed_tokens(void **state)
+{
+    (void)state;
+    rules.secret = "a-secret-shared-with-the-backend";
+    char publish_cam[512], watch_any[512], expired[512], other_secret[512], header[600];
+    jwt_sign(publish_cam, sizeof publish_cam, rules.secret, "cam", "publish", 1000);
+    jwt_sign(watch_any, sizeof watch_any, rules.secret, "*", "watch", 1000);
+    jwt_sign(expired, sizeof expired, rules.secret, "cam", "publish", 999);
+    jwt_sign(other_secret, sizeof other_secret, "another-secret", "cam", "publish", 1000);
+    assert_false(access_open(&rules));
+    assert_true(access_needs_token(&rules, ACCESS_WATCH, "lobby")); /* no token of its own */
+    char text[64];
+    access_describe(&rules, ACCESS_WATCH, text, sizeof text);
+    assert_string_equal(text, "every stream");
+    const struct {
+        const char *token;
+        enum access_action action;
+        const char *stream, *why;
+    } cases[] = {
+        {publish_cam, ACCESS_PUBLISH, "cam", NULL},
+        {publish_cam, ACCESS_PUBLISH, "cam2", "the token is for another stream"},
+        {publish_cam, ACCESS_WATCH, "cam", "the token is for publishing"},
+        {watch_any, ACCESS_WATCH, "lobby", NULL},
+        {watch_any, ACCESS_WATCH, "private", NULL}, /* beside the stream's own watch token */
+        {watch_any, ACCESS_PUBLISH, "lobby", "the token is for watching"},
+        {expired, ACCESS_PUBLISH, "cam", "the token has expired"},
+        {other_secret, ACCESS_PUBLISH, "cam", "the token's signature does not match the secret"},
+        {"cam-secret", ACCESS_PUBLISH, "cam", NULL}, /* static tokens still count */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(header, sizeof header, "Bearer %s", cases[i].token);
+        const char *why = NULL;
+        enum access_verdict v =
+            access_check(&rules, cases[i].action, cases[i].stream, header, 999, &why);
+        assert_int_equal(v, cases[i].why ? ACCESS_BAD_TOKEN : ACCESS_GRANTED);
+        if (cases[i].why)
+            assert_string_equal(why, cases[i].why);
+    }
+    assert_int_equal(access_check(&rules, ACCESS_WATCH, "lobby", NULL, 999, NULL), ACCESS_NO_TOKEN);
+}
+
 static void test_stream_names(void **state)
 {
     (void)state;
@@ -179,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_bearer_token),
         cmocka_unit_test(test_specs_refused),
         cmocka_unit_test_setup(test_describe, setup),
+        cmocka_unit_test_setup(test_signed_tokens, setup),
         cmocka_unit_test(test_stream_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,219 @@
+/* jwt: HS256 JSON Web Tokens, checked and made. OpenSSL does the HMAC, jansson the JSON. */
+#include "proto/jwt.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHA256_LEN 32
+
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int b64url_value(char c)
+{
+    const char *at = c ? strchr(b64url_alphabet, c) : NULL;
+    return at ? (int)(at - b64url_alphabet) : -1;
+}
+
+/* Decodes unpadded base64url TEXT[0..LEN) into OUT[0..CAP): its length, or -1 when TEXT is not
+ * base64url or does not fit. */
+static long b64url_decode(const char *text, size_t len, uint8_t *out, size_t cap)
+{
+    if (len % 4 == 1)
+        return -1; /* one character is 6 bits: no whole byte */
+    size_t n = 0;
+    uint32_t bits = 0;
+    int have = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = b64url_value(text[i]);
+        if (v < 0)
+            return -1;
+        bits = (bits << 6) | (uint32_t)v;
+        have += 6;
+        if (have >= 8) {
+            have -= 8;
+            if (n == cap)
+                return -1;
+            out[n++] = (uint8_t)(bits >> have);
+            bits &= (1u << have) - 1;
+        }
+    }
+    return (long)n;
+}
+
+/* Encodes IN[0..LEN) as unpadded base64url into OUT, which has room for 4 * (LEN + 2) / 3 + 1
+ * characters; returns the length written (OUT is NUL-terminated). */
+static size_t b64url_encode(const uint8_t *in, size_t len, char *out)
+{
+    size_t n = 0;
+    uint32_t bits = 0;
+    int have = 0;
+    for (size_t i = 0; i < len; i++) {
+        bits = (bits << 8) | in[i];
+        have += 8;
+        while (have >= 6) {
+            have -= 6;
+            out[n++] = b64url_alphabet[(bits >> have) & 63];
+        }
+        bits &= (1u << have) - 1;
+    }
+    if (have)
+        out[n++] = b64url_alphabet[(bits << (6 - have)) & 63];
+    out[n] = 0;
+    return n;
+}
+
+static bool hmac_sha256(const char *secret, const char *data, size_t len, uint8_t mac[SHA256_LEN])
+{
+    size_t mac_len = 0;
+    return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
+                     (const unsigned char *)data, len, mac, SHA256_LEN, &mac_len) &&
+           mac_len == SHA256_LEN;
+}
+
+bool jwt_shaped(const char *text, size_t len)
+{
+    int dots = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '.') {
+            /* no empty part: a JWS with a detached payload is no grant */
+            if (i == 0 || text[i - 1] == '.' || ++dots > 2)
+                return false;
+        } else if (b64url_value(text[i]) < 0) {
+            return false;
+        }
+    }
+    return dots == 2 && text[len - 1] != '.';
+}
+
+/* The JSON object in the base64url part TEXT[0..LEN), or NULL. */
+static json_t *decode_object(const char *text, size_t len)
+{
+    uint8_t bytes[JWT_MAX_LEN];
+    long n = b64url_decode(text, len, bytes, sizeof bytes);
+    if (n < 0)
+        return NULL;
+    json_t *value = json_loadb((const char *)bytes, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+    if (value && !json_is_object(value)) {
+        json_decref(value);
+        return NULL;
+    }
+    return value;
+}
+
+/* Checks the header: HS256 and nothing the reader must understand ("crit", RFC 7515 §4.1.11). */
+static int check_header(const char *text, size_t len, const char **why)
+{
+    json_t *header = decode_object(text, len);
+    const char *alg = json_string_value(json_object_get(header, "alg"));
+    int rc = -1;
+    if (!header)
+        *why = "the token's header is not a JSON object";
+    else if (!alg || strcmp(alg, "HS256") != 0)
+        *why = "the token is not signed with HS256 (its header's \"alg\")";
+    else if (json_object_get(header, "crit"))
+        *why = "the token's header has \"crit\" extensions onair does not know";
+    else
+        rc = 0;
+    json_decref(header);
+    return rc;
+}
+
+/* Reads the claims into OUT, checking their times against NOW. */
+static int read_claims(struct jwt_grant *out, json_t *claims, int64_t now, const char **why)
+{
+    json_t *exp = json_object_get(claims, "exp"), *nbf = json_object_get(claims, "nbf");
+    const char *stream = json_string_value(json_object_get(claims, "stream"));
+    const char *role = json_string_value(json_object_get(claims, "role"));
+    /* NumericDate (RFC 7519 §2) may have a fraction; a time past int64's is refused with it. */
+    double expires = json_is_number(exp) ? json_number_value(exp) : NAN;
+    if (!(expires > -9.2e18 && expires < 9.2e18)) {
+        *why = "the token has no \"exp\" (when it expires, seconds since 1970)";
+        return -1;
+    }
+    if (expires <= (double)now) {
+        *why = "the token has expired";
+        return -1;
+    }
+    if (nbf && (!json_is_number(nbf) || json_number_value(nbf) > (double)now)) {
+        *why = "the token is not valid yet (its \"nbf\")";
+        return -1;
+    }
+    if (!stream || !stream[0] || strlen(stream) >= sizeof out->stream) {
+        *why = "the token has no \"stream\" claim (a stream name, or \"*\" for every stream)";
+        return -1;
+    }
+    if (!role || (strcmp(role, "publish") != 0 && strcmp(role, "watch") != 0)) {
+        *why = "the token's \"role\" claim is not \"publish\" or \"watch\"";
+        return -1;
+    }
+    strcpy(out->stream, stream);
+    out->publish = strcmp(role, "publish") == 0;
+    out->expires = (int64_t)expires;
+    return 0;
+}
+
+int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char *secret,
+               int64_t now, const char **why)
+{
+    memset(out, 0, sizeof *out);
+    if (len > JWT_MAX_LEN || !jwt_shaped(token, len)) {
+        *why = "not a JWT (three base64url parts joined by '.')";
+        return -1;
+    }
+    const char *dot1 = memchr(token, '.', len);
+    const char *dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token));
+    if (check_header(token, (size_t)(dot1 - token), why) < 0)
+        return -1;
+    uint8_t signature[SHA256_LEN + 3], expected[SHA256_LEN];
+    long n = b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), signature, sizeof signature);
+    if (!hmac_sha256(secret, token, (size_t)(dot2 - token), expected)) {
+        *why = "HMAC-SHA256 is not available";
+        return -1;
+    }
+    if (n != SHA256_LEN || CRYPTO_memcmp(signature, expected, SHA256_LEN) != 0) {
+        *why = "the token's signature does not match the secret";
+        return -1;
+    }
+    json_t *claims = decode_object(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    if (!claims) {
+        *why = "the token's claims are not a JSON object";
+        return -1;
+    }
+    int rc = read_claims(out, claims, now, why);
+    json_decref(claims);
+    return rc;
+}
+
+int jwt_sign(char *out, size_t cap, const char *secret, const char *stream, const char *role,
+             int64_t expires)
+{
+    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    json_t *claims =
+        json_pack("{s:s, s:s, s:I}", "stream", stream, "role", role, "exp", (json_int_t)expires);
+    char *text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
+    json_decref(claims);
+    if (!text)
+        return -1;
+    size_t header_len = strlen(header), claims_len = strlen(text);
+    size_t need =
+        4 * (header_len + 2) / 3 + 4 * (claims_len + 2) / 3 + 4 * (SHA256_LEN + 2) / 3 + 3;
+    int rc = -1;
+    uint8_t mac[SHA256_LEN];
+    if (need <= cap) {
+        size_t n = b64url_encode((const uint8_t *)header, header_len, out);
+        out[n++] = '.';
+        n += b64url_encode((const uint8_t *)text, claims_len, out + n);
+        if (hmac_sha256(secret, out, n, mac)) {
+            out[n++] = '.';
+            n += b64url_encode(mac, SHA256_LEN, out + n);
+            rc = (int)n;
+        }
+    }
+    free(text);
+    return rc;
+}

@@ -1,0 +1,38 @@
+/* jwt: JSON Web Tokens (RFC 7519) signed with HMAC-SHA256 (JWS "HS256", RFC 7515), as an
+ * application's backend mints them for its users with any JWT library: the token says which
+ * stream its holder may publish to or watch, and until when; onair checks it with the secret it
+ * shares with the backend, and needs no list of tokens. Pure: no I/O, no clock (the caller
+ * gives the time). */
+#ifndef ONAIR_PROTO_JWT_H
+#define ONAIR_PROTO_JWT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longer tokens are refused unread: a grant is a few claims, ~200 characters. */
+#define JWT_MAX_LEN 4096
+
+struct jwt_grant {
+    char stream[64]; /* the "stream" claim: a stream name, or "*" for every stream */
+    bool publish;    /* the "role" claim: "publish" (true) or "watch" (false) */
+    int64_t expires; /* the "exp" claim, seconds since 1970 */
+};
+
+/* Whether TEXT[0..LEN) has a JWT's shape, three base64url parts joined by '.': a bearer token
+ * that does not is a plain one. */
+bool jwt_shaped(const char *text, size_t len);
+
+/* Checks TOKEN[0..LEN) against SECRET at NOW (seconds since 1970). Returns 0 with the grant in
+ * *OUT, or -1 with *WHY, for a user: a header whose "alg" is not "HS256" (so the unsigned
+ * "none" is refused) or that has "crit", a wrong signature, no "exp" or one at or before NOW, an
+ * "nbf" after NOW, or a "stream" or "role" claim missing or not as above. */
+int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char *secret,
+               int64_t now, const char **why);
+
+/* Writes a JWT granting ROLE ("publish" or "watch") on STREAM (a name or "*") until EXPIRES,
+ * signed with SECRET, into OUT[0..CAP). Returns its length, or -1 when CAP is too small or
+ * HMAC-SHA256 is not available. */
+int jwt_sign(char *out, size_t cap, const char *secret, const char *stream, const char *role,
+             int64_t expires);
+
+#endif

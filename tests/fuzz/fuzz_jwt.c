@@ -1,0 +1,42 @@
+/* fuzz_jwt: any bearer token against the secret "k". A token passes only with a signature by
+ * "k", a role, a stream and an expiry after now; every refusal has a reason; and whatever the
+ * input, a token onair signs for it reads back as signed. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/jwt.h"
+
+#define NOW 1800000000
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct jwt_grant grant;
+    const char *why = NULL;
+    const char *token = (const char *)data;
+    if (jwt_verify(&grant, token, size, "k", NOW, &why) == 0) {
+        if (!jwt_shaped(token, size) || !grant.stream[0] || grant.expires < NOW)
+            abort();
+    } else if (!why || (!jwt_shaped(token, size) && size <= JWT_MAX_LEN &&
+                        strcmp(why, "not a JWT (three base64url parts joined by '.')") != 0)) {
+        abort();
+    }
+
+    /* The input's first bytes as a stream name (any bytes but NUL: JSON escapes them). */
+    char stream[64];
+    size_t n = size < sizeof stream - 1 ? size : sizeof stream - 1;
+    memcpy(stream, data, n);
+    stream[n] = 0;
+    if (!stream[0])
+        return 0;
+    char signed_token[1024];
+    int len = jwt_sign(signed_token, sizeof signed_token, "k", stream,
+                       size % 2 ? "publish" : "watch", NOW + 1 + (int64_t)size);
+    if (len < 0)
+        return 0; /* not UTF-8: jansson will not write it */
+    if (jwt_verify(&grant, signed_token, (size_t)len, "k", NOW, &why) != 0 ||
+        strcmp(grant.stream, stream) != 0 || grant.publish != (size % 2 == 1) ||
+        grant.expires != NOW + 1 + (int64_t)size)
+        abort();
+    return 0;
+}
