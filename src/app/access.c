@@ -39,6 +39,21 @@ bool stream_name_valid(const char *name, size_t len)
     return true;
 }
 
+bool access_token_valid(const char *token, const char **why)
+{
+    size_t len = token68_len(token);
+    if (len == 0 || token[len]) {
+        *why = "a token is letters, digits and -._~+/ (then any '='), as a bearer token "
+               "is sent in a header";
+        return false;
+    }
+    if (len > ACCESS_MAX_TOKEN_LEN) {
+        *why = "a token is at most 256 characters";
+        return false;
+    }
+    return true;
+}
+
 int access_add(struct access_rules *rules, enum access_action action, const char *spec,
                const char **why)
 {
@@ -56,22 +71,14 @@ int access_add(struct access_rules *rules, enum access_action action, const char
             return -1;
         }
     }
-    size_t len = token68_len(token);
-    if (len == 0 || token[len]) {
-        *why = "a token is letters, digits and -._~+/ (then any '='), as a bearer token "
-               "is sent in a header";
+    if (!access_token_valid(token, why))
         return -1;
-    }
-    if (len > ACCESS_MAX_TOKEN_LEN) {
-        *why = "a token is at most 256 characters";
-        return -1;
-    }
     if (rules->n[action] == ACCESS_MAX_TOKENS) {
         *why = "at most 64 tokens of each kind";
         return -1;
     }
     t.token = token;
-    t.token_len = len;
+    t.token_len = strlen(token);
     rules->tokens[action][rules->n[action]++] = t;
     return 0;
 }
@@ -177,6 +184,13 @@ static bool jwt_grants(const char *secret, enum access_action action, const char
     else
         return true;
     return false;
+}
+
+bool access_bearer_is(const char *authorization, const char *token)
+{
+    size_t len = 0;
+    const char *given = access_bearer_token(authorization, &len);
+    return given && len == strlen(token) && CRYPTO_memcmp(given, token, len) == 0;
 }
 
 enum access_verdict access_check(const struct access_rules *rules, enum access_action action,

@@ -37,6 +37,10 @@ struct access_rules {
  * are 1 to 63 letters, digits, '-', '_' or '.', and do not start with '.'. */
 bool stream_name_valid(const char *name, size_t len);
 
+/* Whether TOKEN can be a bearer token (RFC 6750's token68: letters, digits and -._~+/ then
+ * any '=') of at most ACCESS_MAX_TOKEN_LEN characters; if not, *WHY says so. */
+bool access_token_valid(const char *token, const char **why);
+
 /* Adds SPEC, "TOKEN" (every stream) or "NAME=TOKEN" (stream NAME), for ACTION. SPEC must outlive
  * RULES. Returns 0, or -1 with *WHY when the token could not be sent in a header (RFC 6750's
  * token68: letters, digits and -._~+/ then any '='), is empty or too long, or the list is
@@ -68,6 +72,9 @@ enum access_verdict {
 enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
                                  const char *stream, const char *authorization, int64_t now,
                                  const char **why);
+
+/* Whether AUTHORIZATION (NULL when absent) is "Bearer TOKEN", compared in constant time. */
+bool access_bearer_is(const char *authorization, const char *token);
 
 /* The token of a "Bearer TOKEN" header value (the scheme in any case, spaces around the
  * token): *LEN bytes at the returned pointer, or NULL when VALUE is not that. */

@@ -421,6 +421,23 @@ static void api_recording(struct server *srv, const struct http_request *req, co
     }
 }
 
+/* GET /metrics, with --metrics-token only for a scraper that sends it (Prometheus's
+ * `authorization: {credentials: TOKEN}`): the figures name every stream. */
+static void api_metrics(struct server *srv, const struct http_request *req,
+                        struct http_response *res)
+{
+    const char *token = srv->config.metrics_token;
+    if (token && !access_bearer_is(req->authorization, token)) {
+        http_response_text(res, 401, "/metrics needs the --metrics-token: send Authorization: "
+                                     "Bearer TOKEN\n");
+        http_response_header(res, "WWW-Authenticate", "Bearer realm=\"onair\"%s",
+                             req->authorization ? ", error=\"invalid_token\"" : "");
+        srv->unauthorized++;
+        return;
+    }
+    metrics_render(srv, res);
+}
+
 struct recordings_reply {
     struct server *srv;
     const struct http_request *req;
@@ -501,7 +518,7 @@ static void route(struct server *srv, const struct http_request *req, struct htt
     } else if (get && (rest = after(p, "/static/"))) {
         serve_asset(res, rest);
     } else if (get && strcmp(p, "/metrics") == 0) {
-        metrics_render(srv, res);
+        api_metrics(srv, req, res);
     } else if (get && strcmp(p, "/healthz") == 0) {
         http_response_text(res, 200, "ok\n");
     } else if (get && strcmp(p, "/api/streams") == 0) {

@@ -44,7 +44,8 @@ struct server_config {
     struct recorder_config record; /* --record-dir, --record */
     bool no_chat;                  /* chat off for every stream unless the API turns it on */
     uint64_t max_file_size;        /* bytes a file sent in a room may have; 0: the default */
-    struct access_rules access;    /* --publish-token, --watch-token */
+    struct access_rules access;    /* --publish-token, --watch-token, --token-secret */
+    const char *metrics_token;     /* --metrics-token: what /metrics needs; NULL: open */
 };
 
 struct session;

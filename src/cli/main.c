@@ -93,6 +93,8 @@ static const char serve_usage[] =
     "  --token-secret SECRET   every stream needs a token, and a JWT signed with SECRET\n"
     "                          (HS256; claims stream, role publish|watch, exp) is one for what\n"
     "                          it names: an application mints them (`onair token` does too)\n"
+    "  --metrics-token TOKEN   GET /metrics needs Authorization: Bearer TOKEN (it names\n"
+    "                          every stream)\n"
     "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
     "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
     "                          Link headers, /offer replies and GET /api/ice-servers\n"
@@ -207,7 +209,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
            O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
            O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY,
-           O_TOKEN_SECRET };
+           O_TOKEN_SECRET, O_METRICS_TOKEN };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -239,6 +241,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"publish-token", required_argument, NULL, O_PUBLISH_TOKEN},
         {"watch-token", required_argument, NULL, O_WATCH_TOKEN},
         {"token-secret", required_argument, NULL, O_TOKEN_SECRET},
+        {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -410,6 +413,15 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
                          strlen(optarg), ACCESS_SHORT_SECRET_LEN);
             config.access.secret = optarg;
             break;
+        case O_METRICS_TOKEN: {
+            const char *why;
+            if (!access_token_valid(optarg, &why)) {
+                fprintf(stderr, "onair: --metrics-token: %s\n", why);
+                return 2;
+            }
+            config.metrics_token = optarg;
+            break;
+        }
         case O_RECORD_DIR:
             config.record.dir = optarg;
             break;

@@ -3,7 +3,8 @@
 // clients (publish, record, bench) send --token or ONAIR_TOKEN; the watch page asks for a token
 // when the server wants one (and does not keep retrying), and takes it from #token= too; the
 // publish page shows a token field after a 401 and goes live with it. Changing a stream (its
-// chat) takes its publish token.
+// chat) takes its publish token. A stream with a watch token is private: the API lists it, and
+// gives TURN credentials for it, only with a token for it; /metrics takes --metrics-token.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +20,7 @@ const server = await startServer('access_tokens', {
     args: ['--source', `private=${clip}`, '--publish-token', 'cam=pub-secret',
            '--publish-token', 'any-stream', '--watch-token', 'private=look-secret',
            '--ice-server', 'turn:127.0.0.1:3478', '--turn-secret', 'turn-secret-of-the-test',
-           '--record-dir', path.join(media, 'recordings')],
+           '--record-dir', path.join(media, 'recordings'), '--metrics-token', 'scrape-secret'],
 });
 const browser = await launchBrowser();
 
@@ -226,11 +227,17 @@ try {
     check(hasTurn(publishIce), 'the publish page got the TURN server with its token', publishIce);
     await pub.close();
 
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const noScrape = await get('/metrics');
+    const wrongScrape = await get('/metrics', 'look-secret');
+    check(noScrape.status === 401 && /needs the --metrics-token/.test(noScrape.body) && !/onair_/.test(noScrape.body) &&
+          wrongScrape.status === 401 && /invalid_token/.test(wrongScrape.challenge),
+          '/metrics without the --metrics-token, or with a stream token: 401, no figures', { noScrape, wrongScrape });
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: bearer('scrape-secret') })).text();
     const refusals = Number(/^onair_unauthorized_requests_total (\d+)/m.exec(metrics)?.[1]);
     // 401s above: 6 by HTTP (WHIP, WHEP, /offer, chat), 2 for ICE servers, 1 for a stream's
-    // figures, 3 to onair publish and record, 2 to each page (its ICE servers and its offer).
-    check(refusals === 16, `/metrics counts the refusals (${refusals})`, refusals);
+    // figures, 3 to onair publish and record, 2 to each page (its ICE servers and its offer),
+    // 2 for /metrics.
+    check(refusals === 18, `/metrics counts the refusals (${refusals})`, refusals);
 } catch (error) {
     fail('access tokens', error);
 } finally {

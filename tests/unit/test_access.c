@@ -108,6 +108,17 @@ static void test_bearer_token(void **state)
     assert_memory_equal(token, "abc==", 5);
     assert_null(access_bearer_token("Bearer =abc", &len)); /* padding only at the end */
     assert_null(access_bearer_token("Bearer ab=c", &len));
+    /* One token, as --metrics-token is checked: whole, and only as a bearer token. */
+    assert_true(access_bearer_is("bearer scrape-me", "scrape-me"));
+    assert_false(access_bearer_is("Bearer scrape-m", "scrape-me"));
+    assert_false(access_bearer_is("Bearer scrape-me2", "scrape-me"));
+    assert_false(access_bearer_is("Basic scrape-me", "scrape-me"));
+    assert_false(access_bearer_is(NULL, "scrape-me"));
+    const char *why = NULL;
+    assert_true(access_token_valid("scrape-me", &why));
+    assert_false(access_token_valid("scrape me", &why));
+    assert_string_equal(why, "a token is letters, digits and -._~+/ (then any '='), as a bearer "
+                             "token is sent in a header");
 }
 
 static void test_specs_refused(void **state)
