@@ -13,6 +13,7 @@
 #include "app/server.h"
 #include "app/server_lanes.h"
 #include "app/session.h"
+#include "app/webhook.h"
 #include "base/clock.h"
 #include "io/udp.h"
 #include "sfu/sfu.h"
@@ -227,6 +228,16 @@ void metrics_render(const struct server *srv, struct http_response *res)
             srv->viewers_refused);
     counter(f, "onair_unauthorized_requests_total",
             "Requests refused (401) for a missing or wrong token.", srv->unauthorized);
+    if (srv->webhook) {
+        struct webhook_counters wc;
+        webhook_counters(srv->webhook, &wc);
+        fprintf(f, "# HELP onair_webhook_events_total Webhook events by outcome: delivered (2xx), "
+                   "failed (every try), dropped (queue full).\n"
+                   "# TYPE onair_webhook_events_total counter\n");
+        fprintf(f, "onair_webhook_events_total{result=\"delivered\"} %" PRIu64 "\n", wc.delivered);
+        fprintf(f, "onair_webhook_events_total{result=\"failed\"} %" PRIu64 "\n", wc.failed);
+        fprintf(f, "onair_webhook_events_total{result=\"dropped\"} %" PRIu64 "\n", wc.dropped);
+    }
     counter(f, "onair_rtcp_packets_received_total",
             "RTCP packets from publishers and viewers that passed SRTCP.", srv->rtcp_in);
     counter(f, "onair_srtp_rejected_total",

@@ -345,6 +345,14 @@ static void reap(struct recorders *r, size_t index)
                  "up", rec->stream, rec->dropped);
     r->dropped_finished += rec->dropped;
     r->bytes_finished += bytes;
+    if (r->config.on_finished) {
+        struct recording_info info = {.bytes = bytes,
+                                      .started_unix_ms = rec->started_unix_ms,
+                                      .dropped_packets = rec->dropped};
+        snprintf(info.file, sizeof info.file, "%s", rec->file);
+        snprintf(info.stream, sizeof info.stream, "%s", rec->stream);
+        r->config.on_finished(r->config.on_finished_opaque, &info, rec->failed);
+    }
     for (int k = 0; k < SFU_KINDS; k++)
         depack_free(rec->tracks[k].depack);
     pthread_mutex_destroy(&rec->mu);

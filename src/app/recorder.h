@@ -13,10 +13,15 @@
 
 #define RECORDER_MAX_NAMES 16
 
+struct recording_info;
+
 struct recorder_config {
     const char *dir;                         /* NULL: recording is off */
     const char *names[RECORDER_MAX_NAMES];   /* streams recorded whenever they are live */
     size_t n_names;                          /* 0 with a dir: every stream */
+    /* Hears each file once it is finished, on the loop thread (the server's webhooks). */
+    void (*on_finished)(void *opaque, const struct recording_info *info, bool failed);
+    void *on_finished_opaque;
 };
 
 struct recorders;

@@ -11,10 +11,11 @@
 #include <string.h>
 
 #include "app/api.h"
-#include "app/server_lanes.h"
-#include "app/server_sources.h"
 #include "app/http.h"
 #include "app/room.h"
+#include "app/server_events.h"
+#include "app/server_lanes.h"
+#include "app/server_sources.h"
 #include "app/session.h"
 #include "base/addr_key.h"
 #include "base/clock.h"
@@ -313,8 +314,13 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
                                     .lane_min_sends = config->split_from};
     srv->sfu = sfu_new(&sfu_config);
     srv->rooms = rooms_new(srv, !config->no_chat);
+    const char *events_why = NULL;
+    if (server_events_start(srv, &events_why) < 0) {
+        log_error("--webhook %s: %s", config->webhook_url, events_why);
+        return -1;
+    }
     const char *record_why = NULL;
-    srv->recorders = recorders_new(&config->record, srv->sfu, &record_why);
+    srv->recorders = recorders_new(&srv->config.record, srv->sfu, &record_why);
     if (!srv->recorders) {
         log_error("%s: %s", config->record.dir, record_why);
         return -1;
@@ -396,6 +402,7 @@ void server_stop(struct server *srv)
 void server_free(struct server *srv)
 {
     recorders_free(srv->recorders);
+    server_events_stop(srv); /* after the last recording's event */
     rooms_free(srv->rooms);
     sfu_free(srv->sfu);
     dtls_cert_free(srv->cert);

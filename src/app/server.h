@@ -46,6 +46,8 @@ struct server_config {
     uint64_t max_file_size;        /* bytes a file sent in a room may have; 0: the default */
     struct access_rules access;    /* --publish-token, --watch-token, --token-secret */
     const char *metrics_token;     /* --metrics-token: what /metrics needs; NULL: open */
+    const char *webhook_url;       /* --webhook: where events are POSTed; NULL: nowhere */
+    const char *webhook_secret;    /* --webhook-secret: signs them; NULL: unsigned */
 };
 
 struct session;
@@ -66,6 +68,7 @@ struct server {
     struct sfu *sfu;
     struct rooms *rooms;
     struct recorders *recorders;
+    struct webhook *webhook; /* --webhook, or NULL */
     struct hmap by_id, by_ufrag, by_addr;
     struct session **sessions;
     /* When each session next needs session_tick: kept here, beside the list, because a

@@ -95,6 +95,10 @@ static const char serve_usage[] =
     "                          it names: an application mints them (`onair token` does too)\n"
     "  --metrics-token TOKEN   GET /metrics needs Authorization: Bearer TOKEN (it names\n"
     "                          every stream)\n"
+    "  --webhook URL           POST a JSON event to URL when a stream goes live or ends and\n"
+    "                          when a recording is finished ({\"event\", \"stream\", \"id\",\n"
+    "                          \"time_ms\", ...}; tried 3 times, never holding the server)\n"
+    "  --webhook-secret SECRET sign each with X-Onair-Signature: sha256=HMAC-SHA256(body)\n"
     "  --ice-server URL        STUN/TURN server for clients (repeatable, up to 8): stun:HOST:PORT,\n"
     "                          turn:HOST:PORT?transport=udp|tcp, turns:HOST:PORT; sent in WHIP/WHEP\n"
     "                          Link headers, /offer replies and GET /api/ice-servers\n"
@@ -209,7 +213,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
            O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
            O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY,
-           O_TOKEN_SECRET, O_METRICS_TOKEN };
+           O_TOKEN_SECRET, O_METRICS_TOKEN, O_WEBHOOK, O_WEBHOOK_SECRET };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -242,6 +246,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"watch-token", required_argument, NULL, O_WATCH_TOKEN},
         {"token-secret", required_argument, NULL, O_TOKEN_SECRET},
         {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
+        {"webhook", required_argument, NULL, O_WEBHOOK},
+        {"webhook-secret", required_argument, NULL, O_WEBHOOK_SECRET},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -422,6 +428,15 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             config.metrics_token = optarg;
             break;
         }
+        case O_WEBHOOK:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return fail_usage(serve_usage, "--webhook '%s': an http:// or https:// URL",
+                                  optarg);
+            config.webhook_url = optarg;
+            break;
+        case O_WEBHOOK_SECRET:
+            config.webhook_secret = optarg;
+            break;
         case O_RECORD_DIR:
             config.record.dir = optarg;
             break;
@@ -449,6 +464,8 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         return fail_usage(serve_usage, "%s", ice_why);
     if (!config.tls.cert_file != !config.tls.key_file)
         return fail_usage(serve_usage, "%s", "--tls-cert and --tls-key go together");
+    if (config.webhook_secret && !config.webhook_url)
+        return fail_usage(serve_usage, "%s", "--webhook-secret goes with --webhook URL");
     if (config.record.n_names && !config.record.dir)
         return fail_usage(serve_usage, "%s", "--record needs --record-dir DIR, where files go");
 

@@ -141,6 +141,8 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
     stream->publisher = pub;
     if (sfu->tap.on_publisher)
         pub->tapped = sfu->tap.on_publisher(sfu->tap_opaque, name, tracks, n_tracks);
+    if (sfu->on_live)
+        sfu->on_live(sfu->on_live_opaque, name, tracks, n_tracks);
     log_info("stream %s: publisher on (%s%s%s)", name, pub->has[SFU_AUDIO] ? pub->tracks[SFU_AUDIO].desc.codec.name : "",
              pub->has[SFU_AUDIO] && pub->has[SFU_VIDEO] ? " + " : "",
              pub->has[SFU_VIDEO] ? pub->tracks[SFU_VIDEO].desc.codec.name : "");
@@ -167,6 +169,8 @@ void sfu_publisher_detach(struct sfu_publisher *pub)
     stream->publisher = NULL;
     if (sfu->tap.on_publisher)
         sfu->tap.on_publisher(sfu->tap_opaque, stream->name, NULL, 0);
+    if (sfu->on_live)
+        sfu->on_live(sfu->on_live_opaque, stream->name, NULL, 0);
     log_info("stream %s: publisher off", stream->name);
     free(pub);
     stream_release(sfu, stream);
@@ -211,6 +215,12 @@ void sfu_set_tap(struct sfu *sfu, const struct sfu_tap *tap, void *opaque)
 {
     sfu->tap = *tap;
     sfu->tap_opaque = opaque;
+}
+
+void sfu_set_on_live(struct sfu *sfu, sfu_on_live_fn *on_live, void *opaque)
+{
+    sfu->on_live = on_live;
+    sfu->on_live_opaque = opaque;
 }
 
 int sfu_tap_stream(struct sfu *sfu, const char *name, bool on, uint64_t now_us)

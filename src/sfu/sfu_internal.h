@@ -152,6 +152,8 @@ struct sfu {
     struct sfu_tap tap;
     struct histogram forward_delay_us, join_ms;
     void *tap_opaque;
+    sfu_on_live_fn *on_live;
+    void *on_live_opaque;
     /* Publishers with packets waiting for sfu_flush. */
     struct sfu_publisher **dirty;
     size_t n_dirty, cap_dirty;
