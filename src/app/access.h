@@ -1,7 +1,8 @@
 /* access: who may publish to a stream and who may watch it, by bearer tokens (RFC 6750) in the
  * Authorization header, as WHIP (RFC 9725 §4.5) and WHEP clients send them (OBS's "Bearer
  * Token", `onair publish --token`, the pages' #token=). A stream's tokens are those given for
- * its name, else those given for every stream; with neither, it is open. Pure: no I/O. */
+ * its name, else those given for every stream; with neither, it is open. With a secret, every
+ * stream needs a token, and a JWT signed with the secret is one too. Pure: no I/O, no clock. */
 #ifndef ONAIR_APP_ACCESS_H
 #define ONAIR_APP_ACCESS_H
 #include <stdbool.h>

@@ -1,13 +1,16 @@
 /* api: routing and the answers' shapes. Signaling errors carry the reason a user needs. */
 #include "app/api.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/access.h"
+#include "app/http_range.h"
 #include "app/ice_servers.h"
 #include "app/metrics.h"
 #include "app/patch_rules.h"
@@ -376,12 +379,13 @@ static void session_resource(struct server *srv, const struct http_request *req,
 static void add_cors(const struct http_request *req, struct http_response *res)
 {
     http_response_header(res, "Access-Control-Allow-Origin", "*");
-    http_response_header(res, "Access-Control-Expose-Headers", "Location, ETag, Link, Accept-Post");
+    http_response_header(res, "Access-Control-Expose-Headers",
+                         "Location, ETag, Link, Accept-Post, Content-Range");
     if (strcmp(req->method, "OPTIONS") == 0) {
         http_response_header(res, "Access-Control-Allow-Methods",
                              "GET, POST, PUT, PATCH, DELETE, OPTIONS");
         http_response_header(res, "Access-Control-Allow-Headers",
-                             "Content-Type, Authorization, If-Match");
+                             "Content-Type, Authorization, If-Match, Range");
         http_response_header(res, "Access-Control-Max-Age", "86400");
     }
 }
@@ -500,6 +504,69 @@ static void api_recordings(struct server *srv, const struct http_request *req,
                                    srv->config.record.dir != NULL));
 }
 
+/* GET (or HEAD) /api/recordings/FILE downloads a recording, with one byte range if asked (a
+ * player seeks, a download resumes), by those who may see its stream; DELETE removes a finished
+ * one, with the stream's publish token. A file being written is sent as far as it is now. */
+static void api_recording_file(struct server *srv, const struct http_request *req, const char *file,
+                               struct http_response *res)
+{
+    bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    if (!get && strcmp(req->method, "DELETE") != 0) {
+        json_error(res, 405, "use GET to download a recording and DELETE to remove it");
+        return;
+    }
+    char stream[64];
+    bool active = false;
+    int status = recorders_find_file(srv->recorders, file, stream, sizeof stream, &active);
+    if (status) {
+        json_error(res, status,
+                   status == 503 ? "recording is off: start the server with --record-dir DIR"
+                                 : "no such recording");
+        return;
+    }
+    if (!get) {
+        if (!authorized(srv, req, ACCESS_PUBLISH, stream, "deleting the recordings of", res, true))
+            return;
+        if (active) {
+            char why[160];
+            snprintf(why, sizeof why,
+                     "%s is being written: stop it first (DELETE /api/streams/%s/recording)", file,
+                     stream);
+            json_error(res, 409, why);
+            return;
+        }
+        status = recorders_delete_file(srv->recorders, file);
+        status ? json_error(res, status, "no such recording")
+               : json_reply(res, 200, json_pack("{s:s,s:b}", "file", file, "deleted", 1));
+        return;
+    }
+    if (!may_see(srv, req, stream) &&
+        !authorized(srv, req, ACCESS_WATCH, stream, "downloading the recordings of", res, true))
+        return;
+    int fd;
+    uint64_t size, start = 0, len = 0;
+    if (recorders_open_file(srv->recorders, file, &fd, &size)) {
+        json_error(res, 404, "no such recording");
+        return;
+    }
+    enum http_range_result range = http_range_parse(req->range, size, &start, &len);
+    if (range == HTTP_RANGE_UNSATISFIABLE) {
+        close(fd);
+        http_response_text(res, 416, "the file has %" PRIu64 " bytes\n", size);
+        http_response_header(res, "Content-Range", "bytes */%" PRIu64, size);
+        return;
+    }
+    if (range == HTTP_RANGE_WHOLE)
+        len = size;
+    http_response_file(res, range == HTTP_RANGE_PARTIAL ? 206 : 200, "video/x-matroska", fd, start,
+                       len);
+    if (range == HTTP_RANGE_PARTIAL)
+        http_response_header(res, "Content-Range", "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start,
+                             start + len - 1, size);
+    http_response_header(res, "Accept-Ranges", "bytes");
+    http_response_header(res, "Content-Disposition", "attachment; filename=\"%s\"", file);
+}
+
 static void route(struct server *srv, const struct http_request *req, struct http_response *res)
 {
     const char *m = req->method, *p = req->path, *rest;
@@ -533,6 +600,8 @@ static void route(struct server *srv, const struct http_request *req, struct htt
         api_streams(srv, req, rest, res);
     } else if (get && strcmp(p, "/api/recordings") == 0) {
         api_recordings(srv, req, res);
+    } else if ((rest = after(p, "/api/recordings/"))) {
+        api_recording_file(srv, req, rest, res);
     } else if (get && strcmp(p, "/api/ice-servers") == 0) {
         api_ice_servers(srv, req, res);
     } else if (post && (rest = after(p, "/whip/"))) {

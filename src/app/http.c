@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -37,9 +38,18 @@ const char *http_request_query(const struct http_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Drops a file body not sent (a handler that replaced it, or a response never queued). */
+static void drop_file(struct http_response *res)
+{
+    if (res->has_file)
+        close(res->file_fd);
+    res->has_file = false;
+}
+
 void http_response_take(struct http_response *res, int status, const char *content_type,
                         char *body, size_t len)
 {
+    drop_file(res);
     free(res->body);
     res->status = status;
     res->content_type = content_type;
@@ -73,8 +83,19 @@ void http_response_header(struct http_response *res, const char *name, const cha
     res->header_values[res->n_headers++] = value;
 }
 
+void http_response_file(struct http_response *res, int status, const char *content_type, int fd,
+                        uint64_t offset, uint64_t len)
+{
+    http_response_take(res, status, content_type, NULL, 0);
+    res->file_fd = fd;
+    res->has_file = true;
+    res->file_offset = offset;
+    res->file_len = len;
+}
+
 static void response_clear(struct http_response *res)
 {
+    drop_file(res);
     free(res->body);
     for (size_t i = 0; i < res->n_headers; i++) {
         free(res->header_names[i]);
@@ -96,9 +117,18 @@ static void media_type(const char *header, char *out, size_t cap)
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(res->body_len, res->body,
-                                                             MHD_RESPMEM_MUST_FREE);
-    res->body = NULL;
+    struct MHD_Response *r = NULL;
+    if (res->has_file) { /* MHD reads it as the socket drains, and closes it */
+        r = MHD_create_response_from_fd_at_offset64(res->file_len, res->file_fd, res->file_offset);
+        if (r)
+            res->has_file = false;
+        else
+            http_response_text(res, 500, "cannot send the file\n");
+    }
+    if (!r) {
+        r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+        res->body = NULL;
+    }
     if (res->content_type)
         MHD_add_response_header(r, "Content-Type", res->content_type);
     for (size_t i = 0; i < res->n_headers; i++)
@@ -154,6 +184,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
             .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
             .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
+            .range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Range"),
             .body = up->body ? up->body : (const uint8_t *)"",
             .body_len = up->len,
             .conn = conn,

@@ -2,6 +2,7 @@
  * signaling runs on the media thread and needs no locks. Routes live in app/api.c. */
 #ifndef ONAIR_APP_HTTP_H
 #define ONAIR_APP_HTTP_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -18,6 +19,7 @@ struct http_request {
     const char *origin;       /* NULL when absent */
     const char *authorization;
     const char *host;
+    const char *range; /* NULL when absent */
     const uint8_t *body;
     size_t body_len;
     void *conn; /* for http_request_query */
@@ -31,6 +33,10 @@ struct http_response {
     const char *content_type;
     char *body; /* owned: freed after sending */
     size_t body_len;
+    /* A file instead of the body (http_response_file): FILE_LEN bytes from FILE_OFFSET. */
+    int file_fd; /* owned when HAS_FILE: closed after sending */
+    bool has_file;
+    uint64_t file_offset, file_len;
     size_t n_headers;
     char *header_names[HTTP_MAX_HEADERS]; /* owned */
     char *header_values[HTTP_MAX_HEADERS];
@@ -43,6 +49,10 @@ void http_response_take(struct http_response *res, int status, const char *conte
                         char *body, size_t len);
 void http_response_header(struct http_response *res, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Sends LEN bytes of FD from OFFSET as the body, read as the client takes them (never whole in
+ * memory); FD is the response's, closed once sent. */
+void http_response_file(struct http_response *res, int status, const char *content_type, int fd,
+                        uint64_t offset, uint64_t len);
 
 typedef void (*http_handler)(void *opaque, const struct http_request *req,
                              struct http_response *res);

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libavformat/avformat.h>
 #include <pthread.h>
@@ -576,6 +577,63 @@ void recorders_list(struct recorders *r, void (*each)(void *opaque, const struct
         each(opaque, &info);
     }
     closedir(dir);
+}
+
+/* Whether FILE can name a recording in the directory: a plain name, never a path. */
+static bool recording_name(const char *file)
+{
+    size_t n = strlen(file);
+    return n > 4 && n < 256 && file[0] != '.' && !strchr(file, '/') &&
+           strcmp(file + n - 4, ".mkv") == 0;
+}
+
+int recorders_find_file(struct recorders *r, const char *file, char *stream, size_t cap,
+                        bool *active)
+{
+    if (!r->config.dir)
+        return 503;
+    if (!recording_name(file))
+        return 404;
+    for (size_t i = 0; i < r->n_active; i++)
+        if (strcmp(r->active[i]->file, file) == 0) {
+            snprintf(stream, cap, "%s", r->active[i]->stream);
+            *active = true;
+            return 0;
+        }
+    char path[4352];
+    snprintf(path, sizeof path, "%s/%s", r->config.dir, file);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 404;
+    file_stamp(file, stream, cap);
+    *active = false;
+    return 0;
+}
+
+int recorders_open_file(struct recorders *r, const char *file, int *fd, uint64_t *size)
+{
+    char path[4352];
+    snprintf(path, sizeof path, "%s/%s", r->config.dir, file);
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (*fd < 0)
+        return 404;
+    if (fstat(*fd, &st) != 0) {
+        close(*fd);
+        return 404;
+    }
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+int recorders_delete_file(struct recorders *r, const char *file)
+{
+    char path[4352];
+    snprintf(path, sizeof path, "%s/%s", r->config.dir, file);
+    if (unlink(path) != 0)
+        return 404;
+    log_info("recording %s deleted", path);
+    return 0;
 }
 
 void recorders_counters(struct recorders *r, struct recorder_counters *out)

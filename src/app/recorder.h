@@ -45,6 +45,16 @@ int recorders_start(struct recorders *r, const char *name, char *file, size_t ca
 /* Stops NAME's recording (the file is finished). Returns 0, or 404 when none. */
 int recorders_stop(struct recorders *r, const char *name);
 
+/* Finds recording FILE, a name GET /api/recordings lists (no '/', ends in .mkv): its stream
+ * into STREAM[0..CAP) and whether it is being written. Returns 0, or an HTTP status: 503
+ * recording off, 404 no such recording. */
+int recorders_find_file(struct recorders *r, const char *file, char *stream, size_t cap,
+                        bool *active);
+/* Opens FILE (found first) for reading: its descriptor and size now. 0, or 404. */
+int recorders_open_file(struct recorders *r, const char *file, int *fd, uint64_t *size);
+/* Deletes FILE (found first, and not being written). 0, or 404. */
+int recorders_delete_file(struct recorders *r, const char *file);
+
 /* One recording, for GET /api/recordings: the files in the directory, active ones first. */
 struct recording_info {
     char file[256];

@@ -2,6 +2,7 @@
 #include "app/server_events.h"
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "app/recorder.h"
 #include "app/server.h"
@@ -27,11 +28,13 @@ static void on_live(void *opaque, const char *name, const struct sfu_track_desc 
 static void on_recording_finished(void *opaque, const struct recording_info *info, bool failed)
 {
     struct server *srv = opaque;
+    char download[300];
+    snprintf(download, sizeof download, "/api/recordings/%s", info->file);
     webhook_post(srv->webhook, "recording.finished", info->stream,
-                 json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "file", info->file, "dir",
-                           srv->config.record.dir, "bytes", (json_int_t)info->bytes, "started_ms",
-                           (json_int_t)info->started_unix_ms, "dropped_packets",
-                           (json_int_t)info->dropped_packets, "failed", failed));
+                 json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:b}", "file", info->file, "download",
+                           download, "dir", srv->config.record.dir, "bytes",
+                           (json_int_t)info->bytes, "started_ms", (json_int_t)info->started_unix_ms,
+                           "dropped_packets", (json_int_t)info->dropped_packets, "failed", failed));
 }
 
 int server_events_start(struct server *srv, const char **why)

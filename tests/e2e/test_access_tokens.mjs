@@ -162,6 +162,18 @@ try {
     const recWatch = await recordings('look-secret');
     check(recOpen.includes('clip') && !recOpen.includes('private') && recWatch.includes('private'),
           "GET /api/recordings leaves out the private stream's recording without its watch token", { recOpen, recWatch });
+    const privateFile = ((await get('/api/recordings', 'look-secret')).body.recordings || []).find((r) => r.stream === 'private')?.file;
+    const fileUrl = `${server.url}/api/recordings/${privateFile}`;
+    const dlOpen = await fetch(fileUrl);
+    const dlWatch = await fetch(fileUrl, { headers: { Range: 'bytes=0-3', ...bearer('look-secret') } });
+    const dlBytes = Buffer.from(await dlWatch.arrayBuffer());
+    check(dlOpen.status === 401 && /downloading the recordings of 'private' needs a token/.test(await dlOpen.text()) &&
+          dlWatch.status === 206 && dlBytes.equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3])),
+          "downloading the private stream's recording: 401 without its watch token; with it, the file (Matroska's first bytes)",
+          { open: dlOpen.status, watch: dlWatch.status, dlBytes });
+    const delWatch = await fetch(fileUrl, { method: 'DELETE', headers: bearer('look-secret') });
+    check(delWatch.status === 401 && /deleting the recordings of 'private'/.test(await delWatch.text()),
+          'deleting it takes a publish token, not a watch token: 401', delWatch.status);
 
     // onair record and onair bench of the private stream.
     const noToken = onair(['record', `${server.url}/whep/private`, path.join(media, 'no.mkv'), '--duration', '2']);
@@ -235,9 +247,9 @@ try {
     const metrics = await (await fetch(`${server.url}/metrics`, { headers: bearer('scrape-secret') })).text();
     const refusals = Number(/^onair_unauthorized_requests_total (\d+)/m.exec(metrics)?.[1]);
     // 401s above: 6 by HTTP (WHIP, WHEP, /offer, chat), 2 for ICE servers, 1 for a stream's
-    // figures, 3 to onair publish and record, 2 to each page (its ICE servers and its offer),
-    // 2 for /metrics.
-    check(refusals === 18, `/metrics counts the refusals (${refusals})`, refusals);
+    // figures, 2 for a recording's file, 3 to onair publish and record, 2 to each page (its ICE
+    // servers and its offer), 2 for /metrics.
+    check(refusals === 20, `/metrics counts the refusals (${refusals})`, refusals);
 } catch (error) {
     fail('access tokens', error);
 } finally {

@@ -64,7 +64,8 @@ try {
         return true;
     }, `${server.url}/whip/studio`);
     const live = await waitFor(async () => {
-        const r = await fetch(`${server.url}/api/streams/studio`);
+        // studio has a watch token: the API shows it only to a request with one.
+        const r = await fetch(`${server.url}/api/streams/studio`, { headers: { Authorization: 'Bearer view-token' } });
         return r.status === 200 && (await r.json()).live;
     }, 15000);
     check(published && live, 'whip-whep publishes the camera with its token', { published, live });

@@ -1,7 +1,8 @@
 // The server records: a stream Chromium publishes (--record-dir with --record), and an
 // in-server source started and stopped through the API; each file plays in ffprobe with both
 // tracks, untouched codecs and audio and video starting together; a file read while it is
-// being written plays too. And the errors a user of the API sees.
+// being written plays too. A finished file downloads whole or by range and can be deleted.
+// And the errors a user of the API sees.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,6 +85,10 @@ try {
     const again = await api('POST', `${server.url}/api/streams/lobby/recording`);
     check(again.status === 409 && /already/.test(again.body?.error), 'a second POST answers 409 with the reason', again);
     await sleep(4000);
+    const fileUrl = `${server.url}/api/recordings/${started.body?.file}`;
+    const busy = await api('DELETE', fileUrl);
+    check(busy.status === 409 && /being written: stop it first \(DELETE \/api\/streams\/lobby\/recording\)/.test(busy.body?.error),
+          'DELETE of a recording being written: 409, saying how to stop it', busy);
     const growing = probe(path.join(dir, started.body?.file || 'missing'));
     check(growing.video?.frames > 30 && growing.audio?.frames > 0,
           'the file plays while it is being written (live-safe Matroska)', growing);
@@ -96,6 +101,32 @@ try {
     check(lobby.video?.codec === 'vp8' && lobby.video.frames >= 90 && lobby.audio?.codec === 'opus' &&
           Math.abs(lobby.video.start - lobby.audio.start) <= 0.1,
           'the finished lobby file: VP8 and Opus, about 4 s, tracks starting together', lobby);
+
+    // Downloading it: the whole file, byte for byte, and one range of it (a player seeking).
+    const onDisk = fs.readFileSync(path.join(dir, started.body?.file || 'missing'));
+    const whole = await fetch(fileUrl);
+    const got = Buffer.from(await whole.arrayBuffer());
+    check(whole.status === 200 && got.equals(onDisk) && whole.headers.get('accept-ranges') === 'bytes' &&
+          whole.headers.get('content-disposition') === `attachment; filename="${started.body?.file}"`,
+          `GET /api/recordings/FILE downloads the file, byte for byte (${got.length} bytes)`,
+          { status: whole.status, length: got.length, onDisk: onDisk.length });
+    const part = await fetch(fileUrl, { headers: { Range: 'bytes=1000-1999' } });
+    const partBytes = Buffer.from(await part.arrayBuffer());
+    check(part.status === 206 && part.headers.get('content-range') === `bytes 1000-1999/${onDisk.length}` &&
+          partBytes.equals(onDisk.subarray(1000, 2000)),
+          'Range: bytes=1000-1999 gives 206 and those bytes', { status: part.status, range: part.headers.get('content-range') });
+    const past = await fetch(fileUrl, { headers: { Range: `bytes=${onDisk.length}-` } });
+    check(past.status === 416 && past.headers.get('content-range') === `bytes */${onDisk.length}`,
+          'a range past the end: 416 with the size', past.status);
+    const traversal = await api('GET', `${server.url}/api/recordings/..%2F..%2Fetc%2Fpasswd`);
+    check(traversal.status === 404, 'a path instead of a recording\'s name: 404', traversal);
+    const removed = await api('DELETE', fileUrl);
+    const listed = (await api('GET', `${server.url}/api/recordings`)).body?.recordings?.map((r) => r.file) || [];
+    check(removed.status === 200 && removed.body?.deleted === true && !fs.existsSync(path.join(dir, started.body?.file)) &&
+          !listed.includes(started.body?.file),
+          'DELETE /api/recordings/FILE removes the finished file from the disk and the list', { removed, listed });
+    const gone = await api('GET', fileUrl);
+    check(gone.status === 404 && gone.body?.error === 'no such recording', 'and then GET answers 404', gone);
 
     // 3. Errors.
     const none = await api('POST', `${server.url}/api/streams/nobody/recording`);
@@ -122,6 +153,8 @@ try {
     check(off.status === 503 && /--record-dir/.test(off.body?.error), 'without --record-dir: 503 naming the flag', off);
     const list = (await api('GET', `${plain.url}/api/recordings`)).body;
     check(list?.enabled === false && list.recordings.length === 0, 'and /api/recordings says recording is off', list);
+    const download = await api('GET', `${plain.url}/api/recordings/x-20261201T000000Z.mkv`);
+    check(download.status === 503 && /--record-dir/.test(download.body?.error), 'and a download: 503 naming the flag', download);
 } catch (error) {
     fail('recording off', error);
 } finally {

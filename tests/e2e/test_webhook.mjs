@@ -72,7 +72,8 @@ try {
           'stream.ended when the publisher leaves, numbered after stream.live', ended);
     const file = finished && path.join(dir, finished.file);
     check(finished && finished.stream === 'cam' && /^cam-\d{8}T\d{6}Z\.mkv$/.test(finished.file) &&
-          finished.dir === dir && fs.existsSync(file) && finished.bytes > 100000 && finished.failed === false,
+          finished.dir === dir && fs.existsSync(file) && finished.bytes > 100000 && finished.failed === false &&
+          finished.download === `/api/recordings/${finished.file}`,
           `recording.finished names the file written (${finished?.bytes} bytes of media)`, finished);
     const unsigned = posts.filter((p) => p.signature !== `sha256=${crypto.createHmac('sha256', SECRET).update(p.body).digest('hex')}`);
     check(posts.length >= 4 && unsigned.length === 0,
