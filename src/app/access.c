@@ -2,11 +2,19 @@
 #include "app/access.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "proto/jwt.h"
+
+/* SHA-256 of TEXT[0..LEN); false when OpenSSL cannot make it. */
+static bool sha256(const char *text, size_t len, uint8_t digest[32])
+{
+    size_t made = 0;
+    return EVP_Q_digest(NULL, "SHA256", NULL, text, len, digest, &made) && made == 32;
+}
 
 static bool token68_char(char c)
 {
@@ -79,6 +87,10 @@ int access_add(struct access_rules *rules, enum access_action action, const char
     }
     t.token = token;
     t.token_len = strlen(token);
+    if (!sha256(t.token, t.token_len, t.digest)) {
+        *why = "SHA-256 is not available";
+        return -1;
+    }
     rules->tokens[action][rules->n[action]++] = t;
     return 0;
 }
@@ -170,58 +182,80 @@ const char *access_bearer_token(const char *value, size_t *len)
     return token;
 }
 
-/* Whether the JWT TOKEN[0..LEN) grants ACTION on STREAM; if not, the reason in *WHY. */
-static bool jwt_grants(const char *secret, enum access_action action, const char *stream,
-                       const char *token, size_t len, int64_t now, const char **why)
+bool access_bearer_is(const char *authorization, const char *token)
 {
-    struct jwt_grant grant;
-    if (jwt_verify(&grant, token, len, secret, now, why) < 0)
-        return false;
-    if (grant.publish != (action == ACCESS_PUBLISH))
-        *why = grant.publish ? "the token is for publishing" : "the token is for watching";
-    else if (strcmp(grant.stream, "*") != 0 && strcmp(grant.stream, stream) != 0)
+    size_t len = 0;
+    const char *given = access_bearer_token(authorization, &len);
+    uint8_t a[32], b[32];
+    return given && sha256(given, len, a) && sha256(token, strlen(token), b) &&
+           CRYPTO_memcmp(a, b, sizeof a) == 0;
+}
+
+void access_read(struct access_credentials *out, const struct access_rules *rules,
+                 const char *authorization, int64_t now)
+{
+    *out = (struct access_credentials){0};
+    out->token = access_bearer_token(authorization, &out->len);
+    if (!out->token) {
+        /* another scheme (Basic) is no token; a malformed bearer one is a bad one */
+        out->malformed = authorization && strncasecmp(authorization, "Bearer", 6) == 0;
+        return;
+    }
+    if (!sha256(out->token, out->len, out->digest)) { /* nothing could match it */
+        out->token = NULL;
+        out->malformed = true;
+    } else if (rules->secret && jwt_shaped(out->token, out->len)) {
+        out->jwt =
+            jwt_verify(&out->grant, out->token, out->len, rules->secret, now, &out->jwt_why) == 0;
+    }
+}
+
+/* Whether the JWT's GRANT is for ACTION on STREAM; if not, the reason in *WHY. */
+static bool grants(const struct jwt_grant *grant, enum access_action action, const char *stream,
+                   const char **why)
+{
+    if (grant->publish != (action == ACCESS_PUBLISH))
+        *why = grant->publish ? "the token is for publishing" : "the token is for watching";
+    else if (strcmp(grant->stream, "*") != 0 && strcmp(grant->stream, stream) != 0)
         *why = "the token is for another stream";
     else
         return true;
     return false;
 }
 
-bool access_bearer_is(const char *authorization, const char *token)
-{
-    size_t len = 0;
-    const char *given = access_bearer_token(authorization, &len);
-    return given && len == strlen(token) && CRYPTO_memcmp(given, token, len) == 0;
-}
-
-enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
-                                 const char *stream, const char *authorization, int64_t now,
-                                 const char **why)
+enum access_verdict access_allows(const struct access_rules *rules,
+                                  const struct access_credentials *credentials,
+                                  enum access_action action, const char *stream, const char **why)
 {
     bool own = has_own(rules, action, stream);
     if (!own && !has_every(rules, action) && !rules->secret)
         return ACCESS_GRANTED;
-    size_t len = 0;
-    const char *token = access_bearer_token(authorization, &len);
-    if (!token) /* another scheme (Basic) is no token; a malformed bearer one is a bad one */
-        return authorization && strncasecmp(authorization, "Bearer", 6) == 0 ? ACCESS_BAD_TOKEN
-                                                                             : ACCESS_NO_TOKEN;
+    if (!credentials->token)
+        return credentials->malformed ? ACCESS_BAD_TOKEN : ACCESS_NO_TOKEN;
     size_t stream_len = strlen(stream);
     bool match = false;
     for (size_t i = 0; i < rules->n[action]; i++) {
         const struct access_token *t = &rules->tokens[action][i];
         if (own ? !names(t, stream, stream_len) : t->stream != NULL)
             continue;
-        /* Every candidate is compared, in constant time, so that the time taken says nothing
-         * of how much of a guess was right. */
-        match |= t->token_len == len && CRYPTO_memcmp(t->token, token, len) == 0;
+        /* Every candidate is compared, in constant time. */
+        match |= CRYPTO_memcmp(t->digest, credentials->digest, sizeof t->digest) == 0;
     }
     if (match)
         return ACCESS_GRANTED;
-    const char *reason = NULL;
-    if (rules->secret && jwt_shaped(token, len) &&
-        jwt_grants(rules->secret, action, stream, token, len, now, &reason))
+    const char *reason = credentials->jwt_why;
+    if (credentials->jwt && grants(&credentials->grant, action, stream, &reason))
         return ACCESS_GRANTED;
     if (why && reason)
         *why = reason;
     return ACCESS_BAD_TOKEN;
+}
+
+enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
+                                 const char *stream, const char *authorization, int64_t now,
+                                 const char **why)
+{
+    struct access_credentials credentials;
+    access_read(&credentials, rules, authorization, now);
+    return access_allows(rules, &credentials, action, stream, why);
 }

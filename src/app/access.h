@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/jwt.h"
+
 enum access_action { ACCESS_PUBLISH, ACCESS_WATCH, ACCESS_ACTIONS };
 
 #define ACCESS_MAX_TOKENS 64
@@ -24,6 +26,9 @@ struct access_token {
     size_t stream_len;
     const char *token; /* points into the spec given to access_add */
     size_t token_len;
+    /* SHA-256 of the token: requests' tokens are compared with it, so that neither how much of
+     * a guess was right nor whether its length was shows in the time taken. */
+    uint8_t digest[32];
 };
 
 struct access_rules {
@@ -67,9 +72,30 @@ enum access_verdict {
     ACCESS_BAD_TOKEN, /* the request's token is not one of the stream's */
 };
 
-/* Checks AUTHORIZATION (the header's value, NULL when absent) for ACTION on STREAM at NOW
- * (seconds since 1970, for a JWT's expiry). Tokens are compared in constant time. When a JWT
- * is refused and WHY is not NULL, *WHY says why ("the token has expired"). */
+/* A request's Authorization header, read once to be checked against many streams (a listing):
+ * its bearer token and, with a secret, what the token grants as a JWT or why it does not. */
+struct access_credentials {
+    const char *token; /* NULL: no bearer token */
+    size_t len;
+    bool malformed; /* "Bearer" with no token68 after it: a bad token, not none */
+    uint8_t digest[32];
+    bool jwt; /* the token is a JWT signed with the secret, valid now, granting GRANT */
+    struct jwt_grant grant;
+    const char *jwt_why; /* why a JWT-shaped token is not one, NULL otherwise */
+};
+
+/* Reads AUTHORIZATION (the header's value, NULL when absent) at NOW (seconds since 1970, for a
+ * JWT's expiry and start). AUTHORIZATION must outlive OUT. */
+void access_read(struct access_credentials *out, const struct access_rules *rules,
+                 const char *authorization, int64_t now);
+
+/* Checks CREDENTIALS for ACTION on STREAM. When a JWT is refused and WHY is not NULL, *WHY says
+ * why ("the token has expired", "the token is for another stream"). */
+enum access_verdict access_allows(const struct access_rules *rules,
+                                  const struct access_credentials *credentials,
+                                  enum access_action action, const char *stream, const char **why);
+
+/* access_read and access_allows for one check. */
 enum access_verdict access_check(const struct access_rules *rules, enum access_action action,
                                  const char *stream, const char *authorization, int64_t now,
                                  const char **why);

@@ -128,17 +128,13 @@ static void add_ice_server_links(struct server *srv, const char *name, struct ht
             http_response_header(res, "Link", "%s", link);
 }
 
-/* Whether REQ may do ACTION on stream NAME (DOING says what, "publishing to"); if not, a 401
- * with the reason and a WWW-Authenticate challenge (RFC 6750 §3) is in RES. */
-static bool authorized(struct server *srv, const struct http_request *req,
-                       enum access_action action, const char *name, const char *doing,
-                       struct http_response *res, bool as_json)
+/* Refuses REQ doing something (DOING says what, "publishing to") on stream NAME for the
+ * reason V, and JWT_WHY when a JWT was refused: a 401 with the reason and a WWW-Authenticate
+ * challenge (RFC 6750 §3) in RES. */
+static void refuse(struct server *srv, const struct http_request *req, enum access_verdict v,
+                   const char *jwt_why, const char *name, const char *doing,
+                   struct http_response *res, bool as_json)
 {
-    const char *jwt_why = NULL;
-    enum access_verdict v = access_check(&srv->config.access, action, name, req->authorization,
-                                         (int64_t)time(NULL), &jwt_why);
-    if (v == ACCESS_GRANTED)
-        return true;
     char why[256];
     if (v == ACCESS_NO_TOKEN)
         snprintf(why, sizeof why, "%s '%s' needs a token: send Authorization: Bearer TOKEN", doing,
@@ -151,19 +147,56 @@ static bool authorized(struct server *srv, const struct http_request *req,
                          v == ACCESS_BAD_TOKEN ? ", error=\"invalid_token\"" : "");
     srv->unauthorized++;
     log_info("%s %s: %s", req->method, req->path, why);
+}
+
+/* Whether REQ may do ACTION on stream NAME (DOING says what, "publishing to"); if not, the 401
+ * is in RES. */
+static bool authorized(struct server *srv, const struct http_request *req,
+                       enum access_action action, const char *name, const char *doing,
+                       struct http_response *res, bool as_json)
+{
+    const char *jwt_why = NULL;
+    enum access_verdict v = access_check(&srv->config.access, action, name, req->authorization,
+                                         (int64_t)time(NULL), &jwt_why);
+    if (v == ACCESS_GRANTED)
+        return true;
+    refuse(srv, req, v, jwt_why, name, doing, res, as_json);
     return false;
 }
 
-/* Whether REQ may see stream NAME in the API: a client that may watch it or publish to it. A
- * stream with a watch token is private, its name and figures with it. */
-static bool may_see(struct server *srv, const struct http_request *req, const char *name)
+/* REQ's credentials, read once to be checked against many streams. */
+static void read_credentials(const struct server *srv, const struct http_request *req,
+                             struct access_credentials *out)
+{
+    access_read(out, &srv->config.access, req->authorization, (int64_t)time(NULL));
+}
+
+/* Whether a client with CREDENTIALS may see stream NAME in the API: one that may watch it or
+ * publish to it. A stream with a watch token is private, its name and figures with it. */
+static bool may_see(const struct server *srv, const struct access_credentials *credentials,
+                    const char *name)
 {
     const struct access_rules *rules = &srv->config.access;
-    int64_t now = (int64_t)time(NULL);
-    return access_check(rules, ACCESS_WATCH, name, req->authorization, now, NULL) ==
-               ACCESS_GRANTED ||
-           access_check(rules, ACCESS_PUBLISH, name, req->authorization, now, NULL) ==
-               ACCESS_GRANTED;
+    return access_allows(rules, credentials, ACCESS_WATCH, name, NULL) == ACCESS_GRANTED ||
+           access_allows(rules, credentials, ACCESS_PUBLISH, name, NULL) == ACCESS_GRANTED;
+}
+
+/* may_see for one stream; if not, the 401 that watching it would get (DOING says what,
+ * "seeing") is in RES. */
+static bool visible(struct server *srv, const struct http_request *req, const char *name,
+                    const char *doing, struct http_response *res)
+{
+    const struct access_rules *rules = &srv->config.access;
+    struct access_credentials credentials;
+    read_credentials(srv, req, &credentials);
+    if (access_allows(rules, &credentials, ACCESS_PUBLISH, name, NULL) == ACCESS_GRANTED)
+        return true;
+    const char *jwt_why = NULL;
+    enum access_verdict v = access_allows(rules, &credentials, ACCESS_WATCH, name, &jwt_why);
+    if (v == ACCESS_GRANTED)
+        return true;
+    refuse(srv, req, v, jwt_why, name, doing, res, true);
+    return false;
 }
 
 /* GET /api/streams, or /api/streams/NAME: the streams REQ may see. */
@@ -172,10 +205,8 @@ static void api_streams(struct server *srv, const struct http_request *req, cons
 {
     struct sfu_stream_info info;
     if (name) {
-        /* Refused before it is looked up, so that a 401 says nothing of whether it is live;
-         * may_see failing means watching it is refused too, with the reason and challenge. */
-        if (valid_stream_name(name) && !may_see(srv, req, name) &&
-            !authorized(srv, req, ACCESS_WATCH, name, "seeing", res, true))
+        /* Refused before it is looked up, so that a 401 says nothing of whether it is live. */
+        if (valid_stream_name(name) && !visible(srv, req, name, "seeing", res))
             return;
         if (sfu_stream_info(srv->sfu, name, &info) < 0) {
             json_error(res, 404, "no such stream");
@@ -184,9 +215,11 @@ static void api_streams(struct server *srv, const struct http_request *req, cons
         json_reply(res, 200, stream_json(&info));
         return;
     }
+    struct access_credentials credentials;
+    read_credentials(srv, req, &credentials);
     json_t *list = json_array();
     for (size_t i = 0; sfu_stream_info_at(srv->sfu, i, &info) == 0; i++)
-        if (may_see(srv, req, info.name))
+        if (may_see(srv, &credentials, info.name))
             json_array_append_new(list, stream_json(&info));
     json_reply(res, 200, json_pack("{s:o}", "streams", list));
 }
@@ -443,15 +476,15 @@ static void api_metrics(struct server *srv, const struct http_request *req,
 }
 
 struct recordings_reply {
-    struct server *srv;
-    const struct http_request *req;
+    const struct server *srv;
+    struct access_credentials credentials;
     json_t *list;
 };
 
 static void add_recording(void *opaque, const struct recording_info *info)
 {
     struct recordings_reply *reply = opaque;
-    if (!may_see(reply->srv, reply->req, info->stream))
+    if (!may_see(reply->srv, &reply->credentials, info->stream))
         return;
     json_array_append_new(reply->list,
                           json_pack("{s:s,s:s,s:I,s:I,s:b,s:I}", "file", info->file, "stream",
@@ -488,6 +521,8 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
     } else if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
         json_error(res, 405, "use GET or PUT");
         return;
+    } else if (!visible(srv, req, name, "seeing the chat of", res)) {
+        return;
     }
     json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "chat",
                                    rooms_chat_on(srv->rooms, name)));
@@ -498,7 +533,8 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
 static void api_recordings(struct server *srv, const struct http_request *req,
                            struct http_response *res)
 {
-    struct recordings_reply reply = {srv, req, json_array()};
+    struct recordings_reply reply = {.srv = srv, .list = json_array()};
+    read_credentials(srv, req, &reply.credentials);
     recorders_list(srv->recorders, add_recording, &reply);
     json_reply(res, 200, json_pack("{s:o,s:b}", "recordings", reply.list, "enabled",
                                    srv->config.record.dir != NULL));
@@ -540,8 +576,7 @@ static void api_recording_file(struct server *srv, const struct http_request *re
                : json_reply(res, 200, json_pack("{s:s,s:b}", "file", file, "deleted", 1));
         return;
     }
-    if (!may_see(srv, req, stream) &&
-        !authorized(srv, req, ACCESS_WATCH, stream, "downloading the recordings of", res, true))
+    if (!visible(srv, req, stream, "downloading the recordings of", res))
         return;
     int fd;
     uint64_t size, start = 0, len = 0;

@@ -2,7 +2,6 @@
 #include "app/webhook.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "proto/hmac.h"
 
 /* Waits between the tries of one event: the receiver restarting, say. */
 static const unsigned retry_wait_ms[WEBHOOK_TRIES - 1] = {500, 2000};
@@ -44,12 +44,10 @@ static long post_once(const struct webhook *hook, const char *body, char *error)
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Expect:");
     if (hook->secret) {
-        unsigned char mac[32];
-        size_t mac_len = 0;
+        uint8_t mac[HMAC_SHA256_LEN];
         char header[32 + 2 * sizeof mac] = "X-Onair-Signature: sha256=";
-        if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, hook->secret, strlen(hook->secret),
-                      (const unsigned char *)body, strlen(body), mac, sizeof mac, &mac_len)) {
-            for (size_t i = 0; i < mac_len; i++)
+        if (hmac_make("SHA256", hook->secret, body, strlen(body), mac, sizeof mac)) {
+            for (size_t i = 0; i < sizeof mac; i++)
                 sprintf(header + strlen(header), "%02x", mac[i]);
             headers = curl_slist_append(headers, header);
         }

@@ -4,11 +4,10 @@
 #include <jansson.h>
 #include <math.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SHA256_LEN 32
+#include "proto/hmac.h"
 
 static const char b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -65,14 +64,6 @@ static size_t b64url_encode(const uint8_t *in, size_t len, char *out)
         out[n++] = b64url_alphabet[(bits << (6 - have)) & 63];
     out[n] = 0;
     return n;
-}
-
-static bool hmac_sha256(const char *secret, const char *data, size_t len, uint8_t mac[SHA256_LEN])
-{
-    size_t mac_len = 0;
-    return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
-                     (const unsigned char *)data, len, mac, SHA256_LEN, &mac_len) &&
-           mac_len == SHA256_LEN;
 }
 
 bool jwt_shaped(const char *text, size_t len)
@@ -169,13 +160,13 @@ int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char 
     const char *dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token));
     if (check_header(token, (size_t)(dot1 - token), why) < 0)
         return -1;
-    uint8_t signature[SHA256_LEN + 3], expected[SHA256_LEN];
+    uint8_t signature[HMAC_SHA256_LEN + 3], expected[HMAC_SHA256_LEN];
     long n = b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), signature, sizeof signature);
-    if (!hmac_sha256(secret, token, (size_t)(dot2 - token), expected)) {
+    if (!hmac_make("SHA256", secret, token, (size_t)(dot2 - token), expected, sizeof expected)) {
         *why = "HMAC-SHA256 is not available";
         return -1;
     }
-    if (n != SHA256_LEN || CRYPTO_memcmp(signature, expected, SHA256_LEN) != 0) {
+    if (n != HMAC_SHA256_LEN || CRYPTO_memcmp(signature, expected, HMAC_SHA256_LEN) != 0) {
         *why = "the token's signature does not match the secret";
         return -1;
     }
@@ -201,16 +192,16 @@ int jwt_sign(char *out, size_t cap, const char *secret, const char *stream, cons
         return -1;
     size_t header_len = strlen(header), claims_len = strlen(text);
     size_t need =
-        4 * (header_len + 2) / 3 + 4 * (claims_len + 2) / 3 + 4 * (SHA256_LEN + 2) / 3 + 3;
+        4 * (header_len + 2) / 3 + 4 * (claims_len + 2) / 3 + 4 * (HMAC_SHA256_LEN + 2) / 3 + 3;
     int rc = -1;
-    uint8_t mac[SHA256_LEN];
+    uint8_t mac[HMAC_SHA256_LEN];
     if (need <= cap) {
         size_t n = b64url_encode((const uint8_t *)header, header_len, out);
         out[n++] = '.';
         n += b64url_encode((const uint8_t *)text, claims_len, out + n);
-        if (hmac_sha256(secret, out, n, mac)) {
+        if (hmac_make("SHA256", secret, out, n, mac, sizeof mac)) {
             out[n++] = '.';
-            n += b64url_encode(mac, SHA256_LEN, out + n);
+            n += b64url_encode(mac, HMAC_SHA256_LEN, out + n);
             rc = (int)n;
         }
     }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/hmac.h"
+
 /* draft-uberti-behave-turn-rest-00 §2.2, which coturn implements as use-auth-secret: the
  * username is the expiry timestamp and a user id joined by ':', and the password is the
  * base64 of HMAC-SHA1 over the username, keyed with the secret shared with the TURN server.
@@ -32,15 +34,12 @@ int turn_rest_mint(struct turn_rest_credentials *out, const char *secret, uint64
         *why = "the TURN username does not fit";
         return -1;
     }
-    uint8_t mac[EVP_MAX_MD_SIZE];
-    size_t mac_len = 0;
-    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA1", NULL, secret, strlen(secret),
-                   (const uint8_t *)out->username, (size_t)n, mac, sizeof mac, &mac_len) ||
-        mac_len != 20) {
+    uint8_t mac[HMAC_SHA1_LEN];
+    if (!hmac_make("SHA1", secret, out->username, (size_t)n, mac, sizeof mac)) {
         *why = "HMAC-SHA1 is not available";
         return -1;
     }
     /* 20 bytes encode to 28 characters and a NUL, within TURN_REST_CREDENTIAL_MAX. */
-    EVP_EncodeBlock((unsigned char *)out->credential, mac, (int)mac_len);
+    EVP_EncodeBlock((unsigned char *)out->credential, mac, (int)sizeof mac);
     return 0;
 }

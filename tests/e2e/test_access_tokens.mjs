@@ -156,6 +156,11 @@ try {
     check(oneOpen.status === 401 && /seeing 'private' needs a token/.test(oneOpen.body.error) &&
           onePublisher.status === 200 && onePublisher.body.live === true,
           "GET /api/streams/private: 401 without a token, its figures with a token that may publish to it", { oneOpen, onePublisher });
+    const chatOpen = await get('/api/streams/private/chat');
+    const chatWatch = await get('/api/streams/private/chat', 'look-secret');
+    check(chatOpen.status === 401 && /seeing the chat of 'private' needs a token/.test(chatOpen.body.error) &&
+          chatWatch.status === 200 && chatWatch.body.chat === true,
+          "GET /api/streams/private/chat: 401 without a token, the chat's state with the watch token", { chatOpen, chatWatch });
     // --record-dir records every live stream.
     const recordings = async (token) => ((await get('/api/recordings', token)).body.recordings || []).map((r) => r.stream);
     const recOpen = await recordings();
@@ -247,9 +252,9 @@ try {
     const metrics = await (await fetch(`${server.url}/metrics`, { headers: bearer('scrape-secret') })).text();
     const refusals = Number(/^onair_unauthorized_requests_total (\d+)/m.exec(metrics)?.[1]);
     // 401s above: 6 by HTTP (WHIP, WHEP, /offer, chat), 2 for ICE servers, 1 for a stream's
-    // figures, 2 for a recording's file, 3 to onair publish and record, 2 to each page (its ICE
-    // servers and its offer), 2 for /metrics.
-    check(refusals === 20, `/metrics counts the refusals (${refusals})`, refusals);
+    // figures and 1 for its chat, 2 for a recording's file, 3 to onair publish and record, 2 to
+    // each page (its ICE servers and its offer), 2 for /metrics.
+    check(refusals === 21, `/metrics counts the refusals (${refusals})`, refusals);
 } catch (error) {
     fail('access tokens', error);
 } finally {

@@ -217,6 +217,47 @@ static void test_signed_tokens(void **state)
     assert_int_equal(access_check(&rules, ACCESS_WATCH, "lobby", NULL, 999, NULL), ACCESS_NO_TOKEN);
 }
 
+/* A request's credentials, read once, answer for every stream and action as access_check does
+ * (a listing reads a JWT once, not once per stream). */
+static void test_credentials_read_once(void **state)
+{
+    (void)state;
+    rules.secret = "a-secret-shared-with-the-backend";
+    char watch_cam[512], header[600];
+    jwt_sign(watch_cam, sizeof watch_cam, rules.secret, "cam", "watch", 1000);
+    snprintf(header, sizeof header, "Bearer %s", watch_cam);
+    const char *headers[] = {
+        header,    "Bearer cam-secret", "Bearer look", "Bearer everywhere/+~_-9==",
+        "Bearer ", "Basic cam-secret",  NULL};
+    const char *streams[] = {"cam", "lobby", "private"};
+    for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++) {
+        struct access_credentials c;
+        access_read(&c, &rules, headers[h], 999);
+        for (size_t s = 0; s < sizeof streams / sizeof streams[0]; s++)
+            for (int a = 0; a < ACCESS_ACTIONS; a++) {
+                const char *why_read = NULL, *why_check = NULL;
+                assert_int_equal(access_allows(&rules, &c, a, streams[s], &why_read),
+                                 access_check(&rules, a, streams[s], headers[h], 999, &why_check));
+                assert_ptr_equal(why_read, why_check);
+            }
+    }
+    struct access_credentials c;
+    access_read(&c, &rules, header, 999);
+    assert_true(c.jwt);
+    assert_int_equal(access_allows(&rules, &c, ACCESS_WATCH, "cam", NULL), ACCESS_GRANTED);
+    const char *why = NULL;
+    assert_int_equal(access_allows(&rules, &c, ACCESS_WATCH, "lobby", &why), ACCESS_BAD_TOKEN);
+    assert_string_equal(why, "the token is for another stream");
+    access_read(&c, &rules, header, 1000); /* read when it has expired */
+    assert_false(c.jwt);
+    assert_int_equal(access_allows(&rules, &c, ACCESS_WATCH, "cam", &why), ACCESS_BAD_TOKEN);
+    assert_string_equal(why, "the token has expired");
+    access_read(&c, &rules, "Bearer ", 999);
+    assert_int_equal(access_allows(&rules, &c, ACCESS_WATCH, "cam", NULL), ACCESS_BAD_TOKEN);
+    access_read(&c, &rules, "Basic cam-secret", 999);
+    assert_int_equal(access_allows(&rules, &c, ACCESS_WATCH, "cam", NULL), ACCESS_NO_TOKEN);
+}
+
 static void test_stream_names(void **state)
 {
     (void)state;
@@ -238,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_specs_refused),
         cmocka_unit_test_setup(test_describe, setup),
         cmocka_unit_test_setup(test_signed_tokens, setup),
+        cmocka_unit_test_setup(test_credentials_read_once, setup),
         cmocka_unit_test(test_stream_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
