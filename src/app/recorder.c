@@ -81,6 +81,7 @@ struct recording {
     AVFormatContext *mux;
     int64_t start_us;
     bool failed;
+    bool made_file; /* a file was made (read by the loop once the writer is joined) */
 };
 
 struct recorders {
@@ -149,6 +150,7 @@ static void write_frame(struct recording *rec, int kind, const struct depack_fra
     if (!rec->mux) {
         if (rec->tracks[SFU_VIDEO].present && !(kind == SFU_VIDEO && f->keyframe))
             return;
+        rec->made_file = true;
         if (open_mux(rec, kind == SFU_VIDEO ? f : NULL) < 0) {
             rec->failed = true;
             return;
@@ -339,14 +341,18 @@ static void reap(struct recorders *r, size_t index)
     r->active[index] = r->active[--r->n_active];
     pthread_join(rec->thread, NULL);
     uint64_t bytes = atomic_load(&rec->bytes);
-    log_info("recording %s ended: %s, %" PRIu64 " bytes of media%s", rec->stream, rec->path, bytes,
-             rec->failed ? " (it failed to write)" : "");
+    if (rec->made_file)
+        log_info("recording %s ended: %s, %" PRIu64 " bytes of media%s", rec->stream, rec->path,
+                 bytes, rec->failed ? " (it failed to write)" : "");
+    else
+        log_info("recording %s ended before its first %s: no file was made", rec->stream,
+                 rec->tracks[SFU_VIDEO].present ? "keyframe" : "packet");
     if (rec->dropped)
         log_warn("recording %s: %" PRIu64 " packets were dropped because the disk could not keep "
                  "up", rec->stream, rec->dropped);
     r->dropped_finished += rec->dropped;
     r->bytes_finished += bytes;
-    if (r->config.on_finished) {
+    if (r->config.on_finished && rec->made_file) {
         struct recording_info info = {.bytes = bytes,
                                       .started_unix_ms = rec->started_unix_ms,
                                       .dropped_packets = rec->dropped};

@@ -19,7 +19,8 @@ struct recorder_config {
     const char *dir;                         /* NULL: recording is off */
     const char *names[RECORDER_MAX_NAMES];   /* streams recorded whenever they are live */
     size_t n_names;                          /* 0 with a dir: every stream */
-    /* Hears each file once it is finished, on the loop thread (the server's webhooks). */
+    /* Hears each file once it is finished, on the loop thread (the server's webhooks); a
+     * recording that ended before its first keyframe made no file and is not heard of. */
     void (*on_finished)(void *opaque, const struct recording_info *info, bool failed);
     void *on_finished_opaque;
 };

@@ -141,8 +141,6 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
     stream->publisher = pub;
     if (sfu->tap.on_publisher)
         pub->tapped = sfu->tap.on_publisher(sfu->tap_opaque, name, tracks, n_tracks);
-    if (sfu->on_live)
-        sfu->on_live(sfu->on_live_opaque, name, tracks, n_tracks);
     log_info("stream %s: publisher on (%s%s%s)", name, pub->has[SFU_AUDIO] ? pub->tracks[SFU_AUDIO].desc.codec.name : "",
              pub->has[SFU_AUDIO] && pub->has[SFU_VIDEO] ? " + " : "",
              pub->has[SFU_VIDEO] ? pub->tracks[SFU_VIDEO].desc.codec.name : "");
@@ -169,7 +167,7 @@ void sfu_publisher_detach(struct sfu_publisher *pub)
     stream->publisher = NULL;
     if (sfu->tap.on_publisher)
         sfu->tap.on_publisher(sfu->tap_opaque, stream->name, NULL, 0);
-    if (sfu->on_live)
+    if (pub->announced && sfu->on_live)
         sfu->on_live(sfu->on_live_opaque, stream->name, NULL, 0);
     log_info("stream %s: publisher off", stream->name);
     free(pub);
@@ -193,6 +191,21 @@ static struct sfu_track *track_for(struct sfu_publisher *pub, uint32_t ssrc, uin
     return NULL;
 }
 
+/* Tells on_live that PUB's stream is live: on its first packet, not when its offer is
+ * answered, so that a publisher whose media never comes through (ICE failing behind a NAT, a
+ * client that gave up) is no stream going live and ending. */
+static void announce(struct sfu_publisher *pub)
+{
+    pub->announced = true;
+    struct sfu_track_desc tracks[SFU_KINDS];
+    size_t n = 0;
+    for (int k = 0; k < SFU_KINDS; k++)
+        if (pub->has[k])
+            tracks[n++] = pub->tracks[k].desc;
+    if (pub->sfu->on_live)
+        pub->sfu->on_live(pub->sfu->on_live_opaque, pub->stream->name, tracks, n);
+}
+
 void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt, size_t len)
 {
     if (len < 12) {
@@ -205,6 +218,8 @@ void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t
         pub->sfu->counters.rtp_bad++;
         return;
     }
+    if (!pub->announced)
+        announce(pub);
     if (pub->tapped)
         pub->sfu->tap.on_rtp(pub->sfu->tap_opaque, pub->stream->name, track->desc.kind, pkt, len,
                              now_us);

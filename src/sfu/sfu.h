@@ -132,8 +132,8 @@ struct sfu_tap {
                    size_t len, uint64_t now_us);
 };
 void sfu_set_tap(struct sfu *sfu, const struct sfu_tap *tap, void *opaque);
-/* Hears stream NAME's publisher arrive (its N_TRACKS tracks) and leave (N_TRACKS 0), for the
- * server's webhooks. */
+/* Hears stream NAME's publisher's first packet (its N_TRACKS tracks) and, after that, the
+ * publisher leaving (N_TRACKS 0), for the server's webhooks. */
 typedef void sfu_on_live_fn(void *opaque, const char *name, const struct sfu_track_desc *tracks,
                             size_t n_tracks);
 void sfu_set_on_live(struct sfu *sfu, sfu_on_live_fn *on_live, void *opaque);

@@ -60,6 +60,7 @@ struct sfu_publisher {
     uint32_t rtcp_ssrc; /* sender SSRC of the SFU's own feedback to this publisher */
     bool tapped;        /* its packets go to the SFU's tap (a recording) */
     bool dirty;         /* has pending packets, and is on sfu->dirty */
+    bool announced;     /* on_live heard of it: its first packet came */
     uint64_t reported_us;
 };
 

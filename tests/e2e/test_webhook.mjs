@@ -47,7 +47,18 @@ const metric = async (result) => {
     return Number(new RegExp(`^onair_webhook_events_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
 };
 
+// A WHIP offer that is answered, but whose media never comes (its ICE never starts).
+const fingerprint = Array.from({ length: 32 }, (_, i) => (i * 7 % 256).toString(16).padStart(2, '0').toUpperCase()).join(':');
+const silentOffer = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=mid:0', 'a=sendonly', 'a=rtcp-mux',
+    'a=ice-ufrag:sIlE', 'a=ice-pwd:silentsilentsilentsilent', `a=fingerprint:sha-256 ${fingerprint}`,
+    'a=setup:actpass', 'a=rtpmap:96 VP8/90000', ''].join('\r\n');
+
 try {
+    const silent = await fetch(`${server.url}/whip/silent`, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: silentOffer });
+    const silentLive = silent.status === 201 && (await (await fetch(`${server.url}/api/streams/silent`)).json()).live;
+    if (silent.status === 201)
+        await fetch(new URL(silent.headers.get('Location'), server.url), { method: 'DELETE' });
     const cam = publish('cam');
     await cam.exited;
     const all = await waitFor(() => {
@@ -75,6 +86,11 @@ try {
           finished.dir === dir && fs.existsSync(file) && finished.bytes > 100000 && finished.failed === false &&
           finished.download === `/api/recordings/${finished.file}`,
           `recording.finished names the file written (${finished?.bytes} bytes of media)`, finished);
+    check(silentLive && /recording silent ended before its first keyframe: no file was made/.test(server.log()) &&
+          !fs.readdirSync(dir).some((f) => f.startsWith('silent')) && !posts.some((p) => JSON.parse(p.body).stream === 'silent'),
+          'a publisher whose offer was answered but whose media never came: no stream.live, no stream.ended, ' +
+          'no recording.finished (no file was made, as the log says)',
+          { status: silent.status, silentLive, logged: /recording silent ended before its first keyframe: no file was made/.test(server.log()) });
     const unsigned = posts.filter((p) => p.signature !== `sha256=${crypto.createHmac('sha256', SECRET).update(p.body).digest('hex')}`);
     check(posts.length >= 4 && unsigned.length === 0,
           'every POST carries X-Onair-Signature: sha256= the HMAC-SHA256 of its body with the secret', unsigned);

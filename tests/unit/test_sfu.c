@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -878,6 +879,52 @@ static void replayed_timestamp_after_the_anchor_is_kept(void **state)
     sfu_publisher_detach(pub);
 }
 
+struct live_log {
+    char names[4][16];
+    size_t n_tracks[4];
+    char video[4][16];
+    size_t n;
+};
+
+static void log_live(void *opaque, const char *name, const struct sfu_track_desc *tracks,
+                     size_t n_tracks)
+{
+    struct live_log *log = opaque;
+    assert_true(log->n < 4);
+    snprintf(log->names[log->n], sizeof log->names[0], "%s", name);
+    log->n_tracks[log->n] = n_tracks;
+    for (size_t i = 0; i < n_tracks; i++)
+        if (tracks[i].kind == SFU_VIDEO)
+            snprintf(log->video[log->n], sizeof log->video[0], "%s", tracks[i].codec.name);
+    log->n++;
+}
+
+/* A stream goes live on its publisher's first packet, not when its offer is answered: one whose
+ * media never comes is never live, and its leaving is not an end either. */
+static void live_on_the_first_packet(void **state)
+{
+    struct fixture *f = *state;
+    struct live_log log = {0};
+    sfu_set_on_live(f->sfu, log_live, &log);
+    struct sfu_publisher *silent = attach_publisher(f, "silent", &webrtc_sink, &f->pub_cap);
+    struct sfu_publisher *pub = attach_publisher(f, "cam", &webrtc_sink, &f->pub_cap);
+    assert_int_equal(log.n, 0);
+    sfu_publisher_detach(silent);
+    assert_int_equal(log.n, 0);
+    uint8_t pkt[200];
+    size_t n = opus_packet(pkt, 0x2222, 70, 48000);
+    publish(f->sfu, pub, 1000, pkt, n);
+    publish(f->sfu, pub, 1020, pkt, n);
+    assert_int_equal(log.n, 1); /* once */
+    assert_string_equal(log.names[0], "cam");
+    assert_int_equal(log.n_tracks[0], 2);
+    assert_string_equal(log.video[0], "VP8");
+    sfu_publisher_detach(pub);
+    assert_int_equal(log.n, 2);
+    assert_string_equal(log.names[1], "cam");
+    assert_int_equal(log.n_tracks[1], 0);
+}
+
 /* A test that starts from the fixture. */
 #define WITH_SFU(test) cmocka_unit_test_setup_teardown(test, setup_sfu, teardown_sfu)
 
@@ -895,6 +942,7 @@ int main(void)
         WITH_SFU(source_gop_replayed_to_joiner),
         WITH_SFU(source_gop_not_replayed_when_long_or_incomplete),
         WITH_SFU(replayed_timestamp_after_the_anchor_is_kept),
+        WITH_SFU(live_on_the_first_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
