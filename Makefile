@@ -101,5 +101,35 @@ run: setup all
 clean:
 	rm -rf build build-san build-tsan build-fuzz
 
-.PHONY: all setup test run clean fuzz tsan
+# `onair --version`: the release and the commit it was built from, remade when either changes.
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null)
+$(BUILD)/gen/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define ONAIR_VERSION "$(VERSION)$(if $(GIT_REV), (git $(GIT_REV)))"' > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+$(BUILD)/src/cli/main.o: $(BUILD)/gen/version.h
+
+# `make install` puts the server, its systemd unit (dist/onair.service, paths filled in), a
+# sample config (only where there is none: it is the admin's) and the README under DESTDIR;
+# `make uninstall` takes them away but the config.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DOCDIR  ?= $(PREFIX)/share/doc/onair
+CONFDIR ?= /etc/onair
+UNITDIR ?= /etc/systemd/system
+install: $(BUILD)/onair
+	install -D -m 755 $(BUILD)/onair $(DESTDIR)$(BINDIR)/onair
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' \
+	  dist/onair.service > $(DESTDIR)$(UNITDIR)/onair.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/onair.service
+	[ -e $(DESTDIR)$(CONFDIR)/onair.conf ] || install -D -m 600 dist/onair.conf $(DESTDIR)$(CONFDIR)/onair.conf
+	install -D -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/onair $(DESTDIR)$(UNITDIR)/onair.service $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DOCDIR)
+
+.PHONY: all setup test run clean fuzz tsan install uninstall FORCE
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:%=%.d)

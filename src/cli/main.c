@@ -15,6 +15,7 @@
 #include "base/byte_size.h"
 #include "base/log.h"
 #include "cli/cli_options.h"
+#include "version.h"
 
 static const char usage[] =
     "usage: onair COMMAND [OPTIONS]\n"
@@ -30,7 +31,8 @@ static const char usage[] =
     "  bench     load-test a stream with many WHEP viewers in one process\n"
     "  token     make a token (JWT) for a server started with --token-secret\n"
     "\n"
-    "`onair COMMAND --help` describes a command's options.\n";
+    "`onair COMMAND --help` describes a command's options; `onair --version` says which onair\n"
+    "this is.\n";
 
 static const char serve_usage[] =
     "usage: onair serve [OPTIONS]\n"
@@ -109,6 +111,8 @@ static const char serve_usage[] =
     "  --config FILE           settings from FILE, one a line: the option's name without\n"
     "                          dashes, then its value (\"source cam=/srv/cam.mp4\"); # comments;\n"
     "                          options on the command line come after, so they win\n"
+    "  --check                 read the settings, say what is wrong with them, and exit (0:\n"
+    "                          they would do; files and ports are not opened)\n"
     "  -h, --help              this text\n";
 
 static int fail_usage(const char *text, const char *fmt, const char *arg)
@@ -213,7 +217,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
            O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
            O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY,
-           O_TOKEN_SECRET, O_METRICS_TOKEN, O_WEBHOOK, O_WEBHOOK_SECRET };
+           O_TOKEN_SECRET, O_METRICS_TOKEN, O_WEBHOOK, O_WEBHOOK_SECRET, O_CHECK };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -248,10 +252,12 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
         {"webhook", required_argument, NULL, O_WEBHOOK},
         {"webhook-secret", required_argument, NULL, O_WEBHOOK_SECRET},
+        {"check", no_argument, NULL, O_CHECK},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     int opt;
+    bool check = false;
     char *end;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -434,6 +440,9 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
                                   optarg);
             config.webhook_url = optarg;
             break;
+        case O_CHECK:
+            check = true;
+            break;
         case O_WEBHOOK_SECRET:
             config.webhook_secret = optarg;
             break;
@@ -469,6 +478,11 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
     if (config.record.n_names && !config.record.dir)
         return fail_usage(serve_usage, "%s", "--record needs --record-dir DIR, where files go");
 
+    if (check) {
+        printf("onair: the settings would do\n");
+        return 0;
+    }
+    log_info("onair %s", ONAIR_VERSION);
     uv_loop_t *loop = uv_default_loop();
     struct server srv;
     int rc = 0;
@@ -496,6 +510,10 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("onair %s\n", ONAIR_VERSION);
+        return 0;
     }
     if (strcmp(argv[1], "serve") == 0)
         return serve(argc - 1, argv + 1);
