@@ -199,6 +199,28 @@ static bool visible(struct server *srv, const struct http_request *req, const ch
     return false;
 }
 
+/* Whether REQ may change stream NAME (DOING says how, "stopping the recording of"): with its
+ * publish token where it has one. A stream anyone may publish to is changed only from this
+ * machine, or anyone who reaches the server could stop its recordings, delete its files and
+ * end its broadcast. If not, a 401 or 403 with the reason is in RES. */
+static bool may_manage(struct server *srv, const struct http_request *req, const char *name,
+                       const char *doing, struct http_response *res)
+{
+    if (access_needs_token(&srv->config.access, ACCESS_PUBLISH, name))
+        return authorized(srv, req, ACCESS_PUBLISH, name, doing, res, true);
+    if (req->from_loopback)
+        return true;
+    char why[256];
+    snprintf(why, sizeof why,
+             "%s '%s' is done from the server's own machine: the stream has no publish token "
+             "(--publish-token) to send",
+             doing, name);
+    json_error(res, 403, why);
+    srv->unauthorized++;
+    log_info("%s %s: %s", req->method, req->path, why);
+    return false;
+}
+
 /* GET /api/streams, or /api/streams/NAME: the streams REQ may see. */
 static void api_streams(struct server *srv, const struct http_request *req, const char *name,
                         struct http_response *res)
@@ -222,6 +244,35 @@ static void api_streams(struct server *srv, const struct http_request *req, cons
         if (may_see(srv, &credentials, info.name))
             json_array_append_new(list, stream_json(&info));
     json_reply(res, 200, json_pack("{s:o}", "streams", list));
+}
+
+/* DELETE /api/streams/NAME: ends the session of its publisher (a moderator stopping a
+ * broadcast); its viewers stay, waiting for the next one. A publisher that reconnects by itself
+ * (OBS, `onair publish --reconnect`) comes back unless its token is changed. A --source is the
+ * server's own and ends with it. */
+static void api_end_stream(struct server *srv, const struct http_request *req, const char *name,
+                           struct http_response *res)
+{
+    if (!valid_stream_name(name)) {
+        json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        return;
+    }
+    if (!may_manage(srv, req, name, "ending the broadcast of", res))
+        return;
+    for (size_t i = 0; i < srv->n_sessions; i++) {
+        struct session *s = srv->sessions[i];
+        if (session_role(s) == SESSION_PUBLISHER && strcmp(session_stream(s), name) == 0) {
+            session_close(s, "broadcast ended by DELETE /api/streams/NAME");
+            json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "live", 0));
+            return;
+        }
+    }
+    struct sfu_stream_info info;
+    if (sfu_stream_info(srv->sfu, name, &info) == 0 && info.live)
+        json_error(res, 409, "the server publishes this stream itself (--source): it ends with "
+                             "the server");
+    else
+        json_error(res, 404, "the stream has no publisher");
 }
 
 /* GET /api/ice-servers?stream=NAME&role=publish|watch: the servers for one client of a stream.
@@ -435,8 +486,7 @@ static void api_recording(struct server *srv, const struct http_request *req, co
         return;
     }
     bool change = strcmp(req->method, "POST") == 0 || strcmp(req->method, "DELETE") == 0;
-    if (change && !authorized(srv, req, ACCESS_PUBLISH, name,
-                              "starting or stopping the recording of", res, true))
+    if (change && !may_manage(srv, req, name, "starting or stopping the recording of", res))
         return;
     if (strcmp(req->method, "POST") == 0) {
         char file[256];
@@ -506,7 +556,7 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
         return;
     }
     if (strcmp(req->method, "PUT") == 0) {
-        if (!authorized(srv, req, ACCESS_PUBLISH, name, "switching the chat of", res, true))
+        if (!may_manage(srv, req, name, "switching the chat of", res))
             return;
         json_error_t err;
         json_t *body = json_loadb((const char *)req->body, req->body_len, 0, &err);
@@ -561,7 +611,7 @@ static void api_recording_file(struct server *srv, const struct http_request *re
         return;
     }
     if (!get) {
-        if (!authorized(srv, req, ACCESS_PUBLISH, stream, "deleting the recordings of", res, true))
+        if (!may_manage(srv, req, stream, "deleting the recordings of", res))
             return;
         if (active) {
             char why[160];
@@ -633,6 +683,8 @@ static void route(struct server *srv, const struct http_request *req, struct htt
         api_chat(srv, req, rest, res);
     } else if (get && (rest = after(p, "/api/streams/"))) {
         api_streams(srv, req, rest, res);
+    } else if (strcmp(m, "DELETE") == 0 && (rest = after(p, "/api/streams/"))) {
+        api_end_stream(srv, req, rest, res);
     } else if (get && strcmp(p, "/api/recordings") == 0) {
         api_recordings(srv, req, res);
     } else if ((rest = after(p, "/api/recordings/"))) {

@@ -139,6 +139,21 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
     return ret;
 }
 
+/* Whether the client of CONN is on this machine: an open stream is managed only from here. */
+static bool client_on_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        return ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24 == 127;
+    if (sa && sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -185,6 +200,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
             .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
             .range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Range"),
+            .from_loopback = client_on_loopback(conn),
             .body = up->body ? up->body : (const uint8_t *)"",
             .body_len = up->len,
             .conn = conn,

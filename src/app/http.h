@@ -20,6 +20,7 @@ struct http_request {
     const char *authorization;
     const char *host;
     const char *range; /* NULL when absent */
+    bool from_loopback; /* the client is on this machine (127.0.0.0/8, ::1) */
     const uint8_t *body;
     size_t body_len;
     void *conn; /* for http_request_query */

@@ -2,7 +2,8 @@
 // application (here a Node HTTP server on loopback): a stream going live (with its codecs),
 // ending, and its recording finished. Each is signed (X-Onair-Signature: sha256=HMAC of the
 // body), numbered, tried again when the receiver fails (the first POST here gets 503), and
-// counted in /metrics; a receiver that is gone costs the server nothing but a log line.
+// counted in /metrics; a receiver that is gone costs the server nothing but a log line. A
+// publisher whose media never came makes no event; DELETE /api/streams/NAME ends a broadcast.
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -108,8 +109,20 @@ try {
     check(liveAgain && failedOne && /webhook http:\/\/127\.0\.0\.1:\d+\/hooks\/onair: .*event not delivered: .*"stream\.live"/.test(server.log()),
           'with the receiver gone, stream.live fails after its tries (logged, counted) while cam2 is live',
           { liveAgain, failed: await metric('failed') });
-    cam2.child.kill('SIGINT');
-    await cam2.exited;
+    // A moderator ends the broadcast: the publisher's session is closed, and onair publish says so.
+    const ended2 = await fetch(`${server.url}/api/streams/cam2`, { method: 'DELETE' });
+    const endedBody = await ended2.json();
+    const code = await Promise.race([cam2.exited, new Promise((resolve) => setTimeout(() => resolve('running'), 10000))]);
+    const after = await fetch(`${server.url}/api/streams/cam2`);
+    check(ended2.status === 200 && endedBody.live === false && code === 1 && after.status === 404 &&
+          /publisher of cam2 closed: broadcast ended by DELETE \/api\/streams\/NAME/.test(server.log()),
+          'DELETE /api/streams/cam2 ends its broadcast: 200, the publisher\'s session closed, onair publish exits 1',
+          { status: ended2.status, endedBody, code, after: after.status });
+    const again = await fetch(`${server.url}/api/streams/cam2`, { method: 'DELETE' });
+    check(again.status === 404 && (await again.json()).error === 'the stream has no publisher',
+          'and again: 404, the stream has no publisher', again.status);
+    if (code === 'running')
+        cam2.child.kill('SIGINT');
 } catch (error) {
     fail('webhook', error);
 } finally {
