@@ -154,6 +154,17 @@ static bool client_on_loopback(struct MHD_Connection *conn)
     return false;
 }
 
+/* Whether a proxy says it forwarded the request (RFC 7239's Forwarded, or the X- headers that
+ * came before it): then the client is elsewhere, wherever the proxy runs. */
+static bool forwarded(struct MHD_Connection *conn)
+{
+    static const char *const headers[] = {"Forwarded", "X-Forwarded-For", "X-Real-IP"};
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++)
+        if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, headers[i]))
+            return true;
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -200,7 +211,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
             .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
             .range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Range"),
-            .from_loopback = client_on_loopback(conn),
+            .from_loopback = client_on_loopback(conn) && !forwarded(conn),
             .body = up->body ? up->body : (const uint8_t *)"",
             .body_len = up->len,
             .conn = conn,

@@ -20,7 +20,8 @@ struct http_request {
     const char *authorization;
     const char *host;
     const char *range; /* NULL when absent */
-    bool from_loopback; /* the client is on this machine (127.0.0.0/8, ::1) */
+    /* The client is on this machine (127.0.0.0/8, ::1) and no proxy there forwarded it. */
+    bool from_loopback;
     const uint8_t *body;
     size_t body_len;
     void *conn; /* for http_request_query */

@@ -43,8 +43,8 @@ start_onair "$work/serve.log" --listen "[::]:8080" --media-port 8443 --public-ip
     --source "demo=$work/demo.webm" --record-dir "$work/rec" --record cam --publish-token cam=cam-publish-token-of-24
 unset -f curl
 
-# ask WHERE METHOD PATH [TOKEN]: the status and the body, on one line, of a request from the
-# server's machine (here) or the other one (remote).
+# ask WHERE METHOD PATH [TOKEN [HEADER]]: the status and the body, on one line, of a request from
+# the server's machine (local) or the other one (remote).
 ask() {
     local ns=$srv url=http://127.0.0.1:8080$3
     if [ "$1" = remote ]; then
@@ -53,6 +53,7 @@ ask() {
     fi
     local args=()
     [ -n "${4:-}" ] && args+=(-H "Authorization: Bearer $4")
+    [ -n "${5:-}" ] && args+=(-H "$5")
     [ "$2" = PUT ] && args+=(-H 'Content-Type: application/json' -d '{"enabled": false}')
     ip netns exec "$ns" curl -s -m 5 -X "$2" "${args[@]}" -w ' %{http_code}' "$url"
 }
@@ -88,6 +89,9 @@ check "$([[ "$reply" == *"deleting the recordings of 'demo' is done from the ser
 reply=$(ask local DELETE "/api/recordings/$file")
 check "$([[ "$reply" == *'"deleted":true'*' 200' ]] && [ ! -e "$work/rec/$file" ]; echo $?)" \
     "from the server's own machine, DELETE removes it"
+reply=$(ask local DELETE /api/streams/demo/recording "" "X-Forwarded-For: 203.0.113.9")
+check "$([[ "$reply" == *"is done from the server's own machine"*' 403' ]]; echo $?)" \
+    "a request a proxy on the server's machine forwarded (X-Forwarded-For) is not the machine's own: 403"
 reply=$(ask local DELETE /api/streams/demo)
 check "$([[ "$reply" == *'(--source): it ends with the server'*' 409' ]]; echo $?)" \
     "ending a --source's broadcast: 409, it ends with the server"
