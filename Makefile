@@ -110,25 +110,40 @@ $(BUILD)/gen/version.h: FORCE
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 $(BUILD)/src/cli/main.o: $(BUILD)/gen/version.h
 
-# `make install` puts the server, its systemd unit (dist/onair.service, paths filled in), a
-# sample config (only where there is none: it is the admin's) and the README under DESTDIR;
-# `make uninstall` takes them away but the config.
-PREFIX  ?= /usr/local
-BINDIR  ?= $(PREFIX)/bin
-DOCDIR  ?= $(PREFIX)/share/doc/onair
-CONFDIR ?= /etc/onair
-UNITDIR ?= /etc/systemd/system
+# `make install` puts the server, its systemd unit (dist/onair.service, paths filled in), the
+# sysusers.d entry of its user, a sample config (only where there is none: it is the admin's) and
+# the README under DESTDIR. Installing to the machine itself (no DESTDIR) also makes the user
+# onair (in SYSUSERS_ROOT's /etc/passwd) and gives its group the new config. `make uninstall`
+# takes it all away but the config and the user.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+DOCDIR      ?= $(PREFIX)/share/doc/onair
+CONFDIR     ?= /etc/onair
+UNITDIR     ?= /etc/systemd/system
+SYSUSERSDIR ?= /etc/sysusers.d
+SYSUSERS_ROOT ?= /
 install: $(BUILD)/onair
 	install -D -m 755 $(BUILD)/onair $(DESTDIR)$(BINDIR)/onair
 	@mkdir -p $(DESTDIR)$(UNITDIR)
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' \
 	  dist/onair.service > $(DESTDIR)$(UNITDIR)/onair.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/onair.service
-	[ -e $(DESTDIR)$(CONFDIR)/onair.conf ] || install -D -m 600 dist/onair.conf $(DESTDIR)$(CONFDIR)/onair.conf
+	install -D -m 644 dist/onair.sysusers $(DESTDIR)$(SYSUSERSDIR)/onair.conf
 	install -D -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	@if [ -e $(DESTDIR)$(CONFDIR)/onair.conf ]; then \
+	  echo "install: $(DESTDIR)$(CONFDIR)/onair.conf is there already: left as it is"; \
+	else \
+	  install -D -m 640 dist/onair.conf $(DESTDIR)$(CONFDIR)/onair.conf && \
+	  if [ -z "$(DESTDIR)" ]; then \
+	    systemd-sysusers --root=$(SYSUSERS_ROOT) $(SYSUSERSDIR)/onair.conf && \
+	    chgrp "$$(awk -F: '$$1 == "onair" { print $$3 }' $(SYSUSERS_ROOT)/etc/group)" \
+	      $(CONFDIR)/onair.conf; \
+	  fi; \
+	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/onair $(DESTDIR)$(UNITDIR)/onair.service $(DESTDIR)$(DOCDIR)/README.md
+	rm -f $(DESTDIR)$(BINDIR)/onair $(DESTDIR)$(UNITDIR)/onair.service \
+	  $(DESTDIR)$(SYSUSERSDIR)/onair.conf $(DESTDIR)$(DOCDIR)/README.md
 	-rmdir $(DESTDIR)$(DOCDIR)
 
 .PHONY: all setup test run clean fuzz tsan install uninstall FORCE

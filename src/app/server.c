@@ -283,6 +283,32 @@ static void log_access(const struct access_rules *rules)
             log_info("%s needs a token: %s", doing[a], streams);
 }
 
+static void on_reload(uv_signal_t *handle, int signum)
+{
+    struct server *srv = handle->data;
+    struct server_config fresh;
+    if (!srv->reload) {
+        log_warn("SIGHUP: there is no --config file to read again; nothing changes");
+        return;
+    }
+    if (srv->reload(srv->reload_opaque, &fresh) < 0) {
+        log_warn("SIGHUP: the settings are as they were: the config file is wrong (above)");
+        return;
+    }
+    srv->config.access = fresh.access;
+    srv->config.metrics_token = fresh.metrics_token;
+    log_info("SIGHUP: the tokens, --token-secret and --metrics-token are the config file's now "
+             "(other settings take a restart)");
+    log_access(&srv->config.access);
+}
+
+void server_set_reload(struct server *srv, int (*reload)(void *opaque, struct server_config *out),
+                       void *opaque)
+{
+    srv->reload = reload;
+    srv->reload_opaque = opaque;
+}
+
 int server_start(struct server *srv, uv_loop_t *loop, const struct server_config *config)
 {
     memset(srv, 0, sizeof *srv);
@@ -300,7 +326,8 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
     uv_signal_init(loop, &srv->sigint);
     uv_signal_init(loop, &srv->sigterm);
-    srv->sigint.data = srv->sigterm.data = srv;
+    uv_signal_init(loop, &srv->sighup);
+    srv->sigint.data = srv->sigterm.data = srv->sighup.data = srv;
     srtp_global_init();
     hmap_init(&srv->by_id);
     hmap_init(&srv->by_ufrag);
@@ -377,6 +404,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     uv_check_start(&srv->after_poll, on_after_poll);
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&srv->sighup, on_reload, SIGHUP);
     return 0;
 }
 
@@ -397,6 +425,7 @@ void server_stop(struct server *srv)
     uv_close((uv_handle_t *)&srv->after_poll, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    uv_close((uv_handle_t *)&srv->sighup, NULL);
 }
 
 void server_free(struct server *srv)

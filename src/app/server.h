@@ -85,7 +85,10 @@ struct server {
     /* Around each poll: waiting fan-out and the send batch go out (server.c, flush_turn). */
     uv_prepare_t before_poll;
     uv_check_t after_poll;
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
+    /* Reads the settings again on SIGHUP (server_set_reload); NULL: nothing to read. */
+    int (*reload)(void *opaque, struct server_config *out);
+    void *reload_opaque;
     /* Fan-out lanes (server_lanes.c): lane 0 is this thread, the others the pool's workers, each
      * with a send queue on the media socket. NULL pool: one lane. */
     struct worker_pool *pool;
@@ -106,6 +109,12 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
 void server_stop(struct server *srv);
 /* Frees what is left once the loop has ended, after a start that failed too. */
 void server_free(struct server *srv);
+/* On SIGHUP (`systemctl reload onair`), RELOAD fills OUT with the settings as they are now (0),
+ * or says what is wrong with them (-1); the server then takes those that can change while
+ * streams run: the publish and watch tokens, the token secret and the metrics token (the log
+ * level is set by the reading). Sessions that started keep going. */
+void server_set_reload(struct server *srv, int (*reload)(void *opaque, struct server_config *out),
+                       void *opaque);
 
 /* Registry, used by sessions. */
 void server_add_session(struct server *srv, struct session *s);

@@ -115,11 +115,13 @@ static const char serve_usage[] =
     "                          they would do; files and ports are not opened)\n"
     "  -h, --help              this text\n";
 
+/* Says what is wrong with the command line, then TEXT (the usage; NULL on a reload: the server's
+ * log is no place for it). */
 static int fail_usage(const char *text, const char *fmt, const char *arg)
 {
     fprintf(stderr, "onair: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n%s", text);
+    fprintf(stderr, "\n%s%s", text ? "\n" : "", text ? text : "");
     return 2;
 }
 
@@ -186,22 +188,11 @@ static int expand_config(int *argc, char ***argv, char ***owned, struct config_a
     return 0;
 }
 
-static int serve_with(int argc, char **argv, const struct config_args *cfg, const char *cfg_path);
-
-static int serve(int argc, char **argv)
-{
-    struct config_args cfg = {0};
-    char **owned = NULL;
-    const char *cfg_path;
-    int rc = expand_config(&argc, &argv, &owned, &cfg, &cfg_path);
-    if (rc == 0)
-        rc = serve_with(argc, argv, &cfg, cfg_path);
-    free(owned);
-    config_args_free(&cfg);
-    return rc;
-}
-
-static int serve_with(int argc, char **argv, const struct config_args *cfg, const char *cfg_path)
+/* Parses onair serve's command line ARGV (the settings of CFG, read from CFG_PATH, in front) into
+ * *OUT and *CHECK. Returns 0; 1 when it printed the help (the command is done); or 2 after saying
+ * what is wrong, followed by USAGE_TEXT unless it is NULL (a reload). */
+static int parse_serve(int argc, char **argv, const struct config_args *cfg, const char *cfg_path,
+                       const char *usage_text, struct server_config *out, bool *check)
 {
     struct server_config config = {
         .listen = "127.0.0.1:8080",
@@ -257,9 +248,9 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         {0, 0, 0, 0},
     };
     int opt;
-    bool check = false;
     char *end;
     opterr = 0;
+    optind = 0; /* getopt starts afresh: a reload parses again */
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case O_LISTEN:
@@ -268,7 +259,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_MEDIA_PORT: {
             unsigned long port = strtoul(optarg, &end, 10);
             if (*end || port > 65535)
-                return fail_usage(serve_usage, "--media-port wants a port number, not '%s'", optarg);
+                return fail_usage(usage_text, "--media-port wants a port number, not '%s'", optarg);
             config.media_port = (uint16_t)port;
             break;
         }
@@ -278,7 +269,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_MEDIA_TCP_PORT: {
             unsigned long port = strtoul(optarg, &end, 10);
             if (*end || port > 65535)
-                return fail_usage(serve_usage, "--media-tcp-port wants a port, not '%s'", optarg);
+                return fail_usage(usage_text, "--media-tcp-port wants a port, not '%s'", optarg);
             config.media_tcp = true;
             config.media_tcp_port = (uint16_t)port;
             break;
@@ -288,14 +279,14 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             break;
         case O_PUBLIC_IP: /* and --public-host: both are written as they are */
             if (config.n_public_ips == SERVER_MAX_ADDRS)
-                return fail_usage(serve_usage, "too many --public-ip/--public-host (at most %s)",
+                return fail_usage(usage_text, "too many --public-ip/--public-host (at most %s)",
                                   "16");
             config.public_ips[config.n_public_ips++] = optarg;
             break;
         case O_MAX_BITRATE: {
             unsigned long bps = strtoul(optarg, &end, 10);
             if (*end || bps < 30000 || bps > 100000000)
-                return fail_usage(serve_usage, "--max-bitrate wants 30000..100000000, not '%s'",
+                return fail_usage(usage_text, "--max-bitrate wants 30000..100000000, not '%s'",
                                   optarg);
             config.max_bitrate = (uint32_t)bps;
             break;
@@ -303,21 +294,21 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_WORKERS: {
             unsigned long n = strtoul(optarg, &end, 10);
             if (*end || n < 1 || n > 64)
-                return fail_usage(serve_usage, "--workers wants 1..64, not '%s'", optarg);
+                return fail_usage(usage_text, "--workers wants 1..64, not '%s'", optarg);
             config.workers = (unsigned)n;
             break;
         }
         case O_SPLIT_FROM: {
             unsigned long n = strtoul(optarg, &end, 10);
             if (*end || n < 1 || n > 1000000)
-                return fail_usage(serve_usage, "--split-from wants 1..1000000, not '%s'", optarg);
+                return fail_usage(usage_text, "--split-from wants 1..1000000, not '%s'", optarg);
             config.split_from = (unsigned)n;
             break;
         }
         case O_MAX_VIEWERS: {
             unsigned long n = strtoul(optarg, &end, 10);
             if (*end || n < 1 || n > 1000000)
-                return fail_usage(serve_usage, "--max-viewers wants 1..1000000, not '%s'", optarg);
+                return fail_usage(usage_text, "--max-viewers wants 1..1000000, not '%s'", optarg);
             config.max_viewers = (unsigned)n;
             break;
         }
@@ -330,9 +321,9 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_SOURCE: {
             char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || !eq[1])
-                return fail_usage(serve_usage, "--source wants NAME=FILE, not '%s'", optarg);
+                return fail_usage(usage_text, "--source wants NAME=FILE, not '%s'", optarg);
             if (config.n_sources == SERVER_MAX_SOURCES)
-                return fail_usage(serve_usage, "too many --source (at most %s)", "16");
+                return fail_usage(usage_text, "too many --source (at most %s)", "16");
             struct media_url url;
             const char *url_why;
             if (media_url_parse(&url, eq + 1, &url_why) < 0) {
@@ -353,7 +344,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_RTSP_TRANSPORT:
             config.rtsp_transport = media_url_transport(optarg);
             if (!config.rtsp_transport)
-                return fail_usage(serve_usage, "--rtsp-transport wants udp or tcp, not '%s'",
+                return fail_usage(usage_text, "--rtsp-transport wants udp or tcp, not '%s'",
                                   optarg);
             break;
         case O_LOG:
@@ -368,7 +359,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
                 return 2;
             }
             if (config.ice.n_urls == ICE_SERVERS_MAX)
-                return fail_usage(serve_usage, "too many --ice-server (at most %s)", "8");
+                return fail_usage(usage_text, "too many --ice-server (at most %s)", "8");
             config.ice.urls[config.ice.n_urls++] = optarg;
             break;
         }
@@ -378,7 +369,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         case O_TURN_TTL: {
             unsigned long ttl = strtoul(optarg, &end, 10);
             if (*end || ttl < 60 || ttl > 30 * 86400)
-                return fail_usage(serve_usage, "--turn-ttl wants 60..2592000 seconds, not '%s'",
+                return fail_usage(usage_text, "--turn-ttl wants 60..2592000 seconds, not '%s'",
                                   optarg);
             config.ice.turn_ttl = (uint32_t)ttl;
             break;
@@ -390,7 +381,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             break;
         case O_MAX_FILE_SIZE:
             if (byte_size_parse(optarg, &config.max_file_size) < 0 || config.max_file_size == 0)
-                return fail_usage(serve_usage,
+                return fail_usage(usage_text,
                                   "--max-file-size wants a size such as 104857600 or 100M, not "
                                   "'%s'", optarg);
             break;
@@ -418,7 +409,7 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         }
         case O_TOKEN_SECRET:
             if (!optarg[0])
-                return fail_usage(serve_usage, "%s", "--token-secret: the secret is empty");
+                return fail_usage(usage_text, "%s", "--token-secret: the secret is empty");
             if (strlen(optarg) < ACCESS_SHORT_SECRET_LEN)
                 log_warn("--token-secret: a secret of %zu characters is easy to guess; use %d or "
                          "more random ones (openssl rand -base64 32)",
@@ -436,12 +427,12 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
         }
         case O_WEBHOOK:
             if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
-                return fail_usage(serve_usage, "--webhook '%s': an http:// or https:// URL",
+                return fail_usage(usage_text, "--webhook '%s': an http:// or https:// URL",
                                   optarg);
             config.webhook_url = optarg;
             break;
         case O_CHECK:
-            check = true;
+            *check = true;
             break;
         case O_WEBHOOK_SECRET:
             config.webhook_secret = optarg;
@@ -451,50 +442,106 @@ static int serve_with(int argc, char **argv, const struct config_args *cfg, cons
             break;
         case O_RECORD:
             if (config.record.n_names == RECORDER_MAX_NAMES)
-                return fail_usage(serve_usage, "at most 16 --record streams (%s)", optarg);
+                return fail_usage(usage_text, "at most 16 --record streams (%s)", optarg);
             config.record.names[config.record.n_names++] = optarg;
             break;
         case 'h':
             fputs(serve_usage, stdout);
-            return 0;
+            return 1;
         default:
             if (optind - 2 >= 0 && optind - 2 < cfg->argc) {
-                fprintf(stderr, "onair: config file %s, line %d: unknown setting '%s'\n\n%s",
-                        cfg_path, cfg->lines[optind - 2], argv[optind - 1] + 2, serve_usage);
+                fprintf(stderr, "onair: config file %s, line %d: unknown setting '%s'\n%s%s",
+                        cfg_path, cfg->lines[optind - 2], argv[optind - 1] + 2,
+                        usage_text ? "\n" : "", usage_text ? usage_text : "");
                 return 2;
             }
-            return fail_usage(serve_usage, "unknown option '%s'", argv[optind - 1]);
+            return fail_usage(usage_text, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return fail_usage(serve_usage, "unexpected argument '%s'", argv[optind]);
+        return fail_usage(usage_text, "unexpected argument '%s'", argv[optind]);
     const char *ice_why;
     if (ice_servers_check_config(&config.ice, &ice_why) < 0)
-        return fail_usage(serve_usage, "%s", ice_why);
+        return fail_usage(usage_text, "%s", ice_why);
     if (!config.tls.cert_file != !config.tls.key_file)
-        return fail_usage(serve_usage, "%s", "--tls-cert and --tls-key go together");
+        return fail_usage(usage_text, "%s", "--tls-cert and --tls-key go together");
     if (config.webhook_secret && !config.webhook_url)
-        return fail_usage(serve_usage, "%s", "--webhook-secret goes with --webhook URL");
+        return fail_usage(usage_text, "%s", "--webhook-secret goes with --webhook URL");
     if (config.record.n_names && !config.record.dir)
-        return fail_usage(serve_usage, "%s", "--record needs --record-dir DIR, where files go");
+        return fail_usage(usage_text, "%s", "--record needs --record-dir DIR, where files go");
+    *out = config;
+    return 0;
+}
 
-    if (check) {
+/* What a reload (SIGHUP) reads again: the command line as given, and the config file's settings
+ * it names. The first file's text stays for the settings that take a restart; a reload's stays
+ * until the next one replaces what points into it. */
+struct reloader {
+    int argc;
+    char **argv;
+    struct config_args cfg;
+    char **owned;
+};
+
+static int reload_settings(void *opaque, struct server_config *out)
+{
+    struct reloader *r = opaque;
+    int argc = r->argc;
+    char **argv = r->argv, **owned = NULL;
+    struct config_args cfg = {0};
+    const char *path;
+    bool check = false;
+    int rc = expand_config(&argc, &argv, &owned, &cfg, &path);
+    if (rc == 0)
+        rc = parse_serve(argc, argv, &cfg, path, NULL, out, &check);
+    if (rc != 0) {
+        free(owned);
+        config_args_free(&cfg);
+        return -1;
+    }
+    free(r->owned);
+    config_args_free(&r->cfg);
+    r->cfg = cfg;
+    r->owned = owned;
+    return 0;
+}
+
+static int serve(int argc, char **argv)
+{
+    struct reloader reloader = {.argc = argc, .argv = argv};
+    struct config_args cfg = {0};
+    char **owned = NULL;
+    const char *cfg_path;
+    struct server_config config;
+    bool check = false;
+    int rc = expand_config(&argc, &argv, &owned, &cfg, &cfg_path);
+    if (rc == 0)
+        rc = parse_serve(argc, argv, &cfg, cfg_path, serve_usage, &config, &check);
+    if (rc == 0 && check)
         printf("onair: the settings would do\n");
-        return 0;
+    if (rc != 0 || check) {
+        free(owned);
+        config_args_free(&cfg);
+        return rc == 1 ? 0 : rc;
     }
     log_info("onair %s", ONAIR_VERSION);
     uv_loop_t *loop = uv_default_loop();
     struct server srv;
-    int rc = 0;
     if (server_start(&srv, loop, &config) < 0) {
         server_stop(&srv);
         rc = 1;
+    } else if (cfg_path) {
+        server_set_reload(&srv, reload_settings, &reloader);
     }
     uv_run(loop, UV_RUN_DEFAULT);
     server_free(&srv);
     uv_loop_close(loop);
     if (rc == 0)
         log_info("stopped");
+    free(owned);
+    config_args_free(&cfg);
+    free(reloader.owned);
+    config_args_free(&reloader.cfg);
     return rc;
 }
 

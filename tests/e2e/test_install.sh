@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make install: the binary says which onair it is, the systemd unit passes systemd-analyze verify
-# and its ExecStart serves with the sample config, every option the sample config shows
-# (commented out) is one onair takes, and neither a second install nor uninstall touches the
-# admin's config. Installs under a temporary PREFIX, so the unit names a binary that exists.
+# and its ExecStart serves with the sample config, its user is made (systemd-sysusers) and reads
+# the config, every option the sample config shows (commented out) is one onair takes, and
+# neither a second install nor uninstall touches the admin's config. Installs under a temporary
+# PREFIX, so the unit names a binary that exists, and makes the user in a temporary root's
+# /etc/passwd, not the machine's.
 # TAP lines; exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/../.."
@@ -22,21 +24,27 @@ prefix=$work/usr
 confdir=$work/etc/onair
 unitdir=$work/etc/systemd/system
 unit=$unitdir/onair.service
+sysroot=$work/root
+mkdir -p "$sysroot/etc"
 # -o: install the binary this run of the suite built and tested, without remaking it.
 install_onair() {
     make -s "$1" BUILD="$(dirname "$ONAIR")" -o "$ONAIR" PREFIX="$prefix" CONFDIR="$confdir" \
-        UNITDIR="$unitdir" >"$work/make-$1.log" 2>&1
+        UNITDIR="$unitdir" SYSUSERSDIR="$work/etc/sysusers.d" SYSUSERS_ROOT="$sysroot" \
+        >"$work/make-$1.log" 2>&1
 }
 
 install_onair install
 check $? "make install exits 0"
-modes=$(stat -c '%a %n' "$prefix/bin/onair" "$unit" "$confdir/onair.conf" \
-    "$prefix/share/doc/onair/README.md" 2>&1 | sed "s|$work/||")
-want="755 usr/bin/onair
-644 etc/systemd/system/onair.service
-600 etc/onair/onair.conf
-644 usr/share/doc/onair/README.md"
-check "$([ "$modes" = "$want" ]; echo $?)" "it installs the binary, the unit, the config (root only) and the README"
+gid=$(awk -F: '$1 == "onair" { print $3 }' "$sysroot/etc/group")
+modes=$(stat -c '%a %u:%g %n' "$prefix/bin/onair" "$unit" "$confdir/onair.conf" \
+    "$work/etc/sysusers.d/onair.conf" "$prefix/share/doc/onair/README.md" 2>&1 | sed "s|$work/||")
+want="755 0:0 usr/bin/onair
+644 0:0 etc/systemd/system/onair.service
+640 0:$gid etc/onair/onair.conf
+644 0:0 etc/sysusers.d/onair.conf
+644 0:0 usr/share/doc/onair/README.md"
+check "$([ -n "$gid" ] && [ "$modes" = "$want" ]; echo $?)" \
+    "it installs the binary, the unit, its user's entry, the README and the config (root and the group onair alone)"
 [ "$modes" = "$want" ] || echo "$modes" | sed 's/^/#   /'
 
 version=$("$prefix/bin/onair" --version)
@@ -44,24 +52,31 @@ want="onair $(sed -n 's/^VERSION := //p' Makefile) (git $(git rev-parse --short 
 check "$([ "$version" = "$want" ]; echo $?)" "onair --version says the release and the commit: $version"
 
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
-check "$([ "$exec_start" = "$prefix/bin/onair serve --config %d/onair.conf" ] &&
-    grep -qx "LoadCredential=onair.conf:$confdir/onair.conf" "$unit"; echo $?)" \
-    "the unit runs the installed binary on the config, handed over as a credential"
+check "$([ "$exec_start" = "$prefix/bin/onair serve --config $confdir/onair.conf" ] &&
+    grep -qx "User=onair" "$unit" && grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" &&
+    grep -q "^onair:x:[0-9]*:$gid:onair WebRTC relay:/var/lib/onair:" "$sysroot/etc/passwd"; echo $?)" \
+    "the unit runs the installed binary on the config as the user onair, made by systemd-sysusers; reload is SIGHUP"
 verify=$(systemd-analyze verify "$unit" 2>&1)
 status=$?
 check "$([ "$status" = 0 ] && [ -z "$verify" ]; echo $?)" "systemd-analyze verify finds nothing wrong with the unit"
 [ -z "$verify" ] || echo "$verify" | sed 's/^/#   /'
 
-# What systemd would run, the credential's directory being the config's own; on loopback ports.
+# What systemd would run, as the user onair (its ids; the machine has no such user); on loopback
+# ports.
 read -r http_port media_port < <(free_ports 2)
 base="http://127.0.0.1:$http_port"
-command=${exec_start//%d/$confdir}
-ONAIR=${command%% *}
+uid=$(awk -F: '$1 == "onair" { print $3 }' "$sysroot/etc/passwd")
+chmod 755 "$work"
+ONAIR=$work/as-onair
+printf '#!/bin/sh\nexec setpriv --reuid=%s --regid=%s --clear-groups %s "$@"\n' "$uid" "$gid" \
+    "${exec_start%% *}" >"$ONAIR"
+chmod 755 "$ONAIR"
 # shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
-start_onair "$work/serve.log" ${command#* serve } --listen "127.0.0.1:$http_port" \
+start_onair "$work/serve.log" ${exec_start#* serve } --listen "127.0.0.1:$http_port" \
     --media-port "$media_port"
-check "$(grep -qF "$version" "$work/serve.log" && curl -sf "$base/" | grep -q '<html'; echo $?)" \
-    "the unit's command serves the pages with the sample config, logging its version"
+check "$(grep -qF "$version" "$work/serve.log" && curl -sf "$base/" | grep -q '<html' &&
+    [ "$(stat -c %u "/proc/$server_pid")" = "$uid" ]; echo $?)" \
+    "the unit's command, run as the user onair, reads the config and serves the pages, logging its version"
 stop_onair
 check $? "and stops cleanly on SIGTERM, as systemctl stop sends"
 ONAIR=$prefix/bin/onair
@@ -85,8 +100,8 @@ install_onair install
 check "$(grep -q the-admins-own-token "$confdir/onair.conf"; echo $?)" "a second make install leaves the config as the admin changed it"
 install_onair uninstall
 check "$([ ! -e "$prefix/bin/onair" ] && [ ! -e "$unit" ] && [ ! -e "$prefix/share/doc/onair" ] &&
-    grep -q the-admins-own-token "$confdir/onair.conf"; echo $?)" \
-    "make uninstall removes the binary, the unit and the README, and keeps the config"
+    [ ! -e "$work/etc/sysusers.d/onair.conf" ] && grep -q the-admins-own-token "$confdir/onair.conf"; echo $?)" \
+    "make uninstall removes the binary, the unit, the user's entry and the README, and keeps the config"
 
 grep -qi "sanitizer\|runtime error" "$work"/*.log
 [ $? -ne 0 ]
