@@ -59,7 +59,7 @@ static int media_url_parse_host(struct media_url *out, const char *p, size_t len
         rest = host_len;
     }
     if (host_len == 0) {
-        *why = "the URL names no host (rtsp://HOST[:PORT]/PATH)";
+        *why = "the URL names no host (SCHEME://HOST[:PORT]/PATH)";
         return -1;
     }
     if (host_len >= sizeof out->host) {
@@ -103,12 +103,18 @@ int media_url_parse(struct media_url *out, const char *text, const char **why)
     size_t scheme = media_url_scheme_len(text);
     bool rtsp = scheme == 4 && strncasecmp(text, "rtsp", 4) == 0;
     bool rtsps = scheme == 5 && strncasecmp(text, "rtsps", 5) == 0;
-    if (!rtsp && !rtsps) {
+    bool whep = scheme == 4 && strncasecmp(text, "whep", 4) == 0;
+    bool wheps = scheme == 5 && strncasecmp(text, "wheps", 5) == 0;
+    if (rtsp || rtsps) {
+        out->kind = MEDIA_URL_RTSP;
+        out->port = rtsps ? 322 : 554; /* RFC 7826 §19.2 (rtsps), RFC 2326 §3.2 (rtsp) */
+    } else if (whep || wheps) {
+        out->kind = MEDIA_URL_WHEP;
+        out->port = wheps ? 443 : 80;
+    } else {
         out->kind = MEDIA_URL_FILE;
         return 0;
     }
-    out->kind = MEDIA_URL_RTSP;
-    out->port = rtsps ? 322 : 554; /* RFC 7826 §19.2 (rtsps), RFC 2326 §3.2 (rtsp) */
     for (const char *c = text; *c; c++) {
         if ((unsigned char)*c <= ' ' || *c == 0x7f) {
             *why = "the URL has a space or a control character (write a space as %20)";
@@ -120,6 +126,21 @@ int media_url_parse(struct media_url *out, const char *text, const char **why)
     size_t host = media_url_host_start(authority, len);
     out->has_password = host > 0 && memchr(authority, ':', host - 1) != NULL;
     return media_url_parse_host(out, authority + host, len - host, why);
+}
+
+int media_url_whep_endpoint(const char *text, char *url, size_t url_cap, char *token,
+                            size_t token_cap)
+{
+    size_t scheme = media_url_scheme_len(text);
+    const char *authority = text + scheme + 3;
+    size_t len = media_url_authority_len(authority);
+    size_t host = media_url_host_start(authority, len);
+    const char *colon = host > 0 ? memchr(authority, ':', host - 1) : NULL;
+    size_t token_len = colon ? (size_t)(authority + host - 1 - (colon + 1)) : 0;
+    bool secure = scheme == 5;
+    int n = snprintf(url, url_cap, "%s://%s", secure ? "https" : "http", authority + host);
+    int t = snprintf(token, token_cap, "%.*s", (int)token_len, colon ? colon + 1 : "");
+    return n < 0 || (size_t)n >= url_cap || t < 0 || (size_t)t >= token_cap ? -1 : 0;
 }
 
 size_t media_url_redact(char *out, size_t cap, const char *text)

@@ -580,6 +580,22 @@ static void peer_client_on_timer_closed(uv_handle_t *handle)
     free(pc);
 }
 
+int peer_client_answered(struct peer_client *pc, const struct whip_client_result *res,
+                         struct sdp_session *sdp, char *message, size_t cap)
+{
+    const char *why = NULL;
+    if (peer_client_start_turn(pc, res->links, &why) < 0) {
+        snprintf(message, cap, "%s", why);
+        return -1;
+    }
+    if (sdp_parse(sdp, res->answer, strlen(res->answer), &why) < 0 ||
+        peer_client_start(pc, sdp, &why) < 0) {
+        snprintf(message, cap, "the server's answer does not work: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 int peer_client_offer(struct peer_client *pc, const struct whip_client_target *target,
                       struct sdp_session *sdp, char *location, char *message, size_t cap)
 {
@@ -587,19 +603,12 @@ int peer_client_offer(struct peer_client *pc, const struct whip_client_target *t
     if (!sdp_write(sdp, text, 16384))
         abort(); /* a client's offer has two or three sections: a failure is a bug */
     struct whip_client_result res = {0};
-    const char *why = NULL;
     int rc = -1;
     if (whip_client_offer(target, text, &res) < 0) {
         snprintf(message, cap, "%s", res.message);
     } else {
         snprintf(location, 1024, "%s", res.location);
-        if (peer_client_start_turn(pc, res.links, &why) < 0)
-            snprintf(message, cap, "%s", why);
-        else if (sdp_parse(sdp, res.answer, strlen(res.answer), &why) < 0 ||
-                 peer_client_start(pc, sdp, &why) < 0)
-            snprintf(message, cap, "the server's answer does not work: %s", why);
-        else
-            rc = 0;
+        rc = peer_client_answered(pc, &res, sdp, message, cap);
     }
     free(res.answer);
     free(text);

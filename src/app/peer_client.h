@@ -76,6 +76,12 @@ void peer_client_set_ice(struct peer_client *pc, const struct peer_client_ice *i
 int peer_client_offer(struct peer_client *pc, const struct whip_client_target *target,
                       struct sdp_session *sdp, char *location, char *message, size_t cap);
 
+/* peer_client_offer's second half, for a caller that posted the offer itself (off the loop:
+ * whip_client_offer blocks): takes the TURN servers of RES's Link headers and its answer (into
+ * *SDP) and starts PC. Returns 0, or -1 with a sentence in MESSAGE. */
+int peer_client_answered(struct peer_client *pc, const struct whip_client_result *res,
+                         struct sdp_session *sdp, char *message, size_t cap);
+
 /* Protects the RTP packet BUF[0..LEN) (BUF holds CAP bytes; SRTPX_MAX_TRAILER more than LEN
  * are needed) and sends it. Returns 0, or -1 when not connected or protection failed. */
 int peer_client_send_rtp(struct peer_client *pc, uint8_t *buf, size_t len, size_t cap);

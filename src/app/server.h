@@ -35,7 +35,7 @@ struct server_config {
     unsigned max_viewers;     /* viewer sessions taken at once; 0: no limit */
     const char *video_codecs; /* preference list, "VP8,H264,VP9,AV1" */
     const char *audio_codecs;
-    const char *source_names[SERVER_MAX_SOURCES];
+    char source_names[SERVER_MAX_SOURCES][64];
     const char *source_paths[SERVER_MAX_SOURCES];
     size_t n_sources;
     const char *rtsp_transport; /* the rtsp:// sources': "tcp" or "udp"; NULL: tcp */

@@ -1,4 +1,5 @@
-/* server_sources: --source streams: files looped, cameras connected off the loop and retried. */
+/* server_sources: --source streams: files looped, cameras connected off the loop and retried,
+ * other servers' streams watched (whep_source). */
 #include "app/server_sources.h"
 
 #include <stdatomic.h>
@@ -9,6 +10,7 @@
 #include "app/media_url.h"
 #include "app/paced_sender.h"
 #include "app/server.h"
+#include "app/whep_source.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -24,6 +26,7 @@ struct source_ctx {
     /* Video goes out paced, as a browser sends it: a frame's packets over some milliseconds,
      * not in one burst (app/pacer). Audio, a packet at a time, goes at once. */
     struct paced_sender *video;
+    struct whep_source *whep; /* a whep:// source: another server's stream (whep_source.c) */
     /* Cameras only: */
     uv_timer_t retry;     /* the next connection attempt */
     uv_work_t work;       /* a connection attempt on the thread pool */
@@ -206,6 +209,12 @@ int server_sources_start(struct server *srv)
         const char *path = srv->config.source_paths[i];
         struct media_url url;
         const char *why;
+        if (media_url_parse(&url, path, &why) == 0 && url.kind == MEDIA_URL_WHEP) {
+            ctx->whep = whep_source_start(srv, source_name(ctx), path);
+            if (!ctx->whep)
+                return -1;
+            continue;
+        }
         if (media_url_parse(&url, path, &why) == 0 && url.kind == MEDIA_URL_RTSP) {
             ctx->camera = true;
             uv_timer_init(srv->loop, &ctx->retry);
@@ -239,6 +248,8 @@ void server_sources_stop(struct server *srv)
             continue;
         paced_sender_close(ctx->video);
         ctx->video = NULL;
+        whep_source_stop(ctx->whep);
+        ctx->whep = NULL;
         if (!ctx->camera) {
             free(ctx);
             continue;

@@ -69,7 +69,9 @@ static const char serve_usage[] =
     "  --audio-codecs LIST     publisher audio codec preference (default opus)\n"
     "  --source NAME=FILE      publish FILE in a loop as stream NAME (repeatable); FILE may be\n"
     "                          an IP camera's rtsp://[USER:PASS@]HOST[:PORT]/PATH (H.264 sent\n"
-    "                          untouched, AAC audio as Opus), reconnected when it drops\n"
+    "                          untouched, AAC audio as Opus), reconnected when it drops; or\n"
+    "                          another server's stream, whep[s]://[:TOKEN@]HOST[:PORT]/PATH,\n"
+    "                          watched over WHEP at http[s]://HOST[:PORT]/PATH and relayed\n"
     "  --rtsp-transport T      how rtsp:// sources send media: tcp (default) or udp\n"
     "  --no-source-pacing      send a --source's video a frame at a time, as the file or camera\n"
     "                          hands it, not paced as browsers send (for benchmarks against\n"
@@ -333,8 +335,13 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
                         url_why);
                 return 2;
             }
-            *eq = 0;
-            config.source_names[config.n_sources] = optarg;
+            /* The name is copied, not cut out of OPTARG: a reload parses the same text again. */
+            if (!stream_name_valid(optarg, (size_t)(eq - optarg)))
+                return fail_usage(usage_text, "--source NAME=...: a stream name is 1 to 63 "
+                                              "letters, digits, '-', '_' or '.', not in '%s'",
+                                  optarg);
+            snprintf(config.source_names[config.n_sources], sizeof config.source_names[0],
+                     "%.*s", (int)(eq - optarg), optarg);
             config.source_paths[config.n_sources++] = eq + 1;
             break;
         }

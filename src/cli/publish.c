@@ -553,6 +553,13 @@ static int publish_parse_args(struct publish *p, int argc, char **argv)
         fprintf(stderr, "onair publish: %s: %s\n", p->shown, why);
         return 2;
     }
+    if (input.kind == MEDIA_URL_WHEP) {
+        fprintf(stderr,
+                "onair publish: %s: a whep:// URL is a stream to watch: give it to onair serve "
+                "--source NAME=URL to relay it (onair record takes its http:// endpoint)\n",
+                p->shown);
+        return 2;
+    }
     p->live = input.kind == MEDIA_URL_RTSP;
     if (p->loop_forever && strcmp(p->path, "-") == 0) {
         fprintf(stderr, "onair publish: --loop cannot replay standard input\n");

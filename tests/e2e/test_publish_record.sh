@@ -192,6 +192,8 @@ expect_fail "publish with a bad stream name (400)" "400" \
     "$ONAIR" publish "$work/clip.webm" "$base/whip/bad%20name"
 expect_fail "publish - with --loop" "cannot replay standard input" \
     "$ONAIR" publish - "$base/whip/x" --loop
+expect_fail "publish a whep:// URL" "a whep:// URL is a stream to watch: give it to onair serve --source" \
+    "$ONAIR" publish "whep://:secret-token@127.0.0.1:9/whep/x" "$base/whip/x"
 expect_fail "record to an unknown container" "mkv" \
     "$ONAIR" record "$base/whep/cam" "$work/out.avi"
 

@@ -48,10 +48,14 @@ reloaded() {
     done
     grep "SIGHUP: " "$work/serve.log" | sed -n "${hangups}p" | grep -qF "$1"
 }
-lobby_live() { curl -s "$base/api/streams/lobby" | grep -q '"live":true'; }
+lobby_live() {
+    curl -s "$base/api/streams/lobby" | grep -q '"live":true' &&
+        curl -s "$base/api/streams/cli" | grep -q '"live":true'
+}
 
 settings old-publish-token-of-24 old-metrics-token-of-24
-start_onair "$work/serve.log" --config "$work/onair.conf"
+# A --source on the command line too: a reload parses it again, as it was given.
+start_onair "$work/serve.log" --config "$work/onair.conf" --source "cli=$work/demo.webm"
 # DELETE /api/streams/cam answers 404 (cam has no publisher) to a request its token lets through.
 check "$([ "$(status DELETE /api/streams/cam old-publish-token-of-24)" = 404 ] &&
     [ "$(status GET /metrics old-metrics-token-of-24)" = 200 ]; echo $?)" "the config file's tokens open cam and /metrics"
@@ -66,7 +70,7 @@ check "$([ "$(status DELETE /api/streams/cam old-publish-token-of-24)" = 401 ] &
     [ "$(status GET /metrics new-metrics-token-of-24)" = 200 ]; echo $?)" \
     "the new tokens open cam and /metrics, the old ones no more"
 check "$(kill -0 "$pid" && lobby_live && ! grep -q "shutting down" "$work/serve.log"; echo $?)" \
-    "the server and its stream went on through the reload"
+    "the server and its streams went on through the reload"
 
 echo "pubilsh-token cam=typo-in-the-setting-of-24" >>"$work/onair.conf"
 reloaded "the settings are as they were: the config file is wrong"

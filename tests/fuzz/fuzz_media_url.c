@@ -21,18 +21,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct media_url url;
     const char *why = NULL;
     if (media_url_parse(&url, text, &why) < 0) {
-        require(url.kind == MEDIA_URL_RTSP && why && why[0]);
-    } else if (url.kind == MEDIA_URL_RTSP) {
+        require((url.kind == MEDIA_URL_RTSP || url.kind == MEDIA_URL_WHEP) && why && why[0]);
+    } else if (url.kind == MEDIA_URL_RTSP || url.kind == MEDIA_URL_WHEP) {
         require(url.host[0] != '\0' && url.port != 0);
         require(strlen(url.host) < sizeof url.host);
+    }
+    if (url.kind == MEDIA_URL_WHEP) {
+        /* The endpoint is http(s):// with no user information (the token stays out of it). */
+        char endpoint[600], token[600];
+        if (media_url_whep_endpoint(text, endpoint, sizeof endpoint, token, sizeof token) == 0) {
+            require(strncmp(endpoint, "http://", 7) == 0 || strncmp(endpoint, "https://", 8) == 0);
+            const char *authority = strstr(endpoint, "://") + 3;
+            require(memchr(authority, '@', strcspn(authority, "/?#")) == NULL);
+        }
     }
     char small[16], out[512];
     size_t n = media_url_redact(small, sizeof small, text);
     require(n < sizeof small && strlen(small) == n);
     n = media_url_redact(out, sizeof out, text);
     require(n < sizeof out && strlen(out) == n);
-    /* A camera URL with a password never shows it: its user part ends in ":***@". */
-    if (url.kind == MEDIA_URL_RTSP && url.has_password && strlen(text) < 256)
+    /* A URL with a password never shows it: its user part ends in ":***@". */
+    if (url.kind != MEDIA_URL_FILE && url.has_password && strlen(text) < 256)
         require(strstr(out, ":***@") != NULL);
     free(text);
     return 0;

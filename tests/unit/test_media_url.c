@@ -52,6 +52,42 @@ static void test_rtsp_urls(void **state)
     assert_null(why);
 }
 
+/* Another server's stream: whep:// is watched at http://, wheps:// at https://, the password of
+ * the user information being the bearer token and never part of the endpoint. */
+static void test_whep_urls(void **state)
+{
+    struct media_url url;
+    const char *why = NULL;
+    char endpoint[256], token[64];
+    assert_int_equal(media_url_parse(&url, "whep://origin.example:8080/whep/main", &why), 0);
+    assert_int_equal(url.kind, MEDIA_URL_WHEP);
+    assert_string_equal(url.host, "origin.example");
+    assert_int_equal(url.port, 8080);
+    assert_int_equal(media_url_whep_endpoint("whep://origin.example:8080/whep/main", endpoint,
+                                             sizeof endpoint, token, sizeof token),
+                     0);
+    assert_string_equal(endpoint, "http://origin.example:8080/whep/main");
+    assert_string_equal(token, "");
+
+    const char *secret = "wheps://:watch-secret@[fd00::1]/whep/private";
+    assert_int_equal(media_url_parse(&url, secret, &why), 0);
+    assert_int_equal(url.kind, MEDIA_URL_WHEP);
+    assert_int_equal(url.port, 443);
+    assert_true(url.has_password);
+    assert_int_equal(
+        media_url_whep_endpoint(secret, endpoint, sizeof endpoint, token, sizeof token), 0);
+    assert_string_equal(endpoint, "https://[fd00::1]/whep/private");
+    assert_string_equal(token, "watch-secret");
+    char shown[128];
+    media_url_redact(shown, sizeof shown, secret);
+    assert_string_equal(shown, "wheps://:***@[fd00::1]/whep/private");
+    assert_int_equal(media_url_whep_endpoint(secret, endpoint, 20, token, sizeof token), -1);
+    assert_int_equal(media_url_whep_endpoint(secret, endpoint, sizeof endpoint, token, 12), -1);
+
+    assert_int_equal(media_url_parse(&url, "whep:///whep/main", &why), -1);
+    assert_string_equal(why, "the URL names no host (SCHEME://HOST[:PORT]/PATH)");
+}
+
 static void test_bad_rtsp_urls(void **state)
 {
     static const struct {
@@ -115,7 +151,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_files_and_stdin), cmocka_unit_test(test_rtsp_urls),
         cmocka_unit_test(test_bad_rtsp_urls),   cmocka_unit_test(test_redact),
-        cmocka_unit_test(test_transport),
+        cmocka_unit_test(test_transport),       cmocka_unit_test(test_whep_urls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
