@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/backoff.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -154,9 +155,7 @@ const char *live_reader_describe(int rc, char *buf, size_t cap)
 static bool live_reader_reconnect(struct live_reader *reader)
 {
     for (unsigned attempt = 1;; attempt++) {
-        unsigned wait_s = attempt <= 5 ? 1u << (attempt - 1) : LIVE_READER_RETRY_MAX_S;
-        if (wait_s > LIVE_READER_RETRY_MAX_S)
-            wait_s = LIVE_READER_RETRY_MAX_S;
+        unsigned wait_s = backoff_s(attempt, LIVE_READER_RETRY_MAX_S);
         log_info("source %s: reconnecting in %u s (attempt %u)", reader->shown, wait_s, attempt);
         if (live_reader_sleep(reader, wait_s))
             return false;

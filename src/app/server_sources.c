@@ -11,6 +11,7 @@
 #include "app/paced_sender.h"
 #include "app/server.h"
 #include "app/whep_source.h"
+#include "base/backoff.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -129,10 +130,8 @@ static void source_on_retry(uv_timer_t *timer)
 /* Schedules the next attempt to reach the camera, 1, 2, 4 ... 30 s away. */
 static void source_retry(struct source_ctx *ctx, const char *why)
 {
-    unsigned wait_s = ctx->attempts < 5 ? 1u << ctx->attempts : SOURCE_RETRY_MAX_S;
-    if (wait_s > SOURCE_RETRY_MAX_S)
-        wait_s = SOURCE_RETRY_MAX_S;
     ctx->attempts++;
+    unsigned wait_s = backoff_s(ctx->attempts, SOURCE_RETRY_MAX_S);
     log_error("source %s: %s; trying again in %u s (attempt %u)", source_name(ctx), why, wait_s,
               ctx->attempts + 1);
     uv_timer_start(&ctx->retry, source_on_retry, (uint64_t)wait_s * 1000, 0);
@@ -209,13 +208,16 @@ int server_sources_start(struct server *srv)
         const char *path = srv->config.source_paths[i];
         struct media_url url;
         const char *why;
-        if (media_url_parse(&url, path, &why) == 0 && url.kind == MEDIA_URL_WHEP) {
+        /* Origins and cameras are reached here; files, stdin and URLs FFmpeg reads as files by
+         * the file source. */
+        bool is_url = media_url_parse(&url, path, &why) == 0;
+        if (is_url && url.kind == MEDIA_URL_WHEP) {
             ctx->whep = whep_source_start(srv, source_name(ctx), path);
             if (!ctx->whep)
                 return -1;
             continue;
         }
-        if (media_url_parse(&url, path, &why) == 0 && url.kind == MEDIA_URL_RTSP) {
+        if (is_url && url.kind == MEDIA_URL_RTSP) {
             ctx->camera = true;
             uv_timer_init(srv->loop, &ctx->retry);
             ctx->retry.data = ctx;

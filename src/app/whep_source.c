@@ -11,6 +11,7 @@
 #include "app/server.h"
 #include "app/viewer_offer.h"
 #include "app/whip_client.h"
+#include "base/backoff.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -84,10 +85,8 @@ static void drop(struct whep_source *ws, const char *why)
     ws->pub = NULL;
     peer_client_close(ws->pc);
     ws->pc = NULL;
-    unsigned wait_s = ws->attempts < 5 ? 1u << ws->attempts : WHEP_SOURCE_RETRY_MAX_S;
-    if (wait_s > WHEP_SOURCE_RETRY_MAX_S)
-        wait_s = WHEP_SOURCE_RETRY_MAX_S;
     ws->attempts++;
+    unsigned wait_s = backoff_s(ws->attempts, WHEP_SOURCE_RETRY_MAX_S);
     log_error("source %s: %s: %s; trying again in %u s (attempt %u)", ws->name, ws->shown, why,
               wait_s, ws->attempts + 1);
     uv_timer_start(&ws->retry, on_retry, (uint64_t)wait_s * 1000, 0);
