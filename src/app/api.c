@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "app/access.h"
+#include "app/api_access.h"
+#include "app/api_reply.h"
 #include "app/http_range.h"
 #include "app/ice_servers.h"
 #include "app/metrics.h"
@@ -35,18 +37,6 @@ static const char *after(const char *path, const char *prefix)
 {
     size_t n = strlen(prefix);
     return strncmp(path, prefix, n) == 0 ? path + n : NULL;
-}
-
-static void json_reply(struct http_response *res, int status, json_t *value)
-{
-    char *text = json_dumps(value, JSON_COMPACT);
-    json_decref(value);
-    http_response_take(res, status, "application/json", text, strlen(text));
-}
-
-static void json_error(struct http_response *res, int status, const char *reason)
-{
-    json_reply(res, status, json_pack("{s:s}", "error", reason));
 }
 
 static const struct web_asset *asset(const char *name)
@@ -128,99 +118,6 @@ static void add_ice_server_links(struct server *srv, const char *name, struct ht
             http_response_header(res, "Link", "%s", link);
 }
 
-/* Refuses REQ doing something (DOING says what, "publishing to") on stream NAME for the
- * reason V, and JWT_WHY when a JWT was refused: a 401 with the reason and a WWW-Authenticate
- * challenge (RFC 6750 §3) in RES. */
-static void refuse(struct server *srv, const struct http_request *req, enum access_verdict v,
-                   const char *jwt_why, const char *name, const char *doing,
-                   struct http_response *res, bool as_json)
-{
-    char why[256];
-    if (v == ACCESS_NO_TOKEN)
-        snprintf(why, sizeof why, "%s '%s' needs a token: send Authorization: Bearer TOKEN", doing,
-                 name);
-    else
-        snprintf(why, sizeof why, "the token is not one for %s '%s'%s%s", doing, name,
-                 jwt_why ? ": " : "", jwt_why ? jwt_why : "");
-    as_json ? json_error(res, 401, why) : http_response_text(res, 401, "%s\n", why);
-    http_response_header(res, "WWW-Authenticate", "Bearer realm=\"onair\"%s",
-                         v == ACCESS_BAD_TOKEN ? ", error=\"invalid_token\"" : "");
-    srv->unauthorized++;
-    log_info("%s %s: %s", req->method, req->path, why);
-}
-
-/* Whether REQ may do ACTION on stream NAME (DOING says what, "publishing to"); if not, the 401
- * is in RES. */
-static bool authorized(struct server *srv, const struct http_request *req,
-                       enum access_action action, const char *name, const char *doing,
-                       struct http_response *res, bool as_json)
-{
-    const char *jwt_why = NULL;
-    enum access_verdict v = access_check(&srv->config.access, action, name, req->authorization,
-                                         (int64_t)time(NULL), &jwt_why);
-    if (v == ACCESS_GRANTED)
-        return true;
-    refuse(srv, req, v, jwt_why, name, doing, res, as_json);
-    return false;
-}
-
-/* REQ's credentials, read once to be checked against many streams. */
-static void read_credentials(const struct server *srv, const struct http_request *req,
-                             struct access_credentials *out)
-{
-    access_read(out, &srv->config.access, req->authorization, (int64_t)time(NULL));
-}
-
-/* Whether a client with CREDENTIALS may see stream NAME in the API: one that may watch it or
- * publish to it. A stream with a watch token is private, its name and figures with it. */
-static bool may_see(const struct server *srv, const struct access_credentials *credentials,
-                    const char *name)
-{
-    const struct access_rules *rules = &srv->config.access;
-    return access_allows(rules, credentials, ACCESS_WATCH, name, NULL) == ACCESS_GRANTED ||
-           access_allows(rules, credentials, ACCESS_PUBLISH, name, NULL) == ACCESS_GRANTED;
-}
-
-/* may_see for one stream; if not, the 401 that watching it would get (DOING says what,
- * "seeing") is in RES. */
-static bool visible(struct server *srv, const struct http_request *req, const char *name,
-                    const char *doing, struct http_response *res)
-{
-    const struct access_rules *rules = &srv->config.access;
-    struct access_credentials credentials;
-    read_credentials(srv, req, &credentials);
-    if (access_allows(rules, &credentials, ACCESS_PUBLISH, name, NULL) == ACCESS_GRANTED)
-        return true;
-    const char *jwt_why = NULL;
-    enum access_verdict v = access_allows(rules, &credentials, ACCESS_WATCH, name, &jwt_why);
-    if (v == ACCESS_GRANTED)
-        return true;
-    refuse(srv, req, v, jwt_why, name, doing, res, true);
-    return false;
-}
-
-/* Whether REQ may change stream NAME (DOING says how, "stopping the recording of"): with its
- * publish token where it has one. A stream anyone may publish to is changed only from this
- * machine, or anyone who reaches the server could stop its recordings, delete its files and
- * end its broadcast. If not, a 401 or 403 with the reason is in RES. */
-static bool may_manage(struct server *srv, const struct http_request *req, const char *name,
-                       const char *doing, struct http_response *res)
-{
-    if (access_needs_token(&srv->config.access, ACCESS_PUBLISH, name))
-        return authorized(srv, req, ACCESS_PUBLISH, name, doing, res, true);
-    if (req->from_loopback)
-        return true;
-    char why[256];
-    snprintf(why, sizeof why,
-             "%s '%s' is done from the server's own machine: the stream has no publish token "
-             "(--publish-token) to send",
-             doing, name);
-    json_error(res, 403, why);
-    srv->unauthorized++;
-    log_info("%s %s: %s", req->method, req->path, why);
-    return false;
-}
-
 /* GET /api/streams, or /api/streams/NAME: the streams REQ may see. */
 static void api_streams(struct server *srv, const struct http_request *req, const char *name,
                         struct http_response *res)
@@ -228,22 +125,22 @@ static void api_streams(struct server *srv, const struct http_request *req, cons
     struct sfu_stream_info info;
     if (name) {
         /* Refused before it is looked up, so that a 401 says nothing of whether it is live. */
-        if (valid_stream_name(name) && !visible(srv, req, name, "seeing", res))
+        if (valid_stream_name(name) && !api_visible(srv, req, name, "seeing", res))
             return;
         if (sfu_stream_info(srv->sfu, name, &info) < 0) {
-            json_error(res, 404, "no such stream");
+            api_json_error(res, 404, "no such stream");
             return;
         }
-        json_reply(res, 200, stream_json(&info));
+        api_json_reply(res, 200, stream_json(&info));
         return;
     }
     struct access_credentials credentials;
-    read_credentials(srv, req, &credentials);
+    api_read_credentials(srv, req, &credentials);
     json_t *list = json_array();
     for (size_t i = 0; sfu_stream_info_at(srv->sfu, i, &info) == 0; i++)
-        if (may_see(srv, &credentials, info.name))
+        if (api_may_see(srv, &credentials, info.name))
             json_array_append_new(list, stream_json(&info));
-    json_reply(res, 200, json_pack("{s:o}", "streams", list));
+    api_json_reply(res, 200, json_pack("{s:o}", "streams", list));
 }
 
 /* DELETE /api/streams/NAME: ends the session of its publisher (a moderator stopping a
@@ -254,25 +151,26 @@ static void api_end_stream(struct server *srv, const struct http_request *req, c
                            struct http_response *res)
 {
     if (!valid_stream_name(name)) {
-        json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
         return;
     }
-    if (!may_manage(srv, req, name, "ending the broadcast of", res))
+    if (!api_may_manage(srv, req, name, "ending the broadcast of", res))
         return;
     for (size_t i = 0; i < srv->n_sessions; i++) {
         struct session *s = srv->sessions[i];
         if (session_role(s) == SESSION_PUBLISHER && strcmp(session_stream(s), name) == 0) {
             session_close(s, "broadcast ended by DELETE /api/streams/NAME");
-            json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "live", 0));
+            api_json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "live", 0));
             return;
         }
     }
     struct sfu_stream_info info;
     if (sfu_stream_info(srv->sfu, name, &info) == 0 && info.live)
-        json_error(res, 409, "the server publishes this stream itself (--source): it ends with "
-                             "the server");
+        api_json_error(res, 409,
+                       "the server publishes this stream itself (--source): it ends with "
+                       "the server");
     else
-        json_error(res, 404, "the stream has no publisher");
+        api_json_error(res, 404, "the stream has no publisher");
 }
 
 /* GET /api/ice-servers?stream=NAME&role=publish|watch: the servers for one client of a stream.
@@ -285,24 +183,25 @@ static void api_ice_servers(struct server *srv, const struct http_request *req,
     const char *role = http_request_query(req, "role");
     bool publishing = role && strcmp(role, "publish") == 0;
     if (role && !publishing && strcmp(role, "watch") != 0) {
-        json_error(res, 400, "role is publish or watch");
+        api_json_error(res, 400, "role is publish or watch");
         return;
     }
     if (name && !valid_stream_name(name)) {
-        json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
         return;
     }
     if (!name && !access_open(&srv->config.access)) {
-        json_error(res, 400, "streams here need tokens: ask for one stream's servers, "
-                             "/api/ice-servers?stream=NAME&role=publish|watch, with its token");
+        api_json_error(res, 400,
+                       "streams here need tokens: ask for one stream's servers, "
+                       "/api/ice-servers?stream=NAME&role=publish|watch, with its token");
         return;
     }
-    if (name && !authorized(srv, req, publishing ? ACCESS_PUBLISH : ACCESS_WATCH, name,
-                            publishing ? "publishing to" : "watching", res, true))
+    if (name && !api_authorized(srv, req, publishing ? ACCESS_PUBLISH : ACCESS_WATCH, name,
+                                publishing ? "publishing to" : "watching", res, true))
         return;
     struct ice_servers_grant grant;
     grant_ice_servers(srv, NULL, &grant);
-    json_reply(res, 200, json_pack("{s:o}", "iceServers", ice_servers_json(&grant)));
+    api_json_reply(res, 200, json_pack("{s:o}", "iceServers", ice_servers_json(&grant)));
     /* Fresh credentials each time: a cached answer would hand out expired ones. */
     http_response_header(res, "Cache-Control", "no-store");
 }
@@ -315,17 +214,17 @@ static struct session *create_session(struct server *srv, const struct http_requ
 {
     if (!valid_stream_name(name)) {
         const char *why = "stream names are 1 to 63 letters, digits, '-', '_' or '.'";
-        as_json ? json_error(res, 400, why) : http_response_text(res, 400, "%s\n", why);
+        as_json ? api_json_error(res, 400, why) : http_response_text(res, 400, "%s\n", why);
         return NULL;
     }
     bool publishing = role == SESSION_PUBLISHER;
-    if (!authorized(srv, req, publishing ? ACCESS_PUBLISH : ACCESS_WATCH, name,
-                    publishing ? "publishing to" : "watching", res, as_json))
+    if (!api_authorized(srv, req, publishing ? ACCESS_PUBLISH : ACCESS_WATCH, name,
+                        publishing ? "publishing to" : "watching", res, as_json))
         return NULL;
     struct session_error err = {0};
     struct session *s = session_create(srv, role, name, sdp, len, answer, &err);
     if (!s) {
-        as_json ? json_error(res, err.status, err.reason)
+        as_json ? api_json_error(res, err.status, err.reason)
                 : http_response_text(res, err.status, "%s\n", err.reason);
         if (err.status == 503) /* full: viewers leave, so a later offer may be taken */
             http_response_header(res, "Retry-After", "10");
@@ -359,7 +258,8 @@ static bool offer_sends_media(const char *sdp)
 {
     struct sdp_session *offer = xmalloc(sizeof *offer);
     const char *why;
-    bool sends = sdp_parse(offer, sdp, strlen(sdp), &why) == 0 && negotiate_offer_sends_media(offer);
+    bool sends =
+        sdp_parse(offer, sdp, strlen(sdp), &why) == 0 && negotiate_offer_sends_media(offer);
     free(offer);
     return sends;
 }
@@ -375,7 +275,7 @@ static void seed_offer(struct server *srv, const struct http_request *req,
     if (!root) {
         char why[256];
         snprintf(why, sizeof why, "body is not JSON: %s (line %d)", jerr.text, jerr.line);
-        json_error(res, 400, why);
+        api_json_error(res, 400, why);
         return;
     }
     const char *sdp = NULL, *name = http_request_query(req, "stream");
@@ -384,7 +284,7 @@ static void seed_offer(struct server *srv, const struct http_request *req,
     } else if (json_is_object(root)) {
         json_t *type = json_object_get(root, "type");
         if (type && (!json_is_string(type) || strcmp(json_string_value(type), "offer") != 0)) {
-            json_error(res, 400, "\"type\" must be \"offer\"");
+            api_json_error(res, 400, "\"type\" must be \"offer\"");
             json_decref(root);
             return;
         }
@@ -394,7 +294,7 @@ static void seed_offer(struct server *srv, const struct http_request *req,
             name = json_string_value(stream);
     }
     if (!sdp) {
-        json_error(res, 400, "expected a JSON string holding the SDP offer, or {\"sdp\": ...}");
+        api_json_error(res, 400, "expected a JSON string holding the SDP offer, or {\"sdp\": ...}");
         json_decref(root);
         return;
     }
@@ -415,7 +315,7 @@ static void seed_offer(struct server *srv, const struct http_request *req,
                               ice_servers_json(&grant));
     json_decref(root);
     free(answer);
-    json_reply(res, 200, reply);
+    api_json_reply(res, 200, reply);
     http_response_header(res, "Location", "/session/%s", session_id(s));
 }
 
@@ -482,29 +382,30 @@ static void api_recording(struct server *srv, const struct http_request *req, co
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(slash - rest), rest);
     if ((size_t)(slash - rest) >= sizeof name || !valid_stream_name(name)) {
-        json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
         return;
     }
     bool change = strcmp(req->method, "POST") == 0 || strcmp(req->method, "DELETE") == 0;
-    if (change && !may_manage(srv, req, name, "starting or stopping the recording of", res))
+    if (change && !api_may_manage(srv, req, name, "starting or stopping the recording of", res))
         return;
     if (strcmp(req->method, "POST") == 0) {
         char file[256];
         const char *why = NULL;
         int status = recorders_start(srv->recorders, name, file, sizeof file, &why);
         if (status) {
-            json_error(res, status, why);
+            api_json_error(res, status, why);
             return;
         }
-        json_reply(res, 201, json_pack("{s:s,s:s,s:b}", "stream", name, "file", file, "active", 1));
+        api_json_reply(res, 201,
+                       json_pack("{s:s,s:s,s:b}", "stream", name, "file", file, "active", 1));
     } else if (strcmp(req->method, "DELETE") == 0) {
         if (recorders_stop(srv->recorders, name)) {
-            json_error(res, 404, "the stream is not being recorded");
+            api_json_error(res, 404, "the stream is not being recorded");
             return;
         }
-        json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "active", 0));
+        api_json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "active", 0));
     } else {
-        json_error(res, 405, "use POST to start recording and DELETE to stop");
+        api_json_error(res, 405, "use POST to start recording and DELETE to stop");
     }
 }
 
@@ -534,7 +435,7 @@ struct recordings_reply {
 static void add_recording(void *opaque, const struct recording_info *info)
 {
     struct recordings_reply *reply = opaque;
-    if (!may_see(reply->srv, &reply->credentials, info->stream))
+    if (!api_may_see(reply->srv, &reply->credentials, info->stream))
         return;
     json_array_append_new(reply->list,
                           json_pack("{s:s,s:s,s:I,s:I,s:b,s:I}", "file", info->file, "stream",
@@ -552,30 +453,30 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
     size_t len = (size_t)(strchr(rest, '/') - rest);
     snprintf(name, sizeof name, "%.*s", (int)len, rest);
     if (len >= sizeof name || !valid_stream_name(name)) {
-        json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
         return;
     }
     if (strcmp(req->method, "PUT") == 0) {
-        if (!may_manage(srv, req, name, "switching the chat of", res))
+        if (!api_may_manage(srv, req, name, "switching the chat of", res))
             return;
         json_error_t err;
         json_t *body = json_loadb((const char *)req->body, req->body_len, 0, &err);
         json_t *enabled = body ? json_object_get(body, "enabled") : NULL;
         if (!json_is_boolean(enabled)) {
             json_decref(body);
-            json_error(res, 400, "PUT takes {\"enabled\": true} or {\"enabled\": false}");
+            api_json_error(res, 400, "PUT takes {\"enabled\": true} or {\"enabled\": false}");
             return;
         }
         rooms_set_chat(srv->rooms, name, json_is_true(enabled));
         json_decref(body);
     } else if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        json_error(res, 405, "use GET or PUT");
+        api_json_error(res, 405, "use GET or PUT");
         return;
-    } else if (!visible(srv, req, name, "seeing the chat of", res)) {
+    } else if (!api_visible(srv, req, name, "seeing the chat of", res)) {
         return;
     }
-    json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "chat",
-                                   rooms_chat_on(srv->rooms, name)));
+    api_json_reply(res, 200,
+                   json_pack("{s:s,s:b}", "stream", name, "chat", rooms_chat_on(srv->rooms, name)));
 }
 
 /* GET /api/recordings: the files in --record-dir, those being written first, of the streams
@@ -584,10 +485,11 @@ static void api_recordings(struct server *srv, const struct http_request *req,
                            struct http_response *res)
 {
     struct recordings_reply reply = {.srv = srv, .list = json_array()};
-    read_credentials(srv, req, &reply.credentials);
+    api_read_credentials(srv, req, &reply.credentials);
     recorders_list(srv->recorders, add_recording, &reply);
-    json_reply(res, 200, json_pack("{s:o,s:b}", "recordings", reply.list, "enabled",
-                                   srv->config.record.dir != NULL));
+    api_json_reply(res, 200,
+                   json_pack("{s:o,s:b}", "recordings", reply.list, "enabled",
+                             srv->config.record.dir != NULL));
 }
 
 /* GET (or HEAD) /api/recordings/FILE downloads a recording, with one byte range if asked (a
@@ -598,40 +500,40 @@ static void api_recording_file(struct server *srv, const struct http_request *re
 {
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
     if (!get && strcmp(req->method, "DELETE") != 0) {
-        json_error(res, 405, "use GET to download a recording and DELETE to remove it");
+        api_json_error(res, 405, "use GET to download a recording and DELETE to remove it");
         return;
     }
     char stream[64];
     bool active = false;
     int status = recorders_find_file(srv->recorders, file, stream, sizeof stream, &active);
     if (status) {
-        json_error(res, status,
-                   status == 503 ? "recording is off: start the server with --record-dir DIR"
-                                 : "no such recording");
+        api_json_error(res, status,
+                       status == 503 ? "recording is off: start the server with --record-dir DIR"
+                                     : "no such recording");
         return;
     }
     if (!get) {
-        if (!may_manage(srv, req, stream, "deleting the recordings of", res))
+        if (!api_may_manage(srv, req, stream, "deleting the recordings of", res))
             return;
         if (active) {
             char why[160];
             snprintf(why, sizeof why,
                      "%s is being written: stop it first (DELETE /api/streams/%s/recording)", file,
                      stream);
-            json_error(res, 409, why);
+            api_json_error(res, 409, why);
             return;
         }
         status = recorders_delete_file(srv->recorders, file);
-        status ? json_error(res, status, "no such recording")
-               : json_reply(res, 200, json_pack("{s:s,s:b}", "file", file, "deleted", 1));
+        status ? api_json_error(res, status, "no such recording")
+               : api_json_reply(res, 200, json_pack("{s:s,s:b}", "file", file, "deleted", 1));
         return;
     }
-    if (!visible(srv, req, stream, "downloading the recordings of", res))
+    if (!api_visible(srv, req, stream, "downloading the recordings of", res))
         return;
     int fd;
     uint64_t size, start = 0, len = 0;
     if (recorders_open_file(srv->recorders, file, &fd, &size)) {
-        json_error(res, 404, "no such recording");
+        api_json_error(res, 404, "no such recording");
         return;
     }
     enum http_range_result range = http_range_parse(req->range, size, &start, &len);
