@@ -37,8 +37,7 @@ turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.3 --listening-port="$t
     --realm=onair --no-cli --no-tls --no-dtls --allow-loopback-peers --log-file=stdout \
     --simple-log --pidfile="$work/turnserver.pid" --userdb="$work/turndb" >"$work/turn.log" 2>&1 &
 turn_pid=$!
-for _ in $(seq 50); do grep -q "Total General servers" "$work/turn.log" && break; sleep 0.1; done
-grep -q "Total General servers" "$work/turn.log"
+wait_for 5 grep -q "Total General servers" "$work/turn.log"
 check $? "coturn runs on 127.0.0.1:$turn_port (relaying from 127.0.0.3)"
 
 base="http://127.0.0.1:$http_port"

@@ -45,13 +45,6 @@ start_onair "$work/edge.log" --listen "127.0.0.1:$edge_port" --media-port "$edge
     --source "refused=whep://:a-wrong-token@127.0.0.1:$origin_port/whep/private"
 
 live() { curl -s "$1/api/streams/$2" | grep -q '"live":true'; }
-wait_for() { # wait_for SECONDS COMMAND...: whether COMMAND succeeds within SECONDS
-    for _ in $(seq $(($1 * 10))); do
-        "${@:2}" && return 0
-        sleep 0.1
-    done
-    return 1
-}
 # frames FILE: the video frames in a recording.
 frames() { ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null || echo 0; }
 

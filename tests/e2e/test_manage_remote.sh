@@ -76,10 +76,7 @@ reply=$(ask local POST /api/streams/demo/recording)
 check "$([[ "$reply" == *'"active":true'*' 201' ]]; echo $?)" "from the server's own machine, POST starts the recording: 201"
 file=$(echo "$reply" | sed -n 's/.*"file":"\([^"]*\)".*/\1/p')
 # The file is made at the source's next keyframe: stopping before it would leave none.
-for _ in $(seq 100); do
-    [ -s "$work/rec/$file" ] && break
-    sleep 0.1
-done
+wait_for 10 test -s "$work/rec/$file"
 reply=$(ask local DELETE /api/streams/demo/recording)
 check "$([[ "$reply" == *' 200' ]]; echo $?)" "and DELETE stops it: 200"
 sleep 0.5

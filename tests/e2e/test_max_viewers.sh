@@ -22,11 +22,8 @@ start_demo_server "$work/serve.log" --max-viewers 2
 # Two viewers, the limit, watch for 8 s.
 "$ONAIR" bench "$base/whep/demo" --viewers 2 --ramp 10 --seconds 8 --json >"$work/bench.json" 2>"$work/bench.err" &
 bench_pid=$!
-for _ in $(seq 100); do
-    curl -s "$base/api/streams/demo" | grep -q '"viewers": *2' && break
-    sleep 0.1
-done
-curl -s "$base/api/streams/demo" | grep -q '"viewers": *2'
+viewers() { curl -s "$base/api/streams/demo" | grep -q "\"viewers\": *$1"; }
+wait_for 10 viewers 2
 check $? "two viewers are watching"
 
 # A third offer is refused for the limit before it is read: even this one, which is no SDP.
@@ -60,10 +57,7 @@ PY
 [ $? -eq 0 ] || failed=1
 
 # They left (onair bench ends its sessions with DELETE): offers are read again.
-for _ in $(seq 50); do
-    curl -s "$base/api/streams/demo" | grep -q '"viewers": *0' && break
-    sleep 0.1
-done
+wait_for 5 viewers 0
 status=$(curl -s -o "$work/after.body" -w '%{http_code}' -H 'Content-Type: application/sdp' \
     --data-binary 'not an offer' "$base/whep/demo")
 [ "$status" = 400 ] && grep -q "malformed SDP offer" "$work/after.body"

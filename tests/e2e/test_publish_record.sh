@@ -145,7 +145,7 @@ sleep 1.5
 stop_onair
 start_onair "$work/serve2.log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
     --public-ip 127.0.0.1
-for _ in $(seq 80); do curl -s "$base/api/streams/again" | grep -q '"live": *true' && break; sleep 0.1; done
+wait_for 8 sh -c "curl -s '$base/api/streams/again' | grep -q '\"live\": *true'"
 "$ONAIR" record "$base/whep/again" "$work/again.mkv" --duration 2 >"$work/record-again.out" 2>&1
 again_frames=$(ffprobe -v error -select_streams v -count_frames -show_entries stream=nb_read_frames \
     -of default=nw=1:nk=1 "$work/again.mkv" 2>/dev/null)

@@ -26,8 +26,7 @@ trap cleanup EXIT
 mkdir -p "$work/backing" "$work/mnt"
 /usr/bin/python3 tests/e2e/lib/slowfs.py "$work/backing" "$work/mnt" 65536 >"$work/slowfs.log" 2>&1 &
 fs_pid=$!
-for _ in $(seq 50); do mountpoint -q "$work/mnt" && break; sleep 0.1; done
-mountpoint -q "$work/mnt"
+wait_for 5 mountpoint -q "$work/mnt"
 check $? "the slow file system is mounted (64 KiB/s)"
 
 start_demo_server "$work/serve.log" --record-dir "$work/mnt" --record demo

@@ -39,13 +39,11 @@ status() {
 }
 # reloaded WHAT: sends SIGHUP and waits for the log line that says WHAT happened.
 hangups=0
+logged_hangups() { [ "$(grep -c "SIGHUP: " "$work/serve.log")" -ge "$1" ]; }
 reloaded() {
     hangups=$((hangups + 1))
     kill -HUP "$server_pid"
-    for _ in $(seq 50); do
-        [ "$(grep -c "SIGHUP: " "$work/serve.log")" -ge "$hangups" ] && break
-        sleep 0.1
-    done
+    wait_for 5 logged_hangups "$hangups"
     grep "SIGHUP: " "$work/serve.log" | sed -n "${hangups}p" | grep -qF "$1"
 }
 lobby_live() {

@@ -23,14 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds; fails after SECONDS.
-wait_for() {
-    local tries=$(($1 * 10))
-    shift
-    for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
-
 # start_camera: the camera on $camera_port, its PID in camera_pid, once it listens.
 start_camera() {
     /usr/bin/python3 tests/e2e/lib/rtsp_camera.py "$camera_port" >>"$work/camera.log" 2>&1 &
