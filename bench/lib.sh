@@ -47,6 +47,25 @@ bench_start_onair() {
     sleep 2 # the source's first keyframe
 }
 
+# Starts a second `onair serve` on loopback, an edge relaying the origin's stream "clip" (from
+# bench_start_onair) as its own "clip" through onair's WHEP client (--source
+# clip=whep://...): the origin carries one viewer, the edge the crowd. Sets edge_pid and
+# edge_base once the stream is live there.
+bench_start_edge() {
+    local http_port media_port origin=${onair_base#http://}
+    read -r http_port media_port < <(bench_free_ports)
+    "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
+        --public-ip 127.0.0.1 --log-level warn --source "clip=whep://$origin/whep/clip" \
+        ${WORKERS:+--workers "$WORKERS"} >"$work/edge.log" 2>&1 &
+    edge_pid=$!
+    edge_base="http://127.0.0.1:$http_port"
+    for _ in $(seq 100); do
+        curl -sf "$edge_base/api/streams/clip" | grep -q '"live": *true' && break
+        sleep 0.1
+    done
+    sleep 2 # the origin's next keyframe
+}
+
 # bench_viewers N SERVER_PID OUT_JSON URL [ONAIR BENCH OPTIONS...]: N fresh viewers, ramped at
 # up to 50 a second, measured for SECONDS_MEASURED (default 10) once the last joined, checking
 # the SRTP of every packet, or of one in VERIFY_EVERY when set; GRO=1 has them receive
