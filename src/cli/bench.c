@@ -1,7 +1,7 @@
 /* onair bench: a load generator. N WHEP viewers in one process on one loop, each a real WebRTC
  * client (full ICE, DTLS, SRTP through the same engines as `onair record`), or the same viewers
  * of a Janus streaming mountpoint (Janus offers, they answer), counting what they
- * receive: packets, bytes, sequence gaps, SRTP authentication failures, time to the first
+ * receive: packets, bytes, sequence gaps never filled, SRTP authentication failures, time to the first
  * keyframe; and the generator's own CPU, so that the reader knows it was not the bottleneck. */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +28,7 @@
 #include "base/xmalloc.h"
 #include "proto/codec.h"
 #include "proto/rtp.h"
+#include "proto/rtp_receipt.h"
 #include "proto/sdp.h"
 
 int bench_main(int argc, char **argv);
@@ -36,8 +37,9 @@ static const char bench_usage[] =
     "usage: onair bench URL [OPTIONS]\n"
     "\n"
     "Opens many WHEP viewers of URL (http://host:8080/whep/NAME) in this one process, each a\n"
-    "full WebRTC client, and reports what they received: packets, loss (sequence gaps), SRTP\n"
-    "authentication failures, time to the first keyframe, and this process's own CPU.\n"
+    "full WebRTC client, and reports what they received: packets, loss (numbers never\n"
+    "received: a retransmission fills its gap), packets late, SRTP authentication failures,\n"
+    "time to the first keyframe, and this process's own CPU.\n"
     "\n"
     "options:\n"
     "  --janus-mountpoint ID\n"
@@ -71,9 +73,8 @@ enum { BENCH_AUDIO, BENCH_VIDEO, BENCH_KINDS };
 struct bench_track {
     uint32_t ssrc;
     enum codec_id codec;
-    bool seen;
-    uint16_t last_seq;
-    uint64_t packets, bytes, gaps;
+    struct rtp_receipt receipt; /* loss: numbers never received, retransmissions taken back */
+    uint64_t packets, bytes;
 };
 
 struct bench_viewer {
@@ -131,14 +132,9 @@ static struct bench_track *count_packet(struct bench_viewer *v, uint32_t ssrc, u
             t = &v->tracks[k];
     if (!t)
         return NULL;
-    /* A gap of less than half the sequence space ahead is loss; anything else is reordering
-     * or a retransmission, not counted again. */
-    uint16_t ahead = (uint16_t)(seq - t->last_seq);
-    if (t->seen && ahead > 1 && ahead < 0x8000)
-        t->gaps += ahead - 1;
-    if (!t->seen || (ahead > 0 && ahead < 0x8000))
-        t->last_seq = seq;
-    t->seen = true;
+    /* A duplicate (a retransmission of what came) is not counted twice. */
+    if (rtp_receipt_note(&t->receipt, seq) == RTP_RECEIPT_DUPLICATE)
+        return t;
     t->packets++;
     t->bytes += len;
     return t;
@@ -343,7 +339,7 @@ static int report(struct bench *b)
     packets -= b->packets_at_start;
     window_bytes -= b->bytes_at_start;
     size_t connected = 0, with_video = 0;
-    uint64_t gaps = 0, received = 0, bytes = 0, srtp_errors = 0, srtp_checked = 0,
+    uint64_t gaps = 0, late = 0, received = 0, bytes = 0, srtp_errors = 0, srtp_checked = 0,
              min_packets = UINT64_MAX, max_packets = 0, rx_datagrams = 0, rx_messages = 0;
     uint64_t *keys = xcalloc(b->n_made + 1, sizeof *keys);
     size_t n_keys = 0;
@@ -352,7 +348,8 @@ static int report(struct bench *b)
         connected += v->connected_us != 0 && !v->failed;
         uint64_t mine = 0;
         for (int k = 0; k < BENCH_KINDS; k++) {
-            gaps += v->tracks[k].gaps;
+            gaps += v->tracks[k].receipt.missing;
+            late += v->tracks[k].receipt.late;
             mine += v->tracks[k].packets;
             bytes += v->tracks[k].bytes;
         }
@@ -388,7 +385,8 @@ static int report(struct bench *b)
                "\"packets\":%" PRIu64 ",\"packets_per_second\":%.0f,\"mbit_per_second\":%.1f,"
                "\"bytes\":%" PRIu64 ","
                "\"min_packets_per_viewer\":%" PRIu64 ",\"max_packets_per_viewer\":%" PRIu64 ","
-               "\"sequence_gaps\":%" PRIu64 ",\"loss_percent\":%.4f,\"srtp_auth_failures\":%" PRIu64
+               "\"sequence_gaps\":%" PRIu64 ",\"late_packets\":%" PRIu64
+               ",\"loss_percent\":%.4f,\"srtp_auth_failures\":%" PRIu64
                ",\"srtp_verify_every\":%u,\"srtp_checked_packets\":%" PRIu64
                ",\"gro\":%s,\"rx_datagrams\":%" PRIu64 ",\"rx_messages\":%" PRIu64
                ",\"first_keyframe_ms\":{\"received\":%zu,\"p50\":%" PRIu64 ",\"p95\":%" PRIu64
@@ -397,7 +395,7 @@ static int report(struct bench *b)
                "\"server_cpu_us_per_packet\":%.2f,\"server_cpu_percent\":%.1f,"
                "\"server_rss_kib\":%ld}\n",
                b->n_made, connected, with_video, seconds, packets, pps, mbps, bytes, min_packets,
-               max_packets, gaps, loss, srtp_errors, b->verify_every, srtp_checked,
+               max_packets, gaps, late, loss, srtp_errors, b->verify_every, srtp_checked,
                b->gro ? "true" : "false", rx_datagrams, rx_messages, n_keys, p50, p95, kmax, cpu,
                us_per_packet, server_cpu, server_us, seconds > 0 ? 100 * server_cpu / seconds : 0,
                server_rss);
@@ -408,7 +406,8 @@ static int report(struct bench *b)
                seconds, packets, pps, mbps);
         printf("  per viewer           %" PRIu64 " to %" PRIu64 " packets in all\n", min_packets,
                max_packets);
-        printf("  loss                 %" PRIu64 " sequence gaps (%.3f%%)\n", gaps, loss);
+        printf("  loss                 %" PRIu64 " sequence gaps never filled (%.3f%%), %" PRIu64
+               " packets late (reordered or retransmitted)\n", gaps, loss, late);
         if (b->verify_every > 1)
             printf("  SRTP auth failures   %" PRIu64 " (1 packet in %u checked after the first "
                    "keyframe: %" PRIu64 " in all)\n", srtp_errors, b->verify_every, srtp_checked);
