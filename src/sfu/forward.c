@@ -276,9 +276,42 @@ void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, ui
         pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
 }
 
+/* Asks the publisher for LOST[0..N) (a NACK) and notes when, for ask_again. */
+static void ask_publisher(struct sfu_publisher *pub, struct sfu_track *track,
+                          const uint16_t *lost, uint16_t n_lost, uint64_t now_us)
+{
+    uint8_t buf[SFU_SEND_CAP];
+    size_t n = rtcp_nack_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, track->desc.ssrc,
+                                lost, n_lost);
+    if (!n)
+        return;
+    for (uint16_t i = 0; i < n_lost; i++) {
+        track->asked[lost[i] % SFU_ASKED_SLOTS].seq = lost[i];
+        track->asked[lost[i] % SFU_ASKED_SLOTS].at_us = now_us ? now_us : 1;
+    }
+    pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
+}
+
+/* A viewer asks for SEQ, which never came from the publisher: the first request, or its
+ * repair, was lost too. Asks the publisher again, unless it was asked within SFU_REASK_US (the
+ * repair may be on its way, and every viewer asks for the same packet). */
+static void ask_again(struct sfu_publisher *pub, struct sfu_track *track, uint16_t seq,
+                      uint64_t now_us)
+{
+    if (!track->desc.codec.fb_nack || !track->seq.started ||
+        (uint16_t)(track->seq.max_seq - seq) >= HISTORY_SLOTS)
+        return; /* not one the publisher resends, or too old to be worth it */
+    const struct sfu_asked *asked = &track->asked[seq % SFU_ASKED_SLOTS];
+    if (asked->at_us && asked->seq == seq && now_us - asked->at_us < SFU_REASK_US)
+        return;
+    ask_publisher(pub, track, &seq, 1, now_us);
+}
+
 /* Counts the packet (RFC 3550 §A.1) and, when it shows a gap, asks the publisher at once for
- * what was lost; viewers' own NACKs are then answered from history when the repair arrives. */
-static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, uint16_t seq)
+ * what was lost; viewers' own NACKs are then answered from history when the repair arrives,
+ * or ask the publisher again when it does not. */
+static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, uint16_t seq,
+                          uint64_t now_us)
 {
     uint16_t first_skipped, n_skipped;
     enum rtp_seq_status status = rtp_seq_update(&track->seq, seq, &first_skipped, &n_skipped);
@@ -288,11 +321,7 @@ static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, ui
     uint16_t lost[64];
     for (uint16_t i = 0; i < n_skipped; i++)
         lost[i] = (uint16_t)(first_skipped + i);
-    uint8_t buf[SFU_SEND_CAP];
-    size_t n = rtcp_nack_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, track->desc.ssrc,
-                                lost, n_skipped);
-    if (n)
-        pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
+    ask_publisher(pub, track, lost, n_skipped, now_us);
 }
 
 void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track,
@@ -307,7 +336,7 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     }
     if (track->history && history_put(track->history, v.seq, pkt, len))
         return; /* a duplicate: viewers have it already */
-    note_sequence(pub, track, v.seq);
+    note_sequence(pub, track, v.seq, now_us);
     track->packets++;
     track->bytes += len;
     track->have_arrival = true;
@@ -464,7 +493,8 @@ void sfu_flush(struct sfu *sfu)
 }
 
 /* Resends one packet a viewer reported lost, from the track's history: as RTX (RFC 4588) when
- * the viewer negotiated it, else as the original packet again. */
+ * the viewer negotiated it, else as the original packet again. One the SFU never received is
+ * asked of the publisher again: its repair then goes to every viewer, as late packets do. */
 void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt, uint16_t seq,
                             uint64_t now_us)
 {
@@ -476,10 +506,14 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
     const uint8_t *pkt = history_get(track->history, source_seq, &len);
     struct rtp_view v;
     const char *why;
-    if (!pkt || rtp_parse(&v, pkt, len, &why) < 0)
-        return;
     if (rtp_seq_newer(seq, vt->last_seq_out))
         return; /* never sent to this viewer (it joined after): nothing to repair */
+    if (!pkt) {
+        ask_again(viewer->stream->publisher, track, source_seq, now_us);
+        return;
+    }
+    if (rtp_parse(&v, pkt, len, &why) < 0)
+        return;
     struct rtp_rewrite *rw = &vt->rewrite;
     rw->timestamp = viewer_timestamp(vt, source_seq, v.timestamp);
     rw->padding = 0; /* a repair is sent alone: no run to keep together */

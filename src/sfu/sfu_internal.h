@@ -12,6 +12,15 @@
  * to each viewer as a run, so that viewer's datagrams sit together in the send batch and leave as
  * one GSO message. */
 #define SFU_BURST 32
+/* Lost packets asked of a publisher are remembered in this many slots (by sequence number), so
+ * that a crowd of viewers NACKing the same loss asks for it once per SFU_REASK_US. */
+#define SFU_ASKED_SLOTS 64
+#define SFU_REASK_US 50000
+
+struct sfu_asked {
+    uint16_t seq;
+    uint64_t at_us; /* 0: never */
+};
 struct sfu_pending {
     struct rtp_view v; /* parsed from data */
     bool keyframe;
@@ -41,6 +50,8 @@ struct sfu_track {
     bool have_arrival;
     uint64_t arrival_us;
     uint32_t arrival_rtp;
+    /* The lost packets last asked of the publisher (NACK), and when. */
+    struct sfu_asked asked[SFU_ASKED_SLOTS];
     /* Keyframe requests, throttled so a crowd of joiners costs one keyframe at a time. */
     uint64_t keyframe_requested_us;
     uint8_t fir_seq;

@@ -398,6 +398,77 @@ static void nack_answered_as_rtx(void **state)
     sfu_publisher_detach(pub);
 }
 
+/* How many NACKs in C's RTCP from FROM on ask for SEQ. */
+static size_t nacks_asking(const struct capture *c, size_t from, uint16_t seq)
+{
+    size_t asking = 0;
+    for (size_t i = from; i < c->n_rtcp; i++) {
+        struct rtcp_iter it;
+        struct rtcp_view v;
+        struct rtcp_nack nack;
+        const char *why;
+        rtcp_iter_init(&it, c->rtcp[i], c->rtcp_len[i]);
+        while (rtcp_next(&it, &v, &why) == 1) {
+            if (rtcp_nack_decode(&nack, &v, &why) < 0)
+                continue;
+            uint16_t lost[RTCP_NACK_MAX_LOST];
+            size_t n = rtcp_nack_lost(&nack, lost, RTCP_NACK_MAX_LOST);
+            for (size_t k = 0; k < n; k++)
+                asking += lost[k] == seq;
+        }
+    }
+    return asking;
+}
+
+/* A packet lost on the way in whose repair is lost too: the viewers' NACKs for it ask the
+ * publisher again, once per 50 ms (sfu_internal.h's SFU_REASK_US) however many ask, and the
+ * repair reaches them. */
+enum { REASK_US = 50000 };
+static void lost_repair_asked_again(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "cam", &webrtc_sink, pub_cap);
+    struct sfu_viewer *viewer = watch(f, "cam", view_cap, 0);
+    uint8_t pkt[200];
+    for (uint16_t seq = 10; seq < 13; seq++)
+        publish(sfu, pub, 1000 + seq, pkt, vp8_packet(pkt, 0x1111, seq, 90000, seq == 10, true));
+    publish(sfu, pub, 20000, pkt, vp8_packet(pkt, 0x1111, 14, 93000, true, true));
+    assert_int_equal(view_cap->n_rtp, 4);
+    assert_int_equal(nacks_asking(pub_cap, 0, 13), 1); /* the gap, asked at once */
+    struct rtp_view first = parse(view_cap->rtp[0], view_cap->rtp_len[0]);
+    uint16_t want = (uint16_t)(first.seq + 3); /* 13, as the viewer numbers it */
+    uint8_t nack[64];
+    size_t nn = rtcp_nack_encode(nack, sizeof nack, 0x77, VIEW_VIDEO_SSRC, &want, 1);
+
+    size_t before = pub_cap->n_rtcp;
+    sfu_viewer_rtcp(viewer, 20000 + 10000, nack, nn); /* the repair may be on its way */
+    assert_int_equal(nacks_asking(pub_cap, before, 13), 0);
+    sfu_viewer_rtcp(viewer, 20000 + REASK_US + 1000, nack, nn); /* it was lost: again */
+    assert_int_equal(nacks_asking(pub_cap, before, 13), 1);
+    for (int i = 1; i <= 20; i++) /* the other viewers' NACKs for it, in the next 40 ms */
+        sfu_viewer_rtcp(viewer, 20000 + REASK_US + 1000 + 2000 * i, nack, nn);
+    assert_int_equal(nacks_asking(pub_cap, before, 13), 1);
+    sfu_viewer_rtcp(viewer, 20000 + 2 * REASK_US + 2000, nack, nn);
+    assert_int_equal(nacks_asking(pub_cap, before, 13), 2);
+
+    /* The repair goes to the viewer under the number it asked for. */
+    assert_int_equal(view_cap->n_rtp, 4);
+    publish(sfu, pub, 200000, pkt, vp8_packet(pkt, 0x1111, 13, 90000, false, true));
+    assert_int_equal(view_cap->n_rtp, 5);
+    assert_int_equal(parse(view_cap->rtp[4], view_cap->rtp_len[4]).seq, want);
+    /* A packet the viewer was never sent is not asked for. */
+    before = pub_cap->n_rtcp;
+    uint16_t ahead = (uint16_t)(first.seq + 9);
+    nn = rtcp_nack_encode(nack, sizeof nack, 0x77, VIEW_VIDEO_SSRC, &ahead, 1);
+    sfu_viewer_rtcp(viewer, 400000, nack, nn);
+    assert_int_equal(nacks_asking(pub_cap, before, 19), 0);
+
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+}
+
 static void viewer_first_then_publisher_returns(void **state)
 {
     struct fixture *f = *state;
@@ -934,6 +1005,7 @@ int main(void)
         WITH_SFU(rewrites_and_gates_on_keyframe),
         WITH_SFU(built_in_the_sinks_slot),
         WITH_SFU(nack_answered_as_rtx),
+        WITH_SFU(lost_repair_asked_again),
         WITH_SFU(viewer_first_then_publisher_returns),
         WITH_SFU(viewer_without_the_codec_gets_no_video),
         WITH_SFU(burst_reaches_each_viewer_as_a_run),
