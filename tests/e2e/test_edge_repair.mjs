@@ -1,0 +1,74 @@
+// An edge over a lossy path, seen from a browser. Between the origin and the edge a relay
+// (lib/lossy_udp_proxy.py) loses one video packet in 25, and the first retransmission of every
+// second of those: the edge asks the origin once for each loss, and again when Chromium,
+// watching the edge, NACKs a packet whose repair never came. Chromium gets every packet: none
+// lost in its own statistics, its video decoded smoothly.
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { launchBrowser, openPage } from './lib/browser.mjs';
+import { startServer, ROOT, OUT } from './lib/server.mjs';
+import { check, done, fail, waitFor } from './lib/tap.mjs';
+
+const media = path.join(OUT, 'edge-repair-media');
+execFileSync(path.join(ROOT, 'scripts/make-demo-media'), [media], { stdio: 'ignore' });
+// The origin's media port is bound to 127.0.0.1 and announced as 127.0.0.2, where the relay
+// listens; VP8 is 96 in the edge's offer.
+const origin = await startServer('edge-repair-origin', {
+    publicIp: '127.0.0.2',
+    args: ['--media-bind', '127.0.0.1', '--source', `demo=${path.join(media, 'demo.webm')}`],
+});
+const proxy = spawn('/usr/bin/python3', [path.join(ROOT, 'tests/e2e/lib/lossy_udp_proxy.py'), '127.0.0.2',
+    String(origin.mediaPort), '127.0.0.1', String(origin.mediaPort), '96', '25', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+let proxyOut = '';
+proxy.stdout.on('data', (chunk) => { proxyOut += chunk; });
+const proxyExit = new Promise((resolve) => proxy.on('exit', resolve));
+let edge;
+let browser;
+const metric = async (server, name) => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(' ')[1]) : NaN;
+};
+try {
+    check(await waitFor(() => proxyOut.includes('ready'), 5000), 'the lossy relay listens on 127.0.0.2');
+    edge = await startServer('edge-repair-edge', { args: ['--source', `relay=whep://127.0.0.1:${origin.port}/whep/demo`] });
+    const live = await waitFor(async () => (await (await fetch(`${edge.url}/api/streams/relay`)).json()).live, 10000);
+    check(live, 'the edge relays the origin\'s stream through the lossy path');
+    browser = await launchBrowser();
+    const page = await openPage(browser, 'edge-repair', 'viewer');
+    await page.goto(`${edge.url}/watch/relay`);
+    const video = () => page.evaluate(async () => {
+        const stats = await window.onair.pc.getStats();
+        let found = null;
+        stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') found = r; });
+        return found && { frames: found.framesDecoded, lost: found.packetsLost, received: found.packetsReceived,
+            nacks: found.nackCount, plis: found.pliCount, freezes: found.freezeCount };
+    }).catch(() => null);
+    const started = await waitFor(async () => ((await video())?.frames || 0) > 30, 20000);
+    check(started, 'Chromium watching the edge decodes video');
+    await new Promise((resolve) => setTimeout(resolve, 10000));
+    const seen = await video();
+    proxy.kill('SIGTERM');
+    await proxyExit;
+    const [, dropped, repairsDropped] = (proxyOut.match(/dropped (\d+) repairs-dropped (\d+)/) || []).map(Number);
+    check(dropped >= 20 && repairsDropped >= 10,
+          `the path lost video packets (${dropped}) and the first repair of half of them (${repairsDropped})`, proxyOut);
+    check(seen && seen.nacks >= 5, `Chromium asked the edge for what it missed (${seen?.nacks} NACKs)`, seen);
+    // RFC 3550 loss as Chromium counts it: a retransmission that came counts as received.
+    check(seen && seen.lost === 0 && seen.received > 1000,
+          `and got every packet: ${seen?.lost} lost of ${seen?.received}`, seen);
+    check(seen && seen.frames > 250 && seen.freezes === 0,
+          `its video played on (${seen?.frames} frames, ${seen?.freezes} freezes, ${seen?.plis} keyframe requests)`, seen);
+    const resent = await metric(origin, 'onair_retransmissions_total');
+    // Before Chromium came no viewer asked again: only lost repairs it waited for were re-asked.
+    check(resent > dropped,
+          `the origin resent each loss, and again lost repairs (${resent} for ${dropped} lost, ${repairsDropped} repairs)`, resent);
+} catch (error) {
+    fail('edge repair', error);
+} finally {
+    await browser?.close();
+    proxy.kill('SIGTERM');
+    const problems = [...(edge ? await edge.stop() : []), ...await origin.stop()];
+    check(problems.length === 0, 'both servers ran and stopped cleanly', problems.join('; '));
+}
+done();
