@@ -1,7 +1,7 @@
 /* onair bench: a load generator. N WHEP viewers in one process on one loop, each a real WebRTC
  * client (full ICE, DTLS, SRTP through the same engines as `onair record`), or the same viewers
- * of a Janus streaming mountpoint (Janus offers, they answer), counting what they
- * receive: packets, bytes, sequence gaps never filled, SRTP authentication failures, time to the first
+ * of a Janus streaming mountpoint (Janus offers, they answer), counting what they receive:
+ * packets, bytes, sequence gaps never filled, SRTP authentication failures, time to the first
  * keyframe; and the generator's own CPU, so that the reader knows it was not the bottleneck. */
 #include <errno.h>
 #include <getopt.h>
