@@ -175,7 +175,8 @@ static void peer_client_drive(struct peer_client *pc, uint64_t now_ms)
     if (ice_state == ICE_FAILED) {
         peer_client_set_state(pc, PEER_CLIENT_FAILED,
                               pc->state == PEER_CLIENT_CONNECTED
-                                  ? "ICE consent lost: the server stopped answering"
+                                  ? "ICE consent lost: the server stopped answering, or "
+                                    "no longer knows the session"
                                   : "ICE failed: no candidate of the answer answered our checks");
         return;
     }

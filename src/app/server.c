@@ -144,6 +144,14 @@ static void on_stun(struct server *srv, uint64_t now_us, const struct sockaddr *
     }
     struct session *s = hmap_get(&srv->by_ufrag, ufrag, strlen(ufrag));
     if (!s) {
+        /* A session this server does not know (ended, or held by the process before a
+         * restart): 401 tells its client at the next consent check, not 30 s of silence later.
+         * Unsigned, as the password is unknown; no larger than the request it answers. */
+        uint8_t out[128];
+        size_t n = stun_encode_binding_error(out, sizeof out, msg.txid, 401,
+                                             "Unauthorized: no such session", NULL, 0);
+        if (n && n <= len)
+            server_send(srv, out, n, from, transport, local);
         srv->stun_bad++;
         return;
     }

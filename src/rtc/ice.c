@@ -660,6 +660,13 @@ static int agent_handle_response(struct ice_agent *agent, uint64_t now_ms,
         pair->triggered = true;
         return 0;
     }
+    if (is_selected && agent->state == ICE_CONNECTED && m->error_code == 401) {
+        /* The peer no longer knows our username: it ended the session, or restarted without
+         * it. Consent cannot come back; waiting the 30 s of RFC 7675 would only delay the
+         * reconnection. (The transaction id, 96 random bits, keeps this from a blind spoof.) */
+        agent_fail(agent);
+        return 0;
+    }
     if (!is_selected)
         pair->state = PAIR_FAILED;
     return 0;

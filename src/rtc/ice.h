@@ -119,7 +119,8 @@ int ice_agent_feed(struct ice_agent *agent, uint64_t now_ms, const struct sockad
 /* When ice_agent_poll_output next has work: 0 for "now", UINT64_MAX for never. */
 uint64_t ice_agent_next_timeout(const struct ice_agent *agent);
 /* An enum ice_state. FAILED after ICE_AGENT_FAIL_MS without a usable pair, or when consent
- * is lost (no answer on the selected pair for ICE_CONSENT_TIMEOUT_MS). */
+ * is lost: no answer on the selected pair for ICE_CONSENT_TIMEOUT_MS, or a 401 answer (the
+ * peer no longer knows our username). */
 int ice_agent_state(const struct ice_agent *agent);
 /* The remote address of the selected pair while CONNECTED, else NULL. */
 const struct sockaddr *ice_agent_selected(const struct ice_agent *agent);

@@ -3,7 +3,7 @@
 # and relays it as NAME. Its viewers get the origin's frames while the origin sees one viewer;
 # a private stream is watched with the token in the URL (wheps://:TOKEN@...), a wrong token is
 # refused with the origin's reason; when the origin goes away the stream ends, and it comes
-# back when the origin does. TAP lines; exits non-zero on any failure.
+# back when the origin does, after a crash too. TAP lines; exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/../.."
 ONAIR=${ONAIR:-build/onair}
@@ -80,6 +80,20 @@ check $? "and it comes back when the origin does"
 "$ONAIR" record "$base/whep/relay" "$work/c.mkv" --duration 2 >"$work/record-c.log" 2>&1
 fc=$(frames "$work/c.mkv")
 check "$([ "$fc" -ge 30 ]; echo $?)" "a viewer of the edge records it again ($fc frames in 2 s)"
+
+# A crash sends no DTLS close. The origin, back on its ports, answers the edge's next consent
+# check (every 5 s) with 401, as it knows no such session; the edge connects again at once
+# instead of waiting out the 30 s of consent (RFC 7675).
+kill -KILL "$origin_pid"
+wait "$origin_pid" 2>/dev/null
+origin_pid=
+start_origin 3
+forgot() { grep -q "source relay: .*no longer knows the session; trying again" "$work/edge.log"; }
+wait_for 15 forgot
+check $? "after the origin crashed and came back, the edge heard at its next consent check"
+"$ONAIR" record "$base/whep/relay" "$work/d.mkv" --duration 2 >"$work/record-d.log" 2>&1
+fd=$(frames "$work/d.mkv")
+check "$([ "$fd" -ge 30 ]; echo $?)" "and relays the new origin's stream ($fd frames in 2 s)"
 
 stop_onair
 check $? "the edge stops cleanly"

@@ -443,6 +443,46 @@ static void consent_expires_after_30s(void **state)
     net_free(&net);
 }
 
+/* A server that forgot the session (it restarted, or ended it) answers the next consent check
+ * with 401: the client fails then, not 30 s later. Only the check's own answer counts. */
+static void consent_refused_fails_at_once(void **state)
+{
+    struct net net;
+    net_init(&net, "server-password-0123456");
+    assert_int_equal(ice_agent_add_remote_candidate(net.agent, SA(&net.lite_addr), 1), 0);
+    run_until_connected(&net, 3000);
+    assert_int_equal(ice_agent_state(net.agent), ICE_CONNECTED);
+    struct sockaddr_storage elsewhere = addr4("198.51.100.2", 3478);
+    uint8_t other_txid[12] = {1};
+    for (int round = 0; round < 2; round++) {
+        /* The next consent check, answered 401 by hand. */
+        uint8_t check[512], answer[128];
+        size_t len;
+        struct sockaddr_storage to;
+        net.now = ice_agent_next_timeout(net.agent);
+        assert_int_equal(
+            ice_agent_poll_output(net.agent, net.now, check, sizeof check, &len, &to), 1);
+        struct stun_msg m;
+        const char *why;
+        assert_int_equal(stun_decode(&m, check, len, &why), 0);
+        size_t n = stun_encode_binding_error(answer, sizeof answer, m.txid, 401, NULL, NULL, 0);
+        assert_true(n > 0);
+        if (round == 0) {
+            /* Not the check's answer: another transaction, or from another address. */
+            size_t forged = stun_encode_binding_error(answer, sizeof answer, other_txid, 401,
+                                                      NULL, NULL, 0);
+            ice_agent_feed(net.agent, net.now, SA(&net.lite_addr), answer, forged);
+            n = stun_encode_binding_error(answer, sizeof answer, m.txid, 401, NULL, NULL, 0);
+            ice_agent_feed(net.agent, net.now, SA(&elsewhere), answer, n);
+            assert_int_equal(ice_agent_state(net.agent), ICE_CONNECTED);
+            continue;
+        }
+        ice_agent_feed(net.agent, net.now + 5, SA(&net.lite_addr), answer, n);
+        assert_int_equal(ice_agent_state(net.agent), ICE_FAILED);
+    }
+    net_free(&net);
+}
+
 /* A client whose address changes (NAT rebinding, Wi-Fi to cellular) is followed once its
  * nominating check arrives from the new address; a non-nominating one does not move media. */
 static void moving_client_followed(void **state)
@@ -732,6 +772,7 @@ int main(void)
         cmocka_unit_test(lite_answers_420_for_unknown_attribute),
         cmocka_unit_test(lite_answers_487_to_controlled_peer),
         cmocka_unit_test(consent_expires_after_30s),
+        cmocka_unit_test(consent_refused_fails_at_once),
         cmocka_unit_test(moving_client_followed),
         cmocka_unit_test(lite_restart),
         cmocka_unit_test(plain_stun_request_answered),
