@@ -289,6 +289,7 @@ static void ask_publisher(struct sfu_publisher *pub, struct sfu_track *track,
         track->asked[lost[i] % SFU_ASKED_SLOTS].seq = lost[i];
         track->asked[lost[i] % SFU_ASKED_SLOTS].at_us = now_us ? now_us : 1;
     }
+    pub->sfu->counters.nacks_out += n_lost;
     pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
 }
 

@@ -437,6 +437,7 @@ static void lost_repair_asked_again(void **state)
     publish(sfu, pub, 20000, pkt, vp8_packet(pkt, 0x1111, 14, 93000, true, true));
     assert_int_equal(view_cap->n_rtp, 4);
     assert_int_equal(nacks_asking(pub_cap, 0, 13), 1); /* the gap, asked at once */
+    assert_int_equal(sfu_counters(sfu)->nacks_out, 1);
     struct rtp_view first = parse(view_cap->rtp[0], view_cap->rtp_len[0]);
     uint16_t want = (uint16_t)(first.seq + 3); /* 13, as the viewer numbers it */
     uint8_t nack[64];
@@ -452,6 +453,7 @@ static void lost_repair_asked_again(void **state)
     assert_int_equal(nacks_asking(pub_cap, before, 13), 1);
     sfu_viewer_rtcp(viewer, 20000 + 2 * REASK_US + 2000, nack, nn);
     assert_int_equal(nacks_asking(pub_cap, before, 13), 2);
+    assert_int_equal(sfu_counters(sfu)->nacks_out, 3); /* onair_publisher_nacked_packets_total */
 
     /* The repair goes to the viewer under the number it asked for. */
     assert_int_equal(view_cap->n_rtp, 4);
