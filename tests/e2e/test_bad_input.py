@@ -140,6 +140,24 @@ async def main():
         except socket.timeout:
             ok = False
         check(ok, "the silent viewer's ICE check is answered with a binding success")
+        # A check for a session the server does not know (ended, or held before a restart):
+        # 401, so that its client stops at once, in a reply no larger than the check.
+        packet, txid = stun_request(f"nosuchsession:{client_ufrag}", pwd)
+        sock.sendto(packet, ("127.0.0.1", media))
+        try:
+            reply, _ = sock.recvfrom(2048)
+        except socket.timeout:
+            reply = b""
+        code, at = None, 20
+        while at + 4 <= len(reply):
+            kind, size = struct.unpack("!HH", reply[at:at + 4])
+            if kind == 0x0009 and size >= 4:
+                code = reply[at + 6] * 100 + reply[at + 7]
+            at += 4 + size + (4 - size % 4) % 4
+        check(reply[:2] == b"\x01\x11" and reply[8:20] == txid and code == 401
+              and len(reply) <= len(packet),
+              f"a check for an unknown session is answered 401 ({code}, {len(reply)} bytes "
+              f"for {len(packet)})", reply.hex())
         # Garbage from that validated address too.
         for _ in range(300):
             sock.sendto(bytes([rng.choice([22, 128, 200])]) + rng.randbytes(200), ("127.0.0.1", media))
