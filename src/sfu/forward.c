@@ -84,6 +84,7 @@ static void set_offsets(struct sfu_viewer_track *vt, const struct rtp_view *v,
         vt->seq_offset = (uint16_t)(vt->last_seq_out + 1 - v->seq);
         vt->ts_offset = vt->last_ts_out + gap_ticks - v->timestamp;
     }
+    vt->first_seq_in = v->seq;
     vt->need_offsets = false;
 }
 
@@ -236,6 +237,19 @@ bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us)
     return true;
 }
 
+/* Whether the source's packet SEQ came before the first one VT got (a repair of a loss from
+ * before the viewer's join, arriving late). It is not sent: the viewer's numbering starts at that
+ * first packet, and a receiver handed one older (libwebrtc) moves its start back and counts every
+ * number in between as lost for good. Only while the viewer is young (its newest under 2^14
+ * packets past its first): after that a late packet cannot be older than the first, and
+ * sequence numbers that wrapped around must not look like it. */
+static bool before_viewer_start(const struct sfu_viewer_track *vt, uint16_t seq)
+{
+    uint16_t newest_in = (uint16_t)(vt->last_seq_out - vt->seq_offset);
+    return vt->sent_any && !vt->need_offsets && (uint16_t)(newest_in - vt->first_seq_in) < 0x4000 &&
+           rtp_seq_newer(vt->first_seq_in, seq);
+}
+
 static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                            const struct sfu_track *track, const struct sfu_pending *pp,
                            struct sfu_lane_result *r)
@@ -251,6 +265,8 @@ static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *v
             return;
         vt->waiting_keyframe = false;
         note_join(r, (double)(now_us - viewer->started_us) / 1000);
+    } else if (before_viewer_start(vt, v->seq)) {
+        return;
     }
     send_rewritten(viewer, vt, track, v, pp->padding, now_us, r);
 }

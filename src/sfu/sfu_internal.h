@@ -109,6 +109,9 @@ struct sfu_viewer_track {
     uint32_t ts_offset;
     uint16_t last_seq_out;
     uint32_t last_ts_out;
+    /* The source's first packet this viewer got since it was bound: older ones are
+     * not sent (before_viewer_start, forward.c). */
+    uint16_t first_seq_in;
     uint64_t last_sent_us;
     uint16_t rtx_seq;
     uint64_t packets, octets;

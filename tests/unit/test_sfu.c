@@ -471,6 +471,50 @@ static void lost_repair_asked_again(void **state)
     sfu_publisher_detach(pub);
 }
 
+/* A repair of a packet lost before the viewer's first (its keyframe) is not sent to it:
+ * libwebrtc would take it for the start of the stream and count every number between as lost
+ * for good. A repair after its first goes, under the number the viewer expects. */
+static void repair_from_before_the_join_not_sent(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *view_cap = &f->view_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "cam", &webrtc_sink, &f->pub_cap);
+    struct sfu_viewer *viewer = watch(f, "cam", view_cap, 0);
+    uint8_t pkt[200];
+    /* 11 and 15 are lost on the way in; 13 is a keyframe. */
+    static const uint16_t arrive[] = {10, 12, 13, 14, 16};
+    for (size_t i = 0; i < 5; i++) {
+        uint16_t seq = arrive[i];
+        publish(sfu, pub, 1000u * seq, pkt,
+                vp8_packet(pkt, 0x1111, seq, 3000u * seq, true, seq == 13));
+    }
+    assert_int_equal(view_cap->n_rtp, 3); /* 13, 14, 16 */
+    struct rtp_view first = parse(view_cap->rtp[0], view_cap->rtp_len[0]);
+
+    publish(sfu, pub, 30000, pkt, vp8_packet(pkt, 0x1111, 11, 33000, true, false));
+    assert_int_equal(view_cap->n_rtp, 3);
+    publish(sfu, pub, 31000, pkt, vp8_packet(pkt, 0x1111, 15, 45000, true, false));
+    assert_int_equal(view_cap->n_rtp, 4);
+    assert_int_equal(parse(view_cap->rtp[3], view_cap->rtp_len[3]).seq, (uint16_t)(first.seq + 2));
+
+    /* 40,000 packets on (past half the sequence space, where 13 looks newer again), a late
+     * repair is sent as any other. */
+    uint16_t lost = 13 + 40000 - 5;
+    for (uint16_t seq = 17; seq != (uint16_t)(13 + 40000); seq++) {
+        view_cap->n_rtp = 0;
+        if (seq != lost)
+            publish(sfu, pub, 1000u * seq, pkt,
+                    vp8_packet(pkt, 0x1111, seq, 3000u * seq, true, false));
+    }
+    view_cap->n_rtp = 0;
+    publish(sfu, pub, 1000u * 40013, pkt, vp8_packet(pkt, 0x1111, lost, 3000u * lost, true, false));
+    assert_int_equal(view_cap->n_rtp, 1);
+
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+}
+
 static void viewer_first_then_publisher_returns(void **state)
 {
     struct fixture *f = *state;
@@ -1008,6 +1052,7 @@ int main(void)
         WITH_SFU(built_in_the_sinks_slot),
         WITH_SFU(nack_answered_as_rtx),
         WITH_SFU(lost_repair_asked_again),
+        WITH_SFU(repair_from_before_the_join_not_sent),
         WITH_SFU(viewer_first_then_publisher_returns),
         WITH_SFU(viewer_without_the_codec_gets_no_video),
         WITH_SFU(burst_reaches_each_viewer_as_a_run),
