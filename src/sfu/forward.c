@@ -292,7 +292,8 @@ void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, ui
         pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
 }
 
-/* Asks the publisher for LOST[0..N) (a NACK) and notes when, for ask_again. */
+/* Asks the publisher for LOST[0..N) (a NACK) and notes when and how often, for ask_again and
+ * ask_again_unrepaired. */
 static void ask_publisher(struct sfu_publisher *pub, struct sfu_track *track,
                           const uint16_t *lost, uint16_t n_lost, uint64_t now_us)
 {
@@ -302,11 +303,50 @@ static void ask_publisher(struct sfu_publisher *pub, struct sfu_track *track,
     if (!n)
         return;
     for (uint16_t i = 0; i < n_lost; i++) {
-        track->asked[lost[i] % SFU_ASKED_SLOTS].seq = lost[i];
-        track->asked[lost[i] % SFU_ASKED_SLOTS].at_us = now_us ? now_us : 1;
+        struct sfu_asked *asked = &track->asked[lost[i] % SFU_ASKED_SLOTS];
+        if (asked->tries && asked->seq == lost[i]) {
+            if (asked->tries < UINT8_MAX)
+                asked->tries++;
+        } else {
+            asked->seq = lost[i];
+            asked->tries = 1;
+        }
+        asked->at_us = now_us;
     }
+    track->awaiting_repairs = true;
     pub->sfu->counters.nacks_out += n_lost;
     pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
+}
+
+/* Asks again, at most every SFU_REASK_US and SFU_ASK_TRIES times in all, for what was asked of
+ * the publisher and has not come: a repair is lost as easily as the packet. Viewers' NACKs
+ * (ask_again) would ask too, but not in time: a viewer gives up on a packet once the next
+ * keyframe plays, and counts it lost for good unless it arrives after all; and a viewer that
+ * does not NACK, or a recording, would never get it. Checked at each packet of the track, so
+ * only while it flows; one NACK for all that is due. */
+static void ask_again_unrepaired(struct sfu_publisher *pub, struct sfu_track *track,
+                                 uint64_t now_us)
+{
+    uint16_t due[SFU_ASKED_SLOTS];
+    uint16_t n_due = 0;
+    bool awaiting = false;
+    for (size_t i = 0; i < SFU_ASKED_SLOTS; i++) {
+        struct sfu_asked *asked = &track->asked[i];
+        if (!asked->tries || asked->tries >= SFU_ASK_TRIES)
+            continue;
+        size_t len;
+        if ((uint16_t)(track->seq.max_seq - asked->seq) >= HISTORY_SLOTS ||
+            history_get(track->history, asked->seq, &len)) {
+            asked->tries = 0; /* too old to be worth it, or here */
+            continue;
+        }
+        awaiting = true;
+        if (now_us - asked->at_us >= SFU_REASK_US)
+            due[n_due++] = asked->seq;
+    }
+    track->awaiting_repairs = awaiting;
+    if (n_due)
+        ask_publisher(pub, track, due, n_due, now_us);
 }
 
 /* A viewer asks for SEQ, which never came from the publisher: the first request, or its
@@ -319,7 +359,7 @@ static void ask_again(struct sfu_publisher *pub, struct sfu_track *track, uint16
         (uint16_t)(track->seq.max_seq - seq) >= HISTORY_SLOTS)
         return; /* not one the publisher resends, or too old to be worth it */
     const struct sfu_asked *asked = &track->asked[seq % SFU_ASKED_SLOTS];
-    if (asked->at_us && asked->seq == seq && now_us - asked->at_us < SFU_REASK_US)
+    if (asked->tries && asked->seq == seq && now_us - asked->at_us < SFU_REASK_US)
         return;
     ask_publisher(pub, track, &seq, 1, now_us);
 }
@@ -354,6 +394,8 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     if (track->history && history_put(track->history, v.seq, pkt, len))
         return; /* a duplicate: viewers have it already */
     note_sequence(pub, track, v.seq, now_us);
+    if (track->awaiting_repairs)
+        ask_again_unrepaired(pub, track, now_us);
     track->packets++;
     track->bytes += len;
     track->have_arrival = true;

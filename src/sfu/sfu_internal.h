@@ -13,13 +13,17 @@
  * one GSO message. */
 #define SFU_BURST 32
 /* Lost packets asked of a publisher are remembered in this many slots (by sequence number), so
- * that a crowd of viewers NACKing the same loss asks for it once per SFU_REASK_US. */
+ * that a crowd of viewers NACKing the same loss asks for it once per SFU_REASK_US, and a repair
+ * that does not come is asked again, SFU_ASK_TRIES times in all (forward.c ask_again_unrepaired),
+ * whether or not a viewer NACKs it. */
 #define SFU_ASKED_SLOTS 64
 #define SFU_REASK_US 50000
+#define SFU_ASK_TRIES 5
 
 struct sfu_asked {
     uint16_t seq;
-    uint64_t at_us; /* 0: never */
+    uint8_t tries; /* 0: a free slot (nothing asked, or its repair came) */
+    uint64_t at_us;
 };
 struct sfu_pending {
     struct rtp_view v; /* parsed from data */
@@ -50,8 +54,10 @@ struct sfu_track {
     bool have_arrival;
     uint64_t arrival_us;
     uint32_t arrival_rtp;
-    /* The lost packets last asked of the publisher (NACK), and when. */
+    /* The lost packets last asked of the publisher (NACK), and when; whether some may still
+     * wait for their repair. */
     struct sfu_asked asked[SFU_ASKED_SLOTS];
+    bool awaiting_repairs;
     /* Keyframe requests, throttled so a crowd of joiners costs one keyframe at a time. */
     uint64_t keyframe_requested_us;
     uint8_t fir_seq;

@@ -1,8 +1,8 @@
 // An edge over a lossy path, seen from a browser. Between the origin and the edge a relay
 // (lib/lossy_udp_proxy.py) loses one video packet in 25, and the first retransmission of every
-// second of those: the edge asks the origin once for each loss, and again when Chromium,
-// watching the edge, NACKs a packet whose repair never came. Chromium gets every packet (none
-// lost in its own statistics) and its video plays on.
+// second of those: the edge asks the origin for each loss, and again for each repair that does
+// not come, on its own and when Chromium, watching the edge, NACKs it. Chromium gets every
+// packet (none lost in its own statistics) and its video plays on.
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { launchBrowser, openPage } from './lib/browser.mjs';
@@ -61,19 +61,19 @@ try {
     check(dropped >= 20 && repairsDropped >= 10,
           `the path lost video packets (${dropped}) and the first repair of half of them (${repairsDropped})`, proxyOut);
     check(seen && seen.nacks >= 5, `Chromium asked the edge for what it missed (${seen?.nacks} NACKs)`, seen);
-    // By hand this reads 0; the clean-clone CI runs read 3 for good, every time (a hole in the
-    // history a joiner is replayed, it seems: see the session 20 note). Without the second ask
-    // it is 76: the bound keeps the test on what the feature does.
-    check(seen && seen.lost <= 5 && seen.received > 1000,
-          `and got every packet but at most 5: ${seen?.lost} lost of ${seen?.received}`, seen);
+    // Without the second ask it is 76. It read 2-3 under load while the edge asked again only
+    // when Chromium NACKed: Chromium stops asking for a packet once the next keyframe plays
+    // (tests/unit/test_sfu unrepaired_loss_asked_again_unprompted).
+    check(seen && seen.lost === 0 && seen.received > 1000,
+          `and got every packet: ${seen?.lost} lost of ${seen?.received}`, seen);
     // A repair asked twice comes ~100 ms late, which Chromium may count as a short freeze (a
     // frame 150 ms past the average); without the second ask it played 59 frames in 10 s.
     check(seen && seen.frames > 250 && seen.freezes <= 2,
           `its video played on (${seen?.frames} frames, ${seen?.freezes} freezes, ${seen?.plis} keyframe requests)`, seen);
     const resent = await metric(origin, 'onair_retransmissions_total');
-    // Before Chromium came no viewer asked again: only lost repairs it waited for were re-asked.
-    check(resent > dropped,
-          `the origin resent each loss, and again lost repairs (${resent} for ${dropped} lost, ${repairsDropped} repairs)`, resent);
+    // A loss in the relay's last moment may not be asked for before it stops: 2 to spare.
+    check(resent >= dropped + repairsDropped - 2,
+          `the origin resent each loss, and each lost repair again (${resent} for ${dropped} lost, ${repairsDropped} repairs)`, resent);
 } catch (error) {
     fail('edge repair', error);
 } finally {

@@ -1,8 +1,9 @@
 /* Tests for sfu/: forwarding rewrites, keyframe gating, continuity across a publisher's return,
- * NACKs answered from history (as RTX), duplicates, a viewer that comes first, a frame's shorter
- * packets padded for one GSO message, a fan-out split among lanes on real threads, and a
- * source's GOP replayed to a joiner. Publishers and viewers are plain sinks that record what the
- * SFU hands them. */
+ * NACKs answered from history (as RTX), losses and lost repairs asked of the publisher again,
+ * repairs from before a viewer's join kept from it, duplicates, a viewer that comes first, a
+ * frame's shorter packets padded for one GSO message, a fan-out split among lanes on real
+ * threads, and a source's GOP replayed to a joiner. Publishers and viewers are plain sinks that
+ * record what the SFU hands them. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -468,6 +469,35 @@ static void lost_repair_asked_again(void **state)
     assert_int_equal(nacks_asking(pub_cap, before, 19), 0);
 
     sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+}
+
+/* A repair that does not come is asked for again without any viewer's NACK, every 50 ms while
+ * packets flow, five times in all; one that comes is not asked for again. */
+static void unrepaired_loss_asked_again_unprompted(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "cam", &webrtc_sink, pub_cap);
+    uint8_t pkt[200];
+    uint64_t now = 1000;
+    for (uint16_t seq = 10; seq < 28; seq++) { /* 13 and 21 lost */
+        if (seq != 13 && seq != 21)
+            publish(sfu, pub, now, pkt, vp8_packet(pkt, 0x1111, seq, 90000, true, seq == 10));
+        now += 10000;
+    }
+    /* 13 asked when 14 came, and again 50 ms on at 19 and 24; 21 at 22 and 27. */
+    assert_int_equal(nacks_asking(pub_cap, 0, 13), 3);
+    assert_int_equal(nacks_asking(pub_cap, 0, 21), 2);
+    publish(sfu, pub, now, pkt, vp8_packet(pkt, 0x1111, 21, 90000, false, false));
+    for (uint16_t seq = 28; seq < 60; seq++) {
+        now += 10000;
+        publish(sfu, pub, now, pkt, vp8_packet(pkt, 0x1111, seq, 90000, true, false));
+    }
+    assert_int_equal(nacks_asking(pub_cap, 0, 13), 5);
+    assert_int_equal(nacks_asking(pub_cap, 0, 21), 2);
+    assert_int_equal(sfu_counters(sfu)->nacks_out, 7);
     sfu_publisher_detach(pub);
 }
 
@@ -1052,6 +1082,7 @@ int main(void)
         WITH_SFU(built_in_the_sinks_slot),
         WITH_SFU(nack_answered_as_rtx),
         WITH_SFU(lost_repair_asked_again),
+        WITH_SFU(unrepaired_loss_asked_again_unprompted),
         WITH_SFU(repair_from_before_the_join_not_sent),
         WITH_SFU(viewer_first_then_publisher_returns),
         WITH_SFU(viewer_without_the_codec_gets_no_video),
