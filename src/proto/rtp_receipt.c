@@ -1,6 +1,7 @@
 /* rtp_receipt: sequence accounting of one RTP stream's receiver. */
 #include "proto/rtp_receipt.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static bool has(const struct rtp_receipt *r, uint16_t seq)
@@ -18,8 +19,7 @@ static void set(struct rtp_receipt *r, uint16_t seq, bool on)
 
 enum rtp_receipt_kind rtp_receipt_note(struct rtp_receipt *r, uint16_t seq)
 {
-    if (!r->started) {
-        r->started = true;
+    if (!r->span) {
         r->highest = seq;
         r->span = 1;
         set(r, seq, true);

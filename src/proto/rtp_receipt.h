@@ -5,7 +5,6 @@
  * Pure. */
 #ifndef ONAIR_PROTO_RTP_RECEIPT_H
 #define ONAIR_PROTO_RTP_RECEIPT_H
-#include <stdbool.h>
 #include <stdint.h>
 
 /* How far back a packet can come and still be told late from duplicate: a second of 1,000
@@ -20,9 +19,8 @@ enum rtp_receipt_kind {
 };
 
 struct rtp_receipt {
-    bool started;
     uint16_t highest;
-    uint64_t span; /* the numbers from the first to the highest, both counted */
+    uint64_t span; /* the numbers from the first to the highest, both counted; 0: none yet */
     uint64_t missing, late, duplicates, stale;
     uint64_t received[RTP_RECEIPT_WINDOW / 64]; /* bit seq % WINDOW: that number came */
 };
