@@ -2,6 +2,8 @@
 # onair server serving the clip, and one `onair bench` run per viewer count. Callers set
 # `work` (a temp dir) and ONAIR first, and stop "$onair_pid" at exit.
 
+. scripts/lib/wait_for.sh
+
 bench_clip=bench/clip-720p30-vp8-2500k.webm
 
 # Makes the 20 s 720p30 VP8 2.5 Mbit/s + Opus clip once; every server is fed from it.
@@ -38,7 +40,7 @@ bench_start_onair() {
         ${WORKERS:+--workers "$WORKERS"} ${UNPACED:+--no-source-pacing} >"$work/serve.log" 2>&1 &
     onair_pid=$!
     onair_base="http://127.0.0.1:$http_port"
-    for _ in $(seq 50); do curl -sf "$onair_base/healthz" >/dev/null && break; sleep 0.1; done
+    wait_for 5 curl -sf -o /dev/null "$onair_base/healthz"
     if [ -n "$publish" ]; then
         "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" "$onair_base/whip/clip" \
             >"$work/publish.log" 2>&1 </dev/null &
@@ -59,11 +61,13 @@ bench_start_edge() {
         ${WORKERS:+--workers "$WORKERS"} >"$work/edge.log" 2>&1 &
     edge_pid=$!
     edge_base="http://127.0.0.1:$http_port"
-    for _ in $(seq 100); do
-        curl -sf "$edge_base/api/streams/clip" | grep -q '"live": *true' && break
-        sleep 0.1
-    done
+    wait_for 10 bench_live "$edge_base"
     sleep 2 # the origin's next keyframe
+}
+
+# bench_live BASE: whether the server at BASE has stream "clip" live.
+bench_live() {
+    curl -sf "$1/api/streams/clip" | grep -q '"live": *true'
 }
 
 # bench_viewers N SERVER_PID OUT_JSON URL [ONAIR BENCH OPTIONS...]: N fresh viewers, ramped at

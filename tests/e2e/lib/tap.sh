@@ -10,8 +10,9 @@
 #     demo clip, made in $work once, as the stream "demo", with ARGS after that.
 #   stop_onair: stops that server (SIGTERM), waits for it and returns its exit status; clears
 #     server_pid, so a cleanup trap can call it again. Does nothing when server_pid is empty.
-#   wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (status 0) or
-#     SECONDS have passed (status 1).
+#   wait_for SECONDS COMMAND...: scripts/lib/wait_for.sh.
+. scripts/lib/wait_for.sh
+
 failed=0
 ok() { echo "ok - $1"; }
 not_ok() { echo "not ok - $1"; failed=1; }
@@ -54,16 +55,6 @@ start_demo_server() {
     base="http://127.0.0.1:$http_port"
     start_onair "$log" --listen "127.0.0.1:$http_port" --media-port "$media_port" \
         --public-ip 127.0.0.1 --source "demo=$work/demo.webm" "$@"
-}
-
-wait_for() {
-    local tries=$(($1 * 10))
-    shift
-    for _ in $(seq "$tries"); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
 }
 
 stop_onair() {
