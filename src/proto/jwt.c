@@ -126,11 +126,11 @@ static int read_claims(struct jwt_grant *out, json_t *claims, int64_t now, const
         *why = "the token has no \"exp\" (when it expires, seconds since 1970)";
         return -1;
     }
-    if (expires <= (double)now) {
+    if (expires + JWT_LEEWAY_S <= (double)now) {
         *why = "the token has expired";
         return -1;
     }
-    if (nbf && (!json_is_number(nbf) || json_number_value(nbf) > (double)now)) {
+    if (nbf && (!json_is_number(nbf) || json_number_value(nbf) > (double)now + JWT_LEEWAY_S)) {
         *why = "the token is not valid yet (its \"nbf\")";
         return -1;
     }

@@ -11,6 +11,10 @@
 
 /* Longer tokens are refused unread: a grant is a few claims, ~200 characters. */
 #define JWT_MAX_LEN 4096
+/* Clocks differ: a token is taken this many seconds past its "exp", and as many before its
+ * "nbf" (the leeway RFC 7519 §4.1.4 allows), so that one minted with "nbf" at its backend's
+ * now works at once on a server whose clock is a little behind. */
+#define JWT_LEEWAY_S 30
 
 struct jwt_grant {
     char stream[64]; /* the "stream" claim: a stream name, or "*" for every stream */
@@ -24,8 +28,9 @@ bool jwt_shaped(const char *text, size_t len);
 
 /* Checks TOKEN[0..LEN) against SECRET at NOW (seconds since 1970). Returns 0 with the grant in
  * *OUT, or -1 with *WHY, for a user: a header whose "alg" is not "HS256" (so the unsigned
- * "none" is refused) or that has "crit", a wrong signature, no "exp" or one at or before NOW, an
- * "nbf" after NOW, or a "stream" or "role" claim missing or not as above. */
+ * "none" is refused) or that has "crit", a wrong signature, no "exp" or one JWT_LEEWAY_S or
+ * more before NOW, an "nbf" more than JWT_LEEWAY_S after NOW, or a "stream" or "role" claim
+ * missing or not as above. */
 int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char *secret,
                int64_t now, const char **why);
 

@@ -92,6 +92,23 @@ static void test_sign_and_verify(void **state)
     assert_int_equal(jwt_sign(token, 100, "s3cret", "cam", "publish", NOW + 60), -1);
 }
 
+/* Within JWT_LEEWAY_S (30 s) of its "exp" or "nbf", a token is taken: the clock of the backend
+ * that minted it may be a little ahead of the server's, or behind. */
+static void test_clock_leeway(void **state)
+{
+    (void)state;
+    struct jwt_grant grant;
+    const char *why = NULL;
+    const char *late = make("{\"alg\":\"HS256\"}",
+                            "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1799999971}", "k");
+    assert_int_equal(jwt_verify(&grant, late, strlen(late), "k", NOW, &why), 0);
+    const char *early = make("{\"alg\":\"HS256\"}",
+                             "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1800000060,"
+                             "\"nbf\":1800000030}",
+                             "k");
+    assert_int_equal(jwt_verify(&grant, early, strlen(early), "k", NOW, &why), 0);
+}
+
 static void test_refused(void **state)
 {
     (void)state;
@@ -113,9 +130,9 @@ static void test_refused(void **state)
          "the token has no \"exp\" (when it expires, seconds since 1970)"},
         {hs256, "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1e300}",
          "the token has no \"exp\" (when it expires, seconds since 1970)"},
-        {hs256, "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1800000000}",
-         "the token has expired"},
-        {hs256, "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1800000060,\"nbf\":1800000001}",
+        {hs256, "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1799999970}",
+         "the token has expired"}, /* NOW less the leeway */
+        {hs256, "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1800000060,\"nbf\":1800000031}",
          "the token is not valid yet (its \"nbf\")"},
         {hs256, "{\"role\":\"watch\",\"exp\":1800000060}",
          "the token has no \"stream\" claim (a stream name, or \"*\" for every stream)"},
@@ -159,6 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token_from_elsewhere),
         cmocka_unit_test(test_sign_and_verify),
+        cmocka_unit_test(test_clock_leeway),
         cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
