@@ -183,7 +183,7 @@ static void test_signed_tokens(void **state)
     char publish_cam[512], watch_any[512], expired[512], other_secret[512], header[600];
     jwt_sign(publish_cam, sizeof publish_cam, rules.secret, "cam", "publish", 1000);
     jwt_sign(watch_any, sizeof watch_any, rules.secret, "*", "watch", 1000);
-    jwt_sign(expired, sizeof expired, rules.secret, "cam", "publish", 999);
+    jwt_sign(expired, sizeof expired, rules.secret, "cam", "publish", 999 - JWT_LEEWAY_S);
     jwt_sign(other_secret, sizeof other_secret, "another-secret", "cam", "publish", 1000);
     assert_false(access_open(&rules));
     assert_true(access_needs_token(&rules, ACCESS_WATCH, "lobby")); /* no token of its own */
@@ -248,7 +248,7 @@ static void test_credentials_read_once(void **state)
     const char *why = NULL;
     assert_int_equal(access_allows(&rules, &c, ACCESS_WATCH, "lobby", &why), ACCESS_BAD_TOKEN);
     assert_string_equal(why, "the token is for another stream");
-    access_read(&c, &rules, header, 1000); /* read when it has expired */
+    access_read(&c, &rules, header, 1000 + JWT_LEEWAY_S); /* read when it has expired */
     assert_false(c.jwt);
     assert_int_equal(access_allows(&rules, &c, ACCESS_WATCH, "cam", &why), ACCESS_BAD_TOKEN);
     assert_string_equal(why, "the token has expired");
