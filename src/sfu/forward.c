@@ -168,38 +168,48 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
 
 /* A viewer that waits for a keyframe from a source that cannot make one on request (a file, a
  * camera: its sink has request_keyframe) would wait up to a GOP. Instead it gets the packets from
- * the newest keyframe up to V, from history, now, if they are all there and not too many.
- * Their timestamps are squeezed towards V's (viewer_timestamp), so that they are a quick
- * catch-up on any player: one that schedules frames by their timestamps would otherwise show
- * the current frame a GOP late, and stay that far behind live. (Chromium catches up either way:
- * tests/e2e/test_join_replay measured the same live delay with and without the squeeze.) They
- * go out in the viewer's batch, not paced: a replay paced at 4 and at 16 packets for each of
- * the source's made Chromium freeze for ~200 ms after its first frame (2 runs of 2, and 1 of 6:
- * the squeezed frames arrived late), all at once in none of 9. Returns whether they went. */
-static bool replay_since_keyframe(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
-                                  const struct sfu_track *track, const struct rtp_view *v,
-                                  uint64_t now_us, struct sfu_lane_result *r)
+ * the newest keyframe to the newest packet kept, from history, now, if they are all there and
+ * not too many. Up to the newest, whatever packet brought the chance: the one that completes
+ * the GOP may be a late repair, with the packets after it kept and never sent to this viewer
+ * (an edge's viewer, joining while a loss on the way in was being repaired, got them only by
+ * NACKing them, ~140 ms late). Their timestamps are squeezed towards the newest's
+ * (viewer_timestamp), so that they are a quick catch-up on any player: one that schedules frames
+ * by their timestamps would otherwise show the current frame a GOP late, and stay that far behind
+ * live. (Chromium catches up either way: tests/e2e/test_join_replay measured the same live delay
+ * with and without the squeeze.) They go out in the viewer's batch, not paced: a replay paced at
+ * 4 and at 16 packets for each of the source's made Chromium freeze for ~200 ms after its first
+ * frame (2 runs of 2, and 1 of 6: the squeezed frames arrived late), all at once in none of 9.
+ * Returns whether they went: then the viewer has every packet of its source's so far. */
+static bool replay_gop(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
+                       const struct sfu_track *track, uint64_t now_us, struct sfu_lane_result *r)
 {
     struct sfu_publisher *pub = viewer->stream->publisher;
-    if (!pub->sink.request_keyframe || !track->history || !track->have_keyframe)
-        return false;
-    uint16_t count = (uint16_t)(v->seq - track->keyframe_seq);
-    if (count == 0 || count > REPLAY_MAX_PACKETS)
+    if (!pub->sink.request_keyframe || !track->history || !track->have_keyframe ||
+        !track->seq.started)
         return false;
     size_t len;
+    const uint8_t *pkt = history_get(track->history, track->seq.max_seq, &len);
+    struct rtp_view newest;
+    const char *why;
+    if (!pkt || rtp_parse(&newest, pkt, len, &why) < 0)
+        return false;
+    uint16_t count = (uint16_t)(newest.seq - track->keyframe_seq);
+    if (count > REPLAY_MAX_PACKETS)
+        return false;
     for (uint16_t i = 0; i < count; i++)
         if (!history_get(track->history, (uint16_t)(track->keyframe_seq + i), &len))
-            return false; /* a packet lost on the way in: wait for the next keyframe */
+            return false; /* lost on the way in: wait for its repair or the next keyframe */
     vt->replay_first = track->keyframe_seq;
     vt->replay_count = count;
-    vt->replay_anchor = v->timestamp;
+    vt->replay_anchor = newest.timestamp;
     for (uint16_t i = 0; i < count; i++) {
-        const uint8_t *pkt = history_get(track->history, (uint16_t)(track->keyframe_seq + i), &len);
+        pkt = history_get(track->history, (uint16_t)(track->keyframe_seq + i), &len);
         struct rtp_view old;
-        const char *why;
         if (rtp_parse(&old, pkt, len, &why) == 0) /* stored only once parsed: cannot fail */
             send_rewritten(viewer, vt, track, &old, 0, now_us, r);
     }
+    send_rewritten(viewer, vt, track, &newest, 0, now_us, r);
+    vt->waiting_keyframe = false;
     return true;
 }
 
@@ -212,25 +222,13 @@ bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us)
 {
     struct sfu_viewer_track *vt = &viewer->tracks[SFU_VIDEO];
     struct sfu_track *track = sfu_viewer_source(viewer, SFU_VIDEO);
-    if (!track || !vt->active || track->n_pending || !track->history || !track->seq.started ||
-        !viewer->stream->publisher->sink.request_keyframe)
+    if (!track || !vt->active || track->n_pending)
         return false;
     if (vt->bound_gen != track->gen)
         bind_viewer_track(vt, track);
-    if (vt->pt < 0 || !vt->waiting_keyframe)
-        return false;
-    size_t len;
-    const uint8_t *pkt = history_get(track->history, track->seq.max_seq, &len);
-    struct rtp_view newest;
-    const char *why;
-    if (!pkt || rtp_parse(&newest, pkt, len, &why) < 0)
-        return false;
     struct sfu_lane_result r = {0};
-    bool keyframe = track->have_keyframe && newest.seq == track->keyframe_seq;
-    if (!keyframe && !replay_since_keyframe(viewer, vt, track, &newest, now_us, &r))
+    if (vt->pt < 0 || !vt->waiting_keyframe || !replay_gop(viewer, vt, track, now_us, &r))
         return false;
-    send_rewritten(viewer, vt, track, &newest, 0, now_us, &r);
-    vt->waiting_keyframe = false;
     add_result(viewer->sfu, viewer->stream, &r);
     /* One join, outside any lane: straight into the histogram. */
     histogram_add(&viewer->sfu->join_ms, (double)(now_us - viewer->started_us) / 1000);
@@ -250,7 +248,9 @@ static bool before_viewer_start(const struct sfu_viewer_track *vt, uint16_t seq)
            rtp_seq_newer(vt->first_seq_in, seq);
 }
 
-static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
+/* Sends the pending packet PP to the viewer. Returns whether the viewer got the rest of the
+ * batch with it (the GOP replayed up to the newest): the caller sends it none of them again. */
+static bool send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                            const struct sfu_track *track, const struct sfu_pending *pp,
                            struct sfu_lane_result *r)
 {
@@ -259,16 +259,21 @@ static void send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     if (vt->bound_gen != track->gen)
         bind_viewer_track(vt, track);
     if (vt->pt < 0)
-        return;
+        return false;
     if (vt->waiting_keyframe) {
-        if (!pp->keyframe && !replay_since_keyframe(viewer, vt, track, v, now_us, r))
-            return;
+        if (!pp->keyframe) {
+            if (!replay_gop(viewer, vt, track, now_us, r))
+                return false;
+            note_join(r, (double)(now_us - viewer->started_us) / 1000);
+            return true;
+        }
         vt->waiting_keyframe = false;
         note_join(r, (double)(now_us - viewer->started_us) / 1000);
     } else if (before_viewer_start(vt, v->seq)) {
-        return;
+        return false;
     }
     send_rewritten(viewer, vt, track, v, pp->padding, now_us, r);
+    return false;
 }
 
 void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us)
@@ -469,7 +474,8 @@ static void fan_out_part(void *arg, unsigned lane)
             if (!track->n_pending || !vt->active)
                 continue;
             for (size_t p = 0; p < track->n_pending; p++)
-                send_to_viewer(viewer, vt, track, &track->pending[p], r);
+                if (send_to_viewer(viewer, vt, track, &track->pending[p], r))
+                    break;
             r->someone_waits[k] |= vt->waiting_keyframe && vt->pt >= 0;
         }
     }

@@ -997,6 +997,44 @@ static void source_gop_not_replayed_when_long_or_incomplete(void **state)
     sfu_publisher_detach(pub);
 }
 
+/* A joiner that waits for a packet of the GOP lost on the way in gets the GOP when its repair
+ * comes: every packet from the keyframe to the newest, the ones that came after the loss too,
+ * each once and in order (not from the repair on, leaving the viewer to NACK what came
+ * between), then the next as it comes. */
+static void gop_replayed_to_the_newest_when_a_late_repair_completes_it(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "file", &source_sink, pub_cap);
+    publish_gop(sfu, pub, 100, 90000, 2); /* 100-101 keyframe, 102, 103 */
+    uint8_t pkt[200];
+    size_t n;
+    for (uint16_t seq = 105; seq <= 107; seq++) { /* 104 lost on the way */
+        n = vp8_packet(pkt, 0x1111, seq, 90000 + 3000u * (seq - 101), true, false);
+        publish(sfu, pub, 2000, pkt, n);
+    }
+    struct sfu_viewer *viewer = watch(f, "file", view_cap, 3000);
+    n = vp8_packet(pkt, 0x1111, 108, 90000 + 3000u * 7, true, false);
+    publish(sfu, pub, 4000, pkt, n);
+    assert_int_equal(view_cap->n_rtp, 0); /* no keyframe, and no GOP whole */
+
+    /* Its repair, and the next packet, in one flush: the replay has the next one already. */
+    n = vp8_packet(pkt, 0x1111, 104, 90000 + 3000u * 3, true, false);
+    sfu_publisher_rtp(pub, 5000, pkt, n);
+    n = vp8_packet(pkt, 0x1111, 109, 90000 + 3000u * 8, true, false);
+    sfu_publisher_rtp(pub, 5000, pkt, n);
+    sfu_flush(sfu);
+    n = vp8_packet(pkt, 0x1111, 110, 90000 + 3000u * 9, true, false);
+    publish(sfu, pub, 6000, pkt, n);
+    assert_int_equal(view_cap->n_rtp, 11);
+    for (size_t i = 0; i < 11; i++)
+        assert_int_equal(parse(view_cap->rtp[i], view_cap->rtp_len[i]).seq, 100 + i);
+    assert_int_equal(sfu_join_ms(sfu)->count, 1);
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+}
+
 /* A viewer whose keys are ready while the source's packets wait for the loop's flush gets its
  * replay with them, up to the newest. A replayed frame stamped after the current one (a source
  * whose timestamps went back) keeps its timestamp: squeezing it would wrap it around to days
@@ -1092,6 +1130,7 @@ int main(void)
         WITH_SFU(source_gop_replayed_to_joiner),
         WITH_SFU(source_gop_not_replayed_when_long_or_incomplete),
         WITH_SFU(replayed_timestamp_after_the_anchor_is_kept),
+        WITH_SFU(gop_replayed_to_the_newest_when_a_late_repair_completes_it),
         WITH_SFU(live_on_the_first_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
