@@ -323,6 +323,19 @@ static void ask_publisher(struct sfu_publisher *pub, struct sfu_track *track,
     pub->sink.send_rtcp(pub->opaque, buf, n, sizeof buf);
 }
 
+/* Whether SEQ is too far behind the track's newest to be worth asking for: its repair would
+ * not fit the history with the newest. */
+static bool too_old_to_ask(const struct sfu_track *track, uint16_t seq)
+{
+    return (uint16_t)(track->seq.max_seq - seq) >= HISTORY_SLOTS;
+}
+
+/* Whether ASKED was asked of the publisher within SFU_REASK_US: its repair may be on its way. */
+static bool asked_lately(const struct sfu_asked *asked, uint64_t now_us)
+{
+    return now_us - asked->at_us < SFU_REASK_US;
+}
+
 /* Asks again, at most every SFU_REASK_US and SFU_ASK_TRIES times in all, for what was asked of
  * the publisher and has not come: a repair is lost as easily as the packet. Viewers' NACKs
  * (ask_again) would ask too, but not in time: a viewer gives up on a packet once the next
@@ -340,13 +353,12 @@ static void ask_again_unrepaired(struct sfu_publisher *pub, struct sfu_track *tr
         if (!asked->tries || asked->tries >= SFU_ASK_TRIES)
             continue;
         size_t len;
-        if ((uint16_t)(track->seq.max_seq - asked->seq) >= HISTORY_SLOTS ||
-            history_get(track->history, asked->seq, &len)) {
+        if (too_old_to_ask(track, asked->seq) || history_get(track->history, asked->seq, &len)) {
             asked->tries = 0; /* too old to be worth it, or here */
             continue;
         }
         awaiting = true;
-        if (now_us - asked->at_us >= SFU_REASK_US)
+        if (!asked_lately(asked, now_us))
             due[n_due++] = asked->seq;
     }
     track->awaiting_repairs = awaiting;
@@ -360,11 +372,10 @@ static void ask_again_unrepaired(struct sfu_publisher *pub, struct sfu_track *tr
 static void ask_again(struct sfu_publisher *pub, struct sfu_track *track, uint16_t seq,
                       uint64_t now_us)
 {
-    if (!track->desc.codec.fb_nack || !track->seq.started ||
-        (uint16_t)(track->seq.max_seq - seq) >= HISTORY_SLOTS)
+    if (!track->desc.codec.fb_nack || !track->seq.started || too_old_to_ask(track, seq))
         return; /* not one the publisher resends, or too old to be worth it */
     const struct sfu_asked *asked = &track->asked[seq % SFU_ASKED_SLOTS];
-    if (asked->tries && asked->seq == seq && now_us - asked->at_us < SFU_REASK_US)
+    if (asked->tries && asked->seq == seq && asked_lately(asked, now_us))
         return;
     ask_publisher(pub, track, &seq, 1, now_us);
 }
