@@ -121,15 +121,21 @@ static bool has_every(const struct access_rules *rules, enum access_action actio
     return false;
 }
 
+/* Whether JWTs are checked: then every stream needs a token. */
+static bool signed_tokens(const struct access_rules *rules)
+{
+    return rules->secret || rules->public_key;
+}
+
 bool access_needs_token(const struct access_rules *rules, enum access_action action,
                         const char *stream)
 {
-    return rules->secret || has_own(rules, action, stream) || has_every(rules, action);
+    return signed_tokens(rules) || has_own(rules, action, stream) || has_every(rules, action);
 }
 
 bool access_open(const struct access_rules *rules)
 {
-    return !rules->secret && rules->n[ACCESS_PUBLISH] == 0 && rules->n[ACCESS_WATCH] == 0;
+    return !signed_tokens(rules) && rules->n[ACCESS_PUBLISH] == 0 && rules->n[ACCESS_WATCH] == 0;
 }
 
 /* Whether the I-th token of ACTION names the same stream as one before it. */
@@ -148,7 +154,7 @@ size_t access_describe(const struct access_rules *rules, enum access_action acti
     size_t len = 0;
     bool every = false;
     out[0] = 0;
-    if (rules->secret) { /* then a stream's own tokens are only more of them */
+    if (signed_tokens(rules)) { /* then a stream's own tokens are only more of them */
         snprintf(out, cap, "every stream");
         return strlen(out);
     }
@@ -204,9 +210,9 @@ void access_read(struct access_credentials *out, const struct access_rules *rule
     if (!sha256(out->token, out->len, out->digest)) { /* nothing could match it */
         out->token = NULL;
         out->malformed = true;
-    } else if (rules->secret && jwt_shaped(out->token, out->len)) {
-        out->jwt =
-            jwt_verify(&out->grant, out->token, out->len, rules->secret, now, &out->jwt_why) == 0;
+    } else if (signed_tokens(rules) && jwt_shaped(out->token, out->len)) {
+        out->jwt = jwt_verify(&out->grant, out->token, out->len, rules->secret, rules->public_key,
+                              now, &out->jwt_why) == 0;
     }
 }
 
@@ -228,7 +234,7 @@ enum access_verdict access_allows(const struct access_rules *rules,
                                   enum access_action action, const char *stream, const char **why)
 {
     bool own = has_own(rules, action, stream);
-    if (!own && !has_every(rules, action) && !rules->secret)
+    if (!own && !has_every(rules, action) && !signed_tokens(rules))
         return ACCESS_GRANTED;
     if (!credentials->token)
         return credentials->malformed ? ACCESS_BAD_TOKEN : ACCESS_NO_TOKEN;

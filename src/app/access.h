@@ -1,8 +1,9 @@
 /* access: who may publish to a stream and who may watch it, by bearer tokens (RFC 6750) in the
  * Authorization header, as WHIP (RFC 9725 §4.5) and WHEP clients send them (OBS's "Bearer
  * Token", `onair publish --token`, the pages' #token=). A stream's tokens are those given for
- * its name, else those given for every stream; with neither, it is open. With a secret, every
- * stream needs a token, and a JWT signed with the secret is one too. Pure: no I/O, no clock. */
+ * its name, else those given for every stream; with neither, it is open. With a secret or a
+ * public key, every stream needs a token, and a JWT signed with the secret, or the key's private
+ * half, is one too. Pure: no I/O, no clock. */
 #ifndef ONAIR_APP_ACCESS_H
 #define ONAIR_APP_ACCESS_H
 #include <stdbool.h>
@@ -37,6 +38,9 @@ struct access_rules {
     /* --token-secret: every stream needs a token, and a JWT signed with it (proto/jwt.h) is
      * one for the stream and action it names; NULL: none. */
     const char *secret;
+    /* --token-public-key: the same for a JWT signed with its private half (proto/jwt_key.h);
+     * NULL: none. Owned by the server (app/server.h), which frees the one a reload replaces. */
+    struct jwt_key *public_key;
 };
 
 /* Whether NAME[0..LEN) may name a stream: names appear in URLs, logs and file names, so they
@@ -73,13 +77,13 @@ enum access_verdict {
 };
 
 /* A request's Authorization header, read once to be checked against many streams (a listing):
- * its bearer token and, with a secret, what the token grants as a JWT or why it does not. */
+ * its bearer token and, with a secret or key, what the token grants as a JWT or why it does not. */
 struct access_credentials {
     const char *token; /* NULL: no bearer token */
     size_t len;
     bool malformed; /* "Bearer" with no token68 after it: a bad token, not none */
     uint8_t digest[32];
-    bool jwt; /* the token is a JWT signed with the secret, valid now, granting GRANT */
+    bool jwt; /* the token is a JWT signed with the secret or key, valid now, granting GRANT */
     struct jwt_grant grant;
     const char *jwt_why; /* why a JWT-shaped token is not one, NULL otherwise */
 };

@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "io/udp.h"
+#include "proto/jwt_key.h"
 #include "proto/stun.h"
 #include "rtc/dtls.h"
 #include "rtc/ice.h"
@@ -303,9 +304,11 @@ static void on_reload(uv_signal_t *handle, int signum)
         log_warn("SIGHUP: the settings are as they were: the config file is wrong (above)");
         return;
     }
+    jwt_key_free(srv->config.access.public_key);
     srv->config.access = fresh.access;
     srv->config.metrics_token = fresh.metrics_token;
-    log_info("SIGHUP: the tokens, --token-secret and --metrics-token are the config file's now "
+    log_info("SIGHUP: the tokens, --token-secret, --token-public-key and --metrics-token are the "
+             "config file's now "
              "(other settings take a restart)");
     log_access(&srv->config.access);
 }
@@ -448,4 +451,5 @@ void server_free(struct server *srv)
     hmap_free(&srv->by_addr);
     free(srv->sessions);
     free(srv->session_tick_us);
+    jwt_key_free(srv->config.access.public_key);
 }

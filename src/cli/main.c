@@ -15,6 +15,7 @@
 #include "base/byte_size.h"
 #include "base/log.h"
 #include "cli/cli_options.h"
+#include "proto/jwt_key.h"
 #include "version.h"
 
 static const char usage[] =
@@ -97,6 +98,8 @@ static const char serve_usage[] =
     "  --token-secret SECRET   every stream needs a token, and a JWT signed with SECRET\n"
     "                          (HS256; claims stream, role publish|watch, exp) is one for what\n"
     "                          it names: an application mints them (`onair token` does too)\n"
+    "  --token-public-key FILE the same for JWTs signed with the private half of the PEM public\n"
+    "                          key in FILE: RS256 (RSA), ES256 (EC P-256) or EdDSA (Ed25519)\n"
     "  --metrics-token TOKEN   GET /metrics needs Authorization: Bearer TOKEN (it names\n"
     "                          every stream)\n"
     "  --webhook URL           POST a JSON event to URL when a stream goes live or ends and\n"
@@ -190,9 +193,27 @@ static int expand_config(int *argc, char ***argv, char ***owned, struct config_a
     return 0;
 }
 
+/* The JWT public key in the PEM file PATH (--token-public-key), or NULL after saying why not. */
+static struct jwt_key *read_public_key(const char *path)
+{
+    size_t len = 0;
+    char *pem = read_small_file(path, &len);
+    if (!pem) {
+        fprintf(stderr, "onair: --token-public-key: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    const char *why;
+    struct jwt_key *key = jwt_key_from_pem(pem, len, &why);
+    free(pem);
+    if (!key)
+        fprintf(stderr, "onair: --token-public-key %s: %s\n", path, why);
+    return key;
+}
+
 /* Parses onair serve's command line ARGV (the settings of CFG, read from CFG_PATH, in front) into
- * *OUT and *CHECK. Returns 0; 1 when it printed the help (the command is done); or 2 after saying
- * what is wrong, followed by USAGE_TEXT unless it is NULL (a reload). */
+ * *OUT and *CHECK; OUT's access.public_key is the caller's to free. Returns 0; 1 when it printed
+ * the help (the command is done); or 2 after saying what is wrong, followed by USAGE_TEXT unless
+ * it is NULL (a reload). */
 static int parse_serve(int argc, char **argv, const struct config_args *cfg, const char *cfg_path,
                        const char *usage_text, struct server_config *out, bool *check)
 {
@@ -210,7 +231,8 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
            O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
            O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY,
-           O_TOKEN_SECRET, O_METRICS_TOKEN, O_WEBHOOK, O_WEBHOOK_SECRET, O_CHECK };
+           O_TOKEN_SECRET, O_TOKEN_PUBLIC_KEY, O_METRICS_TOKEN, O_WEBHOOK, O_WEBHOOK_SECRET,
+           O_CHECK };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -242,6 +264,7 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
         {"publish-token", required_argument, NULL, O_PUBLISH_TOKEN},
         {"watch-token", required_argument, NULL, O_WATCH_TOKEN},
         {"token-secret", required_argument, NULL, O_TOKEN_SECRET},
+        {"token-public-key", required_argument, NULL, O_TOKEN_PUBLIC_KEY},
         {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
         {"webhook", required_argument, NULL, O_WEBHOOK},
         {"webhook-secret", required_argument, NULL, O_WEBHOOK_SECRET},
@@ -249,6 +272,7 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
+    const char *public_key_file = NULL;
     int opt;
     char *end;
     opterr = 0;
@@ -423,6 +447,9 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
                          strlen(optarg), ACCESS_SHORT_SECRET_LEN);
             config.access.secret = optarg;
             break;
+        case O_TOKEN_PUBLIC_KEY:
+            public_key_file = optarg;
+            break;
         case O_METRICS_TOKEN: {
             const char *why;
             if (!access_token_valid(optarg, &why)) {
@@ -476,6 +503,9 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
         return fail_usage(usage_text, "%s", "--webhook-secret goes with --webhook URL");
     if (config.record.n_names && !config.record.dir)
         return fail_usage(usage_text, "%s", "--record needs --record-dir DIR, where files go");
+    /* Last: from here on nothing fails, so the key is the caller's whatever happens. */
+    if (public_key_file && !(config.access.public_key = read_public_key(public_key_file)))
+        return 2;
     *out = config;
     return 0;
 }
@@ -524,8 +554,10 @@ static int serve(int argc, char **argv)
     int rc = expand_config(&argc, &argv, &owned, &cfg, &cfg_path);
     if (rc == 0)
         rc = parse_serve(argc, argv, &cfg, cfg_path, serve_usage, &config, &check);
-    if (rc == 0 && check)
+    if (rc == 0 && check) {
         printf("onair: the settings would do\n");
+        jwt_key_free(config.access.public_key);
+    }
     if (rc != 0 || check) {
         free(owned);
         config_args_free(&cfg);

@@ -1,4 +1,5 @@
-/* jwt: HS256 JSON Web Tokens, checked and made. OpenSSL does the HMAC, jansson the JSON. */
+/* jwt: JSON Web Tokens, checked (HS256, and the algorithms of proto/jwt_key) and made (HS256).
+ * OpenSSL does the HMAC, jansson the JSON. */
 #include "proto/jwt.h"
 
 #include <jansson.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "proto/hmac.h"
+#include "proto/jwt_key.h"
 
 static const char b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -96,22 +98,60 @@ static json_t *decode_object(const char *text, size_t len)
     return value;
 }
 
-/* Checks the header: HS256 and nothing the reader must understand ("crit", RFC 7515 §4.1.11). */
-static int check_header(const char *text, size_t len, const char **why)
+/* Why a header's "alg" is refused, by what the server checks with. */
+static const char *alg_refusal(const char *key_alg, bool secret)
+{
+    static const struct {
+        const char *alg, *alone, *or_hs256;
+    } refusals[] = {
+        {"RS256", "the token is not signed with RS256 (its header's \"alg\")",
+         "the token is not signed with HS256 or RS256 (its header's \"alg\")"},
+        {"ES256", "the token is not signed with ES256 (its header's \"alg\")",
+         "the token is not signed with HS256 or ES256 (its header's \"alg\")"},
+        {"EdDSA", "the token is not signed with EdDSA (its header's \"alg\")",
+         "the token is not signed with HS256 or EdDSA (its header's \"alg\")"},
+    };
+    for (size_t i = 0; key_alg && i < sizeof refusals / sizeof refusals[0]; i++)
+        if (strcmp(refusals[i].alg, key_alg) == 0)
+            return secret ? refusals[i].or_hs256 : refusals[i].alone;
+    return "the token is not signed with HS256 (its header's \"alg\")";
+}
+
+/* Checks the header: an "alg" the server checks (HS256 with SECRET, KEY's own with KEY) and
+ * nothing the reader must understand ("crit", RFC 7515 §4.1.11). Sets *BY_KEY when KEY is to
+ * check the signature. */
+static int check_header(const char *text, size_t len, const char *secret, const struct jwt_key *key,
+                        bool *by_key, const char **why)
 {
     json_t *header = decode_object(text, len);
     const char *alg = json_string_value(json_object_get(header, "alg"));
+    const char *key_alg = key ? jwt_key_alg(key) : NULL;
     int rc = -1;
+    *by_key = alg && key_alg && strcmp(alg, key_alg) == 0;
     if (!header)
         *why = "the token's header is not a JSON object";
-    else if (!alg || strcmp(alg, "HS256") != 0)
-        *why = "the token is not signed with HS256 (its header's \"alg\")";
+    else if (!*by_key && !(secret && alg && strcmp(alg, "HS256") == 0))
+        *why = alg_refusal(key_alg, secret != NULL);
     else if (json_object_get(header, "crit"))
         *why = "the token's header has \"crit\" extensions onair does not know";
     else
         rc = 0;
     json_decref(header);
     return rc;
+}
+
+/* Whether SIGNATURE[0..N) signs SIGNED[0..LEN) by SECRET (HS256) or, when BY_KEY, by KEY. */
+static bool signature_matches(const uint8_t *signature, long n, const char *signed_part, size_t len,
+                              const char *secret, const struct jwt_key *key, bool by_key)
+{
+    if (n < 0)
+        return false;
+    if (by_key)
+        return jwt_key_verify(key, signed_part, len, signature, (size_t)n);
+    uint8_t expected[HMAC_SHA256_LEN];
+    return n == HMAC_SHA256_LEN &&
+           hmac_make("SHA256", secret, signed_part, len, expected, sizeof expected) &&
+           CRYPTO_memcmp(signature, expected, HMAC_SHA256_LEN) == 0;
 }
 
 /* Reads the claims into OUT, checking their times against NOW. */
@@ -149,7 +189,7 @@ static int read_claims(struct jwt_grant *out, json_t *claims, int64_t now, const
 }
 
 int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char *secret,
-               int64_t now, const char **why)
+               const struct jwt_key *key, int64_t now, const char **why)
 {
     memset(out, 0, sizeof *out);
     if (len > JWT_MAX_LEN || !jwt_shaped(token, len)) {
@@ -158,16 +198,15 @@ int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char 
     }
     const char *dot1 = memchr(token, '.', len);
     const char *dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token));
-    if (check_header(token, (size_t)(dot1 - token), why) < 0)
+    bool by_key;
+    if (check_header(token, (size_t)(dot1 - token), secret, key, &by_key, why) < 0)
         return -1;
-    uint8_t signature[HMAC_SHA256_LEN + 3], expected[HMAC_SHA256_LEN];
+    /* An RSA signature is as long as its key: 512 bytes at 4096 bits, 1024 at 8192. */
+    uint8_t signature[1024];
     long n = b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), signature, sizeof signature);
-    if (!hmac_make("SHA256", secret, token, (size_t)(dot2 - token), expected, sizeof expected)) {
-        *why = "HMAC-SHA256 is not available";
-        return -1;
-    }
-    if (n != HMAC_SHA256_LEN || CRYPTO_memcmp(signature, expected, HMAC_SHA256_LEN) != 0) {
-        *why = "the token's signature does not match the secret";
+    if (!signature_matches(signature, n, token, (size_t)(dot2 - token), secret, key, by_key)) {
+        *why = by_key ? "the token's signature does not match the public key"
+                      : "the token's signature does not match the secret";
         return -1;
     }
     json_t *claims = decode_object(dot1 + 1, (size_t)(dot2 - dot1 - 1));

@@ -1,7 +1,8 @@
-/* jwt: JSON Web Tokens (RFC 7519) signed with HMAC-SHA256 (JWS "HS256", RFC 7515), as an
- * application's backend mints them for its users with any JWT library: the token says which
- * stream its holder may publish to or watch, and until when; onair checks it with the secret it
- * shares with the backend, and needs no list of tokens. Pure: no I/O, no clock (the caller
+/* jwt: JSON Web Tokens (RFC 7519) signed with HMAC-SHA256 (JWS "HS256", RFC 7515) or with the
+ * private half of a key pair (RS256, ES256, EdDSA: proto/jwt_key.h), as an application's backend
+ * mints them for its users with any JWT library: the token says which stream its holder may
+ * publish to or watch, and until when; onair checks it with the secret it shares with the
+ * backend, or the public key, and needs no list of tokens. Pure: no I/O, no clock (the caller
  * gives the time). */
 #ifndef ONAIR_PROTO_JWT_H
 #define ONAIR_PROTO_JWT_H
@@ -26,13 +27,16 @@ struct jwt_grant {
  * that does not is a plain one. */
 bool jwt_shaped(const char *text, size_t len);
 
-/* Checks TOKEN[0..LEN) against SECRET at NOW (seconds since 1970). Returns 0 with the grant in
- * *OUT, or -1 with *WHY, for a user: a header whose "alg" is not "HS256" (so the unsigned
- * "none" is refused) or that has "crit", a wrong signature, no "exp" or one JWT_LEEWAY_S or
- * more before NOW, an "nbf" more than JWT_LEEWAY_S after NOW, or a "stream" or "role" claim
- * missing or not as above. */
+struct jwt_key;
+
+/* Checks TOKEN[0..LEN) at NOW (seconds since 1970) against SECRET when its header's "alg" is
+ * "HS256", against KEY (proto/jwt_key.h) when it is KEY's; either may be NULL, not both.
+ * Returns 0 with the grant in *OUT, or -1 with *WHY, for a user: a header whose "alg" is neither
+ * of those (so the unsigned "none" is refused, and so is an HS256 token without a secret) or that
+ * has "crit", a wrong signature, no "exp" or one JWT_LEEWAY_S or more before NOW, an "nbf" more
+ * than JWT_LEEWAY_S after NOW, or a "stream" or "role" claim missing or not as above. */
 int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char *secret,
-               int64_t now, const char **why);
+               const struct jwt_key *key, int64_t now, const char **why);
 
 /* Writes a JWT granting ROLE ("publish" or "watch") on STREAM (a name or "*") until EXPIRES,
  * signed with SECRET, into OUT[0..CAP). Returns its length, or -1 when CAP is too small or

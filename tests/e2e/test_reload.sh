@@ -60,7 +60,7 @@ check "$([ "$(status DELETE /api/streams/cam old-publish-token-of-24)" = 404 ] &
 pid=$server_pid
 
 settings new-publish-token-of-24 new-metrics-token-of-24
-reloaded "the tokens, --token-secret and --metrics-token are the config file's now"
+reloaded "the tokens, --token-secret, --token-public-key and --metrics-token are the config file's now"
 check $? "on SIGHUP the server reads the config file again, and says so"
 check "$([ "$(status DELETE /api/streams/cam old-publish-token-of-24)" = 401 ] &&
     [ "$(status DELETE /api/streams/cam new-publish-token-of-24)" = 404 ] &&

@@ -1,0 +1,131 @@
+/* jwt_key: public keys for RS256, ES256 and EdDSA JWTs, read and used by OpenSSL. */
+#include "proto/jwt_key.h"
+
+#include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xmalloc.h"
+
+struct jwt_key {
+    EVP_PKEY *pkey;
+    const char *alg;
+    const EVP_MD *md; /* NULL for EdDSA, which hashes as it signs */
+};
+
+/* What kind of key PKEY is for a JWT: its "alg" in *ALG and *MD, or -1 with *WHY. */
+static int key_algorithm(EVP_PKEY *pkey, const char **alg, const EVP_MD **md, const char **why)
+{
+    char curve[64] = "";
+    switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_RSA:
+        if (EVP_PKEY_get_bits(pkey) < JWT_KEY_MIN_RSA_BITS) {
+            *why = "an RSA key shorter than 2048 bits, too weak for RS256 (RFC 7518 §3.3)";
+            return -1;
+        }
+        *alg = "RS256";
+        *md = EVP_sha256();
+        return 0;
+    case EVP_PKEY_EC:
+        EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve, NULL);
+        if (strcmp(curve, SN_X9_62_prime256v1) != 0) {
+            *why = "an EC key on another curve than P-256 (ES256 is P-256 and SHA-256)";
+            return -1;
+        }
+        *alg = "ES256";
+        *md = EVP_sha256();
+        return 0;
+    case EVP_PKEY_ED25519:
+        *alg = "EdDSA";
+        *md = NULL;
+        return 0;
+    default:
+        *why = "a key of a type onair does not check JWTs with: RSA (RS256), EC P-256 (ES256) "
+               "or Ed25519 (EdDSA)";
+        return -1;
+    }
+}
+
+struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why)
+{
+    if (len > INT_MAX) {
+        *why = "not a PEM public key: far too long";
+        return NULL;
+    }
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    /* What OpenSSL queued about this text must not be read as the next DTLS handshake's. */
+    ERR_clear_error();
+    const char *alg = NULL;
+    const EVP_MD *md = NULL;
+    if (!pkey) {
+        *why = memmem(pem, len, "PRIVATE KEY-----", 16)
+                   ? "a private key: onair needs only the public one (openssl pkey -in KEY -pubout)"
+                   : "not a PEM public key (-----BEGIN PUBLIC KEY-----)";
+        return NULL;
+    }
+    if (key_algorithm(pkey, &alg, &md, why) < 0) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    struct jwt_key *key = xmalloc(sizeof *key);
+    *key = (struct jwt_key){.pkey = pkey, .alg = alg, .md = md};
+    return key;
+}
+
+const char *jwt_key_alg(const struct jwt_key *key)
+{
+    return key->alg;
+}
+
+/* SIG[0..64), ES256's R then S (RFC 7518 §3.4), as the DER that OpenSSL checks, into
+ * DER[0..CAP): its length, or 0. */
+static size_t es256_der(const uint8_t *sig, uint8_t *der, size_t cap)
+{
+    ECDSA_SIG *pair = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig, 32, NULL), *s = BN_bin2bn(sig + 32, 32, NULL);
+    int n = 0;
+    if (pair && r && s && ECDSA_SIG_set0(pair, r, s) == 1) {
+        r = s = NULL; /* the pair's now */
+        if (i2d_ECDSA_SIG(pair, NULL) <= (int)cap) {
+            uint8_t *at = der;
+            n = i2d_ECDSA_SIG(pair, &at);
+        }
+    }
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(pair);
+    return n > 0 ? (size_t)n : 0;
+}
+
+bool jwt_key_verify(const struct jwt_key *key, const void *data, size_t len, const uint8_t *sig,
+                    size_t sig_len)
+{
+    uint8_t der[80]; /* 2 + 2 * (2 + 33) at most */
+    if (strcmp(key->alg, "ES256") == 0) {
+        if (sig_len != 64 || !(sig_len = es256_der(sig, der, sizeof der)))
+            return false;
+        sig = der;
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, key->md, NULL, key->pkey) == 1 &&
+              EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
+void jwt_key_free(struct jwt_key *key)
+{
+    if (!key)
+        return;
+    EVP_PKEY_free(key->pkey);
+    free(key);
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Tokens signed with a key pair: `onair serve --token-public-key FILE`. An application's backend
+mints JWTs with a JWT library (PyJWT here) and its private key; onair holds only the public key.
+RS256, ES256 and EdDSA tokens open a stream (a WHEP offer with one gets its answer); refusals say
+why (another key, expired, HS256 keyed with the public key's text); a SIGHUP takes the config
+file's new key; a private key, a short RSA key or a missing file keeps the server from starting,
+with the reason."""
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import jwt
+from aiortc import RTCPeerConnection
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from onair import ONAIR, Server, Tap, demo_media  # noqa: E402
+
+tap = Tap()
+check = tap.check
+work = tempfile.mkdtemp(prefix="onair-public-key.")
+
+
+def keypair(name, *genpkey):
+    """A key pair made by openssl: the private key's PEM text, and the public key's file."""
+    private, public = os.path.join(work, name + ".key"), os.path.join(work, name + ".pub")
+    subprocess.run(["openssl", "genpkey", *genpkey, "-out", private], check=True,
+                   stderr=subprocess.DEVNULL)
+    subprocess.run(["openssl", "pkey", "-in", private, "-pubout", "-out", public], check=True)
+    return open(private).read(), public
+
+
+def token(private, alg, role="watch", stream="cam", expires_in=3600):
+    claims = {"stream": stream, "role": role, "exp": int(time.time()) + expires_in, "sub": "u7"}
+    return jwt.encode(claims, private, algorithm=alg)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+async def make_offer():
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="recvonly")
+    pc.addTransceiver("audio", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+    await pc.close()
+    return sdp
+
+
+def whep(server, offer, bearer):
+    """POST /whep/cam with OFFER and BEARER: the status, and the body (the answer, or why not)."""
+    headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {bearer}"}
+    req = urllib.request.Request(f"{server.base}/whep/cam", data=offer.encode(), method="POST",
+                                 headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            location = r.headers.get("Location")
+            body = r.read().decode()
+        # The session is not wanted past its answer.
+        urllib.request.urlopen(urllib.request.Request(f"{server.base}{location}",
+                                                      method="DELETE"), timeout=10).read()
+        return r.status, body
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode().strip()
+
+
+def check_cannot_start(args, reason, what):
+    r = subprocess.run([ONAIR, "serve", *args, "--check"], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 2 and reason in r.stderr and "would do" not in r.stdout, what,
+          (r.returncode, r.stdout, r.stderr))
+
+
+try:
+    rsa_private, rsa_public = keypair("rsa", "-algorithm", "RSA", "-pkeyopt",
+                                      "rsa_keygen_bits:2048")
+    ec_private, ec_public = keypair("ec", "-algorithm", "EC", "-pkeyopt",
+                                    "ec_paramgen_curve:P-256")
+    ed_private, ed_public = keypair("ed", "-algorithm", "ED25519")
+    other_private, _ = keypair("other", "-algorithm", "EC", "-pkeyopt",
+                               "ec_paramgen_curve:P-256")
+    short_private, short_public = keypair("short", "-algorithm", "RSA", "-pkeyopt",
+                                          "rsa_keygen_bits:1024")
+    media = demo_media(work)
+    offer = asyncio.run(make_offer())
+
+    check_cannot_start(["--token-public-key", os.path.join(work, "ec.key")],
+                       "a private key: onair needs only the public one (openssl pkey -in KEY "
+                       "-pubout)", "a private key as --token-public-key: onair says to give the "
+                       "public one, and does not start")
+    check_cannot_start(["--token-public-key", short_public],
+                       "an RSA key shorter than 2048 bits",
+                       "a 1024-bit RSA key: refused as too weak for RS256")
+    check_cannot_start(["--token-public-key", os.path.join(work, "nowhere.pub")],
+                       f"cannot read {work}/nowhere.pub: No such file or directory",
+                       "a missing key file: onair names it and does not start")
+
+    # The key in a config file, so that a SIGHUP can change it.
+    config = os.path.join(work, "onair.conf")
+    with open(config, "w") as f:
+        f.write(f"token-public-key {ec_public}\nsource cam={media}\n")
+    server = Server("public_key_tokens", ["--config", config])
+    try:
+        log = open(server.log_path).read()
+        check("publishing needs a token: every stream" in log and
+              "watching needs a token: every stream" in log,
+              "the server logs that every stream needs a token", log)
+        status, body = whep(server, offer, token(ec_private, "ES256"))
+        check(status == 201 and body.startswith("v=0"),
+              "an ES256 token from PyJWT, signed with the private key, opens the stream to a "
+              "WHEP viewer", (status, body[:200]))
+
+        public_text = open(ec_public).read().encode()
+        header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        claims = b64url(json.dumps({"stream": "cam", "role": "watch",
+                                    "exp": int(time.time()) + 3600}).encode())
+        mac = hmac.new(public_text, f"{header}.{claims}".encode(), hashlib.sha256).digest()
+        forged = f"{header}.{claims}.{b64url(mac)}"
+        refusals = [
+            (token(other_private, "ES256"), "the token's signature does not match the public key"),
+            (token(ec_private, "ES256", expires_in=-60), "the token has expired"),
+            (token(ec_private, "ES256", role="publish"), "the token is for publishing"),
+            (token(ec_private, "ES256", stream="lobby"), "the token is for another stream"),
+            (forged, "the token is not signed with ES256 (its header's \"alg\")"),
+            (token(ed_private, "EdDSA"),
+             "the token is not signed with ES256 (its header's \"alg\")"),
+        ]
+        for bearer, reason in refusals:
+            status, body = whep(server, offer, bearer)
+            check(status == 401 and body.endswith(reason), f"refused: {body}", (status, body))
+
+        # SIGHUP: the config file's key now, an RSA one; the EC key's tokens no more.
+        with open(config, "w") as f:
+            f.write(f"token-public-key {rsa_public}\nsource cam={media}\n")
+        server.process.send_signal(signal.SIGHUP)
+        for _ in range(50):
+            if "--token-public-key and --metrics-token are the config file's now" in \
+                    open(server.log_path).read():
+                break
+            time.sleep(0.1)
+        rs256 = whep(server, offer, token(rsa_private, "RS256"))
+        es256 = whep(server, offer, token(ec_private, "ES256"))
+        check(rs256[0] == 201 and es256[0] == 401 and
+              es256[1].endswith("the token is not signed with RS256 (its header's \"alg\")"),
+              "after a SIGHUP the config file's RSA key is the one: RS256 tokens open the "
+              "stream, the EC key's are refused", (rs256[0], es256))
+
+        # A reload whose key is wrong changes nothing.
+        with open(config, "w") as f:
+            f.write(f"token-public-key {short_public}\nsource cam={media}\n")
+        server.process.send_signal(signal.SIGHUP)
+        for _ in range(50):
+            if "the settings are as they were" in open(server.log_path).read():
+                break
+            time.sleep(0.1)
+        log = open(server.log_path).read()
+        rs256 = whep(server, offer, token(rsa_private, "RS256"))
+        check("the settings are as they were" in log and "shorter than 2048 bits" in log and
+              rs256[0] == 201, "a reload with a short RSA key says why and keeps the key it had",
+              (rs256[0], log[-600:]))
+    finally:
+        problems = server.stop()
+        check(not problems, "the server ran and stopped cleanly (no leak of a replaced key)",
+              problems)
+
+    # The other two kinds of key, each on a server of its own.
+    for alg, private, public in (("RS256", rsa_private, rsa_public),
+                                 ("EdDSA", ed_private, ed_public)):
+        server = Server(f"public_key_tokens_{alg}",
+                        ["--token-public-key", public, "--source", f"cam={media}"])
+        try:
+            status, body = whep(server, offer, token(private, alg))
+            check(status == 201, f"an {alg} token from PyJWT opens the stream", (status, body))
+        finally:
+            problems = server.stop()
+            check(not problems, f"the {alg} server ran and stopped cleanly", problems)
+except Exception as error:  # noqa: BLE001
+    check(False, "public key tokens", repr(error))
+finally:
+    shutil.rmtree(work, ignore_errors=True)
+sys.exit(tap.plan())
