@@ -1,6 +1,8 @@
 /* cli_options: shared option handling of onair's commands. */
 #include "cli/cli_options.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -73,4 +75,23 @@ int cli_server_option(struct whip_client_target *server, int opt, const char *ar
     else
         return 0;
     return 1;
+}
+
+char *cli_read_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    bool bad = ferror(f) || n > max;
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        errno = bad ? EFBIG : ENOMEM;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
 }

@@ -6,6 +6,12 @@
  * wants on stderr and returns 2 (the usage exit code). */
 int cli_log_level(const char *command, const char *arg);
 
+#include <stddef.h>
+
+/* Reads PATH, at most MAX bytes (a config file, a key), into a NUL-terminated buffer the caller
+ * frees, its length in *LEN; NULL with errno set on failure (EFBIG: longer than MAX). */
+char *cli_read_file(const char *path, size_t max, size_t *len);
+
 #include "app/peer_client.h"
 
 /* The ICE options of the clients (publish, record): their getopt entries, usage lines and

@@ -133,26 +133,6 @@ static int fail_usage(const char *text, const char *fmt, const char *arg)
 /* The largest config file read: settings, not data. */
 #define CONFIG_FILE_MAX (1 << 20)
 
-/* Reads PATH into a NUL-terminated buffer; NULL with errno set on failure. */
-static char *read_small_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(CONFIG_FILE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, CONFIG_FILE_MAX + 1, f) : 0;
-    bool bad = ferror(f) || n > CONFIG_FILE_MAX;
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        errno = bad ? EFBIG : ENOMEM;
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* If the command line names --config FILE, puts FILE's settings in front of the command line's
  * own options in *ARGC and *ARGV (a new array in *OWNED) and returns 0; 2 after a message when the
  * file cannot be read or parsed. *PATH is the file (NULL without one). */
@@ -169,7 +149,7 @@ static int expand_config(int *argc, char ***argv, char ***owned, struct config_a
     if (!*path)
         return 0;
     size_t len = 0;
-    char *text = read_small_file(*path, &len);
+    char *text = cli_read_file(*path, CONFIG_FILE_MAX, &len);
     if (!text) {
         fprintf(stderr, "onair: cannot read the config file %s: %s\n", *path, strerror(errno));
         return 2;
@@ -197,7 +177,7 @@ static int expand_config(int *argc, char ***argv, char ***owned, struct config_a
 static struct jwt_key *read_public_key(const char *path)
 {
     size_t len = 0;
-    char *pem = read_small_file(path, &len);
+    char *pem = cli_read_file(path, CONFIG_FILE_MAX, &len);
     if (!pem) {
         fprintf(stderr, "onair: --token-public-key: cannot read %s: %s\n", path, strerror(errno));
         return NULL;

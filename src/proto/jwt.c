@@ -201,8 +201,7 @@ int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char 
     bool by_key;
     if (check_header(token, (size_t)(dot1 - token), secret, key, &by_key, why) < 0)
         return -1;
-    /* An RSA signature is as long as its key: 512 bytes at 4096 bits, 1024 at 8192. */
-    uint8_t signature[1024];
+    uint8_t signature[JWT_KEY_MAX_SIG];
     long n = b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), signature, sizeof signature);
     if (!signature_matches(signature, n, token, (size_t)(dot2 - token), secret, key, by_key)) {
         *why = by_key ? "the token's signature does not match the public key"
@@ -219,31 +218,51 @@ int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char 
     return rc;
 }
 
-int jwt_sign(char *out, size_t cap, const char *secret, const char *stream, const char *role,
-             int64_t expires)
+/* Writes the JWT granting ROLE on STREAM until EXPIRES into OUT[0..CAP), signed with SECRET
+ * (HS256) when KEY is NULL, else with KEY's private half. */
+static int sign_token(char *out, size_t cap, const char *secret, const struct jwt_key *key,
+                      const char *stream, const char *role, int64_t expires)
 {
-    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    json_t *header = json_pack("{s:s, s:s}", "alg", key ? jwt_key_alg(key) : "HS256", "typ", "JWT");
     json_t *claims =
         json_pack("{s:s, s:s, s:I}", "stream", stream, "role", role, "exp", (json_int_t)expires);
-    char *text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
+    char *header_text = header ? json_dumps(header, JSON_COMPACT) : NULL;
+    char *claims_text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
+    json_decref(header);
     json_decref(claims);
-    if (!text)
-        return -1;
-    size_t header_len = strlen(header), claims_len = strlen(text);
-    size_t need =
-        4 * (header_len + 2) / 3 + 4 * (claims_len + 2) / 3 + 4 * (HMAC_SHA256_LEN + 2) / 3 + 3;
     int rc = -1;
-    uint8_t mac[HMAC_SHA256_LEN];
-    if (need <= cap) {
-        size_t n = b64url_encode((const uint8_t *)header, header_len, out);
-        out[n++] = '.';
-        n += b64url_encode((const uint8_t *)text, claims_len, out + n);
-        if (hmac_make("SHA256", secret, out, n, mac, sizeof mac)) {
+    uint8_t sig[JWT_KEY_MAX_SIG];
+    if (header_text && claims_text) {
+        size_t header_len = strlen(header_text), claims_len = strlen(claims_text);
+        size_t n = 0, sig_len = 0;
+        if (4 * (header_len + 2) / 3 + 4 * (claims_len + 2) / 3 + 2 <= cap) {
+            n = b64url_encode((const uint8_t *)header_text, header_len, out);
             out[n++] = '.';
-            n += b64url_encode(mac, HMAC_SHA256_LEN, out + n);
+            n += b64url_encode((const uint8_t *)claims_text, claims_len, out + n);
+            if (key)
+                sig_len = jwt_key_sign(key, out, n, sig, sizeof sig);
+            else if (hmac_make("SHA256", secret, out, n, sig, HMAC_SHA256_LEN))
+                sig_len = HMAC_SHA256_LEN;
+        }
+        if (sig_len && n + 1 + 4 * (sig_len + 2) / 3 + 1 <= cap) {
+            out[n++] = '.';
+            n += b64url_encode(sig, sig_len, out + n);
             rc = (int)n;
         }
     }
-    free(text);
+    free(header_text);
+    free(claims_text);
     return rc;
+}
+
+int jwt_sign(char *out, size_t cap, const char *secret, const char *stream, const char *role,
+             int64_t expires)
+{
+    return sign_token(out, cap, secret, NULL, stream, role, expires);
+}
+
+int jwt_sign_with_key(char *out, size_t cap, const struct jwt_key *key, const char *stream,
+                      const char *role, int64_t expires)
+{
+    return sign_token(out, cap, NULL, key, stream, role, expires);
 }

@@ -44,4 +44,10 @@ int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char 
 int jwt_sign(char *out, size_t cap, const char *secret, const char *stream, const char *role,
              int64_t expires);
 
+/* jwt_sign for a server started with --token-public-key: signed with KEY, read from the private
+ * key's PEM (jwt_key_from_private_pem), by its algorithm. Returns the length, or -1 when CAP is
+ * too small or OpenSSL cannot sign. */
+int jwt_sign_with_key(char *out, size_t cap, const struct jwt_key *key, const char *stream,
+                      const char *role, int64_t expires);
+
 #endif

@@ -1,4 +1,4 @@
-/* jwt_key: public keys for RS256, ES256 and EdDSA JWTs, read and used by OpenSSL. */
+/* jwt_key: keys for RS256, ES256 and EdDSA JWTs, read and used by OpenSSL. */
 #include "proto/jwt_key.h"
 
 #include <limits.h>
@@ -52,25 +52,11 @@ static int key_algorithm(EVP_PKEY *pkey, const char **alg, const EVP_MD **md, co
     }
 }
 
-struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why)
+/* A jwt_key of PKEY (taken), or NULL with *WHY when no JWT is signed with its kind. */
+static struct jwt_key *key_of(EVP_PKEY *pkey, const char **why)
 {
-    if (len > INT_MAX) {
-        *why = "not a PEM public key: far too long";
-        return NULL;
-    }
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    EVP_PKEY *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-    BIO_free(bio);
-    /* What OpenSSL queued about this text must not be read as the next DTLS handshake's. */
-    ERR_clear_error();
     const char *alg = NULL;
     const EVP_MD *md = NULL;
-    if (!pkey) {
-        *why = memmem(pem, len, "PRIVATE KEY-----", 16)
-                   ? "a private key: onair needs only the public one (openssl pkey -in KEY -pubout)"
-                   : "not a PEM public key (-----BEGIN PUBLIC KEY-----)";
-        return NULL;
-    }
     if (key_algorithm(pkey, &alg, &md, why) < 0) {
         EVP_PKEY_free(pkey);
         return NULL;
@@ -78,6 +64,52 @@ struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why)
     struct jwt_key *key = xmalloc(sizeof *key);
     *key = (struct jwt_key){.pkey = pkey, .alg = alg, .md = md};
     return key;
+}
+
+/* OpenSSL asks for a key's passphrase on the terminal unless told otherwise: there is none. */
+static int no_passphrase(char *buf, int size, int rwflag, void *opaque)
+{
+    (void)buf, (void)size, (void)rwflag, (void)opaque;
+    return -1;
+}
+
+/* The key PEM[0..LEN) holds, public (PRIVATE false) or private, or NULL. */
+static EVP_PKEY *read_pem(const char *pem, size_t len, bool private)
+{
+    if (len > INT_MAX)
+        return NULL;
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *pkey = !bio      ? NULL
+                     : private ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)
+                               : PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+    BIO_free(bio);
+    /* What OpenSSL queued about this text must not be read as the next DTLS handshake's. */
+    ERR_clear_error();
+    return pkey;
+}
+
+struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why)
+{
+    EVP_PKEY *pkey = read_pem(pem, len, false);
+    if (!pkey) {
+        *why = memmem(pem, len, "PRIVATE KEY-----", 16)
+                   ? "a private key: onair needs only the public one (openssl pkey -in KEY -pubout)"
+                   : "not a PEM public key (-----BEGIN PUBLIC KEY-----)";
+        return NULL;
+    }
+    return key_of(pkey, why);
+}
+
+struct jwt_key *jwt_key_from_private_pem(const char *pem, size_t len, const char **why)
+{
+    EVP_PKEY *pkey = read_pem(pem, len, true);
+    if (!pkey) {
+        *why = memmem(pem, len, "ENCRYPTED", 9)
+                   ? "a private key with a passphrase: give one without (openssl pkey -in KEY)"
+                   : "not a PEM private key (-----BEGIN PRIVATE KEY-----)";
+        return NULL;
+    }
+    return key_of(pkey, why);
 }
 
 const char *jwt_key_alg(const struct jwt_key *key)
@@ -120,6 +152,35 @@ bool jwt_key_verify(const struct jwt_key *key, const void *data, size_t len, con
     EVP_MD_CTX_free(ctx);
     ERR_clear_error();
     return ok;
+}
+
+/* ES256's signature DER[0..LEN) from OpenSSL as the 64 bytes of R then S a JWS carries, into
+ * SIG[0..64). */
+static bool es256_raw(const uint8_t *der, size_t len, uint8_t *sig)
+{
+    ECDSA_SIG *pair = d2i_ECDSA_SIG(NULL, &der, (long)len);
+    bool ok = pair && BN_bn2binpad(ECDSA_SIG_get0_r(pair), sig, 32) == 32 &&
+              BN_bn2binpad(ECDSA_SIG_get0_s(pair), sig + 32, 32) == 32;
+    ECDSA_SIG_free(pair);
+    return ok;
+}
+
+size_t jwt_key_sign(const struct jwt_key *key, const void *data, size_t len, uint8_t *sig,
+                    size_t cap)
+{
+    bool es256 = strcmp(key->alg, "ES256") == 0;
+    uint8_t der[80];
+    size_t n = es256 ? sizeof der : cap;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx && EVP_DigestSignInit(ctx, NULL, key->md, NULL, key->pkey) == 1 &&
+              EVP_DigestSign(ctx, es256 ? der : sig, &n, data, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    ERR_clear_error();
+    if (ok && es256) {
+        ok = cap >= 64 && es256_raw(der, n, sig);
+        n = 64;
+    }
+    return ok ? n : 0;
 }
 
 void jwt_key_free(struct jwt_key *key)

@@ -12,6 +12,8 @@
 
 /* RS256 wants at least this many bits (RFC 7518 §3.3). */
 #define JWT_KEY_MIN_RSA_BITS 2048
+/* The longest signature taken: an RSA one is as long as its key, 1024 bytes at 8192 bits. */
+#define JWT_KEY_MAX_SIG 1024
 
 struct jwt_key;
 
@@ -20,6 +22,10 @@ struct jwt_key;
  * a private key (the server needs only the public one), another type or curve, a short RSA key. */
 struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why);
 
+/* The same for the private key in PEM[0..LEN) ("-----BEGIN PRIVATE KEY-----", or the RSA and EC
+ * forms), to sign with (`onair token --key`); one with a passphrase is refused, not asked for. */
+struct jwt_key *jwt_key_from_private_pem(const char *pem, size_t len, const char **why);
+
 /* The JWS "alg" of tokens KEY checks: "RS256", "ES256" or "EdDSA". */
 const char *jwt_key_alg(const struct jwt_key *key);
 
@@ -27,6 +33,11 @@ const char *jwt_key_alg(const struct jwt_key *key);
  * signature of DATA[0..LEN). */
 bool jwt_key_verify(const struct jwt_key *key, const void *data, size_t len, const uint8_t *sig,
                     size_t sig_len);
+
+/* KEY's signature of DATA[0..LEN), as a JWS carries it, into SIG[0..CAP): its length, or 0 when
+ * KEY has no private half or CAP is too small. */
+size_t jwt_key_sign(const struct jwt_key *key, const void *data, size_t len, uint8_t *sig,
+                    size_t cap);
 
 void jwt_key_free(struct jwt_key *key);
 

@@ -2,8 +2,8 @@
 """Tokens signed with a key pair: `onair serve --token-public-key FILE`. An application's backend
 mints JWTs with a JWT library (PyJWT here) and its private key; onair holds only the public key.
 RS256, ES256 and EdDSA tokens open a stream (a WHEP offer with one gets its answer); refusals say
-why (another key, expired, HS256 keyed with the public key's text); a SIGHUP takes the config
-file's new key; a private key, a short RSA key or a missing file keeps the server from starting,
+why (another key, expired, HS256 keyed with the public key's text); `onair token --key` signs
+with the private key, and PyJWT checks its token; a SIGHUP takes the config file's new key; a private key, a short RSA key or a missing file keeps the server from starting,
 with the reason."""
 import asyncio
 import base64
@@ -140,6 +140,24 @@ try:
         for bearer, reason in refusals:
             status, body = whep(server, offer, bearer)
             check(status == 401 and body.endswith(reason), f"refused: {body}", (status, body))
+
+        # `onair token --key` signs with the private key: PyJWT reads its token with the public
+        # key, and the server takes it.
+        minted = subprocess.run([ONAIR, "token", "--key", os.path.join(work, "ec.key"),
+                                 "--stream", "cam", "--role", "watch", "--ttl", "600"],
+                                capture_output=True, text=True, timeout=30)
+        claims = jwt.decode(minted.stdout.strip(), open(ec_public).read(), algorithms=["ES256"])
+        status, body = whep(server, offer, minted.stdout.strip())
+        check(minted.returncode == 0 and claims["stream"] == "cam" and claims["role"] == "watch"
+              and abs(claims["exp"] - time.time() - 600) < 30 and status == 201,
+              "onair token --key signs an ES256 token that PyJWT checks with the public key and "
+              "the server takes", (minted, claims, status, body[:200]))
+        wrong = subprocess.run([ONAIR, "token", "--key", ec_public, "--stream", "cam", "--role",
+                                "watch"], capture_output=True, text=True, timeout=30)
+        check(wrong.returncode == 2 and not wrong.stdout and
+              "not a PEM private key (-----BEGIN PRIVATE KEY-----)" in wrong.stderr,
+              "onair token --key with the public key: exits 2 with the reason, no token",
+              (wrong.returncode, wrong.stdout, wrong.stderr))
 
         # SIGHUP: the config file's key now, an RSA one; the EC key's tokens no more.
         with open(config, "w") as f:

@@ -307,6 +307,23 @@ static void test_public_key_tokens(void **state)
         snprintf(either, sizeof either,
                  "the token is not signed with HS256 or %s (its header's \"alg\")", kinds[i].alg);
         assert_string_equal(why_key_refused(none, "k", key), either);
+        /* What onair signs with the private key (onair token --key) reads back, by the same
+         * algorithm; the public key alone signs nothing. */
+        const char *private_pem = pem_of(pkey, false);
+        struct jwt_key *signer = jwt_key_from_private_pem(private_pem, strlen(private_pem), &why);
+        assert_non_null(signer);
+        assert_string_equal(jwt_key_alg(signer), kinds[i].alg);
+        char mine[JWT_MAX_LEN];
+        int n = jwt_sign_with_key(mine, sizeof mine, signer, "*", "watch", NOW + 60);
+        assert_true(n > 0);
+        assert_int_equal((size_t)n, strlen(mine));
+        assert_int_equal(jwt_verify(&grant, mine, strlen(mine), NULL, key, NOW, &why), 0);
+        assert_string_equal(grant.stream, "*");
+        assert_false(grant.publish);
+        assert_int_equal(grant.expires, NOW + 60);
+        assert_int_equal(jwt_sign_with_key(mine, 100, signer, "*", "watch", NOW + 60), -1);
+        assert_int_equal(jwt_sign_with_key(mine, sizeof mine, key, "*", "watch", NOW + 60), -1);
+        jwt_key_free(signer);
         /* Past the signature, the claims are checked as any token's. */
         const char *expired = sign_with(pkey, kinds[i].alg, header,
                                         "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1}");
@@ -385,8 +402,23 @@ static void test_keys_refused(void **state)
          "a key of a type onair does not check JWTs with: RSA (RS256), EC P-256 (ES256) or "
          "Ed25519 (EdDSA)"},
     };
+    /* To sign with (onair token --key): a private key without a passphrase, since none is
+     * asked for. */
+    const char *why = NULL, *pem = pem_of(ec, true);
+    assert_null(jwt_key_from_private_pem(pem, strlen(pem), &why));
+    assert_string_equal(why, "not a PEM private key (-----BEGIN PRIVATE KEY-----)");
+    BIO *bio = BIO_new(BIO_s_mem());
+    assert_int_equal(
+        PEM_write_bio_PrivateKey(bio, ec, EVP_aes_128_cbc(), (unsigned char *)"pw", 2, NULL, NULL),
+        1);
+    char *encrypted;
+    long n = BIO_get_mem_data(bio, &encrypted);
+    assert_null(jwt_key_from_private_pem(encrypted, (size_t)n, &why));
+    assert_string_equal(why,
+                        "a private key with a passphrase: give one without (openssl pkey -in KEY)");
+    BIO_free(bio);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const char *pem = pem_of(keys[i].pkey, keys[i].public), *why = NULL;
+        pem = pem_of(keys[i].pkey, keys[i].public);
         assert_null(jwt_key_from_pem(pem, strlen(pem), &why));
         assert_string_equal(why, keys[i].why);
         EVP_PKEY_free(keys[i].pkey);
