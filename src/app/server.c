@@ -290,6 +290,11 @@ static void log_access(const struct access_rules *rules)
     for (int a = 0; a < ACCESS_ACTIONS; a++)
         if (access_describe(rules, (enum access_action)a, streams, sizeof streams))
             log_info("%s needs a token: %s", doing[a], streams);
+    if (rules->secret)
+        log_info("tokens: JWTs signed with --token-secret (HS256)");
+    if (rules->public_key)
+        log_info("tokens: JWTs signed with the private half of --token-public-key (%s)",
+                 jwt_key_alg(rules->public_key));
 }
 
 static void on_reload(uv_signal_t *handle, int signum)

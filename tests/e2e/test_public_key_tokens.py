@@ -115,8 +115,9 @@ try:
     try:
         log = open(server.log_path).read()
         check("publishing needs a token: every stream" in log and
-              "watching needs a token: every stream" in log,
-              "the server logs that every stream needs a token", log)
+              "watching needs a token: every stream" in log and
+              "tokens: JWTs signed with the private half of --token-public-key (ES256)" in log,
+              "the server logs that every stream needs a token, and the key's algorithm", log)
         status, body = whep(server, offer, token(ec_private, "ES256"))
         check(status == 201 and body.startswith("v=0"),
               "an ES256 token from PyJWT, signed with the private key, opens the stream to a "
@@ -170,7 +171,8 @@ try:
             time.sleep(0.1)
         rs256 = whep(server, offer, token(rsa_private, "RS256"))
         es256 = whep(server, offer, token(ec_private, "ES256"))
-        check(rs256[0] == 201 and es256[0] == 401 and
+        log = open(server.log_path).read()
+        check("--token-public-key (RS256)" in log and rs256[0] == 201 and es256[0] == 401 and
               es256[1].endswith("the token is not signed with RS256 (its header's \"alg\")"),
               "after a SIGHUP the config file's RSA key is the one: RS256 tokens open the "
               "stream, the EC key's are refused", (rs256[0], es256))
