@@ -11,6 +11,7 @@
 
 #include "app/access.h"
 #include "proto/jwt.h"
+#include "proto/jwt_key.h"
 
 static struct access_rules rules;
 
@@ -217,6 +218,43 @@ static void test_signed_tokens(void **state)
     assert_int_equal(access_check(&rules, ACCESS_WATCH, "lobby", NULL, 999, NULL), ACCESS_NO_TOKEN);
 }
 
+/* With --token-public-key alone every stream needs a token too, and a JWT signed with the key's
+ * private half grants what it names; one signed with a secret is refused, whatever the secret. */
+static void test_public_key_tokens(void **state)
+{
+    (void)state;
+    static const char pem[] = "-----BEGIN PRIVATE KEY-----\n"
+                              "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCh7MsMpgqyYjxU27\n"
+                              "86nwLANbvpUXBqoDDhbaiUKkhcShRANCAAQHFymDCSJk3Rbcaz6Db4/X6PsnNDaP\n"
+                              "ImuVfJuwoPqS5AUR5F2YuGr3+0dwZeEIjDu7cJuUGw14BhcPEP1rZHpt\n"
+                              "-----END PRIVATE KEY-----\n";
+    const char *why = NULL;
+    struct jwt_key *key = jwt_key_from_private_pem(pem, sizeof pem - 1, &why);
+    assert_non_null(key);
+    struct access_rules only_key = {.public_key = key}; /* the private half checks as well */
+    assert_false(access_open(&only_key));
+    assert_true(access_needs_token(&only_key, ACCESS_WATCH, "lobby"));
+    char text[64];
+    access_describe(&only_key, ACCESS_PUBLISH, text, sizeof text);
+    assert_string_equal(text, "every stream");
+    char watch_cam[1024], hs256[512], header[1100];
+    assert_true(jwt_sign_with_key(watch_cam, sizeof watch_cam, key, "cam", "watch", 1000) > 0);
+    jwt_sign(hs256, sizeof hs256, "a-secret-shared-with-the-backend", "cam", "watch", 1000);
+    snprintf(header, sizeof header, "Bearer %s", watch_cam);
+    assert_int_equal(access_check(&only_key, ACCESS_WATCH, "cam", header, 999, NULL),
+                     ACCESS_GRANTED);
+    assert_int_equal(access_check(&only_key, ACCESS_WATCH, "lobby", header, 999, &why),
+                     ACCESS_BAD_TOKEN);
+    assert_string_equal(why, "the token is for another stream");
+    snprintf(header, sizeof header, "Bearer %s", hs256);
+    assert_int_equal(access_check(&only_key, ACCESS_WATCH, "cam", header, 999, &why),
+                     ACCESS_BAD_TOKEN);
+    assert_string_equal(why, "the token is not signed with ES256 (its header's \"alg\")");
+    assert_int_equal(access_check(&only_key, ACCESS_WATCH, "cam", NULL, 999, NULL),
+                     ACCESS_NO_TOKEN);
+    jwt_key_free(key);
+}
+
 /* A request's credentials, read once, answer for every stream and action as access_check does
  * (a listing reads a JWT once, not once per stream). */
 static void test_credentials_read_once(void **state)
@@ -279,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_specs_refused),
         cmocka_unit_test_setup(test_describe, setup),
         cmocka_unit_test_setup(test_signed_tokens, setup),
+        cmocka_unit_test(test_public_key_tokens),
         cmocka_unit_test_setup(test_credentials_read_once, setup),
         cmocka_unit_test(test_stream_names),
     };
