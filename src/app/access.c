@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "proto/jwt.h"
+#include "proto/jwt_key.h"
 
 /* SHA-256 of TEXT[0..LEN); false when OpenSSL cannot make it. */
 static bool sha256(const char *text, size_t len, uint8_t digest[32])
@@ -121,10 +122,17 @@ static bool has_every(const struct access_rules *rules, enum access_action actio
     return false;
 }
 
+void access_free_keys(struct access_rules *rules)
+{
+    for (size_t i = 0; i < rules->n_public_keys; i++)
+        jwt_key_free(rules->public_keys[i]);
+    rules->n_public_keys = 0;
+}
+
 /* Whether JWTs are checked: then every stream needs a token. */
 static bool signed_tokens(const struct access_rules *rules)
 {
-    return rules->secret || rules->public_key;
+    return rules->secret || rules->n_public_keys;
 }
 
 bool access_needs_token(const struct access_rules *rules, enum access_action action,
@@ -211,8 +219,8 @@ void access_read(struct access_credentials *out, const struct access_rules *rule
         out->token = NULL;
         out->malformed = true;
     } else if (signed_tokens(rules) && jwt_shaped(out->token, out->len)) {
-        out->jwt = jwt_verify(&out->grant, out->token, out->len, rules->secret, rules->public_key,
-                              now, &out->jwt_why) == 0;
+        out->jwt = jwt_verify(&out->grant, out->token, out->len, rules->secret, rules->public_keys,
+                              rules->n_public_keys, now, &out->jwt_why) == 0;
     }
 }
 

@@ -21,6 +21,7 @@ enum access_action { ACCESS_PUBLISH, ACCESS_WATCH, ACCESS_ACTIONS };
 #define ACCESS_SHORT_TOKEN_LEN 16
 /* The same for --token-secret: HS256 wants a key of 256 bits or more (RFC 7518 §3.2). */
 #define ACCESS_SHORT_SECRET_LEN 32
+#define ACCESS_MAX_PUBLIC_KEYS 8
 
 struct access_token {
     const char *stream; /* NULL: every stream without tokens of its own */
@@ -38,9 +39,11 @@ struct access_rules {
     /* --token-secret: every stream needs a token, and a JWT signed with it (proto/jwt.h) is
      * one for the stream and action it names; NULL: none. */
     const char *secret;
-    /* --token-public-key: the same for a JWT signed with its private half (proto/jwt_key.h);
-     * NULL: none. Owned by the server (app/server.h), which frees the one a reload replaces. */
-    struct jwt_key *public_key;
+    /* --token-public-key, repeatable: the same for a JWT signed with the private half of one of
+     * them (proto/jwt_key.h): a rotation has the old key and the new. Freed by
+     * access_free_keys, by whoever holds the rules last (app/server.h). */
+    struct jwt_key *public_keys[ACCESS_MAX_PUBLIC_KEYS];
+    size_t n_public_keys;
 };
 
 /* Whether NAME[0..LEN) may name a stream: names appear in URLs, logs and file names, so they
@@ -57,6 +60,9 @@ bool access_token_valid(const char *token, const char **why);
  * full, or NAME is not a stream name. */
 int access_add(struct access_rules *rules, enum access_action action, const char *spec,
                const char **why);
+
+/* Frees RULES' public keys (none are left). */
+void access_free_keys(struct access_rules *rules);
 
 /* Whether STREAM needs a token for ACTION. */
 bool access_needs_token(const struct access_rules *rules, enum access_action action,

@@ -292,9 +292,9 @@ static void log_access(const struct access_rules *rules)
             log_info("%s needs a token: %s", doing[a], streams);
     if (rules->secret)
         log_info("tokens: JWTs signed with --token-secret (HS256)");
-    if (rules->public_key)
-        log_info("tokens: JWTs signed with the private half of --token-public-key (%s)",
-                 jwt_key_alg(rules->public_key));
+    for (size_t i = 0; i < rules->n_public_keys; i++)
+        log_info("tokens: JWTs signed with the private half of --token-public-key %zu of %zu (%s)",
+                 i + 1, rules->n_public_keys, jwt_key_alg(rules->public_keys[i]));
 }
 
 static void on_reload(uv_signal_t *handle, int signum)
@@ -309,7 +309,7 @@ static void on_reload(uv_signal_t *handle, int signum)
         log_warn("SIGHUP: the settings are as they were: the config file is wrong (above)");
         return;
     }
-    jwt_key_free(srv->config.access.public_key);
+    access_free_keys(&srv->config.access);
     srv->config.access = fresh.access;
     srv->config.metrics_token = fresh.metrics_token;
     log_info("SIGHUP: the tokens, --token-secret, --token-public-key and --metrics-token are the "
@@ -456,5 +456,5 @@ void server_free(struct server *srv)
     hmap_free(&srv->by_addr);
     free(srv->sessions);
     free(srv->session_tick_us);
-    jwt_key_free(srv->config.access.public_key);
+    access_free_keys(&srv->config.access);
 }

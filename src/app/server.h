@@ -44,8 +44,8 @@ struct server_config {
     struct recorder_config record; /* --record-dir, --record */
     bool no_chat;                  /* chat off for every stream unless the API turns it on */
     uint64_t max_file_size;        /* bytes a file sent in a room may have; 0: the default */
-    /* --publish-token, --watch-token, --token-secret, --token-public-key: its public key is the
-     * server's, freed by server_free or the reload that replaces it */
+    /* --publish-token, --watch-token, --token-secret, --token-public-key: its public keys are
+     * the server's, freed by server_free or the reload that replaces them */
     struct access_rules access;
     const char *metrics_token;     /* --metrics-token: what /metrics needs; NULL: open */
     const char *webhook_url;       /* --webhook: where events are POSTed; NULL: nowhere */

@@ -99,7 +99,8 @@ static const char serve_usage[] =
     "                          (HS256; claims stream, role publish|watch, exp) is one for what\n"
     "                          it names: an application mints them (`onair token` does too)\n"
     "  --token-public-key FILE the same for JWTs signed with the private half of the PEM public\n"
-    "                          key in FILE: RS256 (RSA), ES256 (EC P-256) or EdDSA (Ed25519)\n"
+    "                          key in FILE: RS256 (RSA), ES256 (EC P-256) or EdDSA (Ed25519);\n"
+    "                          repeatable (up to 8), for a rotation: the old key and the new\n"
     "  --metrics-token TOKEN   GET /metrics needs Authorization: Bearer TOKEN (it names\n"
     "                          every stream)\n"
     "  --webhook URL           POST a JSON event to URL when a stream goes live or ends and\n"
@@ -191,9 +192,9 @@ static struct jwt_key *read_public_key(const char *path)
 }
 
 /* Parses onair serve's command line ARGV (the settings of CFG, read from CFG_PATH, in front) into
- * *OUT and *CHECK; OUT's access.public_key is the caller's to free. Returns 0; 1 when it printed
- * the help (the command is done); or 2 after saying what is wrong, followed by USAGE_TEXT unless
- * it is NULL (a reload). */
+ * *OUT and *CHECK; OUT's access keys are the caller's to free (access_free_keys). Returns 0; 1
+ * when it printed the help (the command is done); or 2 after saying what is wrong, followed by
+ * USAGE_TEXT unless it is NULL (a reload). */
 static int parse_serve(int argc, char **argv, const struct config_args *cfg, const char *cfg_path,
                        const char *usage_text, struct server_config *out, bool *check)
 {
@@ -252,7 +253,8 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    const char *public_key_file = NULL;
+    const char *key_files[ACCESS_MAX_PUBLIC_KEYS];
+    size_t n_key_files = 0;
     int opt;
     char *end;
     opterr = 0;
@@ -428,7 +430,9 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
             config.access.secret = optarg;
             break;
         case O_TOKEN_PUBLIC_KEY:
-            public_key_file = optarg;
+            if (n_key_files == ACCESS_MAX_PUBLIC_KEYS)
+                return fail_usage(usage_text, "at most 8 --token-public-key files (%s)", optarg);
+            key_files[n_key_files++] = optarg;
             break;
         case O_METRICS_TOKEN: {
             const char *why;
@@ -483,9 +487,15 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
         return fail_usage(usage_text, "%s", "--webhook-secret goes with --webhook URL");
     if (config.record.n_names && !config.record.dir)
         return fail_usage(usage_text, "%s", "--record needs --record-dir DIR, where files go");
-    /* Last: from here on nothing fails, so the key is the caller's whatever happens. */
-    if (public_key_file && !(config.access.public_key = read_public_key(public_key_file)))
-        return 2;
+    /* Last: from here on nothing fails, so the keys are the caller's whatever happens. */
+    for (size_t i = 0; i < n_key_files; i++) {
+        struct jwt_key *key = read_public_key(key_files[i]);
+        if (!key) {
+            access_free_keys(&config.access);
+            return 2;
+        }
+        config.access.public_keys[config.access.n_public_keys++] = key;
+    }
     *out = config;
     return 0;
 }
@@ -536,7 +546,7 @@ static int serve(int argc, char **argv)
         rc = parse_serve(argc, argv, &cfg, cfg_path, serve_usage, &config, &check);
     if (rc == 0 && check) {
         printf("onair: the settings would do\n");
-        jwt_key_free(config.access.public_key);
+        access_free_keys(&config.access);
     }
     if (rc != 0 || check) {
         free(owned);

@@ -98,8 +98,9 @@ static json_t *decode_object(const char *text, size_t len)
     return value;
 }
 
-/* Why a header's "alg" is refused, by what the server checks with. */
-static const char *alg_refusal(const char *key_alg, bool secret)
+/* Why a header's "alg" is refused, by what the server checks with: KEY_ALG is the algorithm of
+ * all its keys, NULL when they have several or there are none (MIXED says which). */
+static const char *alg_refusal(const char *key_alg, bool mixed, bool secret)
 {
     static const struct {
         const char *alg, *alone, *or_hs256;
@@ -114,24 +115,36 @@ static const char *alg_refusal(const char *key_alg, bool secret)
     for (size_t i = 0; key_alg && i < sizeof refusals / sizeof refusals[0]; i++)
         if (strcmp(refusals[i].alg, key_alg) == 0)
             return secret ? refusals[i].or_hs256 : refusals[i].alone;
+    if (mixed)
+        return secret ? "the token is not signed with HS256 or the algorithm of a public key "
+                        "(its header's \"alg\")"
+                      : "the token is not signed with the algorithm of a public key (its header's "
+                        "\"alg\")";
     return "the token is not signed with HS256 (its header's \"alg\")";
 }
 
-/* Checks the header: an "alg" the server checks (HS256 with SECRET, KEY's own with KEY) and
- * nothing the reader must understand ("crit", RFC 7515 §4.1.11). Sets *BY_KEY when KEY is to
- * check the signature. */
-static int check_header(const char *text, size_t len, const char *secret, const struct jwt_key *key,
-                        bool *by_key, const char **why)
+/* Checks the header: an "alg" the server checks (HS256 with SECRET, that of one of KEYS[0..N))
+ * and nothing the reader must understand ("crit", RFC 7515 §4.1.11). Sets *BY_ALG to the
+ * algorithm when keys of it are to check the signature, else NULL (the secret is). */
+static int check_header(const char *text, size_t len, const char *secret,
+                        struct jwt_key *const *keys, size_t n, const char **by_alg,
+                        const char **why)
 {
     json_t *header = decode_object(text, len);
     const char *alg = json_string_value(json_object_get(header, "alg"));
-    const char *key_alg = key ? jwt_key_alg(key) : NULL;
+    const char *key_alg = n ? jwt_key_alg(keys[0]) : NULL;
+    bool mixed = false;
+    *by_alg = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (alg && strcmp(alg, jwt_key_alg(keys[i])) == 0)
+            *by_alg = jwt_key_alg(keys[i]);
+        mixed |= strcmp(key_alg, jwt_key_alg(keys[i])) != 0;
+    }
     int rc = -1;
-    *by_key = alg && key_alg && strcmp(alg, key_alg) == 0;
     if (!header)
         *why = "the token's header is not a JSON object";
-    else if (!*by_key && !(secret && alg && strcmp(alg, "HS256") == 0))
-        *why = alg_refusal(key_alg, secret != NULL);
+    else if (!*by_alg && !(secret && alg && strcmp(alg, "HS256") == 0))
+        *why = alg_refusal(mixed ? NULL : key_alg, mixed, secret != NULL);
     else if (json_object_get(header, "crit"))
         *why = "the token's header has \"crit\" extensions onair does not know";
     else
@@ -140,14 +153,23 @@ static int check_header(const char *text, size_t len, const char *secret, const 
     return rc;
 }
 
-/* Whether SIGNATURE[0..N) signs SIGNED[0..LEN) by SECRET (HS256) or, when BY_KEY, by KEY. */
+/* Whether SIGNATURE[0..N) signs SIGNED[0..LEN) by SECRET (HS256) or, when BY_ALG is not NULL,
+ * by one of KEYS[0..N_KEYS) of that algorithm. */
 static bool signature_matches(const uint8_t *signature, long n, const char *signed_part, size_t len,
-                              const char *secret, const struct jwt_key *key, bool by_key)
+                              const char *secret, struct jwt_key *const *keys, size_t n_keys,
+                              const char *by_alg)
 {
     if (n < 0)
         return false;
-    if (by_key)
-        return jwt_key_verify(key, signed_part, len, signature, (size_t)n);
+    if (by_alg) {
+        bool any = false;
+        /* Every key of the algorithm is tried, so that which one signed does not show in the
+         * time taken. */
+        for (size_t i = 0; i < n_keys; i++)
+            if (strcmp(jwt_key_alg(keys[i]), by_alg) == 0)
+                any |= jwt_key_verify(keys[i], signed_part, len, signature, (size_t)n);
+        return any;
+    }
     uint8_t expected[HMAC_SHA256_LEN];
     return n == HMAC_SHA256_LEN &&
            hmac_make("SHA256", secret, signed_part, len, expected, sizeof expected) &&
@@ -189,7 +211,7 @@ static int read_claims(struct jwt_grant *out, json_t *claims, int64_t now, const
 }
 
 int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char *secret,
-               const struct jwt_key *key, int64_t now, const char **why)
+               struct jwt_key *const *keys, size_t n_keys, int64_t now, const char **why)
 {
     memset(out, 0, sizeof *out);
     if (len > JWT_MAX_LEN || !jwt_shaped(token, len)) {
@@ -198,14 +220,16 @@ int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char 
     }
     const char *dot1 = memchr(token, '.', len);
     const char *dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token));
-    bool by_key;
-    if (check_header(token, (size_t)(dot1 - token), secret, key, &by_key, why) < 0)
+    const char *by_alg;
+    if (check_header(token, (size_t)(dot1 - token), secret, keys, n_keys, &by_alg, why) < 0)
         return -1;
     uint8_t signature[JWT_KEY_MAX_SIG];
     long n = b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), signature, sizeof signature);
-    if (!signature_matches(signature, n, token, (size_t)(dot2 - token), secret, key, by_key)) {
-        *why = by_key ? "the token's signature does not match the public key"
-                      : "the token's signature does not match the secret";
+    if (!signature_matches(signature, n, token, (size_t)(dot2 - token), secret, keys, n_keys,
+                           by_alg)) {
+        *why = !by_alg      ? "the token's signature does not match the secret"
+               : n_keys > 1 ? "the token's signature does not match any of the public keys"
+                            : "the token's signature does not match the public key";
         return -1;
     }
     json_t *claims = decode_object(dot1 + 1, (size_t)(dot2 - dot1 - 1));

@@ -30,13 +30,15 @@ bool jwt_shaped(const char *text, size_t len);
 struct jwt_key;
 
 /* Checks TOKEN[0..LEN) at NOW (seconds since 1970) against SECRET when its header's "alg" is
- * "HS256", against KEY (proto/jwt_key.h) when it is KEY's; either may be NULL, not both.
- * Returns 0 with the grant in *OUT, or -1 with *WHY, for a user: a header whose "alg" is neither
- * of those (so the unsigned "none" is refused, and so is an HS256 token without a secret) or that
- * has "crit", a wrong signature, no "exp" or one JWT_LEEWAY_S or more before NOW, an "nbf" more
- * than JWT_LEEWAY_S after NOW, or a "stream" or "role" claim missing or not as above. */
+ * "HS256", against those of KEYS[0..N_KEYS) (proto/jwt_key.h) whose algorithm it names
+ * otherwise: any one of them may have signed it (a rotation has the old key and the new). SECRET
+ * may be NULL, and N_KEYS 0, not both. Returns 0 with the grant in *OUT, or -1 with *WHY, for a
+ * user: a header whose "alg" is neither of those (so the unsigned "none" is refused, and so is an
+ * HS256 token without a secret) or that has "crit", a wrong signature, no "exp" or one
+ * JWT_LEEWAY_S or more before NOW, an "nbf" more than JWT_LEEWAY_S after NOW, or a "stream" or
+ * "role" claim missing or not as above. */
 int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char *secret,
-               const struct jwt_key *key, int64_t now, const char **why);
+               struct jwt_key *const *keys, size_t n_keys, int64_t now, const char **why);
 
 /* Writes a JWT granting ROLE ("publish" or "watch") on STREAM (a name or "*") until EXPIRES,
  * signed with SECRET, into OUT[0..CAP). Returns its length, or -1 when CAP is too small or

@@ -3,8 +3,9 @@
 mints JWTs with a JWT library (PyJWT here) and its private key; onair holds only the public key.
 RS256, ES256 and EdDSA tokens open a stream (a WHEP offer with one gets its answer); refusals say
 why (another key, expired, HS256 keyed with the public key's text); `onair token --key` signs
-with the private key, and PyJWT checks its token; a SIGHUP takes the config file's new key; a private key, a short RSA key or a missing file keeps the server from starting,
-with the reason."""
+with the private key, and PyJWT checks its token; a SIGHUP takes the config file's new key; two
+keys, as in a rotation, take tokens of either; a private key, a short RSA key or a missing file
+keeps the server from starting, with the reason."""
 import asyncio
 import base64
 import hashlib
@@ -103,6 +104,9 @@ try:
     check_cannot_start(["--token-public-key", short_public],
                        "an RSA key shorter than 2048 bits",
                        "a 1024-bit RSA key: refused as too weak for RS256")
+    check_cannot_start(["--token-public-key", ec_public, "--token-public-key", short_public],
+                       "an RSA key shorter than 2048 bits",
+                       "a good key and a short one: refused all the same (the good one freed)")
     check_cannot_start(["--token-public-key", os.path.join(work, "nowhere.pub")],
                        f"cannot read {work}/nowhere.pub: No such file or directory",
                        "a missing key file: onair names it and does not start")
@@ -116,7 +120,8 @@ try:
         log = open(server.log_path).read()
         check("publishing needs a token: every stream" in log and
               "watching needs a token: every stream" in log and
-              "tokens: JWTs signed with the private half of --token-public-key (ES256)" in log,
+              "tokens: JWTs signed with the private half of --token-public-key 1 of 1 (ES256)"
+              in log,
               "the server logs that every stream needs a token, and the key's algorithm", log)
         status, body = whep(server, offer, token(ec_private, "ES256"))
         check(status == 201 and body.startswith("v=0"),
@@ -172,7 +177,7 @@ try:
         rs256 = whep(server, offer, token(rsa_private, "RS256"))
         es256 = whep(server, offer, token(ec_private, "ES256"))
         log = open(server.log_path).read()
-        check("--token-public-key (RS256)" in log and rs256[0] == 201 and es256[0] == 401 and
+        check("--token-public-key 1 of 1 (RS256)" in log and rs256[0] == 201 and es256[0] == 401 and
               es256[1].endswith("the token is not signed with RS256 (its header's \"alg\")"),
               "after a SIGHUP the config file's RSA key is the one: RS256 tokens open the "
               "stream, the EC key's are refused", (rs256[0], es256))
@@ -195,17 +200,22 @@ try:
         check(not problems, "the server ran and stopped cleanly (no leak of a replaced key)",
               problems)
 
-    # The other two kinds of key, each on a server of its own.
-    for alg, private, public in (("RS256", rsa_private, rsa_public),
-                                 ("EdDSA", ed_private, ed_public)):
-        server = Server(f"public_key_tokens_{alg}",
-                        ["--token-public-key", public, "--source", f"cam={media}"])
-        try:
-            status, body = whep(server, offer, token(private, alg))
-            check(status == 201, f"an {alg} token from PyJWT opens the stream", (status, body))
-        finally:
-            problems = server.stop()
-            check(not problems, f"the {alg} server ran and stopped cleanly", problems)
+    # Two keys, as during a rotation (and of the other two kinds): tokens of either open the
+    # stream.
+    server = Server("public_key_tokens_two", ["--token-public-key", rsa_public,
+                                              "--token-public-key", ed_public,
+                                              "--source", f"cam={media}"])
+    try:
+        log = open(server.log_path).read()
+        rs256 = whep(server, offer, token(rsa_private, "RS256"))
+        eddsa = whep(server, offer, token(ed_private, "EdDSA"))
+        check("--token-public-key 1 of 2 (RS256)" in log and
+              "--token-public-key 2 of 2 (EdDSA)" in log and rs256[0] == 201 and
+              eddsa[0] == 201, "with two keys, RS256 and EdDSA tokens from PyJWT open the stream",
+              (rs256[0], eddsa[0], log[-400:]))
+    finally:
+        problems = server.stop()
+        check(not problems, "the server with two keys ran and stopped cleanly", problems)
 except Exception as error:  # noqa: BLE001
     check(False, "public key tokens", repr(error))
 finally:

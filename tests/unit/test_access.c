@@ -231,7 +231,8 @@ static void test_public_key_tokens(void **state)
     const char *why = NULL;
     struct jwt_key *key = jwt_key_from_private_pem(pem, sizeof pem - 1, &why);
     assert_non_null(key);
-    struct access_rules only_key = {.public_key = key}; /* the private half checks as well */
+    /* The private half checks as well. */
+    struct access_rules only_key = {.public_keys = {key}, .n_public_keys = 1};
     assert_false(access_open(&only_key));
     assert_true(access_needs_token(&only_key, ACCESS_WATCH, "lobby"));
     char text[64];

@@ -59,7 +59,7 @@ static const char *why_refused(const char *token, const char *secret)
 {
     struct jwt_grant grant;
     const char *why = NULL;
-    assert_int_equal(jwt_verify(&grant, token, strlen(token), secret, NULL, NOW, &why), -1);
+    assert_int_equal(jwt_verify(&grant, token, strlen(token), secret, NULL, 0, NOW, &why), -1);
     assert_non_null(why);
     return why;
 }
@@ -87,7 +87,7 @@ static void test_sign_and_verify(void **state)
     assert_int_equal((size_t)n, strlen(token));
     struct jwt_grant grant;
     const char *why = NULL;
-    assert_int_equal(jwt_verify(&grant, token, strlen(token), "s3cret", NULL, NOW, &why), 0);
+    assert_int_equal(jwt_verify(&grant, token, strlen(token), "s3cret", NULL, 0, NOW, &why), 0);
     assert_string_equal(grant.stream, "cam");
     assert_true(grant.publish);
     assert_int_equal(grant.expires, NOW + 60);
@@ -96,7 +96,7 @@ static void test_sign_and_verify(void **state)
                              "{\"role\":\"watch\",\"stream\":\"*\",\"exp\":1800000060.5,"
                              "\"nbf\":1799999999,\"sub\":\"user 7\"}",
                              "s3cret");
-    assert_int_equal(jwt_verify(&grant, other, strlen(other), "s3cret", NULL, NOW, &why), 0);
+    assert_int_equal(jwt_verify(&grant, other, strlen(other), "s3cret", NULL, 0, NOW, &why), 0);
     assert_string_equal(grant.stream, "*");
     assert_false(grant.publish);
     assert_int_equal(grant.expires, NOW + 60);
@@ -113,12 +113,12 @@ static void test_clock_leeway(void **state)
     const char *why = NULL;
     const char *late = make("{\"alg\":\"HS256\"}",
                             "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1799999971}", "k");
-    assert_int_equal(jwt_verify(&grant, late, strlen(late), "k", NULL, NOW, &why), 0);
+    assert_int_equal(jwt_verify(&grant, late, strlen(late), "k", NULL, 0, NOW, &why), 0);
     const char *early = make("{\"alg\":\"HS256\"}",
                              "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1800000060,"
                              "\"nbf\":1800000030}",
                              "k");
-    assert_int_equal(jwt_verify(&grant, early, strlen(early), "k", NULL, NOW, &why), 0);
+    assert_int_equal(jwt_verify(&grant, early, strlen(early), "k", NULL, 0, NOW, &why), 0);
 }
 
 static void test_refused(void **state)
@@ -242,11 +242,12 @@ static const char *sign_with(EVP_PKEY *pkey, const char *alg, const char *header
     return token;
 }
 
-static const char *why_key_refused(const char *token, const char *secret, const struct jwt_key *key)
+static const char *why_key_refused(const char *token, const char *secret, struct jwt_key *key)
 {
     struct jwt_grant grant;
     const char *why = NULL;
-    assert_int_equal(jwt_verify(&grant, token, strlen(token), secret, key, NOW, &why), -1);
+    assert_int_equal(jwt_verify(&grant, token, strlen(token), secret, &key, key != NULL, NOW, &why),
+                     -1);
     assert_non_null(why);
     return why;
 }
@@ -283,12 +284,15 @@ static void test_public_key_tokens(void **state)
 
         struct jwt_grant grant;
         const char *why = NULL, *token = sign_with(pkey, kinds[i].alg, header, claims);
-        assert_int_equal(jwt_verify(&grant, token, strlen(token), NULL, key, NOW, &why), 0);
+        assert_int_equal(
+            jwt_verify(&grant, token, strlen(token), NULL, &key, key != NULL, NOW, &why), 0);
         assert_string_equal(grant.stream, "cam");
         assert_true(grant.publish);
-        assert_int_equal(jwt_verify(&grant, token, strlen(token), "k", key, NOW, &why), 0);
+        assert_int_equal(
+            jwt_verify(&grant, token, strlen(token), "k", &key, key != NULL, NOW, &why), 0);
         const char *hs256 = make("{\"alg\":\"HS256\"}", claims, "k");
-        assert_int_equal(jwt_verify(&grant, hs256, strlen(hs256), "k", key, NOW, &why), 0);
+        assert_int_equal(
+            jwt_verify(&grant, hs256, strlen(hs256), "k", &key, key != NULL, NOW, &why), 0);
 
         assert_string_equal(
             why_key_refused(sign_with(other, kinds[i].alg, header, claims), NULL, key),
@@ -317,7 +321,8 @@ static void test_public_key_tokens(void **state)
         int n = jwt_sign_with_key(mine, sizeof mine, signer, "*", "watch", NOW + 60);
         assert_true(n > 0);
         assert_int_equal((size_t)n, strlen(mine));
-        assert_int_equal(jwt_verify(&grant, mine, strlen(mine), NULL, key, NOW, &why), 0);
+        assert_int_equal(jwt_verify(&grant, mine, strlen(mine), NULL, &key, key != NULL, NOW, &why),
+                         0);
         assert_string_equal(grant.stream, "*");
         assert_false(grant.publish);
         assert_int_equal(grant.expires, NOW + 60);
@@ -342,6 +347,51 @@ static void test_public_key_tokens(void **state)
     jwt_key_free(ed_key);
     EVP_PKEY_free(ed);
     EVP_PKEY_free(rsa);
+}
+
+/* Several keys, as in a rotation: a token signed with any of them is taken, by its algorithm;
+ * one signed with none of them, or naming an algorithm none of them has, is refused. */
+static void test_several_public_keys(void **state)
+{
+    (void)state;
+    static const char claims[] = "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1800000060}";
+    EVP_PKEY *old_ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    EVP_PKEY *new_ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    EVP_PKEY *retired = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    assert_true(old_ec && new_ec && retired && ed);
+    struct jwt_key *keys[3] = {key_of(old_ec), key_of(new_ec), key_of(ed)};
+    static const char es256[] = "{\"alg\":\"ES256\"}";
+    struct jwt_grant grant;
+    const char *why = NULL;
+    EVP_PKEY *signers[3] = {old_ec, new_ec, ed};
+    for (size_t i = 0; i < 3; i++) {
+        const char *alg = i < 2 ? "ES256" : "EdDSA";
+        const char *token =
+            sign_with(signers[i], alg, i < 2 ? es256 : "{\"alg\":\"EdDSA\"}", claims);
+        assert_int_equal(jwt_verify(&grant, token, strlen(token), NULL, keys, 3, NOW, &why), 0);
+        assert_string_equal(grant.stream, "cam");
+    }
+    const char *token = sign_with(retired, "ES256", es256, claims);
+    assert_int_equal(jwt_verify(&grant, token, strlen(token), NULL, keys, 2, NOW, &why), -1);
+    assert_string_equal(why, "the token's signature does not match any of the public keys");
+    /* Keys of one algorithm name it when refusing another; keys of several do not. */
+    token = make("{\"alg\":\"HS256\"}", claims, "k");
+    assert_int_equal(jwt_verify(&grant, token, strlen(token), NULL, keys, 2, NOW, &why), -1);
+    assert_string_equal(why, "the token is not signed with ES256 (its header's \"alg\")");
+    assert_int_equal(jwt_verify(&grant, token, strlen(token), NULL, keys, 3, NOW, &why), -1);
+    assert_string_equal(
+        why, "the token is not signed with the algorithm of a public key (its header's \"alg\")");
+    token = make("{\"alg\":\"RS256\"}", claims, "k");
+    assert_int_equal(jwt_verify(&grant, token, strlen(token), "k", keys, 3, NOW, &why), -1);
+    assert_string_equal(why, "the token is not signed with HS256 or the algorithm of a public key "
+                             "(its header's \"alg\")");
+    for (size_t i = 0; i < 3; i++)
+        jwt_key_free(keys[i]);
+    EVP_PKEY_free(old_ec);
+    EVP_PKEY_free(new_ec);
+    EVP_PKEY_free(retired);
+    EVP_PKEY_free(ed);
 }
 
 /* RFC 8037 §A.4: Ed25519 (RFC 8032's first test key) signing "Example of Ed25519 signing". That
@@ -430,8 +480,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token_from_elsewhere), cmocka_unit_test(test_sign_and_verify),
         cmocka_unit_test(test_clock_leeway),         cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_public_key_tokens),    cmocka_unit_test(test_token_from_rfc8037),
-        cmocka_unit_test(test_keys_refused),
+        cmocka_unit_test(test_public_key_tokens),    cmocka_unit_test(test_several_public_keys),
+        cmocka_unit_test(test_token_from_rfc8037),   cmocka_unit_test(test_keys_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
