@@ -64,7 +64,7 @@ try {
     // Without the second ask it is 76. It read 2-3 under load while the edge asked again only
     // when Chromium NACKed: Chromium stops asking for a packet once the next keyframe plays
     // (tests/unit/test_sfu unrepaired_loss_asked_again_unprompted). It read 11 in one CI run,
-    // and 30-58 in 3 runs of 9 by hand under load, while the edge's replay at the join stopped
+    // and 30-58 in 3 runs of 12 by hand under load, while the edge's replay at the join stopped
     // at a late repair that completed the GOP: the packets after it came only as answers to
     // Chromium's NACKs, and Chromium counts a packet recovered from RTX as lost (test_sfu
     // gop_replayed_to_the_newest_when_a_late_repair_completes_it); 0 in 6 of 6 since.
