@@ -130,6 +130,12 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     if (vt->need_offsets)
         set_offsets(vt, v, track->desc.codec.clock_rate, now_us);
 
+    /* A replay's packets are out of history (so no repair of one is sent) long before the
+     * source is 2^14 past the first: its window closes there, before sequence numbers wrap
+     * around into it and squeeze a packet hours younger (the sign of its age flips at 2^31
+     * ticks, 6.6 h at 90 kHz). */
+    if (vt->replay_count && (uint16_t)(v->seq - vt->replay_first) - 0x4000u < 0x4000u)
+        vt->replay_count = 0;
     struct rtp_rewrite *rw = &vt->rewrite;
     rw->ssrc = vt->desc.ssrc;
     rw->payload_type = (uint8_t)vt->pt;

@@ -1035,6 +1035,35 @@ static void gop_replayed_to_the_newest_when_a_late_repair_completes_it(void **st
     sfu_publisher_detach(pub);
 }
 
+/* A viewer that joined by a replay, still watching when the source's sequence numbers have
+ * wrapped around to the replayed ones and its timestamps run more than 2^31 ticks past the
+ * replay's newest (6.6 hours at 90 kHz; here at 40,000 ticks a packet): those packets go at
+ * their own timestamps, not squeezed as the replay's were. */
+static void replay_window_closes_before_numbers_wrap(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct capture *pub_cap = &f->pub_cap, *view_cap = &f->view_cap;
+    struct sfu_publisher *pub = attach_publisher(f, "file", &source_sink, pub_cap);
+    publish_gop(sfu, pub, 100, 90000, 2); /* 100-103, replayed: the window is 100-102 */
+    struct sfu_viewer *viewer = watch(f, "file", view_cap, 2000);
+    assert_int_equal(view_cap->n_rtp, 4);
+    uint8_t pkt[200];
+    uint32_t ts = 96000;
+    for (uint32_t i = 1; i <= 65534; i++) { /* up to 101, wrapped around */
+        ts += 40000;
+        size_t n = vp8_packet(pkt, 0x1111, (uint16_t)(103 + i), ts, true, false);
+        view_cap->n_rtp = 0; /* only the last is looked at */
+        publish(sfu, pub, 3000 + i, pkt, n);
+    }
+    assert_int_equal(view_cap->n_rtp, 1);
+    struct rtp_view last = parse(view_cap->rtp[0], view_cap->rtp_len[0]);
+    assert_int_equal(last.seq, 101);
+    assert_int_equal(last.timestamp, ts);
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+}
+
 /* A viewer whose keys are ready while the source's packets wait for the loop's flush gets its
  * replay with them, up to the newest. A replayed frame stamped after the current one (a source
  * whose timestamps went back) keeps its timestamp: squeezing it would wrap it around to days
@@ -1131,6 +1160,7 @@ int main(void)
         WITH_SFU(source_gop_not_replayed_when_long_or_incomplete),
         WITH_SFU(replayed_timestamp_after_the_anchor_is_kept),
         WITH_SFU(gop_replayed_to_the_newest_when_a_late_repair_completes_it),
+        WITH_SFU(replay_window_closes_before_numbers_wrap),
         WITH_SFU(live_on_the_first_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
