@@ -12,8 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/disk_reads.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
+
+/* How much of a file a download reads at a time, a chunk ahead of the socket. */
+#define DOWNLOAD_CHUNK (64 * 1024)
+
+struct download;
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -24,6 +30,9 @@ struct http_server {
     uint16_t port;
     int closing_handles;
     char *cert_pem, *key_pem; /* HTTPS, else NULL */
+    struct disk_reads *reads; /* for downloads */
+    struct download *downloads; /* being sent, to resume at stop */
+    bool stopping;
 };
 
 /* Per-request state while the body arrives. */
@@ -115,14 +124,140 @@ static void media_type(const char *header, char *out, size_t cap)
     out[n] = 0;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *res)
+/* A file being sent (http_response_file). Its chunks are read on the disk thread, the next one
+ * while the socket takes the last; while MHD waits for a chunk the connection is suspended, so
+ * a slow disk holds up that download and nothing else on the loop. */
+struct download {
+    struct disk_read read; /* first: the read's DONE finds the download from it */
+    struct http_server *s;
+    struct MHD_Connection *conn;
+    int fd;
+    uint64_t file_offset, len; /* the body: LEN bytes of FD from FILE_OFFSET */
+    uint64_t read_pos;         /* body position of the read under way */
+    uint64_t have_pos;         /* body position of data[0] */
+    size_t have_len;           /* bytes of data read and not yet read over */
+    bool reading, suspended;
+    bool gone; /* MHD is done with it while a read was out: freed when it returns */
+    int error; /* errno of a failed read; EIO when the file ended early */
+    struct download *prev, *next;
+    uint8_t data[DOWNLOAD_CHUNK];
+};
+
+static void drive(struct http_server *s);
+
+static void download_free(struct download *d)
+{
+    close(d->fd);
+    free(d);
+}
+
+static void start_read(struct download *d, uint64_t pos)
+{
+    uint64_t left = d->len - pos;
+    d->reading = true;
+    d->read_pos = pos;
+    d->read.fd = d->fd;
+    d->read.offset = d->file_offset + pos;
+    d->read.buf = d->data;
+    d->read.len = left < DOWNLOAD_CHUNK ? (size_t)left : DOWNLOAD_CHUNK;
+    disk_reads_submit(d->s->reads, &d->read);
+}
+
+static void on_chunk_read(struct disk_read *read)
+{
+    struct download *d = (struct download *)read;
+    d->reading = false;
+    if (d->gone) {
+        download_free(d);
+        return;
+    }
+    if (read->result < 0) {
+        d->error = (int)-read->result;
+        log_warn("a download stopped: cannot read its file: %s", strerror(d->error));
+    } else if (read->result == 0) {
+        d->error = EIO;
+        log_warn("a download stopped: its file is shorter than when it was opened");
+    } else {
+        d->have_pos = d->read_pos;
+        d->have_len = (size_t)read->result;
+    }
+    if (d->suspended) {
+        d->suspended = false;
+        MHD_resume_connection(d->conn);
+        drive(d->s);
+    }
+}
+
+/* MHD's content reader: bytes from POS into BUF[0..max) when the chunk read has them, else the
+ * connection waits (suspended) for the read that brings them. */
+static ssize_t download_bytes(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct download *d = cls;
+    if (d->error || d->s->stopping)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (!d->reading && pos >= d->have_pos && pos - d->have_pos < d->have_len) {
+        size_t at = (size_t)(pos - d->have_pos), n = d->have_len - at;
+        if (n > max)
+            n = max;
+        memcpy(buf, d->data + at, n);
+        if (at + n == d->have_len && pos + n < d->len)
+            start_read(d, pos + n);
+        return (ssize_t)n;
+    }
+    if (!d->reading)
+        start_read(d, pos);
+    d->suspended = true;
+    MHD_suspend_connection(d->conn);
+    return 0;
+}
+
+/* MHD is done with the response: sent, or the connection closed. */
+static void download_end(void *cls)
+{
+    struct download *d = cls;
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        d->s->downloads = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    if (d->reading)
+        d->gone = true;
+    else
+        download_free(d);
+}
+
+static struct MHD_Response *download_response(struct http_server *s, struct MHD_Connection *conn,
+                                              struct http_response *res)
+{
+    struct download *d = xcalloc(1, sizeof *d);
+    d->read.done = on_chunk_read;
+    d->s = s;
+    d->conn = conn;
+    d->fd = res->file_fd;
+    d->file_offset = res->file_offset;
+    d->len = res->file_len;
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(d->len, DOWNLOAD_CHUNK, download_bytes, d, download_end);
+    if (!r) {
+        free(d); /* the fd stays the response's */
+        return NULL;
+    }
+    res->has_file = false;
+    d->next = s->downloads;
+    if (d->next)
+        d->next->prev = d;
+    s->downloads = d;
+    return r;
+}
+
+static enum MHD_Result send_response(struct http_server *s, struct MHD_Connection *conn,
+                                     struct http_response *res)
 {
     struct MHD_Response *r = NULL;
-    if (res->has_file) { /* MHD reads it as the socket drains, and closes it */
-        r = MHD_create_response_from_fd_at_offset64(res->file_len, res->file_fd, res->file_offset);
-        if (r)
-            res->has_file = false;
-        else
+    if (res->has_file) {
+        r = download_response(s, conn, res);
+        if (!r)
             http_response_text(res, 500, "cannot send the file\n");
     }
     if (!r) {
@@ -218,7 +353,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         };
         s->handler(s->opaque, &req, &res);
     }
-    return send_response(conn, &res);
+    return send_response(s, conn, &res);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -231,8 +366,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
     }
 }
-
-static void drive(struct http_server *s);
 
 static void on_poll(uv_poll_t *handle, int status, int events) { drive(handle->data); }
 static void on_timer(uv_timer_t *handle) { drive(handle->data); }
@@ -323,7 +456,8 @@ struct http_server *http_server_start(uv_loop_t *loop, const char *listen,
     struct http_server *s = xcalloc(1, sizeof *s);
     s->handler = handler;
     s->opaque = opaque;
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* Suspend and resume: a download waits for the disk thread without holding the loop. */
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_DUAL_STACK;
     if (tls) {
@@ -355,6 +489,12 @@ struct http_server *http_server_start(uv_loop_t *loop, const char *listen,
         free_server(s);
         return NULL;
     }
+    s->reads = disk_reads_start(loop, why, cap);
+    if (!s->reads) {
+        MHD_stop_daemon(s->daemon);
+        free_server(s);
+        return NULL;
+    }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
     const union MHD_DaemonInfo *epoll = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
@@ -380,7 +520,15 @@ void http_server_stop(struct http_server *s)
         return;
     uv_poll_stop(&s->poll);
     uv_timer_stop(&s->timer);
+    /* MHD stops with no connection suspended; a resumed download is ended, not read on. */
+    s->stopping = true;
+    for (struct download *d = s->downloads; d; d = d->next)
+        if (d->suspended) {
+            d->suspended = false;
+            MHD_resume_connection(d->conn);
+        }
     MHD_stop_daemon(s->daemon);
+    disk_reads_stop(s->reads); /* after MHD: the downloads it ended may still wait for a read */
     s->closing_handles = 2;
     uv_close((uv_handle_t *)&s->poll, on_handle_closed);
     uv_close((uv_handle_t *)&s->timer, on_handle_closed);

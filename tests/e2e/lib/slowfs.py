@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""slowfs.py BACKING MOUNTPOINT BYTES_PER_SECOND: a FUSE file system that keeps files in
-BACKING and takes writes at BYTES_PER_SECOND at most (each write sleeps for its share), the disk
-that cannot keep up. Runs in the foreground until unmounted (fusermount3 -u MOUNTPOINT)."""
+"""slowfs.py BACKING MOUNTPOINT BYTES_PER_SECOND [STALL_FILE]: a FUSE file system that keeps files
+in BACKING and takes writes at BYTES_PER_SECOND at most (each write sleeps for its share), the
+disk that cannot keep up. With STALL_FILE (a path outside the mount), every read waits while that
+file exists: the disk that stops answering, for as long as the test says. Runs in the foreground
+until unmounted (fusermount3 -u MOUNTPOINT)."""
 import errno
 import os
 import sys
@@ -11,8 +13,8 @@ from fusepy import FUSE, FuseOSError, Operations
 
 
 class Slow(Operations):
-    def __init__(self, root, rate):
-        self.root, self.rate = root, rate
+    def __init__(self, root, rate, stall_file):
+        self.root, self.rate, self.stall_file = root, rate, stall_file
 
     def _path(self, path):
         return os.path.join(self.root, path.lstrip("/"))
@@ -39,6 +41,8 @@ class Slow(Operations):
         return os.open(self._path(path), flags)
 
     def read(self, path, size, offset, fh):
+        while self.stall_file and os.path.exists(self.stall_file):
+            time.sleep(0.05)
         os.lseek(fh, offset, os.SEEK_SET)
         return os.read(fh, size)
 
@@ -67,4 +71,5 @@ class Slow(Operations):
 
 if __name__ == "__main__":
     backing, mountpoint, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    FUSE(Slow(backing, rate), mountpoint, foreground=True, nothreads=False)
+    stall_file = sys.argv[4] if len(sys.argv) > 4 else None
+    FUSE(Slow(backing, rate, stall_file), mountpoint, foreground=True, nothreads=False)
