@@ -312,9 +312,8 @@ static void on_reload(uv_signal_t *handle, int signum)
     access_free_keys(&srv->config.access);
     srv->config.access = fresh.access;
     srv->config.metrics_token = fresh.metrics_token;
-    log_info("SIGHUP: the tokens, --token-secret, --token-public-key and --metrics-token are the "
-             "config file's now "
-             "(other settings take a restart)");
+    log_info("SIGHUP: the tokens, --token-secret, --token-public-key and --metrics-token are "
+             "the config file's now (other settings take a restart)");
     log_access(&srv->config.access);
 }
 

@@ -1,18 +1,17 @@
 /* cli_options: what the commands' option parsers share. */
 #ifndef ONAIR_CLI_CLI_OPTIONS_H
 #define ONAIR_CLI_CLI_OPTIONS_H
+#include <stddef.h>
+
+#include "app/peer_client.h"
 
 /* --log-level ARG for COMMAND ("publish", ...): sets the level and returns 0, or says what it
  * wants on stderr and returns 2 (the usage exit code). */
 int cli_log_level(const char *command, const char *arg);
 
-#include <stddef.h>
-
 /* Reads PATH, at most MAX bytes (a config file, a key), into a NUL-terminated buffer the caller
  * frees, its length in *LEN; NULL with errno set on failure (EFBIG: longer than MAX). */
 char *cli_read_file(const char *path, size_t max, size_t *len);
-
-#include "app/peer_client.h"
 
 /* The ICE options of the clients (publish, record): their getopt entries, usage lines and
  * handling. The values are past any command's own. */

@@ -17,6 +17,7 @@ struct jwt_key {
     EVP_PKEY *pkey;
     const char *alg;
     const EVP_MD *md; /* NULL for EdDSA, which hashes as it signs */
+    bool es256;       /* signatures are R||S in the JWT, DER for OpenSSL */
 };
 
 /* What kind of key PKEY is for a JWT: its "alg" in *ALG and *MD, or -1 with *WHY. */
@@ -62,7 +63,7 @@ static struct jwt_key *key_of(EVP_PKEY *pkey, const char **why)
         return NULL;
     }
     struct jwt_key *key = xmalloc(sizeof *key);
-    *key = (struct jwt_key){.pkey = pkey, .alg = alg, .md = md};
+    *key = (struct jwt_key){.pkey = pkey, .alg = alg, .md = md, .es256 = !strcmp(alg, "ES256")};
     return key;
 }
 
@@ -88,28 +89,31 @@ static EVP_PKEY *read_pem(const char *pem, size_t len, bool private)
     return pkey;
 }
 
-struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why)
+/* The key of PEM[0..LEN), public or PRIVATE, or NULL with *WHY: what the text is instead. */
+static struct jwt_key *from_pem(const char *pem, size_t len, bool private, const char **why)
 {
-    EVP_PKEY *pkey = read_pem(pem, len, false);
-    if (!pkey) {
+    EVP_PKEY *pkey = read_pem(pem, len, private);
+    if (pkey)
+        return key_of(pkey, why);
+    if (!private)
         *why = memmem(pem, len, "PRIVATE KEY-----", 16)
                    ? "a private key: onair needs only the public one (openssl pkey -in KEY -pubout)"
                    : "not a PEM public key (-----BEGIN PUBLIC KEY-----)";
-        return NULL;
-    }
-    return key_of(pkey, why);
+    else
+        *why = memmem(pem, len, "ENCRYPTED", 9)
+                   ? "a private key with a passphrase: give one without (openssl pkey -in KEY)"
+                   : "not a PEM private key (-----BEGIN PRIVATE KEY-----)";
+    return NULL;
+}
+
+struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why)
+{
+    return from_pem(pem, len, false, why);
 }
 
 struct jwt_key *jwt_key_from_private_pem(const char *pem, size_t len, const char **why)
 {
-    EVP_PKEY *pkey = read_pem(pem, len, true);
-    if (!pkey) {
-        *why = memmem(pem, len, "ENCRYPTED", 9)
-                   ? "a private key with a passphrase: give one without (openssl pkey -in KEY)"
-                   : "not a PEM private key (-----BEGIN PRIVATE KEY-----)";
-        return NULL;
-    }
-    return key_of(pkey, why);
+    return from_pem(pem, len, true, why);
 }
 
 const char *jwt_key_alg(const struct jwt_key *key)
@@ -141,7 +145,7 @@ bool jwt_key_verify(const struct jwt_key *key, const void *data, size_t len, con
                     size_t sig_len)
 {
     uint8_t der[80]; /* 2 + 2 * (2 + 33) at most */
-    if (strcmp(key->alg, "ES256") == 0) {
+    if (key->es256) {
         if (sig_len != 64 || !(sig_len = es256_der(sig, der, sizeof der)))
             return false;
         sig = der;
@@ -168,7 +172,7 @@ static bool es256_raw(const uint8_t *der, size_t len, uint8_t *sig)
 size_t jwt_key_sign(const struct jwt_key *key, const void *data, size_t len, uint8_t *sig,
                     size_t cap)
 {
-    bool es256 = strcmp(key->alg, "ES256") == 0;
+    bool es256 = key->es256;
     uint8_t der[80];
     size_t n = es256 ? sizeof der : cap;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
