@@ -6,6 +6,7 @@ the time it is killed its DTLS state is released and its session is looked at on
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -104,6 +105,7 @@ def main():
             viewer.wait()
         problems = server.stop()
         check(not problems, "the server ran and stopped cleanly", problems)
+        shutil.rmtree(tmp, ignore_errors=True)
     return tap.plan()
 
 

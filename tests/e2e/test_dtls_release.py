@@ -7,6 +7,7 @@ its DTLS (SCTP runs inside it)."""
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -86,6 +87,7 @@ async def main():
     finally:
         problems = server.stop()
         check(not problems, "the server ran and stopped cleanly", problems)
+        shutil.rmtree(tmp, ignore_errors=True)
     return tap.plan()
 
 
