@@ -15,6 +15,7 @@
 #include "base/byte_size.h"
 #include "base/log.h"
 #include "cli/cli_options.h"
+#include "proto/jwks.h"
 #include "proto/jwt_key.h"
 #include "version.h"
 
@@ -98,9 +99,10 @@ static const char serve_usage[] =
     "  --token-secret SECRET   every stream needs a token, and a JWT signed with SECRET\n"
     "                          (HS256; claims stream, role publish|watch, exp) is one for what\n"
     "                          it names: an application mints them (`onair token` does too)\n"
-    "  --token-public-key FILE the same for JWTs signed with the private half of the PEM public\n"
-    "                          key in FILE: RS256 (RSA), ES256 (EC P-256) or EdDSA (Ed25519);\n"
-    "                          repeatable (up to 8), for a rotation: the old key and the new\n"
+    "  --token-public-key FILE the same for JWTs signed with the private half of a public key\n"
+    "                          in FILE, PEM or a JWK Set (an identity provider's jwks.json):\n"
+    "                          RS256 (RSA), ES256 (EC P-256) or EdDSA (Ed25519); repeatable,\n"
+    "                          up to 8 keys in all, for a rotation: the old key and the new\n"
     "  --metrics-token TOKEN   GET /metrics needs Authorization: Bearer TOKEN (it names\n"
     "                          every stream)\n"
     "  --webhook URL           POST a JSON event to URL when a stream goes live or ends and\n"
@@ -174,21 +176,42 @@ static int expand_config(int *argc, char ***argv, char ***owned, struct config_a
     return 0;
 }
 
-/* The JWT public key in the PEM file PATH (--token-public-key), or NULL after saying why not. */
-static struct jwt_key *read_public_key(const char *path)
+/* The JWT public keys in the file PATH (--token-public-key): one PEM key, or a JWK Set (or one
+ * JWK) in JSON. Adds them to ACCESS; false after saying why not. */
+static bool read_public_keys(const char *path, struct access_rules *access)
 {
     size_t len = 0;
-    char *pem = cli_read_file(path, CONFIG_FILE_MAX, &len);
-    if (!pem) {
+    char *text = cli_read_file(path, CONFIG_FILE_MAX, &len);
+    if (!text) {
         fprintf(stderr, "onair: --token-public-key: cannot read %s: %s\n", path, strerror(errno));
-        return NULL;
+        return false;
     }
-    const char *why;
-    struct jwt_key *key = jwt_key_from_pem(pem, len, &why);
-    free(pem);
-    if (!key)
-        fprintf(stderr, "onair: --token-public-key %s: %s\n", path, why);
-    return key;
+    size_t room = ACCESS_MAX_PUBLIC_KEYS - access->n_public_keys;
+    struct jwt_key **slots = access->public_keys + access->n_public_keys;
+    const char *why = NULL;
+    struct jwks_result set = {0};
+    if (room == 0)
+        why = "more keys than the server holds";
+    else if (!jwks_looks_like_json(text, len))
+        set.n_keys = (slots[0] = jwt_key_from_pem(text, len, &why)) != NULL;
+    else
+        jwks_read(text, len, slots, room, &set, &why);
+    free(text);
+    access->n_public_keys += set.n_keys;
+    if (set.n_keys == 0) {
+        fprintf(stderr, "onair: --token-public-key %s: ", path);
+        if (set.bad_key)
+            fprintf(stderr, "key %zu: ", set.bad_key);
+        fprintf(stderr, "%s", why);
+        if (set.skipped)
+            fprintf(stderr, " (%zu left out, the first as %s)", set.skipped, set.skip_why);
+        fprintf(stderr, "\n");
+        return false;
+    }
+    if (set.skipped)
+        log_info("--token-public-key %s: %zu keys taken, %zu left out (the first as %s)", path,
+                 set.n_keys, set.skipped, set.skip_why);
+    return true;
 }
 
 /* Parses onair serve's command line ARGV (the settings of CFG, read from CFG_PATH, in front) into
@@ -488,14 +511,11 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
     if (config.record.n_names && !config.record.dir)
         return fail_usage(usage_text, "%s", "--record needs --record-dir DIR, where files go");
     /* Last: from here on nothing fails, so the keys are the caller's whatever happens. */
-    for (size_t i = 0; i < n_key_files; i++) {
-        struct jwt_key *key = read_public_key(key_files[i]);
-        if (!key) {
+    for (size_t i = 0; i < n_key_files; i++)
+        if (!read_public_keys(key_files[i], &config.access)) {
             access_free_keys(&config.access);
             return 2;
         }
-        config.access.public_keys[config.access.n_public_keys++] = key;
-    }
     *out = config;
     return 0;
 }

@@ -8,65 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/base64url.h"
 #include "proto/hmac.h"
 #include "proto/jwt_key.h"
-
-static const char b64url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int b64url_value(char c)
-{
-    const char *at = c ? strchr(b64url_alphabet, c) : NULL;
-    return at ? (int)(at - b64url_alphabet) : -1;
-}
-
-/* Decodes unpadded base64url TEXT[0..LEN) into OUT[0..CAP): its length, or -1 when TEXT is not
- * base64url or does not fit. */
-static long b64url_decode(const char *text, size_t len, uint8_t *out, size_t cap)
-{
-    if (len % 4 == 1)
-        return -1; /* one character is 6 bits: no whole byte */
-    size_t n = 0;
-    uint32_t bits = 0;
-    int have = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = b64url_value(text[i]);
-        if (v < 0)
-            return -1;
-        bits = (bits << 6) | (uint32_t)v;
-        have += 6;
-        if (have >= 8) {
-            have -= 8;
-            if (n == cap)
-                return -1;
-            out[n++] = (uint8_t)(bits >> have);
-            bits &= (1u << have) - 1;
-        }
-    }
-    return (long)n;
-}
-
-/* Encodes IN[0..LEN) as unpadded base64url into OUT, which has room for 4 * (LEN + 2) / 3 + 1
- * characters; returns the length written (OUT is NUL-terminated). */
-static size_t b64url_encode(const uint8_t *in, size_t len, char *out)
-{
-    size_t n = 0;
-    uint32_t bits = 0;
-    int have = 0;
-    for (size_t i = 0; i < len; i++) {
-        bits = (bits << 8) | in[i];
-        have += 8;
-        while (have >= 6) {
-            have -= 6;
-            out[n++] = b64url_alphabet[(bits >> have) & 63];
-        }
-        bits &= (1u << have) - 1;
-    }
-    if (have)
-        out[n++] = b64url_alphabet[(bits << (6 - have)) & 63];
-    out[n] = 0;
-    return n;
-}
 
 bool jwt_shaped(const char *text, size_t len)
 {
@@ -76,7 +20,7 @@ bool jwt_shaped(const char *text, size_t len)
             /* no empty part: a JWS with a detached payload is no grant */
             if (i == 0 || text[i - 1] == '.' || ++dots > 2)
                 return false;
-        } else if (b64url_value(text[i]) < 0) {
+        } else if (base64url_value(text[i]) < 0) {
             return false;
         }
     }
@@ -87,7 +31,7 @@ bool jwt_shaped(const char *text, size_t len)
 static json_t *decode_object(const char *text, size_t len)
 {
     uint8_t bytes[JWT_MAX_LEN];
-    long n = b64url_decode(text, len, bytes, sizeof bytes);
+    long n = base64url_decode(text, len, bytes, sizeof bytes);
     if (n < 0)
         return NULL;
     json_t *value = json_loadb((const char *)bytes, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
@@ -224,7 +168,8 @@ int jwt_verify(struct jwt_grant *out, const char *token, size_t len, const char 
     if (check_header(token, (size_t)(dot1 - token), secret, keys, n_keys, &by_alg, why) < 0)
         return -1;
     uint8_t signature[JWT_KEY_MAX_SIG];
-    long n = b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), signature, sizeof signature);
+    long n =
+        base64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), signature, sizeof signature);
     if (!signature_matches(signature, n, token, (size_t)(dot2 - token), secret, keys, n_keys,
                            by_alg)) {
         *why = !by_alg      ? "the token's signature does not match the secret"
@@ -260,9 +205,9 @@ static int sign_token(char *out, size_t cap, const char *secret, const struct jw
         size_t header_len = strlen(header_text), claims_len = strlen(claims_text);
         size_t n = 0, sig_len = 0;
         if (4 * (header_len + 2) / 3 + 4 * (claims_len + 2) / 3 + 2 <= cap) {
-            n = b64url_encode((const uint8_t *)header_text, header_len, out);
+            n = base64url_encode((const uint8_t *)header_text, header_len, out);
             out[n++] = '.';
-            n += b64url_encode((const uint8_t *)claims_text, claims_len, out + n);
+            n += base64url_encode((const uint8_t *)claims_text, claims_len, out + n);
             if (key)
                 sig_len = jwt_key_sign(key, out, n, sig, sizeof sig);
             else if (hmac_make("SHA256", secret, out, n, sig, HMAC_SHA256_LEN))
@@ -270,7 +215,7 @@ static int sign_token(char *out, size_t cap, const char *secret, const struct jw
         }
         if (sig_len && n + 1 + 4 * (sig_len + 2) / 3 + 1 <= cap) {
             out[n++] = '.';
-            n += b64url_encode(sig, sig_len, out + n);
+            n += base64url_encode(sig, sig_len, out + n);
             rc = (int)n;
         }
     }

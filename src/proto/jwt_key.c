@@ -7,6 +7,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,84 @@ struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why)
 struct jwt_key *jwt_key_from_private_pem(const char *pem, size_t len, const char **why)
 {
     return from_pem(pem, len, true, why);
+}
+
+/* The public key of PARAMS for OpenSSL's key type TYPE ("RSA", "EC"), or NULL: the numbers are
+ * no such key (an EC point off the curve, say). */
+static EVP_PKEY *from_params(const char *type, OSSL_PARAM *params)
+{
+    EVP_PKEY *pkey = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        pkey = NULL;
+    EVP_PKEY_CTX_free(ctx);
+    if (pkey) { /* the import takes any numbers: check they are a public key */
+        ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        if (!ctx || EVP_PKEY_public_check(ctx) != 1) {
+            EVP_PKEY_free(pkey);
+            pkey = NULL;
+        }
+        EVP_PKEY_CTX_free(ctx);
+    }
+    ERR_clear_error();
+    return pkey;
+}
+
+struct jwt_key *jwt_key_from_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                                 const char **why)
+{
+    if (n_len > INT_MAX || e_len > INT_MAX) {
+        *why = "an RSA modulus or exponent too long";
+        return NULL;
+    }
+    BIGNUM *bn_n = BN_bin2bn(n, (int)n_len, NULL), *bn_e = BN_bin2bn(e, (int)e_len, NULL);
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    if (bn_n && bn_e && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) &&
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
+        params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY *pkey = params ? from_params("RSA", params) : NULL;
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(bn_n);
+    BN_free(bn_e);
+    ERR_clear_error();
+    if (!pkey) {
+        *why = "the RSA members n and e are no public key";
+        return NULL;
+    }
+    return key_of(pkey, why);
+}
+
+struct jwt_key *jwt_key_from_p256(const uint8_t x[32], const uint8_t y[32], const char **why)
+{
+    uint8_t point[65] = {4}; /* uncompressed: 04 || X || Y (SEC 1 §2.3.3) */
+    memcpy(point + 1, x, 32);
+    memcpy(point + 33, y, 32);
+    char group[] = SN_X9_62_prime256v1;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point),
+        OSSL_PARAM_END,
+    };
+    EVP_PKEY *pkey = from_params("EC", params);
+    if (!pkey) {
+        *why = "the EC members x and y are no point of P-256";
+        return NULL;
+    }
+    return key_of(pkey, why);
+}
+
+struct jwt_key *jwt_key_from_ed25519(const uint8_t x[32], const char **why)
+{
+    EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x, 32);
+    ERR_clear_error();
+    if (!pkey) {
+        *why = "the OKP member x is no Ed25519 public key";
+        return NULL;
+    }
+    return key_of(pkey, why);
 }
 
 const char *jwt_key_alg(const struct jwt_key *key)

@@ -26,6 +26,14 @@ struct jwt_key *jwt_key_from_pem(const char *pem, size_t len, const char **why);
  * forms), to sign with (`onair token --key`); one with a passphrase is refused, not asked for. */
 struct jwt_key *jwt_key_from_private_pem(const char *pem, size_t len, const char **why);
 
+/* The public key of a JWK's members (RFC 7518 §6), decoded from base64url: RSA's modulus N and
+ * exponent E (big-endian), a P-256 point's X and Y, an Ed25519 key's X (RFC 8037 §2). The same
+ * rules as jwt_key_from_pem; NULL with *WHY also when the numbers are no such key. */
+struct jwt_key *jwt_key_from_rsa(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                                 const char **why);
+struct jwt_key *jwt_key_from_p256(const uint8_t x[32], const uint8_t y[32], const char **why);
+struct jwt_key *jwt_key_from_ed25519(const uint8_t x[32], const char **why);
+
 /* The JWS "alg" of tokens KEY checks: "RS256", "ES256" or "EdDSA". */
 const char *jwt_key_alg(const struct jwt_key *key);
 

@@ -107,7 +107,7 @@ wait "$server_pid"
 code=$?
 server_pid=
 [ "$stopped" = 0 ] && [ "$code" = 0 ]
-check $? "the server stops cleanly while a read is stuck on the disk (stopped in $ms ms, exit $code)"
+check $? "the server stops cleanly while a read is stuck (stopped in $ms ms, exit $code)"
 grep -q "a read from the disk has not returned" "$work/serve.log"
 check $? "the log says so: $(grep -m1 'a read from the disk' "$work/serve.log" | cut -c1-120)"
 wait "$download_pid"

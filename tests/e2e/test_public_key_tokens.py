@@ -5,7 +5,8 @@ RS256, ES256 and EdDSA tokens open a stream (a WHEP offer with one gets its answ
 why (another key, expired, HS256 keyed with the public key's text); `onair token --key` signs
 with the private key, and PyJWT checks its token; a SIGHUP takes the config file's new key; two
 keys, as in a rotation, take tokens of either; a private key, a short RSA key or a missing file
-keeps the server from starting, with the reason."""
+keeps the server from starting, with the reason; a JWK Set (PyJWT's JWKs of the same keys) does
+as the PEM keys, its key for encryption left out, and one holding a private key is refused."""
 import asyncio
 import base64
 import hashlib
@@ -23,6 +24,8 @@ import urllib.request
 
 import jwt
 from aiortc import RTCPeerConnection
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from onair import ONAIR, Server, Tap, demo_media  # noqa: E402
@@ -30,6 +33,7 @@ from onair import ONAIR, Server, Tap, demo_media  # noqa: E402
 tap = Tap()
 check = tap.check
 work = tempfile.mkdtemp(prefix="onair-public-key.")
+JWK_WRITERS = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}
 
 
 def keypair(name, *genpkey):
@@ -216,6 +220,51 @@ try:
     finally:
         problems = server.stop()
         check(not problems, "the server with two keys ran and stopped cleanly", problems)
+
+    # A JWK Set, as an identity provider publishes at /.well-known/jwks.json, written by PyJWT
+    # from the same public keys: its signing keys check tokens (a "kid" in their header is fine),
+    # its key for encryption is left out.
+    def jwk(private_text, kind, **members):
+        """The JWK PyJWT writes for the public half of PRIVATE_TEXT, with MEMBERS added."""
+        public = load_pem_private_key(private_text.encode(), None).public_key()
+        out = json.loads(JWK_WRITERS[kind].to_jwk(public))
+        out.update(members)
+        return out
+
+    jwks = os.path.join(work, "jwks.json")
+    with open(jwks, "w") as f:
+        json.dump({"keys": [jwk(rsa_private, "RS256", kid="r1", use="sig", alg="RS256"),
+                            jwk(other_private, "ES256", kid="enc1", use="enc"),
+                            jwk(ec_private, "ES256", kid="e1"),
+                            jwk(ed_private, "EdDSA", kid="o1")]}, f)
+    server = Server("public_key_tokens_jwks", ["--token-public-key", jwks,
+                                               "--source", f"cam={media}"])
+    try:
+        log = open(server.log_path).read()
+        answers = [whep(server, offer, jwt.encode(
+            {"stream": "cam", "role": "watch", "exp": int(time.time()) + 60}, private,
+            algorithm=alg, headers={"kid": kid}))[0]
+            for private, alg, kid in [(rsa_private, "RS256", "r1"), (ec_private, "ES256", "e1"),
+                                      (ed_private, "EdDSA", "o1")]]
+        stranger = whep(server, offer, token(other_private, "ES256"))
+        check(answers == [201, 201, 201] and stranger[0] == 401 and
+              stranger[1].endswith("the token's signature does not match any of the public keys")
+              and "jwks.json: 3 keys taken, 1 left out (the first as a key for another use than "
+              "signatures" in log and "--token-public-key 3 of 3 (EdDSA)" in log,
+              "a JWK Set from PyJWT: RS256, ES256 and EdDSA tokens open the stream, the key "
+              "marked for encryption is left out (the log says so) and its tokens refused",
+              (answers, stranger, log[-600:]))
+    finally:
+        problems = server.stop()
+        check(not problems, "the server with a JWK Set ran and stopped cleanly", problems)
+    leaked = os.path.join(work, "leaked.json")
+    with open(leaked, "w") as f:
+        private_jwk = json.loads(OKPAlgorithm.to_jwk(
+            load_pem_private_key(ed_private.encode(), None)))
+        json.dump({"keys": [jwk(rsa_private, "RS256"), private_jwk]}, f)
+    check_cannot_start(["--token-public-key", leaked],
+                       f"--token-public-key {leaked}: key 2: a private key (it has \"d\")",
+                       "a JWK Set holding a private key: onair names the key and does not start")
 except Exception as error:  # noqa: BLE001
     check(False, "public key tokens", repr(error))
 finally:
