@@ -11,27 +11,22 @@ cd "$(dirname "$0")/../.."
 ONAIR=${ONAIR:-build/onair}
 work=$(mktemp -d /tmp/onair-slowread.XXXXXX)
 server_pid=
-fs_pid=
 download_pid=
 stall="$work/stall"
 
 . tests/e2e/lib/tap.sh
+. tests/e2e/lib/slowfs.sh
 
 cleanup() {
     rm -f "$stall"
     [ -n "$download_pid" ] && kill "$download_pid" 2>/dev/null
     [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
-    fusermount3 -u "$work/mnt" 2>/dev/null
-    [ -n "$fs_pid" ] && kill "$fs_pid" 2>/dev/null && wait "$fs_pid" 2>/dev/null
+    unmount_slowfs
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-mkdir -p "$work/backing" "$work/mnt"
-/usr/bin/python3 tests/e2e/lib/slowfs.py "$work/backing" "$work/mnt" 100000000 "$stall" \
-    >"$work/slowfs.log" 2>&1 &
-fs_pid=$!
-wait_for 5 mountpoint -q "$work/mnt"
+mount_slowfs 100000000 "$stall"
 check $? "the file system is mounted (reads wait while $stall exists)"
 
 start_demo_server "$work/serve.log" --record-dir "$work/mnt"

@@ -9,24 +9,20 @@ cd "$(dirname "$0")/../.."
 ONAIR=${ONAIR:-build/onair}
 work=$(mktemp -d /tmp/onair-slowdisk.XXXXXX)
 server_pid=
-fs_pid=
 
 . tests/e2e/lib/tap.sh
+. tests/e2e/lib/slowfs.sh
 
 cleanup() {
     # Not stop_onair: after a failure the server may still be draining to the slow disk, and
     # the cleanup should not wait for it.
     [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
-    fusermount3 -u "$work/mnt" 2>/dev/null
-    [ -n "$fs_pid" ] && kill "$fs_pid" 2>/dev/null && wait "$fs_pid" 2>/dev/null
+    unmount_slowfs
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-mkdir -p "$work/backing" "$work/mnt"
-/usr/bin/python3 tests/e2e/lib/slowfs.py "$work/backing" "$work/mnt" 65536 >"$work/slowfs.log" 2>&1 &
-fs_pid=$!
-wait_for 5 mountpoint -q "$work/mnt"
+mount_slowfs 65536
 check $? "the slow file system is mounted (64 KiB/s)"
 
 start_demo_server "$work/serve.log" --record-dir "$work/mnt" --record demo
