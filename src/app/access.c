@@ -127,12 +127,15 @@ void access_free_keys(struct access_rules *rules)
     for (size_t i = 0; i < rules->n_public_keys; i++)
         jwt_key_free(rules->public_keys[i]);
     rules->n_public_keys = 0;
+    for (size_t i = 0; i < rules->n_fetched_keys; i++)
+        jwt_key_free(rules->fetched_keys[i]);
+    rules->n_fetched_keys = 0;
 }
 
 /* Whether JWTs are checked: then every stream needs a token. */
 static bool signed_tokens(const struct access_rules *rules)
 {
-    return rules->secret || rules->n_public_keys;
+    return rules->secret || rules->n_public_keys || rules->fetches_keys;
 }
 
 bool access_needs_token(const struct access_rules *rules, enum access_action action,
@@ -219,8 +222,13 @@ void access_read(struct access_credentials *out, const struct access_rules *rule
         out->token = NULL;
         out->malformed = true;
     } else if (signed_tokens(rules) && jwt_shaped(out->token, out->len)) {
-        out->jwt = jwt_verify(&out->grant, out->token, out->len, rules->secret, rules->public_keys,
-                              rules->n_public_keys, now, &out->jwt_why) == 0;
+        struct jwt_key *keys[2 * ACCESS_MAX_PUBLIC_KEYS];
+        size_t n = rules->n_public_keys;
+        memcpy(keys, rules->public_keys, n * sizeof *keys);
+        memcpy(keys + n, rules->fetched_keys, rules->n_fetched_keys * sizeof *keys);
+        n += rules->n_fetched_keys;
+        out->jwt = jwt_verify(&out->grant, out->token, out->len, rules->secret, keys, n, now,
+                              &out->jwt_why) == 0;
     }
 }
 

@@ -44,6 +44,12 @@ struct access_rules {
      * access_free_keys, by whoever holds the rules last (app/server.h). */
     struct jwt_key *public_keys[ACCESS_MAX_PUBLIC_KEYS];
     size_t n_public_keys;
+    /* --token-jwks-url: the same for the keys of the JWK Set fetched from there
+     * (app/jwks_fetch.h), replaced by each fetch and freed as the others; FETCHES_KEYS closes
+     * every stream from the start, before the first set arrives. */
+    bool fetches_keys;
+    struct jwt_key *fetched_keys[ACCESS_MAX_PUBLIC_KEYS];
+    size_t n_fetched_keys;
 };
 
 /* Whether NAME[0..LEN) may name a stream: names appear in URLs, logs and file names, so they

@@ -12,6 +12,7 @@
 
 #include "app/api.h"
 #include "app/http.h"
+#include "app/jwks_fetch.h"
 #include "app/room.h"
 #include "app/server_events.h"
 #include "app/server_lanes.h"
@@ -297,6 +298,27 @@ static void log_access(const struct access_rules *rules)
                  i + 1, rules->n_public_keys, jwt_key_alg(rules->public_keys[i]));
 }
 
+/* A fetch of --token-jwks-url's set: its keys replace the last fetch's. */
+static void on_jwks(void *opaque, struct jwt_key **keys, size_t n)
+{
+    struct server *srv = opaque;
+    struct access_rules *rules = &srv->config.access;
+    bool changed = n != rules->n_fetched_keys;
+    for (size_t i = 0; i < rules->n_fetched_keys; i++) {
+        changed = changed || !jwt_key_equal(keys[i], rules->fetched_keys[i]); /* N equal here */
+        jwt_key_free(rules->fetched_keys[i]);
+    }
+    memcpy(rules->fetched_keys, keys, n * sizeof *keys);
+    rules->n_fetched_keys = n;
+    char algs[64] = "";
+    for (size_t i = 0, at = 0; i < n && at < sizeof algs; i++)
+        at += (size_t)snprintf(algs + at, sizeof algs - at, "%s%s", i ? " " : "",
+                               jwt_key_alg(keys[i]));
+    if (changed || log_enabled(LOG_DEBUG)) /* each refresh at debug level, a change at info */
+        log_write(changed ? LOG_INFO : LOG_DEBUG, "tokens: JWTs signed with a key of %s (%zu: %s)",
+                  srv->config.jwks_url, n, algs);
+}
+
 static void on_reload(uv_signal_t *handle, int signum)
 {
     struct server *srv = handle->data;
@@ -309,6 +331,12 @@ static void on_reload(uv_signal_t *handle, int signum)
         log_warn("SIGHUP: the settings are as they were: the config file is wrong (above)");
         return;
     }
+    /* The fetched keys stay: --token-jwks-url takes a restart. */
+    fresh.access.fetches_keys = srv->config.access.fetches_keys;
+    fresh.access.n_fetched_keys = srv->config.access.n_fetched_keys;
+    memcpy(fresh.access.fetched_keys, srv->config.access.fetched_keys,
+           sizeof fresh.access.fetched_keys);
+    srv->config.access.n_fetched_keys = 0;
     access_free_keys(&srv->config.access);
     srv->config.access = fresh.access;
     srv->config.metrics_token = fresh.metrics_token;
@@ -360,6 +388,15 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     if (server_events_start(srv, &events_why) < 0) {
         log_error("--webhook %s: %s", config->webhook_url, events_why);
         return -1;
+    }
+    if (config->jwks_url) {
+        const char *jwks_why = NULL;
+        srv->jwks = jwks_fetch_start(loop, config->jwks_url, config->jwks_refresh_s, on_jwks, srv,
+                                     &jwks_why);
+        if (!srv->jwks) {
+            log_error("--token-jwks-url %s: %s", config->jwks_url, jwks_why);
+            return -1;
+        }
     }
     const char *record_why = NULL;
     srv->recorders = recorders_new(&srv->config.record, srv->sfu, &record_why);
@@ -435,6 +472,8 @@ void server_stop(struct server *srv)
     srv->tcp = NULL;
     http_server_stop(srv->http);
     srv->http = NULL;
+    jwks_fetch_stop(srv->jwks);
+    srv->jwks = NULL;
     uv_close((uv_handle_t *)&srv->tick, NULL);
     uv_close((uv_handle_t *)&srv->before_poll, NULL);
     uv_close((uv_handle_t *)&srv->after_poll, NULL);

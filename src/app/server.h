@@ -50,6 +50,8 @@ struct server_config {
     const char *metrics_token;     /* --metrics-token: what /metrics needs; NULL: open */
     const char *webhook_url;       /* --webhook: where events are POSTed; NULL: nowhere */
     const char *webhook_secret;    /* --webhook-secret: signs them; NULL: unsigned */
+    const char *jwks_url;          /* --token-jwks-url: a JWK Set to fetch; NULL: none */
+    unsigned jwks_refresh_s;       /* --token-jwks-refresh: how often */
 };
 
 struct session;
@@ -71,6 +73,7 @@ struct server {
     struct rooms *rooms;
     struct recorders *recorders;
     struct webhook *webhook; /* --webhook, or NULL */
+    struct jwks_fetch *jwks; /* --token-jwks-url, or NULL */
     struct hmap by_id, by_ufrag, by_addr;
     struct session **sessions;
     /* When each session next needs session_tick: kept here, beside the list, because a

@@ -103,6 +103,10 @@ static const char serve_usage[] =
     "                          in FILE, PEM or a JWK Set (an identity provider's jwks.json):\n"
     "                          RS256 (RSA), ES256 (EC P-256) or EdDSA (Ed25519); repeatable,\n"
     "                          up to 8 keys in all, for a rotation: the old key and the new\n"
+    "  --token-jwks-url URL    the same for JWTs signed with a key of the JWK Set at URL (an\n"
+    "                          identity provider's jwks.json), fetched at start and again\n"
+    "                          every --token-jwks-refresh SECONDS (300), so rotations need no\n"
+    "                          restart; a failed fetch keeps the keys\n"
     "  --metrics-token TOKEN   GET /metrics needs Authorization: Bearer TOKEN (it names\n"
     "                          every stream)\n"
     "  --webhook URL           POST a JSON event to URL when a stream goes live or ends and\n"
@@ -236,7 +240,7 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
            O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
            O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY,
            O_TOKEN_SECRET, O_TOKEN_PUBLIC_KEY, O_METRICS_TOKEN, O_WEBHOOK, O_WEBHOOK_SECRET,
-           O_CHECK };
+           O_JWKS_URL, O_JWKS_REFRESH, O_CHECK };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -272,6 +276,8 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
         {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
         {"webhook", required_argument, NULL, O_WEBHOOK},
         {"webhook-secret", required_argument, NULL, O_WEBHOOK_SECRET},
+        {"token-jwks-url", required_argument, NULL, O_JWKS_URL},
+        {"token-jwks-refresh", required_argument, NULL, O_JWKS_REFRESH},
         {"check", no_argument, NULL, O_CHECK},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -472,6 +478,22 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
                                   optarg);
             config.webhook_url = optarg;
             break;
+        case O_JWKS_URL:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return fail_usage(usage_text, "--token-jwks-url '%s': an http:// or https:// URL",
+                                  optarg);
+            config.jwks_url = optarg;
+            config.access.fetches_keys = true;
+            break;
+        case O_JWKS_REFRESH: {
+            char *rest;
+            unsigned long seconds = strtoul(optarg, &rest, 10);
+            if (*rest || seconds < 1 || seconds > 86400)
+                return fail_usage(usage_text,
+                                  "--token-jwks-refresh wants 1..86400 seconds, not '%s'", optarg);
+            config.jwks_refresh_s = (unsigned)seconds;
+            break;
+        }
         case O_CHECK:
             *check = true;
             break;
@@ -506,6 +528,10 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
         return fail_usage(usage_text, "%s", ice_why);
     if (!config.tls.cert_file != !config.tls.key_file)
         return fail_usage(usage_text, "%s", "--tls-cert and --tls-key go together");
+    if (config.jwks_refresh_s && !config.jwks_url)
+        return fail_usage(usage_text, "%s", "--token-jwks-refresh goes with --token-jwks-url URL");
+    if (!config.jwks_refresh_s)
+        config.jwks_refresh_s = 300;
     if (config.webhook_secret && !config.webhook_url)
         return fail_usage(usage_text, "%s", "--webhook-secret goes with --webhook URL");
     if (config.record.n_names && !config.record.dir)

@@ -56,6 +56,8 @@ static const char *alg_refusal(const char *key_alg, bool mixed, bool secret)
         {"EdDSA", "the token is not signed with EdDSA (its header's \"alg\")",
          "the token is not signed with HS256 or EdDSA (its header's \"alg\")"},
     };
+    if (!key_alg && !mixed && !secret) /* keys to be fetched (--token-jwks-url), none yet */
+        return "the server has no key to check the token with yet";
     for (size_t i = 0; key_alg && i < sizeof refusals / sizeof refusals[0]; i++)
         if (strcmp(refusals[i].alg, key_alg) == 0)
             return secret ? refusals[i].or_hs256 : refusals[i].alone;

@@ -195,6 +195,13 @@ struct jwt_key *jwt_key_from_ed25519(const uint8_t x[32], const char **why)
     return key_of(pkey, why);
 }
 
+bool jwt_key_equal(const struct jwt_key *a, const struct jwt_key *b)
+{
+    bool same = EVP_PKEY_eq(a->pkey, b->pkey) == 1;
+    ERR_clear_error();
+    return same;
+}
+
 const char *jwt_key_alg(const struct jwt_key *key)
 {
     return key->alg;

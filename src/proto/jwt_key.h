@@ -34,6 +34,9 @@ struct jwt_key *jwt_key_from_rsa(const uint8_t *n, size_t n_len, const uint8_t *
 struct jwt_key *jwt_key_from_p256(const uint8_t x[32], const uint8_t y[32], const char **why);
 struct jwt_key *jwt_key_from_ed25519(const uint8_t x[32], const char **why);
 
+/* Whether A and B are the same public key. */
+bool jwt_key_equal(const struct jwt_key *a, const struct jwt_key *b);
+
 /* The JWS "alg" of tokens KEY checks: "RS256", "ES256" or "EdDSA". */
 const char *jwt_key_alg(const struct jwt_key *key);
 

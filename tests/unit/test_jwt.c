@@ -475,6 +475,15 @@ static void test_keys_refused(void **state)
     }
 }
 
+/* Keys to be fetched (--token-jwks-url) and none fetched yet, no secret: refused as such, not
+ * as a token of another algorithm. */
+static void test_no_key_yet(void **state)
+{
+    const char *claims = "{\"stream\":\"cam\",\"role\":\"watch\",\"exp\":1900000000}";
+    assert_string_equal(why_key_refused(make("{\"alg\":\"HS256\"}", claims, "k"), NULL, NULL),
+                        "the server has no key to check the token with yet");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_clock_leeway),         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_public_key_tokens),    cmocka_unit_test(test_several_public_keys),
         cmocka_unit_test(test_token_from_rfc8037),   cmocka_unit_test(test_keys_refused),
+        cmocka_unit_test(test_no_key_yet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

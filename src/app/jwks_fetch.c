@@ -1,0 +1,183 @@
+/* jwks_fetch: a thread that GETs the set with libcurl and reads it; the keys reach the loop
+ * through a uv_async. */
+#include "app/jwks_fetch.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "proto/jwks.h"
+
+struct jwks_fetch {
+    uv_async_t async;
+    char *url;
+    unsigned refresh_s;
+    jwks_fetched_fn fetched;
+    void *opaque;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping;                              /* under mu */
+    struct jwt_key *ready[JWKS_FETCH_MAX_KEYS]; /* under mu: read, not yet handed over */
+    size_t n_ready;                             /* under mu; 0: nothing new */
+};
+
+struct body {
+    char *data;
+    size_t len;
+};
+
+static size_t keep(char *data, size_t size, size_t n, void *opaque)
+{
+    struct body *b = opaque;
+    if (b->len + size * n > JWKS_FETCH_MAX_BYTES)
+        return 0; /* curl fails the transfer: no set is that large */
+    b->data = xrealloc(b->data, b->len + size * n + 1);
+    memcpy(b->data + b->len, data, size * n);
+    b->len += size * n;
+    b->data[b->len] = 0;
+    return size * n;
+}
+
+/* Fetches and reads the set into KEYS: their number, or 0 after logging why not. */
+static size_t fetch_once(struct jwks_fetch *f, struct jwt_key **keys)
+{
+    char error[CURL_ERROR_SIZE] = "";
+    struct body body = {0};
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return 0;
+    curl_easy_setopt(curl, CURLOPT_URL, f->url);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)JWKS_FETCH_TIMEOUT_MS);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    long status = 0;
+    CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    else if (!error[0])
+        snprintf(error, sizeof error, "%s", curl_easy_strerror(rc));
+    curl_easy_cleanup(curl);
+    size_t n = 0;
+    struct jwks_result set;
+    const char *why = NULL;
+    if (rc != CURLE_OK)
+        log_warn("--token-jwks-url %s: %s; the keys stay as they were", f->url, error);
+    else if (status != 200)
+        log_warn("--token-jwks-url %s: answered HTTP %ld; the keys stay as they were", f->url,
+                 status);
+    else if (jwks_read(body.data ? body.data : "", body.len, keys, JWKS_FETCH_MAX_KEYS, &set,
+                       &why) < 0) {
+        char which[32] = "", skipped[200] = "";
+        if (set.bad_key)
+            snprintf(which, sizeof which, "key %zu: ", set.bad_key);
+        if (set.skip_why)
+            snprintf(skipped, sizeof skipped, " (left out: %s)", set.skip_why);
+        log_warn("--token-jwks-url %s: %s%s%s; the keys stay as they were", f->url, which, why,
+                 skipped);
+    } else {
+        n = set.n_keys;
+    }
+    free(body.data);
+    return n;
+}
+
+static void *fetcher_main(void *arg)
+{
+    struct jwks_fetch *f = arg;
+    pthread_mutex_lock(&f->mu);
+    while (!f->stopping) {
+        pthread_mutex_unlock(&f->mu);
+        struct jwt_key *keys[JWKS_FETCH_MAX_KEYS];
+        size_t n = fetch_once(f, keys);
+        pthread_mutex_lock(&f->mu);
+        if (n) {
+            for (size_t i = 0; i < f->n_ready; i++) /* never handed over: superseded */
+                jwt_key_free(f->ready[i]);
+            memcpy(f->ready, keys, n * sizeof *keys);
+            f->n_ready = n;
+            uv_async_send(&f->async);
+        }
+        unsigned wait_s =
+            n || f->refresh_s < JWKS_FETCH_RETRY_S ? f->refresh_s : JWKS_FETCH_RETRY_S;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += wait_s;
+        while (!f->stopping)
+            if (pthread_cond_timedwait(&f->cv, &f->mu, &until) != 0)
+                break;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+static void on_fetched(uv_async_t *async)
+{
+    struct jwks_fetch *f = async->data;
+    struct jwt_key *keys[JWKS_FETCH_MAX_KEYS];
+    pthread_mutex_lock(&f->mu);
+    size_t n = f->n_ready;
+    memcpy(keys, f->ready, n * sizeof *keys);
+    f->n_ready = 0;
+    pthread_mutex_unlock(&f->mu);
+    if (n)
+        f->fetched(f->opaque, keys, n);
+}
+
+struct jwks_fetch *jwks_fetch_start(uv_loop_t *loop, const char *url, unsigned refresh_s,
+                                    jwks_fetched_fn fetched, void *opaque, const char **why)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* here on the loop thread, not in the fetcher */
+    struct jwks_fetch *f = xcalloc(1, sizeof *f);
+    f->url = xstrdup(url);
+    f->refresh_s = refresh_s;
+    f->fetched = fetched;
+    f->opaque = opaque;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    uv_async_init(loop, &f->async, on_fetched);
+    f->async.data = f;
+    if (pthread_create(&f->thread, NULL, fetcher_main, f) != 0) {
+        *why = "cannot start the thread that fetches the JWK Set";
+        f->stopping = true; /* no thread to join */
+        jwks_fetch_stop(f);
+        return NULL;
+    }
+    return f;
+}
+
+static void on_closed(uv_handle_t *handle)
+{
+    struct jwks_fetch *f = handle->data;
+    for (size_t i = 0; i < f->n_ready; i++)
+        jwt_key_free(f->ready[i]);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    free(f->url);
+    free(f);
+}
+
+void jwks_fetch_stop(struct jwks_fetch *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_lock(&f->mu);
+    bool started = !f->stopping;
+    f->stopping = true;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    if (started)
+        pthread_join(f->thread, NULL);
+    uv_close((uv_handle_t *)&f->async, on_closed);
+}
