@@ -12,7 +12,7 @@
 bool jwks_looks_like_json(const char *text, size_t len)
 {
     size_t i = 0;
-    while (i < len && strchr(" \t\r\n", text[i]) && text[i])
+    while (i < len && text[i] && strchr(" \t\r\n", text[i]))
         i++;
     return i < len && text[i] == '{';
 }

@@ -36,10 +36,13 @@ sleep 3
 file=$(curl -s "$base/api/recordings" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["recordings"][0]["file"])')
 status=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/api/streams/demo/recording")
-wait_for 5 sh -c "curl -s '$base/api/recordings' | grep -q '\"active\": *false'"
+# A stopped recording is listed as active until its writer has written the queue and the
+# trailer (slower through FUSE on a loaded machine): only then is the file whole.
+wait_for 30 sh -c "curl -s '$base/api/recordings' | grep -q '\"active\": *false'"
+finished=$?
 size=$(stat -c %s "$work/backing/$file" 2>/dev/null || echo 0)
-[ "$status" = 200 ] && [ "$size" -gt 100000 ]
-check $? "a recording to download: $file, $size bytes (DELETE answered $status)"
+[ "$status" = 200 ] && [ "$finished" = 0 ] && [ "$size" -gt 100000 ]
+check $? "a finished recording to download: $file, $size bytes (DELETE answered $status)"
 
 # The disk stops answering; a download starts and waits on it.
 touch "$stall"
@@ -78,7 +81,9 @@ wait "$download_pid"
 code=$?
 download_pid=
 cmp -s "$work/got.mkv" "$work/backing/$file"
-check $? "once the disk answers the download ends, byte for byte (curl exit $code)"
+same=$?
+sizes="$(stat -c %s "$work/got.mkv") bytes, the file $(stat -c %s "$work/backing/$file")"
+check $same "once the disk answers the download ends, byte for byte (curl exit $code; $sizes)"
 
 curl -s -o "$work/part.bin" -H 'Range: bytes=5000-70535' "$base/api/recordings/$file"
 cmp -s "$work/part.bin" <(tail -c +5001 "$work/backing/$file" | head -c 65536)
