@@ -2,7 +2,8 @@
 // so the server replays the frames since the last one: Chromium decodes its first frame long
 // before the source's next keyframe (6 s apart here), and then plays at live delay (each frame
 // shown within a few tens of ms of its arrival, not a GOP behind), at the clip's frame rate, with
-// no freeze.
+// no freeze. The clip's whole GOP is under the server's 512-packet replay limit (about 75 packets
+// a second at 500 kbit/s), so the replay does not depend on how long the viewer takes to connect.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ const clip = path.join(OUT, 'join-replay.webm');
 fs.mkdirSync(OUT, { recursive: true });
 execFileSync('ffmpeg', ['-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440',
-    '-t', String(3 * GOP_SECONDS), '-c:v', 'libvpx', '-b:v', '1M', '-g', String(30 * GOP_SECONDS),
+    '-t', String(3 * GOP_SECONDS), '-c:v', 'libvpx', '-b:v', '500k', '-g', String(30 * GOP_SECONDS),
     '-keyint_min', String(30 * GOP_SECONDS), '-deadline', 'realtime', '-cpu-used', '8',
     '-c:a', 'libopus', clip], { stdio: 'ignore' });
 
@@ -29,6 +30,10 @@ try {
         const text = await (await fetch(`${server.url}/metrics`)).text();
         return Number(/^onair_keyframes_total (\d+)$/m.exec(text)?.[1] ?? NaN);
     };
+    // The browser is up first, so that the page is asked for a second after a keyframe whatever
+    // its start took.
+    browser = await launchBrowser();
+    const page = await openPage(browser, 'join-replay', 'viewer');
     const seen = [];
     let last = await keyframes();
     watcher = (async () => {
@@ -44,8 +49,6 @@ try {
     check(seen.length > 0, 'the source\'s keyframes reach the server');
     await sleep(1000);
 
-    browser = await launchBrowser();
-    const page = await openPage(browser, 'join-replay', 'viewer');
     const asked = Date.now();
     await page.goto(`${server.url}/watch/clip`);
     const firstFrame = await page.waitForFunction(() => new Promise((resolve) => {
