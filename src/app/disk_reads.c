@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 
@@ -133,11 +134,7 @@ void disk_reads_stop(struct disk_reads *r)
     r->stopping = true;
     pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += DISK_READS_STOP_WAIT_MS * 1000000L;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
+    struct timespec until = clock_deadline(CLOCK_REALTIME, DISK_READS_STOP_WAIT_MS);
     r->joined = pthread_timedjoin_np(r->thread, NULL, &until) == 0;
     if (!r->joined) {
         log_warn("a read from the disk has not returned in %d ms: the download it was for ends "

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/http_client.h"
 #include "base/xmalloc.h"
 
 #define JANUS_CLIENT_TIMEOUT_S 10L
@@ -35,16 +36,12 @@ static json_t *janus_client_call(const char *url, json_t *body, long timeout_s, 
     if (text)
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
+    char why[CURL_ERROR_SIZE];
+    long status = http_client_perform(curl, timeout_s * 1000, why);
     fclose(sink);
     json_t *root = NULL;
-    if (rc != CURLE_OK) {
-        snprintf(message, cap, "cannot reach Janus at %s: %s", url, curl_easy_strerror(rc));
+    if (!status) {
+        snprintf(message, cap, "cannot reach Janus at %s: %s", url, why);
     } else if (!(root = json_loads(reply, 0, NULL))) {
         snprintf(message, cap, "Janus answered HTTP %ld without JSON", status);
     } else if (strcmp(json_string_value(json_object_get(root, "janus")) ?: "", "error") == 0) {

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/http_client.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "proto/jwks.h"
@@ -26,6 +28,8 @@ struct jwks_fetch {
     bool stopping;                              /* under mu */
     struct jwt_key *ready[JWKS_FETCH_MAX_KEYS]; /* under mu: read, not yet handed over */
     size_t n_ready;                             /* under mu; 0: nothing new */
+    char failure[400]; /* the fetcher's: why the last fetch failed; "" after a success */
+    unsigned failures; /* the fetcher's: fetches failed since the last success */
 };
 
 struct body {
@@ -45,10 +49,28 @@ static size_t keep(char *data, size_t size, size_t n, void *opaque)
     return size * n;
 }
 
+/* Logs a fetch's FAILURE, or NULL for a success: a failure like the last one (the provider still
+ * down, a retry every few seconds) only at debug level, and the first success after failures. */
+static void report(struct jwks_fetch *f, const char *failure)
+{
+    if (!failure) {
+        if (f->failures)
+            log_info("--token-jwks-url %s: read again after %u failed fetch%s", f->url, f->failures,
+                     f->failures == 1 ? "" : "es");
+        f->failures = 0;
+        f->failure[0] = 0;
+        return;
+    }
+    f->failures++;
+    log_write(strcmp(failure, f->failure) ? LOG_WARN : LOG_DEBUG,
+              "--token-jwks-url %s: %s; the keys stay as they were", f->url, failure);
+    snprintf(f->failure, sizeof f->failure, "%s", failure);
+}
+
 /* Fetches and reads the set into KEYS: their number, or 0 after logging why not. */
 static size_t fetch_once(struct jwks_fetch *f, struct jwt_key **keys)
 {
-    char error[CURL_ERROR_SIZE] = "";
+    char error[CURL_ERROR_SIZE];
     struct body body = {0};
     CURL *curl = curl_easy_init();
     if (!curl)
@@ -59,24 +81,15 @@ static size_t fetch_once(struct jwks_fetch *f, struct jwt_key **keys)
     curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)JWKS_FETCH_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    else if (!error[0])
-        snprintf(error, sizeof error, "%s", curl_easy_strerror(rc));
-    curl_easy_cleanup(curl);
+    long status = http_client_perform(curl, JWKS_FETCH_TIMEOUT_MS, error);
     size_t n = 0;
     struct jwks_result set;
     const char *why = NULL;
-    if (rc != CURLE_OK)
-        log_warn("--token-jwks-url %s: %s; the keys stay as they were", f->url, error);
+    char failure[sizeof f->failure];
+    if (!status)
+        snprintf(failure, sizeof failure, "%s", error);
     else if (status != 200)
-        log_warn("--token-jwks-url %s: answered HTTP %ld; the keys stay as they were", f->url,
-                 status);
+        snprintf(failure, sizeof failure, "answered HTTP %ld", status);
     else if (jwks_read(body.data ? body.data : "", body.len, keys, JWKS_FETCH_MAX_KEYS, &set,
                        &why) < 0) {
         char which[32] = "", skipped[200] = "";
@@ -84,12 +97,12 @@ static size_t fetch_once(struct jwks_fetch *f, struct jwt_key **keys)
             snprintf(which, sizeof which, "key %zu: ", set.bad_key);
         if (set.skip_why)
             snprintf(skipped, sizeof skipped, " (left out: %s)", set.skip_why);
-        log_warn("--token-jwks-url %s: %s%s%s; the keys stay as they were", f->url, which, why,
-                 skipped);
+        snprintf(failure, sizeof failure, "%s%s%s", which, why, skipped);
     } else {
         n = set.n_keys;
     }
     free(body.data);
+    report(f, n ? NULL : failure);
     return n;
 }
 
@@ -111,9 +124,7 @@ static void *fetcher_main(void *arg)
         }
         unsigned wait_s =
             n || f->refresh_s < JWKS_FETCH_RETRY_S ? f->refresh_s : JWKS_FETCH_RETRY_S;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += wait_s;
+        struct timespec until = clock_deadline(CLOCK_REALTIME, wait_s * 1000ull);
         while (!f->stopping)
             if (pthread_cond_timedwait(&f->cv, &f->mu, &until) != 0)
                 break;

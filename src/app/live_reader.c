@@ -127,9 +127,7 @@ static bool live_reader_push(struct live_reader *reader, const struct live_reade
 /* Waits SECONDS, or less if stopped; returns whether stopped. */
 static bool live_reader_sleep(struct live_reader *reader, unsigned seconds)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += seconds;
+    struct timespec until = clock_deadline(CLOCK_MONOTONIC, seconds * 1000ull);
     pthread_mutex_lock(&reader->lock);
     int rc = 0;
     while (!atomic_load(&reader->stop) && rc != ETIMEDOUT)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/http_client.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -58,16 +59,7 @@ static long post_once(const struct webhook *hook, const char *body, char *error)
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "onair-webhook");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    else if (!error[0])
-        snprintf(error, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
-    curl_easy_cleanup(curl);
+    long status = http_client_perform(curl, WEBHOOK_TIMEOUT_MS, error);
     curl_slist_free_all(headers);
     return status;
 }
@@ -75,14 +67,7 @@ static long post_once(const struct webhook *hook, const char *body, char *error)
 /* Waits MS or until the sender is stopped; returns whether it was. Called with mu held. */
 static bool wait_unless_stopping(struct webhook *hook, unsigned ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = clock_deadline(CLOCK_REALTIME, ms);
     while (!hook->stopping)
         if (pthread_cond_timedwait(&hook->cv, &hook->mu, &until) != 0)
             break;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/http_client.h"
 #include "base/xmalloc.h"
 
 /* Signaling answers are small; anything larger is not an SDP answer. */
@@ -158,7 +159,7 @@ int whip_client_offer(const struct whip_client_target *target, const char *offer
         body = json_dumps(s, JSON_ENCODE_ANY);
         json_decref(s);
     }
-    char error[CURL_ERROR_SIZE] = "";
+    char error[CURL_ERROR_SIZE];
     CURL *curl = curl_easy_init();
     struct curl_slist *headers = curl_slist_append(
         NULL, seed_offer ? "Content-Type: application/json" : "Content-Type: application/sdp");
@@ -171,18 +172,13 @@ int whip_client_offer(const struct whip_client_target *target, const char *offer
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, whip_client_on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &b);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, WHIP_CLIENT_TIMEOUT_S);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
+    out->status = http_client_perform(curl, WHIP_CLIENT_TIMEOUT_S * 1000L, error);
     int result = 0;
-    if (rc != CURLE_OK) {
-        snprintf(out->message, sizeof out->message, "cannot reach %s: %s", url,
-                 error[0] ? error : curl_easy_strerror(rc));
+    if (!out->status) {
+        snprintf(out->message, sizeof out->message, "cannot reach %s: %s", url, error);
         result = WHIP_CLIENT_ERR_CONNECT;
         goto out;
     }
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
     if (out->status < 200 || out->status > 299) {
         whip_client_explain(out, url, &b);
         result = WHIP_CLIENT_ERR_HTTP;
@@ -201,7 +197,6 @@ int whip_client_offer(const struct whip_client_target *target, const char *offer
     snprintf(out->links, sizeof out->links, "%s", b.links);
 out:
     curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
     free(b.data);
     free(body);
     return result;
@@ -217,12 +212,8 @@ int whip_client_delete(const struct whip_client_target *target, const char *loca
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, whip_client_on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 3L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
+    char error[CURL_ERROR_SIZE];
+    long status = http_client_perform(curl, 3000, error);
     curl_slist_free_all(headers);
     free(b.data);
     return status >= 200 && status <= 299 ? 0 : -1;
