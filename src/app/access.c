@@ -132,6 +132,16 @@ void access_free_keys(struct access_rules *rules)
     rules->n_fetched_keys = 0;
 }
 
+void access_move_fetched_keys(struct access_rules *to, struct access_rules *from)
+{
+    for (size_t i = 0; i < to->n_fetched_keys; i++)
+        jwt_key_free(to->fetched_keys[i]);
+    to->fetches_keys = from->fetches_keys;
+    to->n_fetched_keys = from->n_fetched_keys;
+    memcpy(to->fetched_keys, from->fetched_keys, sizeof to->fetched_keys);
+    from->n_fetched_keys = 0;
+}
+
 /* Whether JWTs are checked: then every stream needs a token. */
 static bool signed_tokens(const struct access_rules *rules)
 {

@@ -69,6 +69,9 @@ int access_add(struct access_rules *rules, enum access_action action, const char
 
 /* Frees RULES' public keys (none are left). */
 void access_free_keys(struct access_rules *rules);
+/* Moves FROM's fetched keys (and that it fetches them) to TO, whose own fetched keys are freed:
+ * rules read again (SIGHUP) keep what --token-jwks-url fetched, as the URL takes a restart. */
+void access_move_fetched_keys(struct access_rules *to, struct access_rules *from);
 
 /* Whether STREAM needs a token for ACTION. */
 bool access_needs_token(const struct access_rules *rules, enum access_action action,

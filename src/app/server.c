@@ -284,8 +284,9 @@ static void gather_candidate_ips(struct server *srv, bool ipv6)
 
 /* Says which streams --publish-token, --watch-token and --token-secret close, so that an operator
  * sees what they do (the tokens themselves stay out of the log). */
-static void log_access(const struct access_rules *rules)
+static void log_access(const struct server_config *config)
 {
+    const struct access_rules *rules = &config->access;
     static const char *const doing[ACCESS_ACTIONS] = {"publishing", "watching"};
     char streams[512];
     for (int a = 0; a < ACCESS_ACTIONS; a++)
@@ -296,6 +297,9 @@ static void log_access(const struct access_rules *rules)
     for (size_t i = 0; i < rules->n_public_keys; i++)
         log_info("tokens: JWTs signed with the private half of --token-public-key %zu of %zu (%s)",
                  i + 1, rules->n_public_keys, jwt_key_alg(rules->public_keys[i]));
+    if (config->jwks_url)
+        log_info("tokens: JWTs signed with a key of the JWK Set at %s, fetched every %u s",
+                 config->jwks_url, config->jwks_refresh_s);
 }
 
 /* A fetch of --token-jwks-url's set: its keys replace the last fetch's. */
@@ -331,18 +335,13 @@ static void on_reload(uv_signal_t *handle, int signum)
         log_warn("SIGHUP: the settings are as they were: the config file is wrong (above)");
         return;
     }
-    /* The fetched keys stay: --token-jwks-url takes a restart. */
-    fresh.access.fetches_keys = srv->config.access.fetches_keys;
-    fresh.access.n_fetched_keys = srv->config.access.n_fetched_keys;
-    memcpy(fresh.access.fetched_keys, srv->config.access.fetched_keys,
-           sizeof fresh.access.fetched_keys);
-    srv->config.access.n_fetched_keys = 0;
+    access_move_fetched_keys(&fresh.access, &srv->config.access);
     access_free_keys(&srv->config.access);
     srv->config.access = fresh.access;
     srv->config.metrics_token = fresh.metrics_token;
     log_info("SIGHUP: the tokens, --token-secret, --token-public-key and --metrics-token are "
              "the config file's now (other settings take a restart)");
-    log_access(&srv->config.access);
+    log_access(&srv->config);
 }
 
 void server_set_reload(struct server *srv, int (*reload)(void *opaque, struct server_config *out),
@@ -447,7 +446,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
              srv->n_lanes > 1 ? "s" : "");
     for (size_t i = 0; i < srv->n_candidate_ips; i++)
         log_info("  candidate %s:%u", srv->candidate_ips[i], udp_local_port(srv->udp));
-    log_access(&config->access);
+    log_access(config);
     if (server_sources_start(srv) < 0)
         return -1;
 

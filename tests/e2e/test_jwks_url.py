@@ -8,22 +8,20 @@ the keys as they were and the log says why."""
 import asyncio
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
-from aiortc import RTCPeerConnection
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from onair import Server, Tap, demo_media  # noqa: E402
+from onair import Server, Tap, demo_media, recvonly_offer, whep_try  # noqa: E402
 
 tap = Tap()
 check = tap.check
@@ -61,29 +59,8 @@ def token(private, alg, kid):
     return jwt.encode(claims, private, algorithm=alg, headers={"kid": kid})
 
 
-async def make_offer():
-    pc = RTCPeerConnection()
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    sdp = pc.localDescription.sdp
-    await pc.close()
-    return sdp
-
-
 def whep(server, offer, bearer):
-    """POST /whep/cam with OFFER and BEARER: the status, and the body (the answer, or why not)."""
-    headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {bearer}"}
-    req = urllib.request.Request(f"{server.base}/whep/cam", data=offer.encode(), method="POST",
-                                 headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            location = r.headers.get("Location")
-            body = r.read().decode()
-        urllib.request.urlopen(urllib.request.Request(f"{server.base}{location}",
-                                                      method="DELETE"), timeout=10).read()
-        return r.status, body
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    return whep_try(server.base, "cam", offer, bearer)
 
 
 def until(predicate, seconds):
@@ -106,11 +83,14 @@ url = f"http://127.0.0.1:{provider.server_address[1]}/.well-known/jwks.json"
 server = None
 try:
     media = demo_media(work)
-    offer = asyncio.run(make_offer())
+    offer = asyncio.run(recvonly_offer("video"))
     old_key, new_key = ec.generate_private_key(ec.SECP256R1()), ed25519.Ed25519PrivateKey.generate()
 
     server = Server("jwks_url", ["--token-jwks-url", url, "--token-jwks-refresh", "1",
                                  "--source", f"cam={media}"])
+    check(until(lambda: log_has(server, f"tokens: JWTs signed with a key of the JWK Set at {url}, "
+                                        "fetched every 1 s"), 5),
+          "the server's start names the URL it takes keys from", open(server.log_path).read()[-400:])
     # The provider answers 503: no key yet, and every stream closed all the same.
     check(until(lambda: log_has(server, f"--token-jwks-url {url}: answered HTTP 503; the keys "
                                         "stay as they were"), 5),
@@ -174,6 +154,20 @@ try:
           open(server.log_path).read()[-400:])
     status, body = whep(server, offer, token(third_key, "EdDSA", "third"))
     check(status == 201, "and the keys still hold", (status, body[:200]))
+    # A retry a second here: the log warns of the same failure once, not at every retry, and
+    # says when the provider answers again.
+    time.sleep(3)
+    warned = [line for line in open(server.log_path)
+              if " warn " in line and "--token-jwks-url" in line and "connect" in line.lower()]
+    check(len(warned) == 1, "a provider gone for several retries: the log warns once",
+          "".join(warned[:4]))
+    publish(jwk(OKPAlgorithm, third_key, "third"))
+    provider = ThreadingHTTPServer(("127.0.0.1", provider.server_address[1]), Provider)
+    threading.Thread(target=provider.serve_forever, daemon=True).start()
+    check(until(lambda: re.search(r"--token-jwks-url \S+: read again after ([3-9]|\d\d+) failed "
+                                  "fetches", open(server.log_path).read()), 15),
+          "and once it is back, the log says so, counting the fetches that failed",
+          open(server.log_path).read()[-400:])
 except Exception as error:  # noqa: BLE001
     check(False, "JWKS URL", repr(error))
 finally:

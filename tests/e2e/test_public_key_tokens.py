@@ -19,16 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 import jwt
-from aiortc import RTCPeerConnection
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from onair import ONAIR, Server, Tap, demo_media  # noqa: E402
+from onair import ONAIR, Server, Tap, demo_media, recvonly_offer, whep_try  # noqa: E402
 
 tap = Tap()
 check = tap.check
@@ -54,31 +51,8 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-async def make_offer():
-    pc = RTCPeerConnection()
-    pc.addTransceiver("video", direction="recvonly")
-    pc.addTransceiver("audio", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    sdp = pc.localDescription.sdp
-    await pc.close()
-    return sdp
-
-
 def whep(server, offer, bearer):
-    """POST /whep/cam with OFFER and BEARER: the status, and the body (the answer, or why not)."""
-    headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {bearer}"}
-    req = urllib.request.Request(f"{server.base}/whep/cam", data=offer.encode(), method="POST",
-                                 headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            location = r.headers.get("Location")
-            body = r.read().decode()
-        # The session is not wanted past its answer.
-        urllib.request.urlopen(urllib.request.Request(f"{server.base}{location}",
-                                                      method="DELETE"), timeout=10).read()
-        return r.status, body
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode().strip()
+    return whep_try(server.base, "cam", offer, bearer)
 
 
 def check_cannot_start(args, reason, what):
@@ -99,7 +73,7 @@ try:
     short_private, short_public = keypair("short", "-algorithm", "RSA", "-pkeyopt",
                                           "rsa_keygen_bits:1024")
     media = demo_media(work)
-    offer = asyncio.run(make_offer())
+    offer = asyncio.run(recvonly_offer("video", "audio"))
 
     check_cannot_start(["--token-public-key", os.path.join(work, "ec.key")],
                        "a private key: onair needs only the public one (openssl pkey -in KEY "

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
@@ -44,6 +45,36 @@ def whep_answer(base, stream, offer_sdp):
                                  headers={"Content-Type": "application/sdp"})
     with urllib.request.urlopen(req, timeout=10) as r:
         return r.read().decode()
+
+
+def whep_try(base, stream, offer_sdp, bearer):
+    """POSTs OFFER_SDP to /whep/STREAM with BEARER's token: the status and the body (the answer,
+    or why not). A session answered is deleted: it is not wanted past its answer."""
+    headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {bearer}"}
+    req = urllib.request.Request(f"{base}/whep/{stream}", data=offer_sdp.encode(), method="POST",
+                                 headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            location = r.headers.get("Location")
+            body = r.read().decode()
+        urllib.request.urlopen(urllib.request.Request(f"{base}{location}", method="DELETE"),
+                               timeout=10).read()
+        return r.status, body
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode().strip()
+
+
+async def recvonly_offer(*kinds):
+    """An aiortc offer to receive KINDS ("video", "audio"), its peer closed: for requests that are
+    to be answered or refused, with no media to follow."""
+    from aiortc import RTCPeerConnection  # here: not every test that shares this file uses aiortc
+    pc = RTCPeerConnection()
+    for kind in kinds:
+        pc.addTransceiver(kind, direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+    await pc.close()
+    return sdp
 
 
 def demo_media(directory):
