@@ -112,7 +112,8 @@ static void response_clear(struct http_response *res)
     }
 }
 
-/* Lower-cases the media type and drops parameters ("application/SDP; charset=x" -> "application/sdp"). */
+/* Lower-cases the media type and drops parameters ("application/SDP; charset=x" ->
+ * "application/sdp"). */
 static void media_type(const char *header, char *out, size_t cap)
 {
     size_t n = 0;

@@ -307,11 +307,17 @@ static void on_jwks(void *opaque, struct jwt_key **keys, size_t n)
 {
     struct server *srv = opaque;
     struct access_rules *rules = &srv->config.access;
+    /* Changed: another number of keys, or a key the last set did not have (in any order: a
+     * provider may list its keys in another order at each fetch). */
     bool changed = n != rules->n_fetched_keys;
-    for (size_t i = 0; i < rules->n_fetched_keys; i++) {
-        changed = changed || !jwt_key_equal(keys[i], rules->fetched_keys[i]); /* N equal here */
-        jwt_key_free(rules->fetched_keys[i]);
+    for (size_t i = 0; i < n && !changed; i++) {
+        bool known = false;
+        for (size_t j = 0; j < rules->n_fetched_keys && !known; j++)
+            known = jwt_key_equal(keys[i], rules->fetched_keys[j]);
+        changed = !known;
     }
+    for (size_t i = 0; i < rules->n_fetched_keys; i++)
+        jwt_key_free(rules->fetched_keys[i]);
     memcpy(rules->fetched_keys, keys, n * sizeof *keys);
     rules->n_fetched_keys = n;
     char algs[64] = "";

@@ -90,7 +90,8 @@ try:
                                  "--source", f"cam={media}"])
     check(until(lambda: log_has(server, f"tokens: JWTs signed with a key of the JWK Set at {url}, "
                                         "fetched every 1 s"), 5),
-          "the server's start names the URL it takes keys from", open(server.log_path).read()[-400:])
+          "the server's start names the URL it takes keys from",
+          open(server.log_path).read()[-400:])
     # The provider answers 503: no key yet, and every stream closed all the same.
     check(until(lambda: log_has(server, f"--token-jwks-url {url}: answered HTTP 503; the keys "
                                         "stay as they were"), 5),
@@ -116,6 +117,12 @@ try:
     check(rotated and whep(server, offer, token(old_key, "ES256", "old"))[0] == 201,
           "the provider adds a key: a refresh later its tokens open the stream too, with no "
           "restart", open(server.log_path).read()[-400:])
+    # The same keys listed the other way round are no change: nothing logged at info.
+    publish(jwk(OKPAlgorithm, new_key, "new"), jwk(ECAlgorithm, old_key, "old"))
+    time.sleep(2.5)
+    check(not log_has(server, "(2: EdDSA ES256)"),
+          "the same keys in another order: the log tells no change",
+          open(server.log_path).read()[-400:])
     publish(jwk(OKPAlgorithm, new_key, "new"))
     retired = until(lambda: whep(server, offer, token(old_key, "ES256", "old"))[0] == 401, 15)
     check(retired and whep(server, offer, token(new_key, "EdDSA", "new"))[0] == 201,
