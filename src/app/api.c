@@ -1,18 +1,16 @@
 /* api: routing and the answers' shapes. Signaling errors carry the reason a user needs. */
 #include "app/api.h"
 
-#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "app/access.h"
 #include "app/api_access.h"
+#include "app/api_recordings.h"
 #include "app/api_reply.h"
-#include "app/http_range.h"
 #include "app/ice_servers.h"
 #include "app/metrics.h"
 #include "app/patch_rules.h"
@@ -426,24 +424,6 @@ static void api_metrics(struct server *srv, const struct http_request *req,
     metrics_render(srv, res);
 }
 
-struct recordings_reply {
-    const struct server *srv;
-    struct access_credentials credentials;
-    json_t *list;
-};
-
-static void add_recording(void *opaque, const struct recording_info *info)
-{
-    struct recordings_reply *reply = opaque;
-    if (!api_may_see(reply->srv, &reply->credentials, info->stream))
-        return;
-    json_array_append_new(reply->list,
-                          json_pack("{s:s,s:s,s:I,s:I,s:b,s:I}", "file", info->file, "stream",
-                                    info->stream, "bytes", (json_int_t)info->bytes, "started_ms",
-                                    (json_int_t)info->started_unix_ms, "active", info->active,
-                                    "dropped_packets", (json_int_t)info->dropped_packets));
-}
-
 /* GET or PUT /api/streams/NAME/chat: whether the stream's room carries chat messages. PUT
  * takes {"enabled": true|false}. */
 static void api_chat(struct server *srv, const struct http_request *req, const char *rest,
@@ -477,81 +457,6 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
     }
     api_json_reply(res, 200,
                    json_pack("{s:s,s:b}", "stream", name, "chat", rooms_chat_on(srv->rooms, name)));
-}
-
-/* GET /api/recordings: the files in --record-dir, those being written first, of the streams
- * REQ may see. */
-static void api_recordings(struct server *srv, const struct http_request *req,
-                           struct http_response *res)
-{
-    struct recordings_reply reply = {.srv = srv, .list = json_array()};
-    api_read_credentials(srv, req, &reply.credentials);
-    recorders_list(srv->recorders, add_recording, &reply);
-    api_json_reply(res, 200,
-                   json_pack("{s:o,s:b}", "recordings", reply.list, "enabled",
-                             srv->config.record.dir != NULL));
-}
-
-/* GET (or HEAD) /api/recordings/FILE downloads a recording, with one byte range if asked (a
- * player seeks, a download resumes), by those who may see its stream; DELETE removes a finished
- * one, with the stream's publish token. A file being written is sent as far as it is now. */
-static void api_recording_file(struct server *srv, const struct http_request *req, const char *file,
-                               struct http_response *res)
-{
-    bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-    if (!get && strcmp(req->method, "DELETE") != 0) {
-        api_json_error(res, 405, "use GET to download a recording and DELETE to remove it");
-        return;
-    }
-    char stream[64];
-    bool active = false;
-    int status = recorders_find_file(srv->recorders, file, stream, sizeof stream, &active);
-    if (status) {
-        api_json_error(res, status,
-                       status == 503 ? "recording is off: start the server with --record-dir DIR"
-                                     : "no such recording");
-        return;
-    }
-    if (!get) {
-        if (!api_may_manage(srv, req, stream, "deleting the recordings of", res))
-            return;
-        if (active) {
-            char why[160];
-            snprintf(why, sizeof why,
-                     "%s is being written: stop it first (DELETE /api/streams/%s/recording)", file,
-                     stream);
-            api_json_error(res, 409, why);
-            return;
-        }
-        status = recorders_delete_file(srv->recorders, file);
-        status ? api_json_error(res, status, "no such recording")
-               : api_json_reply(res, 200, json_pack("{s:s,s:b}", "file", file, "deleted", 1));
-        return;
-    }
-    if (!api_visible(srv, req, stream, "downloading the recordings of", res))
-        return;
-    int fd;
-    uint64_t size, start = 0, len = 0;
-    if (recorders_open_file(srv->recorders, file, &fd, &size)) {
-        api_json_error(res, 404, "no such recording");
-        return;
-    }
-    enum http_range_result range = http_range_parse(req->range, size, &start, &len);
-    if (range == HTTP_RANGE_UNSATISFIABLE) {
-        close(fd);
-        http_response_text(res, 416, "the file has %" PRIu64 " bytes\n", size);
-        http_response_header(res, "Content-Range", "bytes */%" PRIu64, size);
-        return;
-    }
-    if (range == HTTP_RANGE_WHOLE)
-        len = size;
-    http_response_file(res, range == HTTP_RANGE_PARTIAL ? 206 : 200, "video/x-matroska", fd, start,
-                       len);
-    if (range == HTTP_RANGE_PARTIAL)
-        http_response_header(res, "Content-Range", "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start,
-                             start + len - 1, size);
-    http_response_header(res, "Accept-Ranges", "bytes");
-    http_response_header(res, "Content-Disposition", "attachment; filename=\"%s\"", file);
 }
 
 static void route(struct server *srv, const struct http_request *req, struct http_response *res)

@@ -14,7 +14,7 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 
-/* How long a stop waits for a read under way before leaving it to the thread. */
+/* How long a stop waits for a call under way before leaving it to the thread. */
 #define DISK_READS_STOP_WAIT_MS 500
 
 struct read_list {
@@ -28,6 +28,7 @@ struct disk_reads {
     pthread_cond_t cv;
     struct read_list todo, done; /* under mu */
     bool stopping;               /* under mu */
+    bool abandoned;              /* under mu: the stop did not wait for the call under way */
     bool joined;
 };
 
@@ -55,15 +56,21 @@ static void *reader_main(void *arg)
         if (!r->todo.head)
             r->todo.tail = NULL;
         pthread_mutex_unlock(&r->mu);
-        ssize_t n;
-        do
-            n = pread(read->fd, read->buf, read->len, (off_t)read->offset);
-        while (n < 0 && errno == EINTR);
-        read->result = n < 0 ? -errno : n;
+        if (read->work) {
+            read->work(read);
+        } else {
+            ssize_t n;
+            do
+                n = pread(read->fd, read->buf, read->len, (off_t)read->offset);
+            while (n < 0 && errno == EINTR);
+            read->result = n < 0 ? -errno : n;
+        }
         pthread_mutex_lock(&r->mu);
-        if (r->stopping) /* the async may be closed: nobody is told */
+        if (r->abandoned) /* the stop gave up waiting: nobody is told */
             break;
         list_push(&r->done, read);
+        if (r->stopping) /* the stop, waiting for this thread, tells it */
+            break;
         uv_async_send(&r->async);
     }
     pthread_mutex_unlock(&r->mu);
@@ -137,14 +144,16 @@ void disk_reads_stop(struct disk_reads *r)
     struct timespec until = clock_deadline(CLOCK_REALTIME, DISK_READS_STOP_WAIT_MS);
     r->joined = pthread_timedjoin_np(r->thread, NULL, &until) == 0;
     if (!r->joined) {
-        log_warn("a read from the disk has not returned in %d ms: the download it was for ends "
-                 "here, the read is left to the process's exit",
+        log_warn("a call to the disk has not returned in %d ms: the request it was for ends "
+                 "here, the call is left to the process's exit",
                  DISK_READS_STOP_WAIT_MS);
         pthread_detach(r->thread);
     }
-    /* Without the lock: once stopping, the thread touches neither list. */
+    pthread_mutex_lock(&r->mu);
+    r->abandoned = !r->joined;
     struct disk_read *done = r->done.head, *queued = r->todo.head;
     r->done.head = r->done.tail = r->todo.head = r->todo.tail = NULL;
+    pthread_mutex_unlock(&r->mu);
     tell(done);
     for (struct disk_read *read = queued; read; read = read->next)
         read->result = -ECANCELED;

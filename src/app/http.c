@@ -30,16 +30,33 @@ struct http_server {
     uint16_t port;
     int closing_handles;
     char *cert_pem, *key_pem; /* HTTPS, else NULL */
-    struct disk_reads *reads; /* for downloads */
+    struct disk_reads *reads; /* for downloads and the responses waiting for the disk */
     struct download *downloads; /* being sent, to resume at stop */
+    struct after_disk *waiting; /* responses waiting for the disk, to resume at stop */
     bool stopping;
 };
+
+struct after_disk;
 
 /* Per-request state while the body arrives. */
 struct upload {
     uint8_t *body;
     size_t len;
     int too_large;
+    struct after_disk *waiting; /* the response waits for the disk */
+};
+
+/* A response waiting for the disk (http_response_after_disk): its connection is suspended
+ * until the work is done and the answer made. */
+struct after_disk {
+    struct disk_read call; /* first: the call's DONE finds this from it */
+    struct http_server *s;
+    struct MHD_Connection *conn;
+    struct http_disk_work *w;
+    struct http_response res; /* the answer, once ANSWERED */
+    bool answered;
+    bool abandoned; /* the connection is gone (the server stops): the answer goes nowhere */
+    struct after_disk *prev, *next;
 };
 
 const char *http_request_query(const struct http_request *req, const char *name)
@@ -100,6 +117,11 @@ void http_response_file(struct http_response *res, int status, const char *conte
     res->has_file = true;
     res->file_offset = offset;
     res->file_len = len;
+}
+
+void http_response_after_disk(struct http_response *res, struct http_disk_work *w)
+{
+    res->after_disk = w;
 }
 
 static void response_clear(struct http_response *res)
@@ -252,6 +274,59 @@ static struct MHD_Response *download_response(struct http_server *s, struct MHD_
     return r;
 }
 
+static void after_disk_unlink(struct after_disk *a)
+{
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        a->s->waiting = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+}
+
+static void after_disk_run(struct disk_read *call)
+{
+    struct after_disk *a = (struct after_disk *)call;
+    a->w->work(a->w);
+}
+
+/* The work is done (or cancelled by the stop): the answer is made, and the connection resumed
+ * so that MHD asks on_request again, which sends it. */
+static void after_disk_done(struct disk_read *call)
+{
+    struct after_disk *a = (struct after_disk *)call;
+    a->answered = true;
+    a->w->answer(a->w, call->result == -ECANCELED || a->abandoned, &a->res);
+    if (a->abandoned) {
+        after_disk_unlink(a);
+        response_clear(&a->res);
+        free(a);
+        return;
+    }
+    MHD_resume_connection(a->conn);
+    drive(a->s);
+}
+
+/* Suspends CONN until W's work is done. */
+static void after_disk_start(struct http_server *s, struct MHD_Connection *conn, struct upload *up,
+                             struct http_disk_work *w)
+{
+    struct after_disk *a = xcalloc(1, sizeof *a);
+    a->call.work = after_disk_run;
+    a->call.done = after_disk_done;
+    a->s = s;
+    a->conn = conn;
+    a->w = w;
+    a->res.status = 500;
+    a->next = s->waiting;
+    if (a->next)
+        a->next->prev = a;
+    s->waiting = a;
+    up->waiting = a;
+    MHD_suspend_connection(conn);
+    disk_reads_submit(s->reads, &a->call);
+}
+
 static enum MHD_Result send_response(struct http_server *s, struct MHD_Connection *conn,
                                      struct http_response *res)
 {
@@ -308,6 +383,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct http_server *s = cls;
     struct upload *up = *con_cls;
+    if (up && up->waiting) { /* resumed: the answer is made (or the server stops) */
+        struct after_disk *a = up->waiting;
+        if (!a->answered)
+            return MHD_NO; /* the work's DONE, still to come, frees it */
+        up->waiting = NULL;
+        after_disk_unlink(a);
+        enum MHD_Result ret = send_response(s, conn, &a->res);
+        free(a);
+        return ret;
+    }
     if (!up) {
         up = xcalloc(1, sizeof *up);
         *con_cls = up;
@@ -353,6 +438,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             .conn = conn,
         };
         s->handler(s->opaque, &req, &res);
+        if (res.after_disk) {
+            response_clear(&res);
+            after_disk_start(s, conn, up, res.after_disk);
+            return MHD_YES;
+        }
     }
     return send_response(s, conn, &res);
 }
@@ -362,6 +452,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct upload *up = *con_cls;
     if (up) {
+        struct after_disk *a = up->waiting;
+        if (a && a->answered) { /* answered, never sent */
+            after_disk_unlink(a);
+            response_clear(&a->res);
+            free(a);
+        } else if (a) { /* its work's DONE, still to come, frees it */
+            a->abandoned = true;
+        }
         free(up->body);
         free(up);
         *con_cls = NULL;
@@ -527,6 +625,14 @@ void http_server_stop(struct http_server *s)
         if (d->suspended) {
             d->suspended = false;
             MHD_resume_connection(d->conn);
+        }
+    /* A response waiting for the disk is given up: its connection is closed unanswered, and
+     * its work's answer (made when the disk thread tells it, at the latest in disk_reads_stop)
+     * goes nowhere. */
+    for (struct after_disk *a = s->waiting; a; a = a->next)
+        if (!a->answered) {
+            a->abandoned = true;
+            MHD_resume_connection(a->conn);
         }
     MHD_stop_daemon(s->daemon);
     disk_reads_stop(s->reads); /* after MHD: the downloads it ended may still wait for a read */

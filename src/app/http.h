@@ -42,6 +42,20 @@ struct http_response {
     size_t n_headers;
     char *header_names[HTTP_MAX_HEADERS]; /* owned */
     char *header_values[HTTP_MAX_HEADERS];
+    struct http_disk_work *after_disk; /* http_response_after_disk's */
+};
+
+/* A response that waits for the disk. WORK runs on the server's disk thread (app/disk_reads.h)
+ * and may block there; then ANSWER fills the response on the loop thread, and it is sent. The
+ * request's connection waits meanwhile, holding up nothing else. A handler embeds this first in
+ * a struct of its own (with what WORK needs: never the request, gone by then), which ANSWER
+ * frees. */
+struct http_disk_work {
+    void (*work)(struct http_disk_work *w);
+    /* CANCELLED: the server stops, and WORK never ran or the request is gone (its connection
+     * closed): RES goes nowhere, and the request's headers are no more. Not called for a WORK
+     * still stuck in the disk when the server stops (left to the process's exit). */
+    void (*answer)(struct http_disk_work *w, bool cancelled, struct http_response *res);
 };
 
 /* Helpers for route handlers: each replaces the body. */
@@ -55,6 +69,10 @@ void http_response_header(struct http_response *res, const char *name, const cha
  * memory); FD is the response's, closed once sent. */
 void http_response_file(struct http_response *res, int status, const char *content_type, int fd,
                         uint64_t offset, uint64_t len);
+
+/* Answers the request once W's work is done (see struct http_disk_work), not now: RES is left
+ * unfilled. */
+void http_response_after_disk(struct http_response *res, struct http_disk_work *w);
 
 typedef void (*http_handler)(void *opaque, const struct http_request *req,
                              struct http_response *res);

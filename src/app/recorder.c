@@ -544,45 +544,66 @@ static int64_t file_stamp(const char *file, char *stream, size_t cap)
     return when;
 }
 
-void recorders_list(struct recorders *r, void (*each)(void *opaque, const struct recording_info *),
-                    void *opaque)
+static void list_add(struct recording_list *list, const struct recording_info *info)
 {
-    if (!r->config.dir)
-        return;
+    if (list->n == list->cap) {
+        list->cap = list->cap ? 2 * list->cap : 16;
+        list->items = xrealloc(list->items, list->cap * sizeof *list->items);
+    }
+    list->items[list->n++] = *info;
+}
+
+void recorders_list_active(struct recorders *r, struct recording_list *list)
+{
     for (size_t i = 0; i < r->n_active; i++) {
         const struct recording *rec = r->active[i];
         struct recording_info info = {.active = true, .started_unix_ms = rec->started_unix_ms,
                                       .dropped_packets = rec->dropped};
         snprintf(info.file, sizeof info.file, "%s", rec->file);
         snprintf(info.stream, sizeof info.stream, "%s", rec->stream);
-        struct stat st;
-        info.bytes = stat(rec->path, &st) == 0 ? (uint64_t)st.st_size : 0;
-        each(opaque, &info);
+        list_add(list, &info);
     }
-    DIR *dir = opendir(r->config.dir);
-    if (!dir)
+}
+
+void recording_list_free(struct recording_list *list)
+{
+    free(list->items);
+    *list = (struct recording_list){0};
+}
+
+static uint64_t file_size(const char *dir, const char *file)
+{
+    char path[4352];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    struct stat st;
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+void recording_list_scan(const char *dir, struct recording_list *list)
+{
+    size_t n_active = list->n;
+    for (size_t i = 0; i < n_active; i++)
+        list->items[i].bytes = file_size(dir, list->items[i].file);
+    DIR *d = opendir(dir);
+    if (!d)
         return;
     struct dirent *e;
-    while ((e = readdir(dir))) {
+    while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (n < 5 || strcmp(e->d_name + n - 4, ".mkv") != 0)
             continue;
         bool active = false;
-        for (size_t i = 0; i < r->n_active && !active; i++)
-            active = strcmp(r->active[i]->file, e->d_name) == 0;
+        for (size_t i = 0; i < n_active && !active; i++)
+            active = strcmp(list->items[i].file, e->d_name) == 0;
         if (active)
             continue;
         struct recording_info info = {0};
         snprintf(info.file, sizeof info.file, "%s", e->d_name);
         info.started_unix_ms = file_stamp(e->d_name, info.stream, sizeof info.stream);
-        char path[4352];
-        snprintf(path, sizeof path, "%s/%s", r->config.dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) == 0)
-            info.bytes = (uint64_t)st.st_size;
-        each(opaque, &info);
+        info.bytes = file_size(dir, e->d_name);
+        list_add(list, &info);
     }
-    closedir(dir);
+    closedir(d);
 }
 
 /* Whether FILE can name a recording in the directory: a plain name, never a path. */
@@ -606,40 +627,38 @@ int recorders_find_file(struct recorders *r, const char *file, char *stream, siz
             *active = true;
             return 0;
         }
-    char path[4352];
-    snprintf(path, sizeof path, "%s/%s", r->config.dir, file);
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return 404;
     file_stamp(file, stream, cap);
     *active = false;
     return 0;
 }
 
-int recorders_open_file(struct recorders *r, const char *file, int *fd, uint64_t *size)
+const char *recorders_dir(const struct recorders *r)
+{
+    return r ? r->config.dir : NULL;
+}
+
+int recording_open(const char *dir, const char *file, int *fd, uint64_t *size)
 {
     char path[4352];
-    snprintf(path, sizeof path, "%s/%s", r->config.dir, file);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
     *fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (*fd < 0)
         return 404;
-    if (fstat(*fd, &st) != 0) {
+    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(*fd);
+        *fd = -1;
         return 404;
     }
     *size = (uint64_t)st.st_size;
     return 0;
 }
 
-int recorders_delete_file(struct recorders *r, const char *file)
+int recording_delete(const char *dir, const char *file)
 {
     char path[4352];
-    snprintf(path, sizeof path, "%s/%s", r->config.dir, file);
-    if (unlink(path) != 0)
-        return 404;
-    log_info("recording %s deleted", path);
-    return 0;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    return unlink(path) == 0 ? 0 : 404;
 }
 
 void recorders_counters(struct recorders *r, struct recorder_counters *out)

@@ -47,14 +47,14 @@ int recorders_start(struct recorders *r, const char *name, char *file, size_t ca
 int recorders_stop(struct recorders *r, const char *name);
 
 /* Finds recording FILE, a name GET /api/recordings lists (no '/', ends in .mkv): its stream
- * into STREAM[0..CAP) and whether it is being written. Returns 0, or an HTTP status: 503
- * recording off, 404 no such recording. */
+ * into STREAM[0..CAP) and whether it is being written, from the name and the recordings under
+ * way, without the disk (whether a finished one exists is for recording_open and
+ * recording_delete to find). Returns 0, or an HTTP status: 503 recording off, 404 not a
+ * recording's name. */
 int recorders_find_file(struct recorders *r, const char *file, char *stream, size_t cap,
                         bool *active);
-/* Opens FILE (found first) for reading: its descriptor and size now. 0, or 404. */
-int recorders_open_file(struct recorders *r, const char *file, int *fd, uint64_t *size);
-/* Deletes FILE (found first, and not being written). 0, or 404. */
-int recorders_delete_file(struct recorders *r, const char *file);
+/* --record-dir, NULL when recording is off: for the calls below. */
+const char *recorders_dir(const struct recorders *r);
 
 /* One recording, for GET /api/recordings: the files in the directory, active ones first. */
 struct recording_info {
@@ -65,9 +65,25 @@ struct recording_info {
     bool active;
     uint64_t dropped_packets;
 };
-/* Calls EACH for every recording file in the directory. */
-void recorders_list(struct recorders *r, void (*each)(void *opaque, const struct recording_info *),
-                    void *opaque);
+struct recording_list {
+    struct recording_info *items;
+    size_t n, cap;
+};
+/* On the loop thread: the recordings being written, into LIST (their sizes not read yet). */
+void recorders_list_active(struct recorders *r, struct recording_list *list);
+void recording_list_free(struct recording_list *list);
+
+/* The calls that touch the disk, made on a thread that may wait for it (app/http.h's
+ * http_response_after_disk), never on the loop: they read nothing but DIR and their
+ * arguments. */
+/* Opens FILE in DIR for reading: its descriptor and size now. 0, or 404 (no such file) with
+ * *FD -1. */
+int recording_open(const char *dir, const char *file, int *fd, uint64_t *size);
+/* Deletes FILE from DIR (found first, and not being written). 0, or 404. */
+int recording_delete(const char *dir, const char *file);
+/* Reads the sizes of LIST's recordings (those of recorders_list_active), then adds the other
+ * recording files in DIR. */
+void recording_list_scan(const char *dir, struct recording_list *list);
 
 struct recorder_counters {
     size_t active;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Downloading a recording from a disk that stops answering: --record-dir on a FUSE file system
-# (tests/e2e/lib/slowfs.py) whose reads wait while a file of the test's exists. While a download
-# waits on the disk the API answers and viewers get every packet (the server reads files on a
-# thread of its own, not on the loop that carries them); once the disk answers the download ends
-# byte for byte; a server stopped while a read is stuck stops promptly and the client sees the
-# download cut short, not a file that looks whole.
+# Downloading, listing and deleting recordings on a disk that stops answering: --record-dir on a
+# FUSE file system (tests/e2e/lib/slowfs.py) whose opens, reads, listings and removals wait while
+# a file of the test's exists. While a download, a listing and a deletion wait on the disk the
+# API answers and viewers get every packet (the server calls the disk on a thread of its own, not
+# on the loop that carries them); once the disk answers the download ends byte for byte and the
+# listing and deletion are answered; a server stopped while a call is stuck stops promptly and
+# the client sees the download cut short, not a file that looks whole.
 # TAP lines; exits non-zero on any failure. ONAIR names the binary (default build/onair).
 set -u
 cd "$(dirname "$0")/../.."
@@ -12,6 +13,8 @@ ONAIR=${ONAIR:-build/onair}
 work=$(mktemp -d /tmp/onair-slowread.XXXXXX)
 server_pid=
 download_pid=
+list_pid=
+delete_pid=
 stall="$work/stall"
 
 . tests/e2e/lib/tap.sh
@@ -19,7 +22,7 @@ stall="$work/stall"
 
 cleanup() {
     rm -f "$stall"
-    [ -n "$download_pid" ] && kill "$download_pid" 2>/dev/null
+    for pid in $download_pid $list_pid $delete_pid; do kill "$pid" 2>/dev/null; done
     [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
     unmount_slowfs
     rm -rf "$work"
@@ -27,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 mount_slowfs 100000000 "$stall"
-check $? "the file system is mounted (reads wait while $stall exists)"
+check $? "the file system is mounted (calls wait while $stall exists)"
 
 start_demo_server "$work/serve.log" --record-dir "$work/mnt"
 
@@ -44,10 +47,17 @@ size=$(stat -c %s "$work/backing/$file" 2>/dev/null || echo 0)
 [ "$status" = 200 ] && [ "$finished" = 0 ] && [ "$size" -gt 100000 ]
 check $? "a finished recording to download: $file, $size bytes (DELETE answered $status)"
 
-# The disk stops answering; a download starts and waits on it.
+# A second file, to be deleted while the disk waits.
+cp "$work/backing/$file" "$work/backing/spare-20260101T000000Z.mkv"
+
+# The disk stops answering; a download, a listing and a deletion start and wait on it.
 touch "$stall"
 curl -s -o "$work/got.mkv" "$base/api/recordings/$file" &
 download_pid=$!
+curl -s -o "$work/list.json" "$base/api/recordings" &
+list_pid=$!
+curl -s -o "$work/delete.json" -X DELETE "$base/api/recordings/spare-20260101T000000Z.mkv" &
+delete_pid=$!
 sleep 1
 
 body=$(curl -s -m 5 "$base/api/streams/demo")
@@ -75,7 +85,18 @@ got=$(stat -c %s "$work/got.mkv" 2>/dev/null || echo 0)
 kill -0 "$download_pid" 2>/dev/null && [ "$got" -lt "$size" ]
 check $? "the download is still waiting on the disk ($got of $size bytes)"
 
+kill -0 "$list_pid" 2>/dev/null && kill -0 "$delete_pid" 2>/dev/null
+check $? "so are the listing and the deletion"
+
 rm -f "$stall"
+wait "$list_pid" "$delete_pid"
+list_pid=
+delete_pid=
+grep -q "\"file\": *\"$file\"" "$work/list.json" &&
+    grep -q '"deleted": *true' "$work/delete.json" &&
+    [ ! -e "$work/backing/spare-20260101T000000Z.mkv" ]
+check $? "once the disk answers, the listing names the file and the deletion is done: $(
+    head -c 120 "$work/list.json"); $(cat "$work/delete.json")"
 wait_for 10 sh -c "! kill -0 $download_pid 2>/dev/null"
 wait "$download_pid"
 code=$?
@@ -108,8 +129,8 @@ code=$?
 server_pid=
 [ "$stopped" = 0 ] && [ "$code" = 0 ]
 check $? "the server stops cleanly while a read is stuck (stopped in $ms ms, exit $code)"
-grep -q "a read from the disk has not returned" "$work/serve.log"
-check $? "the log says so: $(grep -m1 'a read from the disk' "$work/serve.log" | cut -c1-120)"
+grep -q "a call to the disk has not returned" "$work/serve.log"
+check $? "the log says so: $(grep -m1 'a call to the disk' "$work/serve.log" | cut -c1-120)"
 wait "$download_pid"
 code=$?
 download_pid=
@@ -118,5 +139,5 @@ check $? "the client sees the download cut short (curl exit $code), not a whole-
 
 ! grep -q "Sanitizer\|runtime error" "$work/serve.log" "$work/bench.err"
 check $? "no sanitizer report"
-echo "1..11"
+echo "1..13"
 exit $failed

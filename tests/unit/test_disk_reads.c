@@ -1,8 +1,10 @@
 /* Tests for app/disk_reads: reads come back on the loop's thread with the file's bytes, the end
- * of the file and errors as results, and a stop tells every read once (done or cancelled). */
+ * of the file and errors as results, work in place of a read runs on the thread, and a stop
+ * tells every read once (done or cancelled). */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -131,11 +133,52 @@ static void a_stop_tells_every_read_once(void **state)
     close(fd);
 }
 
+static pthread_t worked_on;
+static atomic_int work_started;
+
+/* A call that takes 100 ms of the disk's time, well under the stop's wait. */
+static void slow_work(struct disk_read *read)
+{
+    worked_on = pthread_self();
+    atomic_store(&work_started, 1);
+    usleep(100000);
+    read->result = 42;
+}
+
+/* Work instead of a read runs on the thread and is told on the loop; one under way when the
+ * stop comes, and returning within its wait, is told with its result, not lost. */
+static void work_under_way_at_the_stop_is_told(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    char why[160];
+    struct disk_reads *reads = disk_reads_start(&loop, why, sizeof why);
+    static struct probe p[2];
+    told_total = 0;
+    memset(p, 0, sizeof p);
+    for (int i = 0; i < 2; i++) {
+        p[i].read.work = slow_work;
+        p[i].read.done = on_done;
+        disk_reads_submit(reads, &p[i].read);
+    }
+    while (!atomic_load(&work_started))
+        usleep(1000);
+    disk_reads_stop(reads); /* the first is under way, the second queued */
+    assert_int_equal(told_total, 2);
+    assert_int_equal(p[0].read.result, 42);
+    assert_int_equal(p[1].read.result, -ECANCELED);
+    assert_false(pthread_equal(worked_on, pthread_self()));
+    assert_true(pthread_equal(p[0].told_on, pthread_self()));
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_come_back_on_the_loop_with_the_bytes),
         cmocka_unit_test(a_stop_tells_every_read_once),
+        cmocka_unit_test(work_under_way_at_the_stop_is_told),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

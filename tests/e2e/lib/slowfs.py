@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """slowfs.py BACKING MOUNTPOINT BYTES_PER_SECOND [STALL_FILE]: a FUSE file system that keeps files
 in BACKING and takes writes at BYTES_PER_SECOND at most (each write sleeps for its share), the
-disk that cannot keep up. With STALL_FILE (a path outside the mount), every read waits while that
-file exists: the disk that stops answering, for as long as the test says. Runs in the foreground
+disk that cannot keep up. With STALL_FILE (a path outside the mount), every read, open, listing
+and removal waits while that file exists: the disk that stops answering, for as long as the test
+says. Runs in the foreground
 until unmounted (fusermount3 -u MOUNTPOINT)."""
 import errno
 import os
@@ -27,7 +28,12 @@ class Slow(Operations):
         return {k: getattr(st, k) for k in ("st_mode", "st_nlink", "st_size", "st_uid", "st_gid",
                                              "st_atime", "st_mtime", "st_ctime")}
 
+    def _stall(self):
+        while self.stall_file and os.path.exists(self.stall_file):
+            time.sleep(0.05)
+
     def readdir(self, path, fh):
+        self._stall()
         return [".", ".."] + os.listdir(self._path(path))
 
     def access(self, path, mode):
@@ -38,11 +44,11 @@ class Slow(Operations):
         return os.open(self._path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
 
     def open(self, path, flags):
+        self._stall()
         return os.open(self._path(path), flags)
 
     def read(self, path, size, offset, fh):
-        while self.stall_file and os.path.exists(self.stall_file):
-            time.sleep(0.05)
+        self._stall()
         os.lseek(fh, offset, os.SEEK_SET)
         return os.read(fh, size)
 
@@ -56,6 +62,7 @@ class Slow(Operations):
             f.truncate(length)
 
     def unlink(self, path):
+        self._stall()
         os.unlink(self._path(path))
 
     def flush(self, path, fh):

@@ -1,6 +1,7 @@
 # slowfs.sh: the slow disk of lib/slowfs.py for the shell tests. Source it after tap.sh.
 #   mount_slowfs RATE [STALL_FILE]: mounts $work/mnt over $work/backing (taking writes at RATE
-#     bytes/s, reads waiting while STALL_FILE exists), its PID in fs_pid; 0 once mounted.
+#     bytes/s; reads, opens, listings and removals waiting while STALL_FILE exists), its PID in
+#     fs_pid; 0 once mounted.
 #   unmount_slowfs: unmounts it and stops the process (for an EXIT trap; a no-op without one).
 mount_slowfs() {
     mkdir -p "$work/backing" "$work/mnt"
