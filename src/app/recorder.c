@@ -597,10 +597,14 @@ void recording_list_scan(const char *dir, struct recording_list *list)
             active = strcmp(list->items[i].file, e->d_name) == 0;
         if (active)
             continue;
-        struct recording_info info = {0};
+        char path[4352];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) /* gone since, or no file */
+            continue;
+        struct recording_info info = {.bytes = (uint64_t)st.st_size};
         snprintf(info.file, sizeof info.file, "%s", e->d_name);
         info.started_unix_ms = file_stamp(e->d_name, info.stream, sizeof info.stream);
-        info.bytes = file_size(dir, e->d_name);
         list_add(list, &info);
     }
     closedir(d);
