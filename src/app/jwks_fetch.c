@@ -30,6 +30,7 @@ struct jwks_fetch {
     size_t n_ready;                             /* under mu; 0: nothing new */
     char failure[400]; /* the fetcher's: why the last fetch failed; "" after a success */
     unsigned failures; /* the fetcher's: fetches failed since the last success */
+    bool read_once;    /* the fetcher's: a fetch has succeeded */
 };
 
 struct body {
@@ -55,9 +56,10 @@ static void report(struct jwks_fetch *f, const char *failure)
 {
     if (!failure) {
         if (f->failures)
-            log_info("--token-jwks-url %s: read again after %u failed fetch%s", f->url, f->failures,
-                     f->failures == 1 ? "" : "es");
+            log_info("--token-jwks-url %s: read%s after %u failed fetch%s", f->url,
+                     f->read_once ? " again" : "", f->failures, f->failures == 1 ? "" : "es");
         f->failures = 0;
+        f->read_once = true;
         f->failure[0] = 0;
         return;
     }

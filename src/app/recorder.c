@@ -22,6 +22,8 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 
+/* A directory's path (PATH_MAX) and a file name, with the slash between. */
+#define RECORDING_PATH_CAP (4096 + 256)
 /* Packets a recording may have waiting for its writer: about two seconds of a 2.5 Mbit/s
  * stream. A disk slower than that loses packets for the recording, not for viewers. */
 #define RECORDER_QUEUE 1024
@@ -60,7 +62,7 @@ struct recording {
     struct recorders *owner;
     char stream[64];
     char file[256];
-    char path[4352];
+    char path[RECORDING_PATH_CAP];
     int64_t started_unix_ms;
     /* The queue, shared by the loop thread (producer) and the writer. */
     pthread_t thread;
@@ -262,6 +264,14 @@ static struct recording *find(struct recorders *r, const char *name, size_t *ind
     return NULL;
 }
 
+/* DIR/FILE into PATH, which returns. */
+static const char *recording_path(char path[static RECORDING_PATH_CAP], const char *dir,
+                                  const char *file)
+{
+    snprintf(path, RECORDING_PATH_CAP, "%s/%s", dir, file);
+    return path;
+}
+
 /* DIR/NAME-20261124T011500Z.mkv, or with -2, -3... when a recording of the same second exists. */
 static void name_file(struct recording *rec, const char *dir)
 {
@@ -275,8 +285,7 @@ static void name_file(struct recording *rec, const char *dir)
             snprintf(rec->file, sizeof rec->file, "%s-%s.mkv", rec->stream, stamp);
         else
             snprintf(rec->file, sizeof rec->file, "%s-%s-%d.mkv", rec->stream, stamp, n);
-        snprintf(rec->path, sizeof rec->path, "%s/%s", dir, rec->file);
-        if (access(rec->path, F_OK) != 0)
+        if (access(recording_path(rec->path, dir, rec->file), F_OK) != 0)
             return;
     }
 }
@@ -571,19 +580,22 @@ void recording_list_free(struct recording_list *list)
     *list = (struct recording_list){0};
 }
 
-static uint64_t file_size(const char *dir, const char *file)
+/* The size of DIR/FILE, if it is a regular file. */
+static bool regular_file_size(const char *dir, const char *file, uint64_t *size)
 {
-    char path[4352];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char path[RECORDING_PATH_CAP];
     struct stat st;
-    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    if (stat(recording_path(path, dir, file), &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    *size = (uint64_t)st.st_size;
+    return true;
 }
 
 void recording_list_scan(const char *dir, struct recording_list *list)
 {
     size_t n_active = list->n;
-    for (size_t i = 0; i < n_active; i++)
-        list->items[i].bytes = file_size(dir, list->items[i].file);
+    for (size_t i = 0; i < n_active; i++) /* 0 bytes until its writer has made the file */
+        (void)regular_file_size(dir, list->items[i].file, &list->items[i].bytes);
     DIR *d = opendir(dir);
     if (!d)
         return;
@@ -595,14 +607,9 @@ void recording_list_scan(const char *dir, struct recording_list *list)
         bool active = false;
         for (size_t i = 0; i < n_active && !active; i++)
             active = strcmp(list->items[i].file, e->d_name) == 0;
-        if (active)
+        struct recording_info info = {0};
+        if (active || !regular_file_size(dir, e->d_name, &info.bytes)) /* gone since, or no file */
             continue;
-        char path[4352];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) /* gone since, or no file */
-            continue;
-        struct recording_info info = {.bytes = (uint64_t)st.st_size};
         snprintf(info.file, sizeof info.file, "%s", e->d_name);
         info.started_unix_ms = file_stamp(e->d_name, info.stream, sizeof info.stream);
         list_add(list, &info);
@@ -643,9 +650,8 @@ const char *recorders_dir(const struct recorders *r)
 
 int recording_open(const char *dir, const char *file, int *fd, uint64_t *size)
 {
-    char path[4352];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    char path[RECORDING_PATH_CAP];
+    *fd = open(recording_path(path, dir, file), O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (*fd < 0)
         return 404;
@@ -660,9 +666,8 @@ int recording_open(const char *dir, const char *file, int *fd, uint64_t *size)
 
 int recording_delete(const char *dir, const char *file)
 {
-    char path[4352];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    return unlink(path) == 0 ? 0 : 404;
+    char path[RECORDING_PATH_CAP];
+    return unlink(recording_path(path, dir, file)) == 0 ? 0 : 404;
 }
 
 void recorders_counters(struct recorders *r, struct recorder_counters *out)

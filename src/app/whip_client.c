@@ -14,6 +14,8 @@
 /* Signaling answers are small; anything larger is not an SDP answer. */
 #define WHIP_CLIENT_MAX_BODY (256 * 1024)
 #define WHIP_CLIENT_TIMEOUT_S 10L
+/* A DELETE at the end: a server that does not answer soon is let go (the session times out). */
+#define WHIP_CLIENT_DELETE_TIMEOUT_MS 3000L
 
 struct whip_client_buffer {
     char *data;
@@ -213,7 +215,7 @@ int whip_client_delete(const struct whip_client_target *target, const char *loca
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, whip_client_on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
     char error[CURL_ERROR_SIZE];
-    long status = http_client_perform(curl, 3000, error);
+    long status = http_client_perform(curl, WHIP_CLIENT_DELETE_TIMEOUT_MS, error);
     curl_slist_free_all(headers);
     free(b.data);
     return status >= 200 && status <= 299 ? 0 : -1;

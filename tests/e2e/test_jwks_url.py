@@ -107,6 +107,10 @@ try:
                 15),
           "once the provider publishes its set, the server fetches it (its log names the key)",
           open(server.log_path).read()[-400:])
+    check(re.search(r"--token-jwks-url \S+: read after [1-9]\d* failed fetch",
+                    open(server.log_path).read()) and not log_has(server, "read again"),
+          "the first set after a failed start is read, not read again",
+          open(server.log_path).read()[-600:])
     status, body = whep(server, offer, token(old_key, "ES256", "old"))
     check(status == 201 and body.startswith("v=0"),
           "a token PyJWT signs with the provider's key opens the stream", (status, body[:200]))

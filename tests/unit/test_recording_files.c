@@ -58,16 +58,21 @@ static const struct recording_info *find(const struct recording_list *list, cons
     return NULL;
 }
 
-static void a_listing_has_the_active_first_then_the_files(void **state)
+/* A list of the one recording under way, as recorders_list_active gives it. */
+static struct recording_list live_only(void)
 {
-    struct recording_list list = {0};
-    /* What recorders_list_active gives for the recording under way. */
     struct recording_info live = {.active = true, .started_unix_ms = 1, .dropped_packets = 3};
     snprintf(live.file, sizeof live.file, "live-20260102T030405Z.mkv");
     snprintf(live.stream, sizeof live.stream, "live");
-    list.items = malloc(sizeof live);
+    struct recording_list list = {.items = malloc(sizeof live), .n = 1, .cap = 1};
+    assert_non_null(list.items);
     list.items[0] = live;
-    list.n = list.cap = 1;
+    return list;
+}
+
+static void a_listing_has_the_active_first_then_the_files(void **state)
+{
+    struct recording_list list = live_only();
     recording_list_scan(dir, &list);
     assert_int_equal(list.n, 3); /* live, cam, other: not the .txt, not the folder */
     assert_string_equal(list.items[0].file, "live-20260102T030405Z.mkv");
@@ -90,12 +95,7 @@ static void a_listing_has_the_active_first_then_the_files(void **state)
 
 static void a_listing_of_a_missing_directory_has_the_active_only(void **state)
 {
-    struct recording_list list = {0};
-    struct recording_info live = {.active = true};
-    snprintf(live.file, sizeof live.file, "live-20260102T030405Z.mkv");
-    list.items = malloc(sizeof live);
-    list.items[0] = live;
-    list.n = list.cap = 1;
+    struct recording_list list = live_only();
     recording_list_scan("/tmp/onair-no-such-dir-for-sure", &list);
     assert_int_equal(list.n, 1);
     assert_int_equal(list.items[0].bytes, 0); /* no size to read */

@@ -39,22 +39,27 @@ def free_port(kind):
     return port
 
 
+def whep_request(base, stream, offer_sdp, bearer=None):
+    """A WHEP POST of OFFER_SDP to /whep/STREAM, with BEARER's token if one is given."""
+    headers = {"Content-Type": "application/sdp"}
+    if bearer is not None:
+        headers["Authorization"] = f"Bearer {bearer}"
+    return urllib.request.Request(f"{base}/whep/{stream}", data=offer_sdp.encode(), method="POST",
+                                  headers=headers)
+
+
 def whep_answer(base, stream, offer_sdp):
     """POSTs OFFER_SDP to the server's WHEP endpoint for STREAM; returns the answer SDP."""
-    req = urllib.request.Request(f"{base}/whep/{stream}", data=offer_sdp.encode(), method="POST",
-                                 headers={"Content-Type": "application/sdp"})
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with urllib.request.urlopen(whep_request(base, stream, offer_sdp), timeout=10) as r:
         return r.read().decode()
 
 
 def whep_try(base, stream, offer_sdp, bearer):
     """POSTs OFFER_SDP to /whep/STREAM with BEARER's token: the status and the body (the answer,
     or why not). A session answered is deleted: it is not wanted past its answer."""
-    headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {bearer}"}
-    req = urllib.request.Request(f"{base}/whep/{stream}", data=offer_sdp.encode(), method="POST",
-                                 headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(whep_request(base, stream, offer_sdp, bearer),
+                                    timeout=10) as r:
             location = r.headers.get("Location")
             body = r.read().decode()
         urllib.request.urlopen(urllib.request.Request(f"{base}{location}", method="DELETE"),
