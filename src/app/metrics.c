@@ -148,6 +148,9 @@ void metrics_render(const struct server *srv, struct http_response *res)
     counter(f, "onair_nacked_packets_total", "Packets viewers reported lost (NACK).", c->nacks_in);
     counter(f, "onair_retransmissions_total", "Packets resent to viewers from history.",
             c->retransmits);
+    counter(f, "onair_retransmissions_refused_total",
+            "Repairs viewers asked for past their budget (512 at once, 512 a second): not sent.",
+            c->retransmits_refused);
     counter(f, "onair_publisher_nacked_packets_total",
             "Packets asked again of publishers (NACK): lost on their way in, or their repair lost.",
             c->nacks_out);

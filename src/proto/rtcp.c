@@ -250,16 +250,26 @@ void rtcp_nack_item(const struct rtcp_nack *nack, size_t i, uint16_t *pid, uint1
     *blp = be16_read(nack->fci + 4 * i + 2);
 }
 
+/* Adds SEQ to LOST unless SEEN (a bit per sequence number) has it already. */
+static void add_lost(uint16_t seq, uint8_t *seen, uint16_t *lost, size_t *n)
+{
+    if (seen[seq >> 3] & 1u << (seq & 7))
+        return;
+    seen[seq >> 3] |= (uint8_t)(1u << (seq & 7));
+    lost[(*n)++] = seq;
+}
+
 size_t rtcp_nack_lost(const struct rtcp_nack *nack, uint16_t *lost, size_t max)
 {
+    uint8_t seen[65536 / 8] = {0};
     size_t n = 0;
     for (size_t i = 0; i < nack->n_items && n < max; i++) {
         uint16_t pid, blp;
         rtcp_nack_item(nack, i, &pid, &blp);
-        lost[n++] = pid;
+        add_lost(pid, seen, lost, &n);
         for (int bit = 0; bit < 16 && n < max; bit++)
             if (blp >> bit & 1)
-                lost[n++] = (uint16_t)(pid + bit + 1);
+                add_lost((uint16_t)(pid + bit + 1), seen, lost, &n);
     }
     return n;
 }

@@ -130,8 +130,9 @@ int rtcp_sdes_cname_decode(uint32_t *ssrc, const char **cname, size_t *cname_len
 int rtcp_nack_decode(struct rtcp_nack *out, const struct rtcp_view *v, const char **why);
 /* Entry I (< n_items) of a NACK: the packet id and the bitmask of the 16 that follow it. */
 void rtcp_nack_item(const struct rtcp_nack *nack, size_t i, uint16_t *pid, uint16_t *blp);
-/* Writes the lost sequence numbers a NACK names into LOST[0..MAX), in packet order, and
- * returns how many were written (numbers past MAX are left out). */
+/* Writes the lost sequence numbers a NACK names into LOST[0..MAX), in packet order, each once
+ * (a packet may name one number in many entries: each answer costs a resend), and returns how
+ * many were written (numbers past MAX are left out). */
 size_t rtcp_nack_lost(const struct rtcp_nack *nack, uint16_t *lost, size_t max);
 int rtcp_pli_decode(struct rtcp_pli *out, const struct rtcp_view *v, const char **why);
 int rtcp_fir_decode(struct rtcp_fir *out, const struct rtcp_view *v, const char **why);

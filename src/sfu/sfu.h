@@ -173,6 +173,7 @@ struct sfu_counters {
     uint64_t rtp_in, rtp_out, bytes_in, bytes_out, rtp_bad, nacks_in, retransmits,
         keyframe_requests, keyframes;
     uint64_t nacks_out;      /* packets asked of publishers: lost on the way in, or repairs */
+    uint64_t retransmits_refused; /* repairs past a viewer's budget (forward.c): not sent */
     uint64_t fan_outs;       /* runs of a publisher's packets handed to its viewers */
     uint64_t fan_outs_split; /* of those, the ones split among the fan-out lanes */
 };

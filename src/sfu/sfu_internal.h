@@ -126,6 +126,11 @@ struct sfu_viewer_track {
      * history at the join, timestamps squeezed towards replay_anchor (forward.c). */
     uint16_t replay_first, replay_count;
     uint32_t replay_anchor;
+    /* Repairs the viewer may still be sent now (resend_allowed, forward.c), as of resend_at_us;
+     * resend_started: set at its first NACK. */
+    bool resend_started;
+    double resend_tokens;
+    uint64_t resend_at_us;
 };
 
 struct sfu_viewer {

@@ -317,6 +317,23 @@ static void test_nack(void **state)
     assert_int_equal(rtcp_nack_encode(out, sizeof out, 1, 2, want, 0), 0);
 }
 
+/* A NACK naming its numbers many times (61 entries of PID 100 with all 16 bits: the same 17
+ * numbers over and over) lists each once: each listed number costs the SFU a resend. */
+static void test_nack_repeats_listed_once(void **state)
+{
+    (void)state;
+    uint8_t pkt[12 + 61 * 4];
+    memcpy(pkt, nack, 12);
+    pkt[2] = 0;
+    pkt[3] = 2 + 61; /* length in words, minus one */
+    for (size_t i = 0; i < 61; i++)
+        memcpy(pkt + 12 + 4 * i, "\x00\x64\xff\xff", 4);
+    uint16_t want[17];
+    for (uint16_t i = 0; i < 17; i++)
+        want[i] = (uint16_t)(100 + i);
+    expect_lost(pkt, sizeof pkt, want, 17);
+}
+
 static void test_nack_packing(void **state)
 {
     (void)state;
@@ -621,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_rr),
         cmocka_unit_test(test_bye),
         cmocka_unit_test(test_nack),
+        cmocka_unit_test(test_nack_repeats_listed_once),
         cmocka_unit_test(test_nack_packing),
         cmocka_unit_test(test_pli_fir),
         cmocka_unit_test(test_remb),

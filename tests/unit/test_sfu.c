@@ -421,6 +421,58 @@ static size_t nacks_asking(const struct capture *c, size_t from, uint16_t seq)
     return asking;
 }
 
+/* What a counting viewer got: packets, and the sequence number of its first. */
+struct count {
+    size_t n;
+    uint16_t first_seq;
+};
+
+static void count_rtp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    (void)cap;
+    struct count *c = opaque;
+    if (!c->n++)
+        c->first_seq = parse(pkt, len).seq;
+}
+
+static void ignore_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
+{
+    (void)opaque, (void)pkt, (void)len, (void)cap;
+}
+
+/* A viewer NACKing a packet it has over and over is resent it 512 times at most at once, then
+ * 512 a second (forward.c's RESEND_BURST and RESEND_PER_SECOND), not once per NACK; the rest are
+ * counted as refused. */
+static void repairs_kept_to_a_budget(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    struct sfu_publisher *pub = attach_publisher(f, "cam", &webrtc_sink, &f->pub_cap);
+    static const struct sfu_sink counting_sink = {count_rtp, ignore_rtcp, NULL, NULL};
+    struct count got = {0};
+    struct sfu_viewer *viewer = sfu_viewer_attach(sfu, "cam", f->vt, 2, &counting_sink, &got);
+    assert_non_null(viewer);
+    sfu_viewer_start(viewer, 0);
+    uint8_t pkt[200];
+    publish(sfu, pub, 1000, pkt, vp8_packet(pkt, 0x1111, 10, 90000, true, true));
+    assert_int_equal(got.n, 1);
+    uint16_t want = got.first_seq;
+    uint8_t nack[64];
+    size_t nn = rtcp_nack_encode(nack, sizeof nack, 0x77, VIEW_VIDEO_SSRC, &want, 1);
+    for (int i = 0; i < 600; i++)
+        sfu_viewer_rtcp(viewer, 2000, nack, nn);
+    assert_int_equal(got.n, 1 + 512);
+    assert_int_equal(sfu_counters(sfu)->retransmits_refused, 88);
+    for (int i = 0; i < 600; i++) /* 100 ms later: 51 more */
+        sfu_viewer_rtcp(viewer, 102000, nack, nn);
+    assert_int_equal(got.n, 1 + 512 + 51);
+    for (int i = 0; i < 600; i++) /* and after 2 s of quiet, the whole burst again */
+        sfu_viewer_rtcp(viewer, 2102000, nack, nn);
+    assert_int_equal(got.n, 1 + 512 + 51 + 512);
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+}
+
 /* A packet lost on the way in whose repair is lost too: the viewers' NACKs for it ask the
  * publisher again, once per 50 ms (sfu_internal.h's SFU_REASK_US) however many ask, and the
  * repair reaches them. */
@@ -1148,6 +1200,7 @@ int main(void)
         WITH_SFU(rewrites_and_gates_on_keyframe),
         WITH_SFU(built_in_the_sinks_slot),
         WITH_SFU(nack_answered_as_rtx),
+        WITH_SFU(repairs_kept_to_a_budget),
         WITH_SFU(lost_repair_asked_again),
         WITH_SFU(unrepaired_loss_asked_again_unprompted),
         WITH_SFU(repair_from_before_the_join_not_sent),
