@@ -52,9 +52,12 @@ void patch_decide(struct patch_decision *out, const char *content_type, const ch
      * of medooze's whip-whep (by an author of RFC 9725) never reads the ETag. */
     bool restart = if_match && strcmp(if_match, "*") == 0;
     if (if_match && !restart && !matches_etag(if_match, etag)) {
+        /* "*" quoted is an entity tag spelled *, not the wildcard: say how a restart is asked. */
+        bool quoted_star = strcmp(if_match, "\"*\"") == 0;
         snprintf(out->reason, sizeof out->reason,
-                 "If-Match %.60s is not the session's ETag \"%.40s\" (it changes at an ICE restart)",
-                 if_match, etag);
+                 "If-Match %.60s is not the session's ETag \"%.40s\" (it changes at an ICE "
+                 "restart)%s",
+                 if_match, etag, quoted_star ? "; an ICE restart is If-Match: * (no quotes)" : "");
         out->action = PATCH_REFUSE;
         out->status = 412;
         return;

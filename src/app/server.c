@@ -248,14 +248,30 @@ static void on_signal(uv_signal_t *handle, int signum)
     server_stop(srv);
 }
 
-/* Candidate addresses: the configured public ones, else every interface address that is up
- * (loopback included, so a browser on this machine can connect). */
-static void gather_candidate_ips(struct server *srv, bool ipv6)
+static void add_candidate_ip(struct server *srv, const char *ip)
+{
+    for (size_t i = 0; i < srv->n_candidate_ips; i++)
+        if (strcmp(srv->candidate_ips[i], ip) == 0)
+            return;
+    if (srv->n_candidate_ips < SERVER_MAX_ADDRS)
+        snprintf(srv->candidate_ips[srv->n_candidate_ips++], 64, "%s", ip);
+}
+
+/* Candidate addresses: the configured public ones, else the address the media port is bound to
+ * (BIND), or, bound to all, every interface address that is up (loopback included, so a
+ * browser on this machine can connect). */
+static void gather_candidate_ips(struct server *srv, const char *bind)
 {
     for (size_t i = 0; i < srv->config.n_public_ips && i < SERVER_MAX_ADDRS; i++)
         snprintf(srv->candidate_ips[srv->n_candidate_ips++], 64, "%s", srv->config.public_ips[i]);
     if (srv->n_candidate_ips && !srv->config.announce_private)
         return;
+    bool ipv6 = strchr(bind, ':') != NULL;
+    if (strcmp(bind, "::") != 0 && strcmp(bind, "0.0.0.0") != 0) {
+        /* An address no socket listens on would only cost the peers a failed check. */
+        add_candidate_ip(srv, bind);
+        return;
+    }
     struct ifaddrs *list, *ifa;
     if (getifaddrs(&list) < 0)
         return;
@@ -273,11 +289,7 @@ static void gather_candidate_ips(struct server *srv, bool ipv6)
         } else {
             continue;
         }
-        bool known = false;
-        for (size_t i = 0; i < srv->n_candidate_ips && !known; i++)
-            known = strcmp(srv->candidate_ips[i], text) == 0;
-        if (!known)
-            snprintf(srv->candidate_ips[srv->n_candidate_ips++], 64, "%s", text);
+        add_candidate_ip(srv, text);
     }
     freeifaddrs(list);
 }
@@ -438,7 +450,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
         srv->tcp_port = tcp_media_port(srv->tcp);
         log_info("ICE-TCP on port %u", srv->tcp_port);
     }
-    gather_candidate_ips(srv, strchr(bind, ':') != NULL);
+    gather_candidate_ips(srv, bind);
     char http_why[300];
     bool https = config->tls.cert_file != NULL;
     srv->http = http_server_start(loop, config->listen, https ? &config->tls : NULL, api_handle,

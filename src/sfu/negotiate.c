@@ -264,7 +264,7 @@ int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_
         return rc;
     answer_session(offer, local, answer);
     *n_tracks = 0;
-    bool have[SFU_KINDS] = {false, false};
+    bool have[SFU_KINDS] = {false, false}, receiving = false;
     struct ext_bindings bound = {0};
     for (size_t i = 0; i < offer->n_media; i++) {
         const struct sdp_media *m = &offer->media[i];
@@ -273,6 +273,7 @@ int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_
             continue; /* rejected: port 0 */
         enum sfu_kind kind = m->kind == SDP_VIDEO ? SFU_VIDEO : SFU_AUDIO;
         accept_media(answer, a, m, local);
+        receiving |= offer_is_receiving(m);
         if (!offer_is_sending(m) || have[kind])
             continue; /* answered inactive: nothing to receive, or a second track of a kind */
         const char *names = kind == SFU_VIDEO ? prefs->video_codecs : prefs->audio_codecs;
@@ -297,8 +298,10 @@ int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_
         answer_extmaps(a, m, t->ext_ids, &bound);
         have[kind] = true;
     }
-    if (!*n_tracks) {
-        *why = "the offer sends no audio or video to publish";
+    if (!*n_tracks) { /* a viewer's offer sent to the publishers' URL: say so */
+        *why = receiving ? "the offer sends no audio or video to publish: it only receives, as "
+                           "a viewer's does (watch at /whep/NAME)"
+                         : "the offer sends no audio or video to publish";
         return NEGOTIATE_EBADSDP;
     }
     return 0;
@@ -374,7 +377,7 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
         return rc;
     answer_session(offer, local, answer);
     *n_tracks = 0;
-    bool have[SFU_KINDS] = {false, false}, unplayable = false;
+    bool have[SFU_KINDS] = {false, false}, unplayable = false, sending = false;
     struct ext_bindings bound = {0};
     for (size_t i = 0; i < offer->n_media; i++) {
         const struct sdp_media *m = &offer->media[i];
@@ -383,6 +386,7 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
             continue; /* rejected: port 0 */
         enum sfu_kind kind = m->kind == SDP_VIDEO ? SFU_VIDEO : SFU_AUDIO;
         accept_media(answer, a, m, local);
+        sending |= offer_is_sending(m);
         if (!offer_is_receiving(m) || have[kind])
             continue; /* answered inactive */
         struct sfu_viewer_track_desc *t = &tracks[*n_tracks];
@@ -412,6 +416,8 @@ int negotiate_viewer(const struct sdp_session *offer, const struct negotiate_loc
     if (!*n_tracks) {
         *why = unplayable ? "the offer receives no codec the server relays (Opus; VP8, VP9, "
                             "H264 with packetization-mode=1, AV1)"
+               : sending  ? "the offer receives no audio or video: it only sends, as a "
+                            "publisher's does (publish at /whip/NAME)"
                           : "the offer receives no audio or video";
         return unplayable ? NEGOTIATE_ENOCODEC : NEGOTIATE_EBADSDP;
     }

@@ -1,7 +1,8 @@
 // The server's candidates: --public-host writes a name browsers resolve (Chromium connects
 // through "localhost"); --public-ip alone announces only that address (1:1 NAT, a cloud VM);
-// with --announce-private the interfaces' addresses follow it. Answers are read from WHEP
-// POSTs made by the page; only the localhost server is connected to (loopback only).
+// with --announce-private the interfaces' addresses follow it; --media-bind ADDR alone announces
+// ADDR, not every interface's. Answers are read from WHEP POSTs made by the page; only the
+// localhost server is connected to (loopback only).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,6 +73,11 @@ try {
         check(candidates[0] === '127.0.0.2' && candidates.includes('127.0.0.1') &&
               new Set(candidates).size === candidates.length,
               'with --announce-private: the public address first, then the interfaces\' (each once)', candidates);
+    });
+    await withServer('candidates_bound', { publicIp: '', args: ['--media-bind', '127.0.0.1', ...source] }, async (server) => {
+        const candidates = await answerCandidates(page, server.url);
+        check(candidates.length === 1 && candidates[0] === '127.0.0.1',
+              '--media-bind 127.0.0.1: the one address the media port listens on is announced', candidates);
     });
     check(page.problems.length === 0, 'no console errors', page.problems);
 } catch (error) {

@@ -458,8 +458,12 @@ static void test_bad_offers(void **state)
     const char *avp = replace(replace(SDP_AIORTC_PUBLISHER, "UDP/TLS/RTP/SAVPF", "RTP/AVP"),
                               "UDP/TLS/RTP/SAVPF", "RTP/AVP");
     assert_int_equal(publish(f, avp, &default_prefs), NEGOTIATE_EBADSDP);
-    /* A viewer's offer to publish: nothing is sent. */
+    /* A viewer's offer to publish: nothing is sent, and the reason points to the other URL;
+     * a publisher's offer to watch the same way. */
     assert_int_equal(publish(f, SDP_CHROME_VIEWER, &default_prefs), NEGOTIATE_EBADSDP);
+    assert_non_null(strstr(f->why, "as a viewer's does (watch at /whep/NAME)"));
+    assert_int_equal(view(f, SDP_CHROME_PUBLISHER, NULL), NEGOTIATE_EBADSDP);
+    assert_non_null(strstr(f->why, "as a publisher's does (publish at /whip/NAME)"));
     /* A data channel alone. */
     const char *app_only = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
                            "a=group:BUNDLE 0\r\n"
@@ -468,7 +472,9 @@ static void test_bad_offers(void **state)
                            "a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n"
                            "a=sctp-port:5000\r\n";
     assert_int_equal(publish(f, app_only, &default_prefs), NEGOTIATE_EBADSDP);
+    assert_null(strstr(f->why, "/whep/"));
     assert_int_equal(view(f, app_only, NULL), NEGOTIATE_EBADSDP);
+    assert_null(strstr(f->why, "/whip/"));
 }
 
 static void test_offer_sends_media(void **state)

@@ -82,6 +82,11 @@ static void test_stale_etag_is_412(void **state)
     assert_int_equal(decide(SDPFRAG, "etag1", trickle).status, 412);
     assert_int_equal(decide(SDPFRAG, "\"etag\"", trickle).status, 412);
     assert_int_equal(decide(SDPFRAG, "\"etag1x\"", trickle).status, 412);
+    /* "*" quoted is a tag, not the wildcard: the refusal says how a restart is asked. */
+    d = decide(SDPFRAG, "\"*\"", trickle);
+    assert_int_equal(d.status, 412);
+    assert_non_null(strstr(d.reason, "an ICE restart is If-Match: * (no quotes)"));
+    assert_null(strstr(decide(SDPFRAG, "\"etag0\"", trickle).reason, "no quotes"));
 }
 
 static void test_other_generation_is_422(void **state)
