@@ -536,6 +536,15 @@ static char *read_pem(const char *path, const char *what, char *why, size_t cap)
     return text;
 }
 
+bool http_tls_readable(const struct http_tls *tls, char *why, size_t cap)
+{
+    char *cert = read_pem(tls->cert_file, "certificate", why, cap);
+    char *key = cert ? read_pem(tls->key_file, "key", why, cap) : NULL;
+    free(cert);
+    free(key);
+    return key != NULL;
+}
+
 static void free_server(struct http_server *s)
 {
     free(s->cert_pem);

@@ -83,6 +83,10 @@ struct http_tls {
     const char *key_file;
 };
 
+/* Whether both of TLS's files read as PEM, as http_server_start reads them (for --check); if not,
+ * why in WHY[0..CAP). */
+bool http_tls_readable(const struct http_tls *tls, char *why, size_t cap);
+
 struct http_server;
 /* Listens on ADDR:PORT ("127.0.0.1:8080", "[::]:8080"), over TLS when TLS is given (else
  * plain HTTP). NULL with a sentence in WHY[0..cap) on failure. */

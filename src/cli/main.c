@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "app/config_file.h"
@@ -128,7 +129,8 @@ static const char serve_usage[] =
     "                          dashes, then its value (\"source cam=/srv/cam.mp4\"); # comments;\n"
     "                          options on the command line come after, so they win\n"
     "  --check                 read the settings, say what is wrong with them, and exit (0:\n"
-    "                          they would do; files and ports are not opened)\n"
+    "                          they would do): the TLS, key and --source files are read, no\n"
+    "                          port is opened, rtsp:// and whep:// sources are not asked\n"
     "  -h, --help              this text\n";
 
 /* Says what is wrong with the command line, then TEXT (the usage; NULL on a reload: the server's
@@ -550,6 +552,29 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
     return 0;
 }
 
+/* For --check: the files the server would read at start and stop on (the TLS certificate and
+ * key, a --source's file); the key files are read by parse_serve already. Returns 0, or 2 after
+ * saying what is wrong. */
+static int check_files(const struct server_config *config)
+{
+    char why[300];
+    if (config->tls.cert_file && !http_tls_readable(&config->tls, why, sizeof why)) {
+        fprintf(stderr, "onair: %s\n", why);
+        return 2;
+    }
+    for (size_t i = 0; i < config->n_sources; i++) {
+        struct media_url url;
+        const char *path = config->source_paths[i], *url_why;
+        if (media_url_parse(&url, path, &url_why) == 0 && url.kind == MEDIA_URL_FILE &&
+            !strstr(path, "://") && access(path, R_OK) != 0) {
+            fprintf(stderr, "onair: --source %s=%s: %s\n", config->source_names[i], path,
+                    strerror(errno));
+            return 2;
+        }
+    }
+    return 0;
+}
+
 /* What a reload (SIGHUP) reads again: the command line as given, and the config file's settings
  * it names. The first file's text stays for the settings that take a restart; a reload's stays
  * until the next one replaces what points into it. */
@@ -595,7 +620,9 @@ static int serve(int argc, char **argv)
     if (rc == 0)
         rc = parse_serve(argc, argv, &cfg, cfg_path, serve_usage, &config, &check);
     if (rc == 0 && check) {
-        printf("onair: the settings would do\n");
+        rc = check_files(&config);
+        if (rc == 0)
+            printf("onair: the settings would do\n");
         access_free_keys(&config.access);
     }
     if (rc != 0 || check) {

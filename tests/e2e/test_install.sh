@@ -81,13 +81,30 @@ stop_onair
 check $? "and stops cleanly on SIGTERM, as systemctl stop sends"
 ONAIR=$prefix/bin/onair
 
-# Every option the sample config shows commented out ("# name value") is one onair takes.
-sed -E 's/^# ([a-z-]+ [^ ]+)$/\1/' dist/onair.conf >"$work/every.conf"
+# Every option the sample config shows commented out ("# name value") is one onair takes. --check
+# reads the files it names: they are made in $work (a PEM-looking pair, a file to play).
+sed -E -e 's/^# ([a-z-]+ [^ ]+)$/\1/' -e "s#/etc/onair/|/srv/media/#$work/#" dist/onair.conf \
+    >"$work/every.conf"
+printf -- '-----BEGIN CERTIFICATE-----\n' >"$work/cert.pem"
+printf -- '-----BEGIN PRIVATE KEY-----\n' >"$work/key.pem"
+: >"$work/lobby.mp4"
 shown=$(grep -cE '^[a-z-]+ [^ ]+$' "$work/every.conf")
 out=$("$ONAIR" serve --config "$work/every.conf" --check 2>&1)
 status=$?
 check "$([ "$status" = 0 ] && [ "$shown" -ge 12 ]; echo $?)" "the $shown settings the sample config shows are all onair's (serve --check)"
 echo "$out" | head -n 3 | sed 's/^/#   /'
+rm "$work/lobby.mp4"
+out=$("$ONAIR" serve --config "$work/every.conf" --check 2>&1)
+status=$?
+check "$([ "$status" = 2 ] && echo "$out" | grep -qF "onair: --source lobby=$work/lobby.mp4: No such file or directory"; echo $?)" \
+    "serve --check finds a --source file that is not there, and exits 2" || echo "$out" | sed "s/^/#   /"
+: >"$work/lobby.mp4"
+rm "$work/key.pem"
+out=$("$ONAIR" serve --config "$work/every.conf" --check 2>&1)
+status=$?
+check "$([ "$status" = 2 ] && echo "$out" | grep -qF "onair: cannot read the key $work/key.pem"; echo $?)" \
+    "and a TLS key that is not there" || echo "$out" | sed "s/^/#   /"
+printf -- '-----BEGIN PRIVATE KEY-----\n' >"$work/key.pem"
 echo "recrod-dir /var/lib/onair" >>"$work/every.conf"
 out=$("$ONAIR" serve --config "$work/every.conf" --check 2>&1)
 status=$?
