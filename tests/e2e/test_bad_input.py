@@ -12,8 +12,10 @@ import re
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -52,6 +54,38 @@ def stun_request(username, key):
     header = struct.pack("!HHI", 0x0001, len(body) + 8, 0x2112A442) + txid
     crc = (zlib.crc32(header + body) ^ 0x5354554E) & 0xFFFFFFFF
     return header + body + attr(0x8028, struct.pack("!I", crc)), txid
+
+
+def oversized_bodies(base):
+    """A body declared larger than the limit is refused at once, before it is sent: curl with
+    `Expect: 100-continue` (its habit past 1 MB) is told 413 instead of 100 Continue, and a
+    client that declares more than it sends is not left waiting for the connection's timeout."""
+    body = os.path.join(tempfile.mkdtemp(prefix="onair-body-"), "2mb")
+    with open(body, "wb") as f:
+        f.write(b"a" * 2_000_000)
+    out = subprocess.run(["curl", "-s", "-m", "10", "-w", "%{http_code} %{size_upload}",
+                          "-o", "/dev/null", "-H", "Content-Type: application/sdp",
+                          "-H", "Expect: 100-continue", "--data-binary", f"@{body}",
+                          f"{base}/whip/demo"], capture_output=True, text=True).stdout
+    shutil.rmtree(os.path.dirname(body), ignore_errors=True)
+    check(out == "413 0", "a 2 MB offer sent with Expect: 100-continue -> 413, none of it sent",
+          f"curl says '{out}' (status, bytes uploaded)")
+
+    host, port = base.removeprefix("http://").split(":")
+    started = time.monotonic()
+    reply = b""
+    with socket.create_connection((host, int(port)), timeout=2) as sock:
+        sock.sendall(b"POST /whip/demo HTTP/1.1\r\nHost: onair\r\nContent-Type: application/sdp\r\n"
+                     b"Content-Length: 999999999\r\n\r\nv=0\r\n")
+        try:
+            while chunk := sock.recv(4096):
+                reply += chunk
+        except OSError:
+            pass
+    took = time.monotonic() - started
+    check(reply.startswith(b"HTTP/1.1 413") and b"larger than 65536 bytes" in reply
+          and took < 1, f"Content-Length: 999999999 and a short body -> 413 in {took:.2f} s",
+          reply[:200])
 
 
 async def viewer_stats(pc):
@@ -106,6 +140,7 @@ async def main():
             check(status == want and word.lower() in text.lower(),
                   f"POST {path} ({ctype}, {len(body)} bytes) -> {want} saying '{word}'",
                   f"{status} {text[:200]}")
+        oversized_bodies(base)
         no_vp8 = good_offer.replace("VP8/90000", "XVP8/90000")
         status, text, _ = request(f"{base}/whep/demo", body=no_vp8.encode())
         check(status == 406, "a viewer whose video offer has no VP8 -> 406", f"{status} {text[:200]}")
