@@ -88,6 +88,27 @@ def oversized_bodies(base):
           reply[:200])
 
 
+def wrong_methods(base):
+    """A path the server has, asked with a method it does not take: 405 with the methods it
+    takes in Allow (RFC 9110 §15.5.6). RFC 9725 wants GET, HEAD and PUT on WHIP and WHEP
+    endpoints answered so. A path it does not have stays 404; OPTIONS stays the preflight's."""
+    cases = [(method, f"/{kind}/demo", "POST") for kind in ("whip", "whep")
+             for method in ("GET", "HEAD", "PUT")]
+    cases += [("POST", "/metrics", "GET"), ("PUT", "/api/streams/demo", "DELETE"),
+              ("POST", "/api/streams", "GET"), ("GET", "/session/nosuchsession", "PATCH"),
+              ("GET", "/api/streams/demo/recording", "POST")]
+    for method, path, allowed in cases:
+        status, text, headers = request(base + path, method=method)
+        allow = [m.strip() for m in headers.get("Allow", "").split(",")]
+        check(status == 405 and allowed in allow and (method == "HEAD" or allowed in text),
+              f"{method} {path} -> 405, Allow: {headers.get('Allow')}", f"{status} {text[:200]}")
+    status, text, _ = request(f"{base}/no/such/page", method="PUT")
+    check(status == 404, "PUT of a path the server does not have -> 404", f"{status} {text}")
+    status, _, headers = request(f"{base}/whep/demo", method="OPTIONS")
+    check(status == 204 and headers.get("Accept-Post") == "application/sdp",
+          "OPTIONS /whep/demo -> 204 with Accept-Post", f"{status} {headers}")
+
+
 async def viewer_stats(pc):
     stats = {"packets": 0, "lost": 0}
     for report in (await pc.getStats()).values():
@@ -141,6 +162,7 @@ async def main():
                   f"POST {path} ({ctype}, {len(body)} bytes) -> {want} saying '{word}'",
                   f"{status} {text[:200]}")
         oversized_bodies(base)
+        wrong_methods(base)
         no_vp8 = good_offer.replace("VP8/90000", "XVP8/90000")
         status, text, _ = request(f"{base}/whep/demo", body=no_vp8.encode())
         check(status == 406, "a viewer whose video offer has no VP8 -> 406", f"{status} {text[:200]}")
