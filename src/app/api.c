@@ -25,6 +25,9 @@
 #include "sfu/negotiate.h"
 #include "sfu/sfu.h"
 
+/* The answer to a name that cannot be a stream's (access.h's stream_name_valid). */
+static const char NAME_RULE[] = "stream names are 1 to 63 letters, digits, '-', '_' or '.'";
+
 static bool valid_stream_name(const char *name)
 {
     return stream_name_valid(name, strlen(name));
@@ -122,8 +125,14 @@ static void api_streams(struct server *srv, const struct http_request *req, cons
 {
     struct sfu_stream_info info;
     if (name) {
+        /* A name no stream can have gets the rule, as on every route that takes a name: a
+         * 404 would send its user looking for a stream that cannot exist. */
+        if (!valid_stream_name(name)) {
+            api_json_error(res, 400, NAME_RULE);
+            return;
+        }
         /* Refused before it is looked up, so that a 401 says nothing of whether it is live. */
-        if (valid_stream_name(name) && !api_visible(srv, req, name, "seeing", res))
+        if (!api_visible(srv, req, name, "seeing", res))
             return;
         if (sfu_stream_info(srv->sfu, name, &info) < 0) {
             api_json_error(res, 404, "no such stream");
@@ -149,7 +158,7 @@ static void api_end_stream(struct server *srv, const struct http_request *req, c
                            struct http_response *res)
 {
     if (!valid_stream_name(name)) {
-        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, NAME_RULE);
         return;
     }
     if (!api_may_manage(srv, req, name, "ending the broadcast of", res))
@@ -185,7 +194,7 @@ static void api_ice_servers(struct server *srv, const struct http_request *req,
         return;
     }
     if (name && !valid_stream_name(name)) {
-        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, NAME_RULE);
         return;
     }
     if (!name && !access_open(&srv->config.access)) {
@@ -211,7 +220,7 @@ static struct session *create_session(struct server *srv, const struct http_requ
                                       bool as_json)
 {
     if (!valid_stream_name(name)) {
-        const char *why = "stream names are 1 to 63 letters, digits, '-', '_' or '.'";
+        const char *why = NAME_RULE;
         as_json ? api_json_error(res, 400, why) : http_response_text(res, 400, "%s\n", why);
         return NULL;
     }
@@ -377,7 +386,7 @@ static void api_recording(struct server *srv, const struct http_request *req, co
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(slash - rest), rest);
     if ((size_t)(slash - rest) >= sizeof name || !valid_stream_name(name)) {
-        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, NAME_RULE);
         return;
     }
     if (!api_may_manage(srv, req, name, "starting or stopping the recording of", res))
@@ -427,7 +436,7 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
     size_t len = (size_t)(strchr(rest, '/') - rest);
     snprintf(name, sizeof name, "%.*s", (int)len, rest);
     if (len >= sizeof name || !valid_stream_name(name)) {
-        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, NAME_RULE);
         return;
     }
     if (strcmp(req->method, "PUT") == 0) {

@@ -109,6 +109,16 @@ def wrong_methods(base):
           "OPTIONS /whep/demo -> 204 with Accept-Post", f"{status} {headers}")
 
 
+def bad_stream_names(base):
+    """GET /api/streams/NAME of a name no stream can have answers 400 with the naming rule, as
+    WHIP, WHEP, DELETE and the recording's routes do, not 404 'no such stream'."""
+    for name in ("bad%20name", "x" * 64):
+        status, text, _ = request(f"{base}/api/streams/{name}", method="GET")
+        check(status == 400 and "1 to 63 letters" in text,
+              f"GET /api/streams/{name[:12]} (no stream's name) -> 400 with the naming rule",
+              f"{status} {text[:200]}")
+
+
 async def viewer_stats(pc):
     stats = {"packets": 0, "lost": 0}
     for report in (await pc.getStats()).values():
@@ -163,6 +173,7 @@ async def main():
                   f"{status} {text[:200]}")
         oversized_bodies(base)
         wrong_methods(base)
+        bad_stream_names(base)
         no_vp8 = good_offer.replace("VP8/90000", "XVP8/90000")
         status, text, _ = request(f"{base}/whep/demo", body=no_vp8.encode())
         check(status == 406, "a viewer whose video offer has no VP8 -> 406", f"{status} {text[:200]}")
