@@ -25,6 +25,9 @@
 #include "sfu/negotiate.h"
 #include "sfu/sfu.h"
 
+/* The answer to a name that cannot be a stream's (access.h's stream_name_valid). */
+static const char NAME_RULE[] = "stream names are 1 to 63 letters, digits, '-', '_' or '.'";
+
 static bool valid_stream_name(const char *name)
 {
     return stream_name_valid(name, strlen(name));
@@ -122,8 +125,14 @@ static void api_streams(struct server *srv, const struct http_request *req, cons
 {
     struct sfu_stream_info info;
     if (name) {
+        /* A name no stream can have gets the rule, as on every route that takes a name: a
+         * 404 would send its user looking for a stream that cannot exist. */
+        if (!valid_stream_name(name)) {
+            api_json_error(res, 400, NAME_RULE);
+            return;
+        }
         /* Refused before it is looked up, so that a 401 says nothing of whether it is live. */
-        if (valid_stream_name(name) && !api_visible(srv, req, name, "seeing", res))
+        if (!api_visible(srv, req, name, "seeing", res))
             return;
         if (sfu_stream_info(srv->sfu, name, &info) < 0) {
             api_json_error(res, 404, "no such stream");
@@ -149,7 +158,7 @@ static void api_end_stream(struct server *srv, const struct http_request *req, c
                            struct http_response *res)
 {
     if (!valid_stream_name(name)) {
-        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, NAME_RULE);
         return;
     }
     if (!api_may_manage(srv, req, name, "ending the broadcast of", res))
@@ -185,7 +194,7 @@ static void api_ice_servers(struct server *srv, const struct http_request *req,
         return;
     }
     if (name && !valid_stream_name(name)) {
-        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, NAME_RULE);
         return;
     }
     if (!name && !access_open(&srv->config.access)) {
@@ -211,7 +220,7 @@ static struct session *create_session(struct server *srv, const struct http_requ
                                       bool as_json)
 {
     if (!valid_stream_name(name)) {
-        const char *why = "stream names are 1 to 63 letters, digits, '-', '_' or '.'";
+        const char *why = NAME_RULE;
         as_json ? api_json_error(res, 400, why) : http_response_text(res, 400, "%s\n", why);
         return NULL;
     }
@@ -317,6 +326,7 @@ static void seed_offer(struct server *srv, const struct http_request *req,
     http_response_header(res, "Location", "/session/%s", session_id(s));
 }
 
+/* PATCH or DELETE /session/ID: an ICE restart or trickle, or the end of the session. */
 static void session_resource(struct server *srv, const struct http_request *req, const char *id,
                              struct http_response *res)
 {
@@ -328,10 +338,6 @@ static void session_resource(struct server *srv, const struct http_request *req,
     if (strcmp(req->method, "DELETE") == 0) {
         session_close(s, "ended by DELETE");
         http_response_text(res, 200, "session ended\n");
-        return;
-    }
-    if (strcmp(req->method, "PATCH") != 0) {
-        http_response_text(res, 405, "use PATCH or DELETE on a session\n");
         return;
     }
     struct sdp_session *frag = xmalloc(sizeof *frag);
@@ -380,11 +386,10 @@ static void api_recording(struct server *srv, const struct http_request *req, co
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(slash - rest), rest);
     if ((size_t)(slash - rest) >= sizeof name || !valid_stream_name(name)) {
-        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, NAME_RULE);
         return;
     }
-    bool change = strcmp(req->method, "POST") == 0 || strcmp(req->method, "DELETE") == 0;
-    if (change && !api_may_manage(srv, req, name, "starting or stopping the recording of", res))
+    if (!api_may_manage(srv, req, name, "starting or stopping the recording of", res))
         return;
     if (strcmp(req->method, "POST") == 0) {
         char file[256];
@@ -396,14 +401,12 @@ static void api_recording(struct server *srv, const struct http_request *req, co
         }
         api_json_reply(res, 201,
                        json_pack("{s:s,s:s,s:b}", "stream", name, "file", file, "active", 1));
-    } else if (strcmp(req->method, "DELETE") == 0) {
+    } else {
         if (recorders_stop(srv->recorders, name)) {
             api_json_error(res, 404, "the stream is not being recorded");
             return;
         }
         api_json_reply(res, 200, json_pack("{s:s,s:b}", "stream", name, "active", 0));
-    } else {
-        api_json_error(res, 405, "use POST to start recording and DELETE to stop");
     }
 }
 
@@ -433,7 +436,7 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
     size_t len = (size_t)(strchr(rest, '/') - rest);
     snprintf(name, sizeof name, "%.*s", (int)len, rest);
     if (len >= sizeof name || !valid_stream_name(name)) {
-        api_json_error(res, 400, "stream names are 1 to 63 letters, digits, '-', '_' or '.'");
+        api_json_error(res, 400, NAME_RULE);
         return;
     }
     if (strcmp(req->method, "PUT") == 0) {
@@ -449,9 +452,6 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
         }
         rooms_set_chat(srv->rooms, name, json_is_true(enabled));
         json_decref(body);
-    } else if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        api_json_error(res, 405, "use GET or PUT");
-        return;
     } else if (!api_visible(srv, req, name, "seeing the chat of", res)) {
         return;
     }
@@ -459,55 +459,206 @@ static void api_chat(struct server *srv, const struct http_request *req, const c
                    json_pack("{s:s,s:b}", "stream", name, "chat", rooms_chat_on(srv->rooms, name)));
 }
 
+/* What a request's path names, whatever its method. */
+enum route_kind {
+    ROUTE_NONE, /* no such page */
+    ROUTE_INDEX,
+    ROUTE_PUBLISH_PAGE,
+    ROUTE_WATCH_PAGE,
+    ROUTE_STATIC,
+    ROUTE_METRICS,
+    ROUTE_HEALTHZ,
+    ROUTE_STREAMS,
+    ROUTE_STREAM,
+    ROUTE_RECORDING,
+    ROUTE_CHAT,
+    ROUTE_RECORDINGS,
+    ROUTE_RECORDING_FILE,
+    ROUTE_ICE_SERVERS,
+    ROUTE_WHIP,
+    ROUTE_WHEP,
+    ROUTE_OFFER,
+    ROUTE_SESSION,
+};
+
+/* The methods each route takes, as a 405's Allow header lists them; every path also answers
+ * OPTIONS (a browser's CORS preflight). route() answers any other method, so a handler sees
+ * only its route's. */
+static const char *const route_methods[] = {
+    [ROUTE_INDEX] = "GET, HEAD",
+    [ROUTE_PUBLISH_PAGE] = "GET, HEAD",
+    [ROUTE_WATCH_PAGE] = "GET, HEAD",
+    [ROUTE_STATIC] = "GET, HEAD",
+    [ROUTE_METRICS] = "GET, HEAD",
+    [ROUTE_HEALTHZ] = "GET, HEAD",
+    [ROUTE_STREAMS] = "GET, HEAD",
+    [ROUTE_STREAM] = "GET, HEAD, DELETE",
+    [ROUTE_RECORDING] = "POST, DELETE",
+    [ROUTE_CHAT] = "GET, HEAD, PUT",
+    [ROUTE_RECORDINGS] = "GET, HEAD",
+    [ROUTE_RECORDING_FILE] = "GET, HEAD, DELETE",
+    [ROUTE_ICE_SERVERS] = "GET, HEAD",
+    [ROUTE_WHIP] = "POST",
+    [ROUTE_WHEP] = "POST",
+    [ROUTE_OFFER] = "POST",
+    [ROUTE_SESSION] = "PATCH, DELETE",
+};
+
+/* The paths: exact, or a prefix followed by a name. */
+static const struct route_path {
+    const char *path;
+    bool prefix;
+    enum route_kind kind;
+} route_paths[] = {
+    {"/", false, ROUTE_INDEX},
+    {"/metrics", false, ROUTE_METRICS},
+    {"/healthz", false, ROUTE_HEALTHZ},
+    {"/api/streams", false, ROUTE_STREAMS},
+    {"/api/recordings", false, ROUTE_RECORDINGS},
+    {"/api/ice-servers", false, ROUTE_ICE_SERVERS},
+    {"/offer", false, ROUTE_OFFER},
+    {"/publish/", true, ROUTE_PUBLISH_PAGE},
+    {"/watch/", true, ROUTE_WATCH_PAGE},
+    {"/static/", true, ROUTE_STATIC},
+    {"/api/streams/", true, ROUTE_STREAM},
+    {"/api/recordings/", true, ROUTE_RECORDING_FILE},
+    {"/whip/", true, ROUTE_WHIP},
+    {"/whep/", true, ROUTE_WHEP},
+    {"/session/", true, ROUTE_SESSION},
+};
+
+/* The route of a path that starts with a prefix of route_paths, REST what follows: the pages
+ * exist only for names that can be a stream's, and a stream has its recording and chat. */
+static enum route_kind route_named(enum route_kind kind, const char *rest)
+{
+    const char *slash = strchr(rest, '/');
+    if ((kind == ROUTE_PUBLISH_PAGE || kind == ROUTE_WATCH_PAGE) && !valid_stream_name(rest))
+        return ROUTE_NONE;
+    if (kind == ROUTE_STREAM && slash && strcmp(slash, "/recording") == 0)
+        return ROUTE_RECORDING;
+    if (kind == ROUTE_STREAM && slash && strcmp(slash, "/chat") == 0)
+        return ROUTE_CHAT;
+    return kind;
+}
+
+/* The route PATH names, and in *REST what follows its prefix (a name, a file, a session). */
+static enum route_kind route_match(const char *path, const char **rest)
+{
+    *rest = NULL;
+    for (size_t i = 0; i < sizeof route_paths / sizeof route_paths[0]; i++) {
+        const struct route_path *r = &route_paths[i];
+        if (!r->prefix && strcmp(path, r->path) == 0)
+            return r->kind;
+        if (r->prefix && (*rest = after(path, r->path)))
+            return route_named(r->kind, *rest);
+    }
+    return ROUTE_NONE;
+}
+
+/* Whether METHOD is one of LIST's ("GET, HEAD, DELETE"); methods are case-sensitive (RFC 9110
+ * §9.1). */
+static bool method_listed(const char *list, const char *method)
+{
+    size_t n = strlen(method);
+    if (n == 0)
+        return false;
+    for (const char *at = list; (at = strstr(at, method)); at += n)
+        if ((at == list || at[-1] == ' ') && (at[n] == ',' || at[n] == 0))
+            return true;
+    return false;
+}
+
+/* A method the path does not take: 405 with the methods it takes in Allow (RFC 9110 §15.5.6).
+ * RFC 9725 wants this for GET, HEAD and PUT on a WHIP endpoint (and the WHEP draft on its
+ * own), to keep them for later versions; a 404 would say the stream's endpoint is not there. */
+static void wrong_method(const struct http_request *req, const char *methods, bool as_json,
+                         struct http_response *res)
+{
+    char why[256];
+    snprintf(why, sizeof why, "%s is not allowed on %.120s: it takes %s", req->method, req->path,
+             methods);
+    as_json ? api_json_error(res, 405, why) : http_response_text(res, 405, "%s\n", why);
+    http_response_header(res, "Allow", "%s, OPTIONS", methods);
+}
+
+/* Answers a method the route takes. */
+static void route_to(struct server *srv, const struct http_request *req, enum route_kind kind,
+                     const char *rest, struct http_response *res)
+{
+    bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    switch (kind) {
+    case ROUTE_INDEX:
+        serve_asset(res, "index.html");
+        break;
+    case ROUTE_PUBLISH_PAGE:
+        serve_asset(res, "publish.html");
+        break;
+    case ROUTE_WATCH_PAGE:
+        serve_asset(res, "watch.html");
+        break;
+    case ROUTE_STATIC:
+        serve_asset(res, rest);
+        break;
+    case ROUTE_METRICS:
+        api_metrics(srv, req, res);
+        break;
+    case ROUTE_HEALTHZ:
+        http_response_text(res, 200, "ok\n");
+        break;
+    case ROUTE_STREAMS:
+        api_streams(srv, req, NULL, res);
+        break;
+    case ROUTE_STREAM:
+        get ? api_streams(srv, req, rest, res) : api_end_stream(srv, req, rest, res);
+        break;
+    case ROUTE_RECORDING:
+        api_recording(srv, req, rest, res);
+        break;
+    case ROUTE_CHAT:
+        api_chat(srv, req, rest, res);
+        break;
+    case ROUTE_RECORDINGS:
+        api_recordings(srv, req, res);
+        break;
+    case ROUTE_RECORDING_FILE:
+        api_recording_file(srv, req, rest, res);
+        break;
+    case ROUTE_ICE_SERVERS:
+        api_ice_servers(srv, req, res);
+        break;
+    case ROUTE_WHIP:
+        whip_whep(srv, req, rest, SESSION_PUBLISHER, res);
+        break;
+    case ROUTE_WHEP:
+        whip_whep(srv, req, rest, SESSION_VIEWER, res);
+        break;
+    case ROUTE_OFFER:
+        seed_offer(srv, req, res);
+        break;
+    case ROUTE_SESSION:
+        session_resource(srv, req, rest, res);
+        break;
+    case ROUTE_NONE:
+        abort(); /* route() answered it */
+    }
+}
+
 static void route(struct server *srv, const struct http_request *req, struct http_response *res)
 {
-    const char *m = req->method, *p = req->path, *rest;
-    bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
-    bool post = strcmp(m, "POST") == 0;
-    if (strcmp(m, "OPTIONS") == 0) {
+    const char *rest;
+    enum route_kind kind = route_match(req->path, &rest);
+    if (strcmp(req->method, "OPTIONS") == 0) {
         http_response_take(res, 204, NULL, NULL, 0);
-        if (after(p, "/whip/") || after(p, "/whep/"))
+        if (kind == ROUTE_WHIP || kind == ROUTE_WHEP)
             http_response_header(res, "Accept-Post", "application/sdp");
-    } else if (get && strcmp(p, "/") == 0) {
-        serve_asset(res, "index.html");
-    } else if (get && (rest = after(p, "/publish/")) && valid_stream_name(rest)) {
-        serve_asset(res, "publish.html");
-    } else if (get && (rest = after(p, "/watch/")) && valid_stream_name(rest)) {
-        serve_asset(res, "watch.html");
-    } else if (get && (rest = after(p, "/static/"))) {
-        serve_asset(res, rest);
-    } else if (get && strcmp(p, "/metrics") == 0) {
-        api_metrics(srv, req, res);
-    } else if (get && strcmp(p, "/healthz") == 0) {
-        http_response_text(res, 200, "ok\n");
-    } else if (get && strcmp(p, "/api/streams") == 0) {
-        api_streams(srv, req, NULL, res);
-    } else if ((rest = after(p, "/api/streams/")) && strchr(rest, '/') &&
-               strcmp(strchr(rest, '/'), "/recording") == 0) {
-        api_recording(srv, req, rest, res);
-    } else if ((rest = after(p, "/api/streams/")) && strchr(rest, '/') &&
-               strcmp(strchr(rest, '/'), "/chat") == 0) {
-        api_chat(srv, req, rest, res);
-    } else if (get && (rest = after(p, "/api/streams/"))) {
-        api_streams(srv, req, rest, res);
-    } else if (strcmp(m, "DELETE") == 0 && (rest = after(p, "/api/streams/"))) {
-        api_end_stream(srv, req, rest, res);
-    } else if (get && strcmp(p, "/api/recordings") == 0) {
-        api_recordings(srv, req, res);
-    } else if ((rest = after(p, "/api/recordings/"))) {
-        api_recording_file(srv, req, rest, res);
-    } else if (get && strcmp(p, "/api/ice-servers") == 0) {
-        api_ice_servers(srv, req, res);
-    } else if (post && (rest = after(p, "/whip/"))) {
-        whip_whep(srv, req, rest, SESSION_PUBLISHER, res);
-    } else if (post && (rest = after(p, "/whep/"))) {
-        whip_whep(srv, req, rest, SESSION_VIEWER, res);
-    } else if (post && strcmp(p, "/offer") == 0) {
-        seed_offer(srv, req, res);
-    } else if ((rest = after(p, "/session/"))) {
-        session_resource(srv, req, rest, res);
+    } else if (kind == ROUTE_NONE) {
+        http_response_text(res, 404, "no such page: %s\n", req->path);
+    } else if (!method_listed(route_methods[kind], req->method)) {
+        /* The API and the seed's /offer answer in JSON, the rest in text. */
+        bool as_json = after(req->path, "/api/") || kind == ROUTE_OFFER;
+        wrong_method(req, route_methods[kind], as_json, res);
     } else {
-        http_response_text(res, 404, "no such page: %s\n", p);
+        route_to(srv, req, kind, rest, res);
     }
 }
 

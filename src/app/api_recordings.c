@@ -145,11 +145,7 @@ static void open_answer(struct http_disk_work *w, bool cancelled, struct http_re
 void api_recording_file(struct server *srv, const struct http_request *req, const char *file,
                         struct http_response *res)
 {
-    bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-    if (!get && strcmp(req->method, "DELETE") != 0) {
-        api_json_error(res, 405, "use GET to download a recording and DELETE to remove it");
-        return;
-    }
+    bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0; /* or DELETE */
     char stream[64];
     bool active = false;
     int status = recorders_find_file(srv->recorders, file, stream, sizeof stream, &active);

@@ -376,6 +376,30 @@ static bool forwarded(struct MHD_Connection *conn)
     return false;
 }
 
+static void body_too_large(struct http_response *res)
+{
+    http_response_text(res, 413, "request body is larger than %d bytes\n", HTTP_MAX_BODY);
+}
+
+/* Whether the request's Content-Length is over the limit. */
+static bool declared_too_large(struct MHD_Connection *conn)
+{
+    const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    return length && strtoull(length, NULL, 10) > HTTP_MAX_BODY;
+}
+
+/* Answers 413 before the body is read. MHD then sends no 100 Continue (a client that waits for
+ * one, as curl does for a large body, never sends it) and reads none of the body: it closes the
+ * connection after the answer (the "early response" of MHD's access handler, documented there).
+ * Without this a client was made to send megabytes for nothing, or one that declared more than
+ * it sent waited for the connection's timeout. */
+static enum MHD_Result refuse_too_large(struct http_server *s, struct MHD_Connection *conn)
+{
+    struct http_response res = {.status = 500};
+    body_too_large(&res);
+    return send_response(s, conn, &res);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -396,14 +420,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!up) {
         up = xcalloc(1, sizeof *up);
         *con_cls = up;
-        const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (length && strtoull(length, NULL, 10) > HTTP_MAX_BODY)
-            up->too_large = 1;
-        return MHD_YES;
+        return declared_too_large(conn) ? refuse_too_large(s, conn) : MHD_YES;
     }
     if (*upload_data_size) {
-        /* Keep reading an oversized body to its end (the client is still sending) but store
-         * none of it, so a large upload costs no memory. */
+        /* A chunked body has no length to refuse it by: it is read to its end (the client is
+         * still sending) but none of it past the limit is stored, so it costs no memory. */
         if (up->len + *upload_data_size > HTTP_MAX_BODY)
             up->too_large = 1;
         if (!up->too_large) {
@@ -418,7 +439,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     struct http_response res = {.status = 500};
     if (up->too_large) {
-        http_response_text(&res, 413, "request body is larger than %d bytes\n", HTTP_MAX_BODY);
+        body_too_large(&res);
     } else {
         char ctype[128];
         media_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"), ctype,

@@ -12,8 +12,10 @@ import re
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -52,6 +54,69 @@ def stun_request(username, key):
     header = struct.pack("!HHI", 0x0001, len(body) + 8, 0x2112A442) + txid
     crc = (zlib.crc32(header + body) ^ 0x5354554E) & 0xFFFFFFFF
     return header + body + attr(0x8028, struct.pack("!I", crc)), txid
+
+
+def oversized_bodies(base):
+    """A body declared larger than the limit is refused at once, before it is sent: curl with
+    `Expect: 100-continue` (its habit past 1 MB) is told 413 instead of 100 Continue, and a
+    client that declares more than it sends is not left waiting for the connection's timeout."""
+    body = os.path.join(tempfile.mkdtemp(prefix="onair-body-"), "2mb")
+    with open(body, "wb") as f:
+        f.write(b"a" * 2_000_000)
+    out = subprocess.run(["curl", "-s", "-m", "10", "-w", "%{http_code} %{size_upload}",
+                          "-o", "/dev/null", "-H", "Content-Type: application/sdp",
+                          "-H", "Expect: 100-continue", "--data-binary", f"@{body}",
+                          f"{base}/whip/demo"], capture_output=True, text=True).stdout
+    shutil.rmtree(os.path.dirname(body), ignore_errors=True)
+    check(out == "413 0", "a 2 MB offer sent with Expect: 100-continue -> 413, none of it sent",
+          f"curl says '{out}' (status, bytes uploaded)")
+
+    host, port = base.removeprefix("http://").split(":")
+    started = time.monotonic()
+    reply = b""
+    with socket.create_connection((host, int(port)), timeout=2) as sock:
+        sock.sendall(b"POST /whip/demo HTTP/1.1\r\nHost: onair\r\nContent-Type: application/sdp\r\n"
+                     b"Content-Length: 999999999\r\n\r\nv=0\r\n")
+        try:
+            while chunk := sock.recv(4096):
+                reply += chunk
+        except OSError:
+            pass
+    took = time.monotonic() - started
+    check(reply.startswith(b"HTTP/1.1 413") and b"larger than 65536 bytes" in reply
+          and took < 1, f"Content-Length: 999999999 and a short body -> 413 in {took:.2f} s",
+          reply[:200])
+
+
+def wrong_methods(base):
+    """A path the server has, asked with a method it does not take: 405 with the methods it
+    takes in Allow (RFC 9110 §15.5.6). RFC 9725 wants GET, HEAD and PUT on WHIP and WHEP
+    endpoints answered so. A path it does not have stays 404; OPTIONS stays the preflight's."""
+    cases = [(method, f"/{kind}/demo", "POST") for kind in ("whip", "whep")
+             for method in ("GET", "HEAD", "PUT")]
+    cases += [("POST", "/metrics", "GET"), ("PUT", "/api/streams/demo", "DELETE"),
+              ("POST", "/api/streams", "GET"), ("GET", "/session/nosuchsession", "PATCH"),
+              ("GET", "/api/streams/demo/recording", "POST")]
+    for method, path, allowed in cases:
+        status, text, headers = request(base + path, method=method)
+        allow = [m.strip() for m in headers.get("Allow", "").split(",")]
+        check(status == 405 and allowed in allow and (method == "HEAD" or allowed in text),
+              f"{method} {path} -> 405, Allow: {headers.get('Allow')}", f"{status} {text[:200]}")
+    status, text, _ = request(f"{base}/no/such/page", method="PUT")
+    check(status == 404, "PUT of a path the server does not have -> 404", f"{status} {text}")
+    status, _, headers = request(f"{base}/whep/demo", method="OPTIONS")
+    check(status == 204 and headers.get("Accept-Post") == "application/sdp",
+          "OPTIONS /whep/demo -> 204 with Accept-Post", f"{status} {headers}")
+
+
+def bad_stream_names(base):
+    """GET /api/streams/NAME of a name no stream can have answers 400 with the naming rule, as
+    WHIP, WHEP, DELETE and the recording's routes do, not 404 'no such stream'."""
+    for name in ("bad%20name", "x" * 64):
+        status, text, _ = request(f"{base}/api/streams/{name}", method="GET")
+        check(status == 400 and "1 to 63 letters" in text,
+              f"GET /api/streams/{name[:12]} (no stream's name) -> 400 with the naming rule",
+              f"{status} {text[:200]}")
 
 
 async def viewer_stats(pc):
@@ -106,6 +171,9 @@ async def main():
             check(status == want and word.lower() in text.lower(),
                   f"POST {path} ({ctype}, {len(body)} bytes) -> {want} saying '{word}'",
                   f"{status} {text[:200]}")
+        oversized_bodies(base)
+        wrong_methods(base)
+        bad_stream_names(base)
         no_vp8 = good_offer.replace("VP8/90000", "XVP8/90000")
         status, text, _ = request(f"{base}/whep/demo", body=no_vp8.encode())
         check(status == 406, "a viewer whose video offer has no VP8 -> 406", f"{status} {text[:200]}")
