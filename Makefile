@@ -67,7 +67,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libonair.a
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 # The pure parsers of app/ (no I/O, no loop), fuzzed like those of proto/.
 FUZZ_APP_SRC := src/app/access.c src/app/config_file.c src/app/patch_rules.c src/app/depacketize.c \
-                src/app/media_url.c src/app/av1_packetize.c src/app/http_range.c
+                src/app/media_url.c src/app/av1_packetize.c src/app/http_range.c \
+                src/app/local_request.c
 # The SRTP sealer and opener, checked against libsrtp (rtc/srtp.c) by their fuzz target.
 FUZZ_RTC_SRC := src/rtc/srtp_gcm.c src/rtc/srtp_cm.c src/rtc/srtp_index.c src/rtc/srtp_base.c \
                 src/rtc/srtp.c

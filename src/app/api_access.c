@@ -51,8 +51,11 @@ bool api_may_see(const struct server *srv, const struct access_credentials *cred
                  const char *name)
 {
     const struct access_rules *rules = &srv->config.access;
+    /* A publisher's token shows the stream too; but where publishing needs none, anyone "may
+     * publish", and that must not open a stream whose watch token makes it private. */
     return access_allows(rules, credentials, ACCESS_WATCH, name, NULL) == ACCESS_GRANTED ||
-           access_allows(rules, credentials, ACCESS_PUBLISH, name, NULL) == ACCESS_GRANTED;
+           (access_needs_token(rules, ACCESS_PUBLISH, name) &&
+            access_allows(rules, credentials, ACCESS_PUBLISH, name, NULL) == ACCESS_GRANTED);
 }
 
 bool api_visible(struct server *srv, const struct http_request *req, const char *name,

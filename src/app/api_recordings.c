@@ -56,6 +56,14 @@ static void list_work(struct http_disk_work *w)
     recording_list_scan(c->dir, &c->list);
 }
 
+/* Whether a .mkv of the directory may be shown as the rules of STREAM, the one its name gives:
+ * one named otherwise (put there by hand, or renamed) belongs to no stream, whose rules would be
+ * an open stream's; it is shown only by a server that has no tokens at all. */
+static bool of_a_stream_or_open(const struct server *srv, const char *stream)
+{
+    return stream[0] || access_open(&srv->config.access);
+}
+
 static void list_answer(struct http_disk_work *w, bool cancelled, struct http_response *res)
 {
     struct recording_call *c = (struct recording_call *)w;
@@ -63,7 +71,8 @@ static void list_answer(struct http_disk_work *w, bool cancelled, struct http_re
         json_t *list = json_array();
         for (size_t i = 0; i < c->list.n; i++) {
             const struct recording_info *info = &c->list.items[i];
-            if (!api_may_see(c->srv, &c->credentials, info->stream))
+            if (!of_a_stream_or_open(c->srv, info->stream) ||
+                !api_may_see(c->srv, &c->credentials, info->stream))
                 continue;
             json_array_append_new(
                 list, json_pack("{s:s,s:s,s:I,s:I,s:b,s:I}", "file", info->file, "stream",
@@ -153,6 +162,12 @@ void api_recording_file(struct server *srv, const struct http_request *req, cons
         api_json_error(res, status,
                        status == 503 ? "recording is off: start the server with --record-dir DIR"
                                      : "no such recording");
+        return;
+    }
+    if (!of_a_stream_or_open(srv, stream)) {
+        api_json_error(res, 403,
+                       "the file's name names no stream (NAME-YYYYMMDDTHHMMSSZ.mkv): "
+                       "a server with tokens serves only a stream's recordings");
         return;
     }
     if (!get) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/disk_reads.h"
+#include "app/local_request.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 
@@ -444,16 +445,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         char ctype[128];
         media_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"), ctype,
                    sizeof ctype);
+        const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+        const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
         struct http_request req = {
             .method = method,
             .path = url,
             .content_type = ctype,
             .if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match"),
-            .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
+            .origin = origin,
             .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-            .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
+            .host = host,
             .range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Range"),
-            .from_loopback = client_on_loopback(conn) && !forwarded(conn),
+            .from_loopback =
+                client_on_loopback(conn) && !forwarded(conn) && local_request_trusted(host, origin),
             .body = up->body ? up->body : (const uint8_t *)"",
             .body_len = up->len,
             .conn = conn,

@@ -20,7 +20,8 @@ struct http_request {
     const char *authorization;
     const char *host;
     const char *range; /* NULL when absent */
-    /* The client is on this machine (127.0.0.0/8, ::1) and no proxy there forwarded it. */
+    /* The client is on this machine (127.0.0.0/8, ::1), no proxy there forwarded it, and no page
+     * of another site made it in a browser here (app/local_request). */
     bool from_loopback;
     const uint8_t *body;
     size_t body_len;

@@ -403,7 +403,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     srv->rooms = rooms_new(srv, !config->no_chat);
     const char *events_why = NULL;
     if (server_events_start(srv, &events_why) < 0) {
-        log_error("--webhook %s: %s", config->webhook_url, events_why);
+        log_error("--webhook: %s", events_why);
         return -1;
     }
     if (config->jwks_url) {

@@ -20,6 +20,7 @@ static const unsigned retry_wait_ms[WEBHOOK_TRIES - 1] = {500, 2000};
 
 struct webhook {
     char *url, *secret;
+    char shown[300]; /* the URL as logs show it (url_for_logs) */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -94,10 +95,10 @@ static void deliver(struct webhook *hook, char *body)
     bool delivered = status >= 200 && status <= 299;
     if (!delivered) {
         if (status)
-            log_warn("webhook %s: answered HTTP %ld; event not delivered: %s", hook->url, status,
+            log_warn("webhook %s: answered HTTP %ld; event not delivered: %s", hook->shown, status,
                      body);
         else
-            log_warn("webhook %s: %s; event not delivered: %s", hook->url, error, body);
+            log_warn("webhook %s: %s; event not delivered: %s", hook->shown, error, body);
     }
     pthread_mutex_lock(&hook->mu);
     delivered ? hook->counters.delivered++ : hook->counters.failed++;
@@ -115,7 +116,7 @@ static void *sender(void *opaque)
         if (!hook->count)
             break; /* stopping, and everything is sent */
         if (hook->stopping && clock_now_us() > hook->give_up_us) {
-            log_warn("webhook %s: shutting down; %zu events not sent", hook->url, hook->count);
+            log_warn("webhook %s: shutting down; %zu events not sent", hook->shown, hook->count);
             hook->counters.failed += hook->count;
             for (; hook->count; hook->count--, hook->head = (hook->head + 1) % WEBHOOK_QUEUE)
                 free(hook->queue[hook->head]);
@@ -132,11 +133,29 @@ static void *sender(void *opaque)
     return NULL;
 }
 
+/* URL as the log shows it: its scheme, host and port, not its user information, path or query,
+ * where services put their keys (https://hooks.example.net/services/KEY, ?key=KEY). */
+static void url_for_logs(char *out, size_t cap, const char *url)
+{
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t len = strcspn(host, "/?#");
+    const char *at = memrchr(host, '@', len);
+    if (at) {
+        len -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    const char *scheme_end = strstr(url, "://");
+    int scheme_len = scheme_end ? (int)(scheme_end + 3 - url) : 0;
+    snprintf(out, cap, "%.*s%.*s%s", scheme_len, url, (int)len, host, host[len] ? "/..." : "");
+}
+
 struct webhook *webhook_start(const char *url, const char *secret, const char **why)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT); /* here on the loop thread, not in the sender */
     struct webhook *hook = xcalloc(1, sizeof *hook);
     hook->url = xstrdup(url);
+    url_for_logs(hook->shown, sizeof hook->shown, url);
     hook->secret = secret ? xstrdup(secret) : NULL;
     pthread_mutex_init(&hook->mu, NULL);
     pthread_cond_init(&hook->cv, NULL);
@@ -168,7 +187,7 @@ void webhook_post(struct webhook *hook, const char *event, const char *stream, j
     char *text = json_dumps(body, JSON_COMPACT);
     if (hook->count == WEBHOOK_QUEUE) {
         hook->counters.dropped++;
-        log_warn("webhook %s: %d events waiting; dropped: %s", hook->url, WEBHOOK_QUEUE, text);
+        log_warn("webhook %s: %d events waiting; dropped: %s", hook->shown, WEBHOOK_QUEUE, text);
         free(text);
     } else {
         hook->queue[(hook->head + hook->count++) % WEBHOOK_QUEUE] = text;

@@ -2,9 +2,9 @@
 # Who may change a stream: one with a publish token is changed with that token from anywhere; one
 # anyone may publish to is changed only from the server's own machine, so that a stranger who
 # reaches an open server cannot stop its recordings, delete its files or end its broadcasts,
-# while reading (the API, the pages) stays open. The server runs in a network namespace of the
-# test's; a second one, joined to it by a veth pair, is the other machine. TAP lines; exits
-# non-zero on any failure.
+# while reading (the API, the pages) stays open; nor can a page of another site in a browser on
+# the server's machine. The server runs in a network namespace of the test's; a second one,
+# joined to it by a veth pair, is the other machine. TAP lines; exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/../.."
 ONAIR=${ONAIR:-build/onair}
@@ -89,6 +89,18 @@ check "$([[ "$reply" == *'"deleted":true'*' 200' ]] && [ ! -e "$work/rec/$file" 
 reply=$(ask local DELETE /api/streams/demo/recording "" "X-Forwarded-For: 203.0.113.9")
 check "$([[ "$reply" == *"is done from the server's own machine"*' 403' ]]; echo $?)" \
     "a request a proxy on the server's machine forwarded (X-Forwarded-For) is not the machine's own: 403"
+# A browser on the server's machine connects from loopback too, for whatever page it shows: a
+# page of another site (its Origin), or of a name rebound to 127.0.0.1 (its Host), is not the
+# machine's own; the server's own page is.
+reply=$(ask local POST /api/streams/demo/recording "" "Origin: https://evil.example")
+check "$([[ "$reply" == *"is done from the server's own machine"*' 403' ]]; echo $?)" \
+    "a page of another site in a browser on the server's machine (Origin): 403" || echo "#   $reply"
+reply=$(ask local PUT /api/streams/demo/chat "" "Host: evil.example:8080")
+check "$([[ "$reply" == *"is done from the server's own machine"*' 403' ]]; echo $?)" \
+    "a name rebound to 127.0.0.1 (Host evil.example): 403" || echo "#   $reply"
+reply=$(ask local PUT /api/streams/demo/chat "" "Origin: http://127.0.0.1:8080")
+check "$([[ "$reply" == *'"chat":false'*' 200' ]]; echo $?)" \
+    "the server's own page (Origin http://127.0.0.1:8080) switches the chat: 200" || echo "#   $reply"
 reply=$(ask local DELETE /api/streams/demo)
 check "$([[ "$reply" == *'(--source): it ends with the server'*' 409' ]]; echo $?)" \
     "ending a --source's broadcast: 409, it ends with the server"
