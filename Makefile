@@ -69,9 +69,10 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_APP_SRC := src/app/access.c src/app/config_file.c src/app/patch_rules.c src/app/depacketize.c \
                 src/app/media_url.c src/app/av1_packetize.c src/app/http_range.c \
                 src/app/local_request.c
-# The SRTP sealer and opener, checked against libsrtp (rtc/srtp.c) by their fuzz target.
+# The SRTP sealer and opener, checked against libsrtp (rtc/srtp.c) by their fuzz target; the
+# a=fingerprint parser; the ICE-lite responder (ice.c needs no socket or clock, only libcrypto).
 FUZZ_RTC_SRC := src/rtc/srtp_gcm.c src/rtc/srtp_cm.c src/rtc/srtp_index.c src/rtc/srtp_base.c \
-                src/rtc/srtp.c
+                src/rtc/srtp.c src/rtc/dtls_fingerprint.c src/rtc/ice.c
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 fuzz: $(FUZZ_BIN)
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)

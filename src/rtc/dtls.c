@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/xmalloc.h"
+#include "rtc/dtls_fingerprint.h"
 
 /* RFC 5764 §4.1.2 and RFC 7714 §14.2: offer GCM first, it needs no separate HMAC pass. */
 #define DTLS_SRTP_PROFILES "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
@@ -227,21 +227,6 @@ err:
     return NULL;
 }
 
-/* Writes DIGEST as uppercase hex pairs joined by ':' after PREFIX (RFC 8122 §5). */
-static void fingerprint_format(char *out, const char *prefix, const uint8_t *digest, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t pos = strlen(prefix);
-    memcpy(out, prefix, pos);
-    for (size_t i = 0; i < len; i++) {
-        if (i)
-            out[pos++] = ':';
-        out[pos++] = hex[digest[i] >> 4];
-        out[pos++] = hex[digest[i] & 15];
-    }
-    out[pos] = 0;
-}
-
 struct dtls_cert *dtls_cert_generate(void)
 {
     struct dtls_cert *cert = xcalloc(1, sizeof *cert);
@@ -255,7 +240,7 @@ struct dtls_cert *dtls_cert_generate(void)
     if (!cert->x509 || !X509_digest(cert->x509, EVP_sha256(), digest, &digest_len) ||
         digest_len != sizeof digest)
         goto err;
-    fingerprint_format(cert->fingerprint, "sha-256 ", digest, digest_len);
+    dtls_fingerprint_format(cert->fingerprint, "sha-256 ", digest, digest_len);
     cert->bio_method = bio_method_new();
     if (!cert->bio_method)
         goto err;
@@ -287,56 +272,39 @@ const char *dtls_cert_fingerprint(const struct dtls_cert *cert)
 
 /* ---- Peer verification ---- */
 
-/* RFC 8122 §5 hash-func names we accept, with their OpenSSL digests. MD2 and MD5 are refused. */
-static const struct {
-    const char *name;
-    const EVP_MD *(*md)(void);
-} fingerprint_hashes[] = {
-    {"sha-1", EVP_sha1},     {"sha-224", EVP_sha224}, {"sha-256", EVP_sha256},
-    {"sha-384", EVP_sha384}, {"sha-512", EVP_sha512},
-};
-
-static int hex_value(char c)
+/* The OpenSSL digest for each hash dtls_fingerprint_parse accepts. */
+static const EVP_MD *fingerprint_md(enum dtls_fingerprint_hash hash)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    switch (hash) {
+    case DTLS_FINGERPRINT_SHA1:
+        return EVP_sha1();
+    case DTLS_FINGERPRINT_SHA224:
+        return EVP_sha224();
+    case DTLS_FINGERPRINT_SHA256:
+        return EVP_sha256();
+    case DTLS_FINGERPRINT_SHA384:
+        return EVP_sha384();
+    case DTLS_FINGERPRINT_SHA512:
+        return EVP_sha512();
+    }
+    return NULL;
 }
 
-/* Parses an a=fingerprint value (RFC 8122 §5: hash-func SP fingerprint, the fingerprint being
- * hex pairs joined by ':') into D's expected digest. Returns 0, or -1 if malformed. */
+_Static_assert(DTLS_FINGERPRINT_DIGEST_MAX <= EVP_MAX_MD_SIZE,
+               "a parsed digest fits remote_digest");
+
+/* Parses an a=fingerprint value into D's expected digest. Returns 0, or -1 if malformed. */
 static int fingerprint_parse(struct dtls *d, const char *text)
 {
-    const char *p = text + strspn(text, " \t");
-    size_t name_len = strcspn(p, " \t");
+    struct dtls_fingerprint fp;
     d->remote_md = NULL;
-    for (size_t i = 0; i < sizeof fingerprint_hashes / sizeof fingerprint_hashes[0]; i++)
-        if (strlen(fingerprint_hashes[i].name) == name_len &&
-            strncasecmp(p, fingerprint_hashes[i].name, name_len) == 0)
-            d->remote_md = fingerprint_hashes[i].md();
-    if (!d->remote_md)
+    if (dtls_fingerprint_parse(&fp, text) < 0)
         return -1;
-    p += name_len;
-    p += strspn(p, " \t");
-    size_t want = (size_t)EVP_MD_get_size(d->remote_md), n = 0;
-    for (;;) {
-        int hi = hex_value(p[0]), lo = hi < 0 ? -1 : hex_value(p[1]);
-        if (lo < 0 || n == want)
-            return -1;
-        d->remote_digest[n++] = (uint8_t)(hi << 4 | lo);
-        p += 2;
-        if (*p != ':')
-            break;
-        p++;
-    }
-    p += strspn(p, " \t\r\n");
-    if (*p || n != want)
+    d->remote_md = fingerprint_md(fp.hash);
+    if (!d->remote_md || (size_t)EVP_MD_get_size(d->remote_md) != fp.digest_len)
         return -1;
-    d->remote_digest_len = (unsigned)n;
+    memcpy(d->remote_digest, fp.digest, fp.digest_len);
+    d->remote_digest_len = (unsigned)fp.digest_len;
     return 0;
 }
 

@@ -29,6 +29,36 @@ static void check_view(const struct stun_msg *m, const uint8_t *data, size_t siz
         require(m->integrity_offset + 4 + STUN_INTEGRITY_SIZE <= size);
     if (m->has_fingerprint)
         require(m->fingerprint_offset + 8 == size);
+    /* The TURN client (app/turn_client.c) copies REALM and NONCE and relays DATA from these
+     * views, and uses the relayed and peer addresses as they are. */
+    if (m->realm)
+        require((const uint8_t *)m->realm >= data &&
+                (const uint8_t *)m->realm + m->realm_len <= data + size);
+    if (m->nonce)
+        require((const uint8_t *)m->nonce >= data &&
+                (const uint8_t *)m->nonce + m->nonce_len <= data + size);
+    if (m->has_data)
+        require(m->data >= data && m->data + m->data_len <= data + size);
+    if (m->has_xor_relayed)
+        require(m->xor_relayed.ss_family == AF_INET || m->xor_relayed.ss_family == AF_INET6);
+    if (m->has_xor_peer)
+        require(m->xor_peer.ss_family == AF_INET || m->xor_peer.ss_family == AF_INET6);
+}
+
+/* A Send indication of the decoded peer and data, written by our encoder, reads back the same:
+ * what the TURN client sends is what a Data indication it receives is decoded as. */
+static void round_trip_turn_data(const struct stun_msg *m)
+{
+    static uint8_t out[70000];
+    struct stun_turn_attrs attrs = {
+        .peer = (const struct sockaddr *)&m->xor_peer, .data = m->data, .data_len = m->data_len};
+    size_t n = stun_encode_turn(out, sizeof out, STUN_SEND_INDICATION, m->txid, &attrs, NULL, 0);
+    require(n > 0);
+    struct stun_msg again;
+    const char *why = NULL;
+    require(stun_decode(&again, out, n, &why) == 0);
+    require(again.type == STUN_SEND_INDICATION && again.has_xor_peer && again.has_data);
+    require(again.data_len == m->data_len && memcmp(again.data, m->data, m->data_len) == 0);
 }
 
 /* Whatever address was decoded, our success answer carries it back, with valid integrity and
@@ -107,5 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m.has_xor_mapped)
         round_trip_address(&m);
     round_trip_request(&m);
+    if (m.has_xor_peer && m.has_data)
+        round_trip_turn_data(&m);
     return 0;
 }
