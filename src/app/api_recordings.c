@@ -157,11 +157,12 @@ void api_recording_file(struct server *srv, const struct http_request *req, cons
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0; /* or DELETE */
     char stream[64];
     bool active = false;
-    int status = recorders_find_file(srv->recorders, file, stream, sizeof stream, &active);
-    if (status) {
-        api_json_error(res, status,
-                       status == 503 ? "recording is off: start the server with --record-dir DIR"
-                                     : "no such recording");
+    if (recorders_find_file(srv->recorders, file, stream, sizeof stream, &active)) {
+        api_json_error(res, 404,
+                       recorders_dir(srv->recorders)
+                           ? "no such recording"
+                           : "no such recording: recording is off (start the server with "
+                             "--record-dir DIR)");
         return;
     }
     if (!of_a_stream_or_open(srv, stream)) {

@@ -493,7 +493,7 @@ int recorders_start(struct recorders *r, const char *name, char *file, size_t ca
 {
     if (!r->config.dir) {
         *why = "recording is off: start the server with --record-dir DIR";
-        return 503;
+        return 409; /* not 503: the server's setting, no retry changes it */
     }
     if (find(r, name, NULL)) {
         *why = "the stream is being recorded already";
@@ -628,9 +628,7 @@ static bool recording_name(const char *file)
 int recorders_find_file(struct recorders *r, const char *file, char *stream, size_t cap,
                         bool *active)
 {
-    if (!r->config.dir)
-        return 503;
-    if (!recording_name(file))
+    if (!r->config.dir || !recording_name(file))
         return 404;
     for (size_t i = 0; i < r->n_active; i++)
         if (strcmp(r->active[i]->file, file) == 0) {

@@ -40,7 +40,7 @@ void recorders_free(struct recorders *r);
 void recorders_tick(struct recorders *r);
 
 /* Starts recording NAME's current publisher. Returns 0 and the file's name in FILE, or an HTTP
- * status (503 recording off, 404 no publisher, 409 already recording) with *why. */
+ * status (409 recording off or already recording, 404 no publisher) with *why. */
 int recorders_start(struct recorders *r, const char *name, char *file, size_t cap,
                     const char **why);
 /* Stops NAME's recording (the file is finished). Returns 0, or 404 when none. */
@@ -49,8 +49,7 @@ int recorders_stop(struct recorders *r, const char *name);
 /* Finds recording FILE, a name GET /api/recordings lists (no '/', ends in .mkv): its stream
  * into STREAM[0..CAP) and whether it is being written, from the name and the recordings under
  * way, without the disk (whether a finished one exists is for recording_open and
- * recording_delete to find). Returns 0, or an HTTP status: 503 recording off, 404 not a
- * recording's name. */
+ * recording_delete to find). Returns 0, or 404: recording off, or not a recording's name. */
 int recorders_find_file(struct recorders *r, const char *file, char *stream, size_t cap,
                         bool *active);
 /* --record-dir, NULL when recording is off: for the calls below. */

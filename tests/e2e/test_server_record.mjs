@@ -150,11 +150,12 @@ try {
 const plain = await startServer('server_record_off', {});
 try {
     const off = await api('POST', `${plain.url}/api/streams/x/recording`);
-    check(off.status === 503 && /--record-dir/.test(off.body?.error), 'without --record-dir: 503 naming the flag', off);
+    check(off.status === 409 && /--record-dir/.test(off.body?.error),
+          'without --record-dir: 409 naming the flag (not 503: no retry changes the setting)', off);
     const list = (await api('GET', `${plain.url}/api/recordings`)).body;
     check(list?.enabled === false && list.recordings.length === 0, 'and /api/recordings says recording is off', list);
     const download = await api('GET', `${plain.url}/api/recordings/x-20261201T000000Z.mkv`);
-    check(download.status === 503 && /--record-dir/.test(download.body?.error), 'and a download: 503 naming the flag', download);
+    check(download.status === 404 && /--record-dir/.test(download.body?.error), 'and a download: 404 naming the flag', download);
 } catch (error) {
     fail('recording off', error);
 } finally {
