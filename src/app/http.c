@@ -565,9 +565,10 @@ bool http_tls_readable(const struct http_tls *tls, char *why, size_t cap)
 {
     char *cert = read_pem(tls->cert_file, "certificate", why, cap);
     char *key = cert ? read_pem(tls->key_file, "key", why, cap) : NULL;
+    bool both = key != NULL;
     free(cert);
     free(key);
-    return key != NULL;
+    return both;
 }
 
 static void free_server(struct http_server *s)

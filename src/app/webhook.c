@@ -137,16 +137,15 @@ static void *sender(void *opaque)
  * where services put their keys (https://hooks.example.net/services/KEY, ?key=KEY). */
 static void url_for_logs(char *out, size_t cap, const char *url)
 {
-    const char *host = strstr(url, "://");
-    host = host ? host + 3 : url;
+    const char *scheme_end = strstr(url, "://");
+    int scheme_len = scheme_end ? (int)(scheme_end + 3 - url) : 0;
+    const char *host = url + scheme_len;
     size_t len = strcspn(host, "/?#");
     const char *at = memrchr(host, '@', len);
     if (at) {
         len -= (size_t)(at + 1 - host);
         host = at + 1;
     }
-    const char *scheme_end = strstr(url, "://");
-    int scheme_len = scheme_end ? (int)(scheme_end + 3 - url) : 0;
     snprintf(out, cap, "%.*s%.*s%s", scheme_len, url, (int)len, host, host[len] ? "/..." : "");
 }
 
