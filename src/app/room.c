@@ -118,8 +118,8 @@ struct room_member *room_join(struct rooms *rooms, const char *stream, struct se
     struct room_member *member = xcalloc(1, sizeof *member);
     member->room = room;
     member->session = session;
-    member->tokens = ROOM_RATE;
-    member->tokens_ms = member->joined_ms = clock_now_ms();
+    member->joined_ms = clock_now_ms();
+    member->messages = token_bucket_full(ROOM_RATE, member->joined_ms * 1000);
     if (publisher)
         snprintf(member->name, sizeof member->name, "publisher");
     else
@@ -220,18 +220,6 @@ static size_t utf8_length(const char *s)
     return n;
 }
 
-static bool take_token(struct room_member *m, uint64_t now_ms)
-{
-    m->tokens += (double)(now_ms - m->tokens_ms) * ROOM_RATE / 1000.0;
-    if (m->tokens > ROOM_RATE)
-        m->tokens = ROOM_RATE;
-    m->tokens_ms = now_ms;
-    if (m->tokens < 1)
-        return false;
-    m->tokens -= 1;
-    return true;
-}
-
 static void remember(struct room *room, json_t *msg)
 {
     if (room->history_len == ROOM_HISTORY) {
@@ -249,7 +237,7 @@ static void chat(struct room_member *m, uint64_t now_ms, const char *text)
         send_error(m, "chat messages are at most 1000 characters");
         return;
     }
-    if (!take_token(m, now_ms)) {
+    if (!token_bucket_take(&m->messages, ROOM_RATE, ROOM_RATE, now_ms * 1000)) {
         send_error(m, "too many messages: at most 5 a second");
         return;
     }

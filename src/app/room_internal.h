@@ -8,6 +8,7 @@
 
 #include "app/room.h"
 #include "base/hmap.h"
+#include "base/token_bucket.h"
 
 struct file_transfer;
 
@@ -15,8 +16,7 @@ struct room_member {
     struct room *room;
     struct session *session;
     char name[4 * ROOM_MAX_NAME + 1]; /* UTF-8: up to 4 bytes a character */
-    double tokens; /* chat rate limit: a token bucket of ROOM_RATE per second */
-    uint64_t tokens_ms;
+    struct token_bucket messages;     /* chat rate limit: ROOM_RATE a second, as many at once */
     bool announced;        /* the others were told it joined (presence is sent in batches) */
     uint64_t joined_ms;
     uint64_t paused_ms;    /* when its receiving was paused for a slow file receiver, or 0 */

@@ -574,30 +574,6 @@ void sfu_flush(struct sfu *sfu)
     sfu->n_dirty = 0;
 }
 
-/* A viewer's repairs are sent at most RESEND_BURST at once and RESEND_PER_SECOND after: far
- * above what a real loss asks for (a 2.5 Mbit/s stream is ~250 packets a second; a second's
- * outage is repaired at once), and a viewer that NACKs the packets it has over and over costs no
- * more than one more stream's worth of sealing and sending, not a resend per number it lists. */
-#define RESEND_BURST 512
-#define RESEND_PER_SECOND 512
-
-static bool resend_allowed(struct sfu_viewer_track *vt, uint64_t now_us)
-{
-    if (!vt->resend_started) {
-        vt->resend_started = true;
-        vt->resend_tokens = RESEND_BURST;
-    } else if (now_us > vt->resend_at_us) {
-        vt->resend_tokens += (double)(now_us - vt->resend_at_us) * RESEND_PER_SECOND / 1e6;
-        if (vt->resend_tokens > RESEND_BURST)
-            vt->resend_tokens = RESEND_BURST;
-    }
-    vt->resend_at_us = now_us;
-    if (vt->resend_tokens < 1)
-        return false;
-    vt->resend_tokens -= 1;
-    return true;
-}
-
 /* Resends one packet a viewer reported lost, from the track's history: as RTX (RFC 4588) when
  * the viewer negotiated it, else as the original packet again. One the SFU never received is
  * asked of the publisher again: its repair then goes to every viewer, as late packets do. */
@@ -618,7 +594,7 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
         ask_again(viewer->stream->publisher, track, source_seq, now_us);
         return;
     }
-    if (!resend_allowed(vt, now_us)) {
+    if (!token_bucket_take(&vt->resends, SFU_RESEND_PER_SECOND, SFU_RESEND_BURST, now_us)) {
         viewer->sfu->counters.retransmits_refused++;
         return;
     }

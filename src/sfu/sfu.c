@@ -302,6 +302,7 @@ struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
         vt->desc.rtx_ssrc = d->rtx_ssrc;
         memcpy(vt->desc.ext_ids, d->ext_ids, sizeof vt->desc.ext_ids);
         vt->pt = vt->rtx_pt = -1;
+        vt->resends = token_bucket_full(SFU_RESEND_BURST, 0);
         /* Start the viewer's numbering at random places, as a fresh sender would. */
         vt->rtx_seq = (uint16_t)(tracks[i].ssrc >> 3);
     }

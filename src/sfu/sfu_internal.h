@@ -3,6 +3,7 @@
 #ifndef ONAIR_SFU_SFU_INTERNAL_H
 #define ONAIR_SFU_SFU_INTERNAL_H
 #include "base/hmap.h"
+#include "base/token_bucket.h"
 #include "proto/codec.h"
 #include "proto/rtp.h"
 #include "sfu/history.h"
@@ -19,6 +20,13 @@
 #define SFU_ASKED_SLOTS 64
 #define SFU_REASK_US 50000
 #define SFU_ASK_TRIES 5
+/* A viewer's repairs (its NACKs answered from history) go at most SFU_RESEND_BURST at once and
+ * SFU_RESEND_PER_SECOND after: far above what a real loss asks for (a 2.5 Mbit/s stream is ~250
+ * packets a second; a second's outage is repaired at once), and a viewer that NACKs the packets
+ * it has over and over costs no more than another stream's worth of sealing and sending, not a
+ * resend per number it lists. */
+#define SFU_RESEND_BURST 512
+#define SFU_RESEND_PER_SECOND 512
 
 struct sfu_asked {
     uint16_t seq;
@@ -126,11 +134,7 @@ struct sfu_viewer_track {
      * history at the join, timestamps squeezed towards replay_anchor (forward.c). */
     uint16_t replay_first, replay_count;
     uint32_t replay_anchor;
-    /* Repairs the viewer may still be sent now (resend_allowed, forward.c), as of resend_at_us;
-     * resend_started: set at its first NACK. */
-    bool resend_started;
-    double resend_tokens;
-    uint64_t resend_at_us;
+    struct token_bucket resends; /* SFU_RESEND_BURST at once, SFU_RESEND_PER_SECOND after */
 };
 
 struct sfu_viewer {

@@ -441,8 +441,8 @@ static void ignore_rtcp(void *opaque, uint8_t *pkt, size_t len, size_t cap)
 }
 
 /* A viewer NACKing a packet it has over and over is resent it 512 times at most at once, then
- * 512 a second (forward.c's RESEND_BURST and RESEND_PER_SECOND), not once per NACK; the rest are
- * counted as refused. */
+ * 512 a second (sfu_internal.h's SFU_RESEND_BURST and SFU_RESEND_PER_SECOND), not once per NACK;
+ * the rest are counted as refused. */
 static void repairs_kept_to_a_budget(void **state)
 {
     struct fixture *f = *state;
