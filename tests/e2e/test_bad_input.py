@@ -74,7 +74,7 @@ def oversized_bodies(base):
     host, port = base.removeprefix("http://").split(":")
     started = time.monotonic()
     reply = b""
-    with socket.create_connection((host, int(port)), timeout=2) as sock:
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(b"POST /whip/demo HTTP/1.1\r\nHost: onair\r\nContent-Type: application/sdp\r\n"
                      b"Content-Length: 999999999\r\n\r\nv=0\r\n")
         try:
@@ -83,8 +83,9 @@ def oversized_bodies(base):
         except OSError:
             pass
     took = time.monotonic() - started
+    # Not a timing test: the server used to wait for the body until its 30 s connection timeout.
     check(reply.startswith(b"HTTP/1.1 413") and b"larger than 65536 bytes" in reply
-          and took < 1, f"Content-Length: 999999999 and a short body -> 413 in {took:.2f} s",
+          and took < 10, f"Content-Length: 999999999 and a short body -> 413 in {took:.2f} s",
           reply[:200])
 
 

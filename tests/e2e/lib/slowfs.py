@@ -47,15 +47,16 @@ class Slow(Operations):
         self._stall()
         return os.open(self._path(path), flags)
 
+    # pread and pwrite, not a seek then a read: the kernel sends one open file's reads (its
+    # readahead beside the reader's own) to several of our threads at once, and a seek of one
+    # between the seek and the read of another returned the right number of wrong bytes.
     def read(self, path, size, offset, fh):
         self._stall()
-        os.lseek(fh, offset, os.SEEK_SET)
-        return os.read(fh, size)
+        return os.pread(fh, size, offset)
 
     def write(self, path, data, offset, fh):
         time.sleep(len(data) / self.rate)
-        os.lseek(fh, offset, os.SEEK_SET)
-        return os.write(fh, data)
+        return os.pwrite(fh, data, offset)
 
     def truncate(self, path, length, fh=None):
         with open(self._path(path), "r+") as f:
