@@ -31,8 +31,8 @@ ask() {
 }
 
 # --record-dir records every live stream: demo's file is being written once its keyframe came.
-wait_for() { for _ in $(seq 50); do "$@" && return 0; sleep 0.2; done; return 1; }
-wait_for grep -q '"stream":"demo"' <(ask /api/recordings "$token")
+demo_listed() { ask /api/recordings "$token" | grep -q '"stream":"demo"'; }
+wait_for 10 demo_listed
 file=$(ask /api/recordings "$token" | sed -n 's/.*"file":"\(demo-[^"]*\)".*/\1/p')
 check "$([ -n "$file" ]; echo $?)" "with the watch token, GET /api/recordings lists demo's recording ($file)"
 
