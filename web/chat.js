@@ -145,11 +145,13 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         // Names are not unique, so a namesake's messages are marked too; good enough here.
         const own = msg.from === state.you;
         state.messages.push({ id: msg.id, from: msg.from, text: msg.text, time: msg.time, own,
-            history: !!msg.history });
+            publisher: msg.publisher === true, history: !!msg.history });
         const time = el('time', 'chat-time', formatTime(msg.time));
         time.dateTime = new Date(msg.time).toISOString();
         time.title = new Date(msg.time).toLocaleString();
-        const line = el('li', own ? 'chat-msg own' : 'chat-msg', time, ' ',
+        // The server marks the broadcaster's messages: a viewer may call itself anything.
+        const badge = msg.publisher === true ? [el('span', 'chat-badge', 'broadcaster'), ' '] : [];
+        const line = el('li', own ? 'chat-msg own' : 'chat-msg', time, ' ', ...badge,
             el('span', 'chat-from', msg.from), ' ', el('span', 'chat-text', msg.text));
         line.dataset.id = msg.id;
         append(line, !own);

@@ -120,6 +120,7 @@ struct room_member *room_join(struct rooms *rooms, const char *stream, struct se
     member->session = session;
     member->joined_ms = clock_now_ms();
     member->messages = token_bucket_full(ROOM_RATE, member->joined_ms * 1000);
+    member->publisher = publisher;
     if (publisher)
         snprintf(member->name, sizeof member->name, "publisher");
     else
@@ -242,8 +243,10 @@ static void chat(struct room_member *m, uint64_t now_ms, const char *text)
         return;
     }
     struct room *room = m->room;
-    json_t *msg = json_pack("{s:s, s:i, s:s, s:s, s:I}", "type", "chat", "id", (int)++room->next_id,
-                            "from", m->name, "text", text, "time", (json_int_t)clock_wall_ms());
+    /* "publisher" tells the broadcaster's messages from a viewer's who took the same name. */
+    json_t *msg = json_pack("{s:s, s:i, s:s, s:s, s:I, s:b}", "type", "chat", "id",
+                            (int)++room->next_id, "from", m->name, "text", text, "time",
+                            (json_int_t)clock_wall_ms(), "publisher", m->publisher);
     remember(room, msg);
     broadcast(room, msg);
     room->rooms->counters.chat_messages++;

@@ -18,6 +18,7 @@ struct room_member {
     char name[4 * ROOM_MAX_NAME + 1]; /* UTF-8: up to 4 bytes a character */
     struct token_bucket messages;     /* chat rate limit: ROOM_RATE a second, as many at once */
     bool announced;        /* the others were told it joined (presence is sent in batches) */
+    bool publisher;        /* names are anyone's to take; this mark is the server's */
     uint64_t joined_ms;
     uint64_t paused_ms;    /* when its receiving was paused for a slow file receiver, or 0 */
     struct room_member *next;

@@ -2,7 +2,8 @@
 // (Pub) and two viewers (Ann, Bob) chat through the pages' forms: every page shows the three
 // messages in one order with the right names; a viewer who comes late (Cy) sees the history;
 // the viewer counts follow joins and leaves; the server's errors (too long, too fast) show in
-// the panel; and the video keeps decoding on the viewer pages all along.
+// the panel; the publisher's messages carry the server's broadcaster mark, which a viewer who
+// takes its name does not get; and the video keeps decoding on the viewer pages all along.
 import { launchBrowser, openPage } from './lib/browser.mjs';
 import { startServer, OUT } from './lib/server.mjs';
 import { check, done, fail, note, sleep, waitFor } from './lib/tap.mjs';
@@ -25,6 +26,7 @@ function chatView(page) {
                 text: li.querySelector('.chat-text').textContent,
                 time: li.querySelector('.chat-time').textContent,
                 own: li.classList.contains('own'),
+                broadcaster: li.querySelector('.chat-badge')?.textContent === 'broadcaster',
             })),
             history: window.onair.chat.messages.filter((m) => m.history).length,
             ids: window.onair.chat.messages.map((m) => m.id),
@@ -110,6 +112,9 @@ async function run(server, browser) {
         check(got.length === 3 && everyone, `${name}: shows the three messages once each, with their senders' names`, got);
         const own = got.filter((m) => m.own);
         check(own.length === 1 && own[0].from === name, `${name}: marks its own message, and only that one`, got);
+        const marked = got.filter((m) => m.broadcaster);
+        check(marked.length === 1 && marked[0].from === 'Pub',
+            `${name}: marks the publisher's message as the broadcaster's, and only that one`, got);
         check(got.every((m) => /^\d\d:\d\d/.test(m.time)), `${name}: shows a time on every message`, got);
     }
     const order = lines(views.Pub);
@@ -212,6 +217,15 @@ async function run(server, browser) {
         view = await waitForChat(page, (v) => v.messages.some((m) => m.text === 'back again'));
         check(view.messages.at(-1)?.from === 'Pub', `${name}: receives the returning publisher's message`, lines(view).slice(-2));
     }
+
+    // Names are anyone's: Bob calls himself Pub, and the broadcaster mark still tells them apart.
+    await setName(viewers.Bob, 'Pub');
+    await say(viewers.Bob, 'I am the broadcaster');
+    view = await waitForChat(viewers.Ann, (v) => v.messages.some((m) => m.text === 'I am the broadcaster'));
+    const impostor = view.messages.find((m) => m.text === 'I am the broadcaster');
+    const real = view.messages.find((m) => m.text === 'back again');
+    check(impostor?.from === 'Pub' && !impostor.broadcaster && real?.broadcaster === true,
+        "Ann: a viewer named Pub gets no broadcaster mark; the publisher's messages keep it", { impostor, real });
 
     for (const [name, page] of Object.entries(viewers)) {
         const now = await framesDecoded(page);
