@@ -154,6 +154,17 @@ bool access_needs_token(const struct access_rules *rules, enum access_action act
     return signed_tokens(rules) || has_own(rules, action, stream) || has_every(rules, action);
 }
 
+bool access_watch_token_unguarded(const struct access_rules *rules, size_t i)
+{
+    const struct access_token *t = &rules->tokens[ACCESS_WATCH][i];
+    if (signed_tokens(rules) || has_every(rules, ACCESS_PUBLISH))
+        return false;
+    for (size_t j = 0; t->stream && j < rules->n[ACCESS_PUBLISH]; j++)
+        if (names(&rules->tokens[ACCESS_PUBLISH][j], t->stream, t->stream_len))
+            return false;
+    return true;
+}
+
 bool access_open(const struct access_rules *rules)
 {
     return !signed_tokens(rules) && rules->n[ACCESS_PUBLISH] == 0 && rules->n[ACCESS_WATCH] == 0;

@@ -77,6 +77,11 @@ void access_move_fetched_keys(struct access_rules *to, struct access_rules *from
 bool access_needs_token(const struct access_rules *rules, enum access_action action,
                         const char *stream);
 
+/* Whether the stream(s) of the I-th watch token need no token to publish to: then anyone may go
+ * live under that private name (while its publisher is not), and its viewers watch them and
+ * share their chat room. Worth a warning at start; some want exactly that. */
+bool access_watch_token_unguarded(const struct access_rules *rules, size_t i);
+
 /* Whether no stream needs a token, to publish or to watch. */
 bool access_open(const struct access_rules *rules);
 

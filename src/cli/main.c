@@ -224,6 +224,27 @@ static bool read_public_keys(const char *path, struct access_rules *access)
     return true;
 }
 
+/* A watch token makes a stream private, but while publishing to it needs no token anyone may go
+ * live under its name when its publisher is not, and be watched by its viewers: said once at
+ * start (and on each reload), as some want exactly that. */
+static void warn_unguarded_watch_tokens(const struct access_rules *rules)
+{
+    for (size_t i = 0; i < rules->n[ACCESS_WATCH]; i++) {
+        const struct access_token *t = &rules->tokens[ACCESS_WATCH][i];
+        if (!access_watch_token_unguarded(rules, i))
+            continue;
+        if (t->stream)
+            log_warn("--watch-token for '%.*s': publishing to it needs no token, so anyone may "
+                     "go live as '%.*s' while it is not, to its viewers; add --publish-token "
+                     "%.*s=TOKEN",
+                     (int)t->stream_len, t->stream, (int)t->stream_len, t->stream,
+                     (int)t->stream_len, t->stream);
+        else
+            log_warn("--watch-token for every stream: publishing needs no token, so anyone may "
+                     "go live under any name, to its viewers; add --publish-token TOKEN");
+    }
+}
+
 /* Parses onair serve's command line ARGV (the settings of CFG, read from CFG_PATH, in front) into
  * *OUT and *CHECK; OUT's access keys are the caller's to free (access_free_keys). Returns 0; 1
  * when it printed the help (the command is done); or 2 after saying what is wrong, followed by
@@ -548,6 +569,7 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
             access_free_keys(&config.access);
             return 2;
         }
+    warn_unguarded_watch_tokens(&config.access);
     *out = config;
     return 0;
 }

@@ -3,7 +3,8 @@
 # --watch-token for "demo" and no publish token (anyone may publish) shows demo, its recordings
 # and their bytes only to a request with the watch token. A .mkv whose name names no stream (put
 # in the directory by hand, or renamed) is not an open stream's: a server with tokens neither
-# lists nor serves it. TAP lines; exits non-zero on any failure. ONAIR names the binary.
+# lists nor serves it. The server warns at start that anyone may publish to demo, and does not
+# once demo has a publish token. TAP lines; exits non-zero on any failure. ONAIR names the binary.
 set -u
 cd "$(dirname "$0")/../.."
 ONAIR=${ONAIR:-build/onair}
@@ -31,6 +32,11 @@ ask() {
 }
 
 # --record-dir records every live stream: demo's file is being written once its keyframe came.
+check "$(grep -qF -- "--watch-token for 'demo': publishing to it needs no token" "$work/serve.log"
+    echo $?)" "the server warns at start that anyone may go live as the private demo"
+out=$("$ONAIR" serve --watch-token "demo=$token" --publish-token "demo=$token-pub" --check 2>&1)
+check "$([[ "$out" != *'needs no token'* ]] && [[ "$out" == *'would do'* ]]; echo $?)" \
+    "with a publish token for demo as well, no such warning" || echo "#   $out"
 demo_listed() { ask /api/recordings "$token" | grep -q '"stream":"demo"'; }
 wait_for 10 demo_listed
 file=$(ask /api/recordings "$token" | sed -n 's/.*"file":"\(demo-[^"]*\)".*/\1/p')

@@ -44,6 +44,33 @@ static void test_open_without_tokens(void **state)
     assert_false(access_open(&watch_only));
 }
 
+static void test_watch_tokens_unguarded(void **state)
+{
+    (void)state;
+    const char *why = NULL;
+    /* setup's rules: "private" has a watch token and, publishing having a token for every
+     * stream, needs one to publish too. */
+    assert_false(access_watch_token_unguarded(&rules, 0));
+    struct access_rules r = {0};
+    assert_int_equal(access_add(&r, ACCESS_WATCH, "show=look-at-the-show", &why), 0);
+    assert_int_equal(access_add(&r, ACCESS_WATCH, "every-stream-watch", &why), 0);
+    assert_true(access_watch_token_unguarded(&r, 0));
+    assert_true(access_watch_token_unguarded(&r, 1));
+    /* A publish token for "show" guards show; the watch token for every stream still covers
+     * streams that have no publish token. */
+    assert_int_equal(access_add(&r, ACCESS_PUBLISH, "show=publish-the-show", &why), 0);
+    assert_false(access_watch_token_unguarded(&r, 0));
+    assert_true(access_watch_token_unguarded(&r, 1));
+    /* Neither a publish token for a name that only starts the same ... */
+    struct access_rules prefix = {0};
+    assert_int_equal(access_add(&prefix, ACCESS_WATCH, "show=look-at-the-show", &why), 0);
+    assert_int_equal(access_add(&prefix, ACCESS_PUBLISH, "sho=publish-the-show", &why), 0);
+    assert_true(access_watch_token_unguarded(&prefix, 0));
+    /* ... but a secret makes every stream need a token, to publish as well. */
+    prefix.secret = "a-secret-of-thirty-two-characters!";
+    assert_false(access_watch_token_unguarded(&prefix, 0));
+}
+
 static void test_stream_tokens_replace_the_global_ones(void **state)
 {
     (void)state;
@@ -312,6 +339,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_open_without_tokens, setup),
+        cmocka_unit_test_setup(test_watch_tokens_unguarded, setup),
         cmocka_unit_test_setup(test_stream_tokens_replace_the_global_ones, setup),
         cmocka_unit_test_setup(test_headers, setup),
         cmocka_unit_test(test_bearer_token),
