@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "app/disk_reads.h"
@@ -382,11 +383,22 @@ static void body_too_large(struct http_response *res)
     http_response_text(res, 413, "request body is larger than %d bytes\n", HTTP_MAX_BODY);
 }
 
-/* Whether the request's Content-Length is over the limit. */
-static bool declared_too_large(struct MHD_Connection *conn)
+/* A body declared over the limit but at most this long, by a client that sends it without
+ * waiting for 100 Continue, is read and dropped before the 413: answered early, such a client
+ * (urllib, Python's requests, most libraries) is still writing when the server closes, and gets
+ * a reset instead of the answer. Larger ones are answered early, reset or not: reading them
+ * would cost more than the client's convenience is worth. */
+#define HTTP_MAX_DRAINED (1024 * 1024)
+
+/* Whether the request's Content-Length is over the limit; *DRAIN says whether to read the body
+ * anyway (see HTTP_MAX_DRAINED). */
+static bool declared_too_large(struct MHD_Connection *conn, bool *drain)
 {
     const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    return length && strtoull(length, NULL, 10) > HTTP_MAX_BODY;
+    unsigned long long n = length ? strtoull(length, NULL, 10) : 0;
+    const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+    *drain = n <= HTTP_MAX_DRAINED && !(expect && strcasecmp(expect, "100-continue") == 0);
+    return n > HTTP_MAX_BODY;
 }
 
 /* Answers 413 before the body is read. MHD then sends no 100 Continue (a client that waits for
@@ -421,7 +433,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!up) {
         up = xcalloc(1, sizeof *up);
         *con_cls = up;
-        return declared_too_large(conn) ? refuse_too_large(s, conn) : MHD_YES;
+        bool drain;
+        if (!declared_too_large(conn, &drain))
+            return MHD_YES;
+        if (!drain)
+            return refuse_too_large(s, conn);
+        up->too_large = 1; /* read to its end, none of it stored, then refused */
+        return MHD_YES;
     }
     if (*upload_data_size) {
         /* A chunked body has no length to refuse it by: it is read to its end (the client is

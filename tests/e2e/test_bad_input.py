@@ -6,6 +6,7 @@ packet and the server stays up."""
 import asyncio
 import hashlib
 import hmac
+import http.client
 import os
 import random
 import re
@@ -87,6 +88,22 @@ def oversized_bodies(base):
     check(reply.startswith(b"HTTP/1.1 413") and b"larger than 65536 bytes" in reply
           and took < 10, f"Content-Length: 999999999 and a short body -> 413 in {took:.2f} s",
           reply[:200])
+
+    # Without Expect a client sends its whole body before it reads: the server reads (and drops)
+    # up to 1 MiB of it before the 413, so the client gets the answer, not a reset mid-send.
+    for size in (1_000_000, 1_048_576):
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            conn.request("POST", "/whip/demo", body=b"a" * size,
+                         headers={"Content-Type": "application/sdp"})
+            reply = conn.getresponse()
+            status, text = reply.status, reply.read().decode(errors="replace")
+        except OSError as e:
+            status, text = None, repr(e)
+        finally:
+            conn.close()
+        check(status == 413 and "larger than 65536 bytes" in text,
+              f"a {size}-byte offer sent whole, without Expect -> 413, not a reset", f"{status} {text}")
 
 
 def wrong_methods(base):
