@@ -58,9 +58,10 @@ def stun_request(username, key):
 
 
 def oversized_bodies(base):
-    """A body declared larger than the limit is refused at once, before it is sent: curl with
-    `Expect: 100-continue` (its habit past 1 MB) is told 413 instead of 100 Continue, and a
-    client that declares more than it sends is not left waiting for the connection's timeout."""
+    """A body declared larger than the limit is refused: curl with `Expect: 100-continue` (its
+    habit past 1 MB) is told 413 instead of 100 Continue, a client that declares more than it
+    sends is not left waiting for the connection's timeout, and one that writes a body of up to
+    1 MiB before reading gets the 413 rather than a reset."""
     body = os.path.join(tempfile.mkdtemp(prefix="onair-body-"), "2mb")
     with open(body, "wb") as f:
         f.write(b"a" * 2_000_000)
