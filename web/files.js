@@ -72,8 +72,11 @@ export function createFiles(section) {
         bar.value = 0;
         const status = el('span', 'files-status muted');
         const who = entry.direction === 'out' ? 'you' : entry.from;
+        // The server marks what the broadcaster sends: a viewer may call itself anything.
+        const badge = entry.publisher ? [' ', el('span', 'broadcaster-badge', 'broadcaster')] : [];
         const row = el('li', 'files-item', el('span', 'files-name', entry.name), ' ',
-            el('span', 'files-meta muted', `${formatBytes(entry.size)} · ${who}`), bar, status);
+            el('span', 'files-meta muted', `${formatBytes(entry.size)} · ${who}`), ...badge, bar,
+            status);
         ui.list.append(row);
         state.files.push(entry);
         const record = { entry, bar, status, row, chunks: [] };
@@ -173,6 +176,7 @@ export function createFiles(section) {
         case 'file-offer':
             if (record) return;
             update(addRow({ id: msg.id, name: msg.name, size: msg.size, from: msg.from,
+                publisher: msg.publisher === true,
                 direction: 'in', state: 'receiving', received: 0, sha256: msg.sha256 }));
             break;
         case 'file-accepted':

@@ -233,11 +233,11 @@ static void offer(struct room_member *m, json_t *msg)
     for (struct room_member *r = room->members; r; r = r->next)
         cap++;
     t->receivers = xcalloc(cap ? cap : 1, sizeof *t->receivers);
-    json_t *out = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "type", "file-offer", "id", id,
-                            "name", json_string_value(json_object_get(msg, "name")), "size",
-                            (json_int_t)t->size, "sha256",
-                            json_string_value(json_object_get(msg, "sha256")), "from", m->name,
-                            "time", (json_int_t)clock_wall_ms());
+    json_t *out =
+        json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:b}", "type", "file-offer", "id", id,
+                  "name", json_string_value(json_object_get(msg, "name")), "size",
+                  (json_int_t)t->size, "sha256", json_string_value(json_object_get(msg, "sha256")),
+                  "from", m->name, "time", (json_int_t)clock_wall_ms(), "publisher", m->publisher);
     for (struct room_member *r = room->members; r; r = r->next) {
         if (r == m || !session_has_file_channel(r->session))
             continue;

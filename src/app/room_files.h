@@ -5,10 +5,10 @@
  *                     binary chunks: one byte L (1..64), the L bytes of the id, then file bytes
  *                     {"type":"file-end","id"} after the last chunk
  *                     {"type":"file-cancel","id"} to give up
- *   server -> others  the offer with "from" (the sender's name) and "time" added, the chunks as
- *                     they came, then {"type":"file-end","id"}; or {"type":"file-cancel","id",
- *                     "reason"} when the sender gives up or leaves, or when this receiver is too
- *                     slow
+ *   server -> others  the offer with "from" (the sender's name), "time" and "publisher" (true
+ *                     when the stream's publisher sent it) added, the chunks as they came, then
+ *                     {"type":"file-end","id"}; or {"type":"file-cancel","id","reason"} when the
+ *                     sender gives up or leaves, or when this receiver is too slow
  *   server -> sender  {"type":"file-accepted","id","receivers"}, {"type":"file-sent","id",
  *                     "receivers"}, {"type":"file-skipped","id","name","reason"} when one
  *                     receiver was dropped, {"type":"file-cancel","id","reason"} when refused

@@ -26,7 +26,7 @@ function chatView(page) {
                 text: li.querySelector('.chat-text').textContent,
                 time: li.querySelector('.chat-time').textContent,
                 own: li.classList.contains('own'),
-                broadcaster: li.querySelector('.chat-badge')?.textContent === 'broadcaster',
+                broadcaster: li.querySelector('.broadcaster-badge')?.textContent === 'broadcaster',
             })),
             history: window.onair.chat.messages.filter((m) => m.history).length,
             ids: window.onair.chat.messages.map((m) => m.id),

@@ -3,7 +3,7 @@
 // with the SHA-256 of the original, get a save link under its name, and the video keeps
 // decoding on the viewer pages (and encoding on the publisher's) all through the transfer;
 // chat goes on beside it. A file over the size limit is refused with the reason in the sender's
-// panel, and no one else hears of it.
+// panel, and no one else hears of it. A file from the publisher carries the broadcaster mark.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -101,7 +101,8 @@ async function run(server, browser, big) {
 
     for (const [name, page] of Object.entries({ Pub: pub, Bob: bob })) {
         const [entry] = await filesOf(page);
-        check(entry?.name === 'big random.bin' && entry.size === FILE_BYTES && entry.from === 'viewer-1',
+        check(entry?.name === 'big random.bin' && entry.size === FILE_BYTES && entry.from === 'viewer-1' &&
+            entry.publisher === false,
             `${name}: the panel shows the offer with its name, size and sender`, entry && { name: entry.name, size: entry.size, from: entry.from });
         check(entry?.state === 'done' && entry.sha256ok && entry.receivedSha256 === big.sha256,
             `${name}: the received bytes have the original's SHA-256`, entry && { state: entry.state, reason: entry.reason, got: entry.receivedSha256, want: big.sha256 });
@@ -141,6 +142,17 @@ async function run(server, browser, big) {
     for (const [name, page] of Object.entries({ Pub: pub, Ann: ann })) {
         const names = (await filesOf(page)).map((f) => f.name);
         check(!names.includes('too big.bin'), `${name}: never hears of the refused file`, names);
+    }
+
+    // What the publisher sends carries the server's broadcaster mark, shown beside the sender.
+    await pub.evaluate(() => window.onair.sendFile(new File(['the running order'], 'notes.txt')));
+    for (const [name, page] of Object.entries({ Ann: ann, Bob: bob })) {
+        const got = await waitFor(async () => (await filesOf(page)).find((f) => f.name === 'notes.txt' && f.state === 'done'), 10000);
+        const badge = await page.evaluate(() => [...document.querySelectorAll('#files .files-item')]
+            .find((li) => li.querySelector('.files-name').textContent === 'notes.txt')
+            ?.querySelector('.broadcaster-badge')?.textContent);
+        check(got?.publisher === true && badge === 'broadcaster',
+            `${name}: the publisher's file arrives marked as the broadcaster's`, { got, badge });
     }
 
     await ann.screenshot({ path: `${OUT}/${TEST}-sender.png`, fullPage: true });
