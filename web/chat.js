@@ -150,7 +150,8 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         time.dateTime = new Date(msg.time).toISOString();
         time.title = new Date(msg.time).toLocaleString();
         // The server marks the broadcaster's messages: a viewer may call itself anything.
-        const badge = msg.publisher === true ? [el('span', 'broadcaster-badge', 'broadcaster'), ' '] : [];
+        const badge = msg.publisher === true
+            ? [el('span', 'broadcaster-badge', 'broadcaster'), ' '] : [];
         const line = el('li', own ? 'chat-msg own' : 'chat-msg', time, ' ', ...badge,
             el('span', 'chat-from', msg.from), ' ', el('span', 'chat-text', msg.text));
         line.dataset.id = msg.id;
