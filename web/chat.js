@@ -7,17 +7,11 @@
 // RTCPeerConnection BEFORE createOffer, so that the offer has an m=application section, and
 // `chat.detach()` when closing it.
 
+import { broadcasterBadge, el } from './dom.js';
+
 const NAME_KEY = 'onair.chatName';
 const NAME_MAX = 32;
 const BOTTOM_SLACK_PX = 24; // "at the bottom" despite rounding and a partly visible last line
-
-// Builds one element: el('p', 'class names', child, ...); strings become text, never HTML.
-function el(tag, className, ...children) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    node.append(...children);
-    return node;
-}
 
 function formatTime(ms) {
     return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -150,8 +144,7 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         time.dateTime = new Date(msg.time).toISOString();
         time.title = new Date(msg.time).toLocaleString();
         // The server marks the broadcaster's messages: a viewer may call itself anything.
-        const badge = msg.publisher === true
-            ? [el('span', 'broadcaster-badge', 'broadcaster'), ' '] : [];
+        const badge = msg.publisher === true ? [broadcasterBadge(), ' '] : [];
         const line = el('li', own ? 'chat-msg own' : 'chat-msg', time, ' ', ...badge,
             el('span', 'chat-from', msg.from), ' ', el('span', 'chat-text', msg.text));
         line.dataset.id = msg.id;

@@ -6,18 +6,13 @@
 // Use: `const files = createFiles(section)` once, then `files.attach(pc)` on every new
 // RTCPeerConnection BEFORE createOffer, and `files.detach()` when closing it.
 
+import { broadcasterBadge, el } from './dom.js';
+
 const CHUNK_BYTES = 60 * 1024; // under every browser's and the server's message size limit
 // Sending waits while this much is queued on the channel: enough to keep the path busy, little
 // enough that the server's pause reaches the sender quickly.
 const QUEUE_HIGH = 1024 * 1024;
 const QUEUE_LOW = 256 * 1024;
-
-function el(tag, className, ...children) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    node.append(...children);
-    return node;
-}
 
 function hex(buffer) {
     return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -73,7 +68,7 @@ export function createFiles(section) {
         const status = el('span', 'files-status muted');
         const who = entry.direction === 'out' ? 'you' : entry.from;
         // The server marks what the broadcaster sends: a viewer may call itself anything.
-        const badge = entry.publisher ? [' ', el('span', 'broadcaster-badge', 'broadcaster')] : [];
+        const badge = entry.publisher ? [' ', broadcasterBadge()] : [];
         const row = el('li', 'files-item', el('span', 'files-name', entry.name), ' ',
             el('span', 'files-meta muted', `${formatBytes(entry.size)} · ${who}`), ...badge, bar,
             status);

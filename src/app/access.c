@@ -102,11 +102,11 @@ static bool names(const struct access_token *t, const char *name, size_t len)
     return t->stream && t->stream_len == len && memcmp(t->stream, name, len) == 0;
 }
 
-/* Whether the stream has tokens of its own for ACTION: then the ones for every stream do not
- * apply to it. */
-static bool has_own(const struct access_rules *rules, enum access_action action, const char *stream)
+/* Whether the stream STREAM[0..LEN) has tokens of its own for ACTION: then the ones for every
+ * stream do not apply to it. */
+static bool has_own(const struct access_rules *rules, enum access_action action, const char *stream,
+                    size_t len)
 {
-    size_t len = strlen(stream);
     for (size_t i = 0; i < rules->n[action]; i++)
         if (names(&rules->tokens[action][i], stream, len))
             return true;
@@ -151,7 +151,8 @@ static bool signed_tokens(const struct access_rules *rules)
 bool access_needs_token(const struct access_rules *rules, enum access_action action,
                         const char *stream)
 {
-    return signed_tokens(rules) || has_own(rules, action, stream) || has_every(rules, action);
+    return signed_tokens(rules) || has_own(rules, action, stream, strlen(stream)) ||
+           has_every(rules, action);
 }
 
 bool access_watch_token_unguarded(const struct access_rules *rules, size_t i)
@@ -159,10 +160,7 @@ bool access_watch_token_unguarded(const struct access_rules *rules, size_t i)
     const struct access_token *t = &rules->tokens[ACCESS_WATCH][i];
     if (signed_tokens(rules) || has_every(rules, ACCESS_PUBLISH))
         return false;
-    for (size_t j = 0; t->stream && j < rules->n[ACCESS_PUBLISH]; j++)
-        if (names(&rules->tokens[ACCESS_PUBLISH][j], t->stream, t->stream_len))
-            return false;
-    return true;
+    return !t->stream || !has_own(rules, ACCESS_PUBLISH, t->stream, t->stream_len);
 }
 
 bool access_open(const struct access_rules *rules)
@@ -270,12 +268,12 @@ enum access_verdict access_allows(const struct access_rules *rules,
                                   const struct access_credentials *credentials,
                                   enum access_action action, const char *stream, const char **why)
 {
-    bool own = has_own(rules, action, stream);
+    size_t stream_len = strlen(stream);
+    bool own = has_own(rules, action, stream, stream_len);
     if (!own && !has_every(rules, action) && !signed_tokens(rules))
         return ACCESS_GRANTED;
     if (!credentials->token)
         return credentials->malformed ? ACCESS_BAD_TOKEN : ACCESS_NO_TOKEN;
-    size_t stream_len = strlen(stream);
     bool match = false;
     for (size_t i = 0; i < rules->n[action]; i++) {
         const struct access_token *t = &rules->tokens[action][i];

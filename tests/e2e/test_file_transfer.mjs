@@ -103,7 +103,9 @@ async function run(server, browser, big) {
         const [entry] = await filesOf(page);
         check(entry?.name === 'big random.bin' && entry.size === FILE_BYTES && entry.from === 'viewer-1' &&
             entry.publisher === false,
-            `${name}: the panel shows the offer with its name, size and sender`, entry && { name: entry.name, size: entry.size, from: entry.from });
+            `${name}: the panel shows the offer with its name, size and sender`, entry && {
+                name: entry.name, size: entry.size, from: entry.from, publisher: entry.publisher,
+            });
         check(entry?.state === 'done' && entry.sha256ok && entry.receivedSha256 === big.sha256,
             `${name}: the received bytes have the original's SHA-256`, entry && { state: entry.state, reason: entry.reason, got: entry.receivedSha256, want: big.sha256 });
         const link = await page.evaluate(() => {
