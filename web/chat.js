@@ -71,6 +71,7 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         messages: [], // { id, from, text, time, own, history }
         viewers: null,
         you: '', // the name the server stamps on what we send
+        member: null, // our number in the room, stamped on what we send
         open: false,
         unread: 0,
         chat: true, // whether the stream's room carries chat (the server may turn it off)
@@ -136,8 +137,9 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         const key = `${msg.id}/${msg.time}`;
         if (seen.has(key)) return;
         seen.add(key);
-        // Names are not unique, so a namesake's messages are marked too; good enough here.
-        const own = msg.from === state.you;
+        // Names are not unique: the server's member number tells ours from a namesake's. It is
+        // this connection's; what we said on an earlier one was marked when it arrived.
+        const own = state.member !== null && msg.member === state.member;
         state.messages.push({ id: msg.id, from: msg.from, text: msg.text, time: msg.time, own,
             publisher: msg.publisher === true, history: !!msg.history });
         const time = el('time', 'chat-time', formatTime(msg.time));
@@ -167,6 +169,7 @@ export function createChat(section, { idle = 'not connected' } = {}) {
             // Our hello, if we sent one, renames us after the server's welcome; the server
             // handles messages in order, so it is that name on what we send.
             state.you = helloName || msg.you;
+            state.member = msg.member ?? null;
             showViewers(msg.viewers);
             if ((msg.chat !== false) !== state.chat) setChat(msg.chat !== false);
             break;

@@ -121,6 +121,7 @@ struct room_member *room_join(struct rooms *rooms, const char *stream, struct se
     member->joined_ms = clock_now_ms();
     member->messages = token_bucket_full(ROOM_RATE, member->joined_ms * 1000);
     member->publisher = publisher;
+    member->number = ++room->next_member;
     if (publisher)
         snprintf(member->name, sizeof member->name, "publisher");
     else
@@ -129,9 +130,9 @@ struct room_member *room_join(struct rooms *rooms, const char *stream, struct se
      * gave. */
     member->next = room->members;
     room->members = member;
-    json_t *welcome = json_pack("{s:s, s:s, s:i, s:b}", "type", "welcome", "you", member->name,
-                                "viewers", (int)viewer_count(room), "chat",
-                                rooms_chat_on(rooms, stream));
+    json_t *welcome = json_pack("{s:s, s:s, s:i, s:i, s:b}", "type", "welcome", "you", member->name,
+                                "member", (int)member->number, "viewers", (int)viewer_count(room),
+                                "chat", rooms_chat_on(rooms, stream));
     send_json(member, welcome);
     json_decref(welcome);
     for (size_t i = 0; i < room->history_len; i++) {
@@ -243,10 +244,11 @@ static void chat(struct room_member *m, uint64_t now_ms, const char *text)
         return;
     }
     struct room *room = m->room;
-    /* "publisher" tells the broadcaster's messages from a viewer's who took the same name. */
-    json_t *msg = json_pack("{s:s, s:i, s:s, s:s, s:I, s:b}", "type", "chat", "id",
-                            (int)++room->next_id, "from", m->name, "text", text, "time",
-                            (json_int_t)clock_wall_ms(), "publisher", m->publisher);
+    /* Names are anyone's: "publisher" tells the broadcaster's messages from a viewer's who took
+     * the same name, and "member" (the number its welcome gave) a page's own from a namesake's. */
+    json_t *msg = json_pack("{s:s, s:i, s:s, s:i, s:s, s:I, s:b}", "type", "chat", "id",
+                            (int)++room->next_id, "from", m->name, "member", (int)m->number, "text",
+                            text, "time", (json_int_t)clock_wall_ms(), "publisher", m->publisher);
     remember(room, msg);
     broadcast(room, msg);
     room->rooms->counters.chat_messages++;

@@ -1,7 +1,8 @@
-/* room: what a stream's participants say to each other over data channels: chat messages on
- * the "chat" channel stamped by the server (sender, id, time, and whether the publisher sent
- * it), the last 50 replayed to late joiners, presence (who joined and left, the viewer count)
- * in batches at most four times a second, and files on the "file" channel (room_files.h). */
+/* room: what a stream's participants say to each other over data channels: chat messages on the
+ * "chat" channel stamped by the server (sender's name and member number, id, time, and whether
+ * the publisher sent it), the last 50 replayed to late joiners, presence (who joined and left,
+ * the viewer count) in batches at most four times a second, and files on the "file" channel
+ * (room_files.h). */
 #ifndef ONAIR_APP_ROOM_H
 #define ONAIR_APP_ROOM_H
 #include <stdbool.h>

@@ -19,6 +19,7 @@ struct room_member {
     struct token_bucket messages;     /* chat rate limit: ROOM_RATE a second, as many at once */
     bool announced;        /* the others were told it joined (presence is sent in batches) */
     bool publisher;        /* names are anyone's to take; this mark is the server's */
+    unsigned number;       /* unique in the room: tells a page its own messages from a namesake's */
     uint64_t joined_ms;
     uint64_t paused_ms;    /* when its receiving was paused for a slow file receiver, or 0 */
     struct room_member *next;
@@ -28,7 +29,7 @@ struct room {
     struct rooms *rooms;
     char stream[64];
     struct room_member *members;
-    unsigned next_viewer, next_id;
+    unsigned next_viewer, next_member, next_id;
     json_t *history[ROOM_HISTORY]; /* a ring of the last chat messages */
     size_t history_start, history_len;
     /* Presence not yet sent: names that left, and [old, new] pairs of members who renamed

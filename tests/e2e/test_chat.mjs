@@ -3,7 +3,8 @@
 // messages in one order with the right names; a viewer who comes late (Cy) sees the history;
 // the viewer counts follow joins and leaves; the server's errors (too long, too fast) show in
 // the panel; the publisher's messages carry the server's broadcaster mark, which a viewer who
-// takes its name does not get; and the video keeps decoding on the viewer pages all along.
+// takes its name does not get, nor is its message marked as the publisher page's own; and the
+// video keeps decoding on the viewer pages all along.
 import { launchBrowser, openPage } from './lib/browser.mjs';
 import { startServer, OUT } from './lib/server.mjs';
 import { check, done, fail, note, sleep, waitFor } from './lib/tap.mjs';
@@ -226,6 +227,14 @@ async function run(server, browser) {
     const real = view.messages.find((m) => m.text === 'back again');
     check(impostor?.from === 'Pub' && !impostor.broadcaster && real?.broadcaster === true,
         "Ann: a viewer named Pub gets no broadcaster mark; the publisher's messages keep it", { impostor, real });
+    // Nor is a namesake's message taken for one's own: each page marks only what it sent.
+    for (const [name, page, own] of [['Pub', pub, false], ['Bob', viewers.Bob, true]]) {
+        view = await waitForChat(page, (v) => v.messages.some((m) => m.text === 'I am the broadcaster'));
+        const line = view.messages.find((m) => m.text === 'I am the broadcaster');
+        check(line?.from === 'Pub' && line.own === own, own
+            ? `${name}: marks its message as its own under its new name`
+            : `${name}: does not mark the message of a viewer who took its name as its own`, line);
+    }
 
     for (const [name, page] of Object.entries(viewers)) {
         const now = await framesDecoded(page);
