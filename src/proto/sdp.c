@@ -1,5 +1,6 @@
 /* sdp: a line-at-a-time parser into fixed-size structs, and a writer that prints them back. */
 #include "proto/sdp.h"
+#include "proto/sdp_simulcast.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -407,6 +408,10 @@ static int parse_media_attr(struct sdp_media *m, const char *p, const char *end,
         return parse_ssrc_group(m, p + 11, end, why);
     if (has_prefix(p, end, "candidate:"))
         return parse_candidate(m, p + 10, end, why);
+    if (has_prefix(p, end, "rid:"))
+        return sdp_parse_rid(m, p + 4, end, why);
+    if (has_prefix(p, end, "simulcast:"))
+        return sdp_parse_simulcast(m, p + 10, end, why);
     if (has_prefix(p, end, "mid:")) {
         if (!copy_field(m->mid, sizeof m->mid, p + 4, n - 4)) {
             *why = "a=mid is too long";
@@ -818,6 +823,40 @@ static void write_codec(struct writer *w, const struct sdp_media *m, const struc
     }
 }
 
+/* a=rid and a=simulcast lines, as sdp_simulcast.c parses them. */
+static void write_simulcast_list(struct writer *w, const char *direction,
+                                 const struct sdp_simulcast_stream *list, size_t n)
+{
+    put(w, "%s", direction);
+    for (size_t i = 0; i < n; i++)
+        put(w, "%c%s%s", i ? ';' : ' ', list[i].paused ? "~" : "", list[i].rid);
+}
+
+static void write_simulcast(struct writer *w, const struct sdp_media *m)
+{
+    for (size_t i = 0; i < m->n_rids; i++) {
+        const struct sdp_rid *r = &m->rids[i];
+        put(w, "a=rid:%s %s", r->id, r->send ? "send" : "recv");
+        char sep = ' ';
+        if (r->max_width) {
+            put(w, "%cmax-width=%" PRIu32, sep, r->max_width);
+            sep = ';';
+        }
+        if (r->max_height)
+            put(w, "%cmax-height=%" PRIu32, sep, r->max_height);
+        put(w, "\r\n");
+    }
+    if (!m->n_simulcast_send && !m->n_simulcast_recv)
+        return;
+    put(w, "a=simulcast:");
+    if (m->n_simulcast_send)
+        write_simulcast_list(w, "send", m->simulcast_send, m->n_simulcast_send);
+    if (m->n_simulcast_recv)
+        write_simulcast_list(w, m->n_simulcast_send ? " recv" : "recv", m->simulcast_recv,
+                             m->n_simulcast_recv);
+    put(w, "\r\n");
+}
+
 static void write_media(struct writer *w, const struct sdp_session *s, const struct sdp_media *m)
 {
     const char *proto = m->proto[0] ? m->proto : "UDP/TLS/RTP/SAVPF";
@@ -879,6 +918,7 @@ static void write_media(struct writer *w, const struct sdp_session *s, const str
             put(w, "a=msid:%s\r\n", m->msid);
         if (m->ssrc && m->rtx_ssrc)
             put(w, "a=ssrc-group:FID %" PRIu32 " %" PRIu32 "\r\n", m->ssrc, m->rtx_ssrc);
+        write_simulcast(w, m);
         uint32_t ssrcs[2] = {m->ssrc, m->rtx_ssrc};
         for (int i = 0; i < 2; i++) {
             if (!ssrcs[i])

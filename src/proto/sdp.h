@@ -33,6 +33,25 @@ struct sdp_extmap {
     char uri[128];
 };
 
+/* RFC 8851 restriction identifiers: letters, digits, '-' and '_'. RFC 8852 allows longer ones
+ * on the wire; browsers use one or two characters, and 16 keeps the section small. */
+#define SDP_RID_MAX 16
+#define SDP_MAX_RIDS 4 /* simulcast streams kept per section: Chromium sends at most 4 */
+
+/* a=rid:<id> send|recv [restrictions] (RFC 8851 §10): one RTP stream of a simulcast section.
+ * Of the restrictions only the size is kept; 0 = not restricted. */
+struct sdp_rid {
+    char id[SDP_RID_MAX + 1];
+    bool send; /* "send": the offerer sends this stream; "recv": it receives it */
+    uint32_t max_width, max_height;
+};
+
+/* One stream of an a=simulcast list (RFC 8853 §5.1): the first of its alternatives. */
+struct sdp_simulcast_stream {
+    char rid[SDP_RID_MAX + 1];
+    bool paused; /* written "~rid": offered, not sent for now */
+};
+
 struct sdp_candidate {
     char foundation[33];
     uint8_t component;
@@ -59,6 +78,11 @@ struct sdp_media {
     uint32_t ssrc, rtx_ssrc; /* the first SSRC and its FID partner; 0 = none */
     char cname[64];
     char msid[128];
+    struct sdp_rid rids[SDP_MAX_RIDS]; /* the first ones, in order */
+    size_t n_rids;
+    /* a=simulcast's send and recv lists, in order (RFC 8853); beyond SDP_MAX_RIDS not kept. */
+    struct sdp_simulcast_stream simulcast_send[SDP_MAX_RIDS], simulcast_recv[SDP_MAX_RIDS];
+    size_t n_simulcast_send, n_simulcast_recv;
     bool rtcp_mux, rtcp_rsize;
     /* Media-level ICE and DTLS attributes; empty means "as at session level". */
     char ice_ufrag[64], ice_pwd[128];

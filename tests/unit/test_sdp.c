@@ -409,7 +409,7 @@ static const char *const all_samples[] = {
     SDP_CHROME_PUBLISHER,      SDP_CHROME_VIEWER,     SDP_CHROME_PUBLISHER_TRICKLE,
     SDP_CHROME_VIEWER_TRICKLE, SDP_FIREFOX_PUBLISHER, SDP_AIORTC_PUBLISHER,
     SDP_AIORTC_VIEWER,         SDP_GSTREAMER_VIEWER,  SDP_GSTREAMER_PUBLISHER,
-    SDP_CHROME_DATACHANNEL,
+    SDP_CHROME_DATACHANNEL,    SDP_CHROME_SIMULCAST,
 };
 
 /* The effective values of two parses agree. */
@@ -448,6 +448,14 @@ static void assert_same_session(const struct sdp_session *a, const struct sdp_se
         assert_memory_equal(x->candidates, y->candidates,
                             x->n_candidates * sizeof x->candidates[0]);
         assert_int_equal(x->end_of_candidates, y->end_of_candidates);
+        assert_int_equal(x->n_rids, y->n_rids);
+        assert_memory_equal(x->rids, y->rids, x->n_rids * sizeof x->rids[0]);
+        assert_int_equal(x->n_simulcast_send, y->n_simulcast_send);
+        assert_memory_equal(x->simulcast_send, y->simulcast_send,
+                            x->n_simulcast_send * sizeof x->simulcast_send[0]);
+        assert_int_equal(x->n_simulcast_recv, y->n_simulcast_recv);
+        assert_memory_equal(x->simulcast_recv, y->simulcast_recv,
+                            x->n_simulcast_recv * sizeof x->simulcast_recv[0]);
     }
 }
 
@@ -823,6 +831,88 @@ static void test_ssrc_groups(void **state)
     free(s);
 }
 
+/* Chromium's simulcast offer: three rids it sends, listed in a=simulcast in its order. */
+static void test_chrome_simulcast(void **state)
+{
+    struct sdp_session *s = parse_ok(SDP_CHROME_SIMULCAST);
+    const struct sdp_media *m = &s->media[0];
+    assert_int_equal(m->n_rids, 3);
+    const char *ids[] = {"q", "h", "f"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(m->rids[i].id, ids[i]);
+        assert_true(m->rids[i].send);
+        assert_int_equal(m->rids[i].max_width, 0);
+        assert_string_equal(m->simulcast_send[i].rid, ids[i]);
+        assert_false(m->simulcast_send[i].paused);
+    }
+    assert_int_equal(m->n_simulcast_send, 3);
+    assert_int_equal(m->n_simulcast_recv, 0);
+    assert_int_equal(m->ssrc, 0); /* Chromium names no SSRC: the rtp-stream-id extension does */
+    assert_int_equal(extmap_id(m, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"), 10);
+    free(s);
+}
+
+/* Restrictions, both lists, alternatives and paused streams; what does not fit is dropped. */
+static void test_simulcast_forms(void **state)
+{
+    static char text[4096];
+    struct sdp_session *s =
+        parse_ok(HEAD VIDEO "a=rid:lo recv max-width=320;max-height=180;pt=96\r\n"
+                            "a=rid:hi-1 send max-fps=30;max-height=720\r\n"
+                            "a=rid:x_2 send\r\n"
+                            "a=simulcast:recv lo send ~hi-1,x_2;x_2\r\n");
+    const struct sdp_media *m = &s->media[0];
+    assert_int_equal(m->n_rids, 3);
+    assert_false(m->rids[0].send);
+    assert_int_equal(m->rids[0].max_width, 320);
+    assert_int_equal(m->rids[0].max_height, 180);
+    assert_true(m->rids[1].send);
+    assert_int_equal(m->rids[1].max_width, 0);
+    assert_int_equal(m->rids[1].max_height, 720);
+    assert_int_equal(m->n_simulcast_recv, 1);
+    assert_string_equal(m->simulcast_recv[0].rid, "lo");
+    assert_int_equal(m->n_simulcast_send, 2); /* of "~hi-1,x_2" the first alternative */
+    assert_string_equal(m->simulcast_send[0].rid, "hi-1");
+    assert_true(m->simulcast_send[0].paused);
+    assert_string_equal(m->simulcast_send[1].rid, "x_2");
+    assert_false(m->simulcast_send[1].paused);
+    /* Written back as parsed. */
+    assert_true(sdp_write(s, text, sizeof text) > 0);
+    assert_non_null(strstr(text, "a=rid:lo recv max-width=320;max-height=180\r\n"));
+    assert_non_null(strstr(text, "a=rid:hi-1 send max-height=720\r\n"));
+    assert_non_null(strstr(text, "a=simulcast:send ~hi-1;x_2 recv lo\r\n"));
+    free(s);
+
+    s = parse_ok(HEAD VIDEO "a=rid:a send\r\na=rid:b send\r\na=rid:c send\r\na=rid:d send\r\n"
+                            "a=rid:e send\r\na=simulcast:send a;b;c;d;e\r\n");
+    assert_int_equal(s->media[0].n_rids, SDP_MAX_RIDS);
+    assert_int_equal(s->media[0].n_simulcast_send, SDP_MAX_RIDS);
+    assert_string_equal(s->media[0].simulcast_send[SDP_MAX_RIDS - 1].rid, "d");
+    free(s);
+}
+
+static void test_simulcast_malformed(void **state)
+{
+    parse_fails(HEAD VIDEO "a=rid:q\r\n", "a=rid needs an id");
+    parse_fails(HEAD VIDEO "a=rid: send\r\n", "a=rid needs an id");
+    parse_fails(HEAD VIDEO "a=rid:q=1 send\r\n", "a=rid needs an id");
+    parse_fails(HEAD VIDEO "a=rid:abcdefghijklmnopq send\r\n", "at most 16");
+    parse_fails(HEAD VIDEO "a=rid:q sendrecv\r\n", "send or recv");
+    parse_fails(HEAD VIDEO "a=rid:q send max-width\r\n", "key=value");
+    parse_fails(HEAD VIDEO "a=rid:q send max-width=\r\n", "key=value");
+    parse_fails(HEAD VIDEO "a=rid:q send max-width=wide\r\n", "numbers");
+    parse_fails(HEAD VIDEO "a=rid:q send max-height=12345678901\r\n", "numbers");
+    parse_fails(HEAD VIDEO "a=rid:q send\r\na=rid:q recv\r\n", "the same id twice");
+    parse_fails(HEAD VIDEO "a=simulcast:\r\n", "a=simulcast needs");
+    parse_fails(HEAD VIDEO "a=simulcast:send\r\n", "a=simulcast needs");
+    parse_fails(HEAD VIDEO "a=simulcast:send \r\n", "a=simulcast needs");
+    parse_fails(HEAD VIDEO "a=simulcast:send q;;h\r\n", "a=simulcast needs");
+    parse_fails(HEAD VIDEO "a=simulcast:send q, h\r\n", "a=simulcast needs");
+    parse_fails(HEAD VIDEO "a=simulcast:send q send h\r\n", "a=simulcast needs");
+    parse_fails(HEAD VIDEO "a=simulcast:both q\r\n", "a=simulcast needs");
+    parse_fails(HEAD VIDEO "a=simulcast: send rid=q;h\r\n", "a=simulcast needs");
+}
+
 static void test_fmtp_get(void **state)
 {
     char v[16];
@@ -935,6 +1025,9 @@ int main(void)
         cmocka_unit_test(test_many_payload_types),
         cmocka_unit_test(test_several_fingerprints),
         cmocka_unit_test(test_ssrc_groups),
+        cmocka_unit_test(test_chrome_simulcast),
+        cmocka_unit_test(test_simulcast_forms),
+        cmocka_unit_test(test_simulcast_malformed),
         cmocka_unit_test(test_fmtp_get),
         cmocka_unit_test(test_in_bundle),
         cmocka_unit_test(test_codec_compatible),
