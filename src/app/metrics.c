@@ -162,6 +162,9 @@ void metrics_render(const struct server *srv, struct http_response *res)
     counter(f, "onair_fan_outs_split_total",
             "Fan-outs split among the worker threads (large enough to be worth it).",
             c->fan_outs_split);
+    counter(f, "onair_simulcast_layer_switches_total",
+            "Times a simulcast publisher's video moved to another layer (the best one flowing).",
+            c->layer_switches);
     histogram_family(f, "onair_forwarding_delay_microseconds",
                      "From a publisher packet's arrival to its copy for the last viewer being "
                      "queued (sent at the end of the loop's turn).",

@@ -17,11 +17,16 @@ struct history {
     struct history_slot slots[HISTORY_SLOTS];
 };
 
+void history_clear(struct history *h)
+{
+    for (size_t i = 0; i < HISTORY_SLOTS; i++)
+        h->slots[i].len = 0;
+}
+
 struct history *history_new(void)
 {
     struct history *h = xmalloc(sizeof *h);
-    for (size_t i = 0; i < HISTORY_SLOTS; i++)
-        h->slots[i].len = 0;
+    history_clear(h);
     return h;
 }
 

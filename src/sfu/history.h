@@ -13,6 +13,8 @@ struct history;
 
 struct history *history_new(void);
 void history_free(struct history *h);
+/* Forgets every packet: the track's numbering starts anew (a simulcast layer switch). */
+void history_clear(struct history *h);
 /* Stores a plaintext RTP packet under its sequence number, replacing whatever the slot held.
  * Returns 1 if the packet was already stored (a duplicate), 0 otherwise. */
 int history_put(struct history *h, uint16_t seq, const uint8_t *pkt, size_t len);

@@ -221,6 +221,46 @@ static void answer_extmaps(struct sdp_media *a, const struct sdp_media *m,
     }
 }
 
+#define RTP_STREAM_ID_URI "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+
+/* A publisher's simulcast (RFC 8853): every stream of the offer's send list that has its a=rid
+ * is taken, as a=rid recv and a=simulcast:recv in answer section A, with the rtp-stream-id
+ * extension when the offer has it and its id is free. Without this answer a browser sends only
+ * its first encoding, which is often its smallest. Returns the number of layers, 0 for none (a
+ * list of one is no simulcast). */
+static uint8_t answer_simulcast(struct sdp_media *a, const struct sdp_media *m,
+                                struct ext_bindings *bound)
+{
+    for (size_t i = 0; i < m->n_simulcast_send; i++) {
+        const struct sdp_simulcast_stream *s = &m->simulcast_send[i];
+        bool taken = false;
+        for (size_t r = 0; r < a->n_rids; r++)
+            taken |= strcmp(a->rids[r].id, s->rid) == 0;
+        for (size_t r = 0; r < m->n_rids && !taken; r++) {
+            if (!m->rids[r].send || strcmp(m->rids[r].id, s->rid) != 0)
+                continue;
+            struct sdp_rid *rid = &a->rids[a->n_rids++];
+            snprintf(rid->id, sizeof rid->id, "%s", s->rid);
+            a->simulcast_recv[a->n_simulcast_recv++] = *s;
+            break;
+        }
+    }
+    if (a->n_rids < 2) {
+        a->n_rids = a->n_simulcast_recv = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < m->n_extmaps && a->n_extmaps < SDP_MAX_EXTMAPS; i++) {
+        const struct sdp_extmap *e = &m->extmaps[i];
+        if (strcmp(e->uri, RTP_STREAM_ID_URI) != 0 || e->id < 1 || e->id > 14 ||
+            (bound->uri[e->id] && strcmp(bound->uri[e->id], e->uri) != 0))
+            continue;
+        bound->uri[e->id] = e->uri;
+        a->extmaps[a->n_extmaps++] = *e;
+        break;
+    }
+    return (uint8_t)a->n_rids;
+}
+
 /* How much a publisher's H.264 entry is wanted: constrained baseline level 3.1 (42e01f) is what
  * every browser decodes, then constrained baseline at any level, then the rest. */
 static int h264_rank(const struct sdp_codec *c)
@@ -296,6 +336,8 @@ int negotiate_publisher(const struct sdp_session *offer, const struct negotiate_
         t->codec = a->codecs[0];
         t->ssrc = m->ssrc;
         answer_extmaps(a, m, t->ext_ids, &bound);
+        if (kind == SFU_VIDEO)
+            t->layers = answer_simulcast(a, m, &bound);
         have[kind] = true;
     }
     if (!*n_tracks) { /* a viewer's offer sent to the publishers' URL: say so */

@@ -213,14 +213,25 @@ void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t
         return;
     }
     uint32_t ssrc = be32_read(pkt + 8);
-    struct sfu_track *track = track_for(pub, ssrc, pkt[1] & 0x7f);
+    uint8_t pt = pkt[1] & 0x7f;
+    struct sfu_track *video = &pub->tracks[SFU_VIDEO];
+    struct sfu_track *track;
+    if (pub->has[SFU_VIDEO] && video->desc.layers > 1 && pt == video->desc.codec.pt) {
+        if (!sfu_simulcast_take(pub, ssrc, pkt, len, now_us))
+            return; /* a layer not forwarded now: its rate is noted, nothing else */
+        track = video;
+    } else {
+        track = track_for(pub, ssrc, pt);
+    }
     if (!track) {
         pub->sfu->counters.rtp_bad++;
         return;
     }
     if (!pub->announced)
         announce(pub);
-    if (pub->tapped)
+    if (pub->tapped && track == video && video->desc.layers > 1)
+        sfu_simulcast_tap(pub, pkt, len, now_us);
+    else if (pub->tapped)
         pub->sfu->tap.on_rtp(pub->sfu->tap_opaque, pub->stream->name, track->desc.kind, pkt, len,
                              now_us);
     sfu_forward_track_packet(pub, track, now_us, pkt, len);
@@ -488,6 +499,8 @@ static void update_rates(struct sfu *sfu, uint64_t now_us)
             t->bitrate = (uint32_t)((t->bytes - t->bytes_at_rate) * 8 * 1000000u / elapsed);
             t->bytes_at_rate = t->bytes;
         }
+        if (pub && pub->n_layers)
+            sfu_simulcast_rate(pub, elapsed, now_us);
     }
 }
 

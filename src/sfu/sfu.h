@@ -47,6 +47,9 @@ struct sfu_track_desc {
     struct sdp_codec codec; /* the one negotiated codec: name, pt, clock rate, fmtp, feedback */
     uint32_t ssrc;          /* 0 when the offer did not say: learnt from the first packet */
     uint8_t ext_ids[SFU_EXT_COUNT];
+    /* Simulcast (video): how many layers the answer took, each its own SSRC of the codec's
+     * payload type; one is forwarded at a time (simulcast.c). 0: a single stream. */
+    uint8_t layers;
 };
 
 /* One track a viewer receives: every codec it accepted, so the publisher's can be sent. */
@@ -176,6 +179,7 @@ struct sfu_counters {
     uint64_t retransmits_refused; /* repairs past a viewer's budget (forward.c): not sent */
     uint64_t fan_outs;       /* runs of a publisher's packets handed to its viewers */
     uint64_t fan_outs_split; /* of those, the ones split among the fan-out lanes */
+    uint64_t layer_switches; /* simulcast: times a video track moved to another layer */
 };
 const struct sfu_counters *sfu_counters(const struct sfu *sfu);
 

@@ -75,6 +75,15 @@ struct sfu_track {
     uint32_t keyframe_ts;
 };
 
+/* A simulcast layer of a publisher's video: one SSRC of its payload type (simulcast.c). */
+#define SFU_MAX_LAYERS 4
+struct sfu_layer {
+    uint32_t ssrc;
+    uint64_t bytes, bytes_at_rate;
+    uint32_t bitrate;
+    uint64_t last_us; /* its newest packet */
+};
+
 struct sfu_publisher {
     struct sfu *sfu;
     struct sfu_stream *stream;
@@ -87,6 +96,18 @@ struct sfu_publisher {
     bool dirty;         /* has pending packets, and is on sfu->dirty */
     bool announced;     /* on_live heard of it: its first packet came */
     uint64_t reported_us;
+    /* Simulcast: the layers heard so far; the video track forwards the one whose SSRC it has,
+     * and moves to switch_ssrc (0: none) at that layer's next keyframe. */
+    struct sfu_layer layers[SFU_MAX_LAYERS];
+    size_t n_layers;
+    uint32_t switch_ssrc;
+    /* The tap (a recording) gets the forwarded layers as one stream: the first one's SSRC, its
+     * numbers continued across switches by these offsets, made anew at the first packet after
+     * a switch (tap_rebase) from the newest packet tapped (tap_last_*). */
+    bool tap_started, tap_rebase;
+    uint32_t tap_ssrc, tap_ts_offset, tap_last_ts;
+    uint16_t tap_seq_offset, tap_last_seq;
+    uint64_t tap_last_us;
 };
 
 /* One codec a viewer offered, as much of it as matching a publisher's codec needs. */
@@ -198,6 +219,12 @@ struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kin
 void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                             uint16_t seq, uint64_t now_us);
 bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us);
+
+/* simulcast.c */
+bool sfu_simulcast_take(struct sfu_publisher *pub, uint32_t ssrc, const uint8_t *pkt, size_t len,
+                        uint64_t now_us);
+void sfu_simulcast_rate(struct sfu_publisher *pub, uint64_t elapsed_us, uint64_t now_us);
+void sfu_simulcast_tap(struct sfu_publisher *pub, const uint8_t *pkt, size_t len, uint64_t now_us);
 
 /* Room for SRTP's tag (and an MKI) after a packet the SFU hands to a sink, and a buffer for a
  * packet of up to 1,500 bytes with that room. */

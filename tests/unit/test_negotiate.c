@@ -251,6 +251,36 @@ static void test_publisher_chrome_tracks(void **state)
     assert_int_equal(video->ext_ids[SFU_EXT_AUDIO_LEVEL], 0);
 }
 
+/* A simulcast offer: every layer is taken (else the browser sends only its first encoding),
+ * with the rtp-stream-id extension, and the track says how many. A list of one is not
+ * simulcast, and a rid in the list without its a=rid line is not taken. */
+static void test_publisher_simulcast(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(publish(f, SDP_CHROME_SIMULCAST, &default_prefs), 0);
+    assert_int_equal(f->n_tracks, 1);
+    assert_int_equal(f->tracks[0].layers, 3);
+    assert_int_equal(f->tracks[0].ssrc, 0);
+    write_answer(f);
+    assert_non_null(strstr(f->text, "a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\n"
+                                    "a=simulcast:recv q;h;f\r\n"));
+    assert_int_equal(
+        extmap_id(&f->reparsed.media[0], "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"), 10);
+
+    const char *one = replace(SDP_CHROME_SIMULCAST, "a=simulcast:send q;h;f", "a=simulcast:send q");
+    assert_int_equal(publish(f, one, &default_prefs), 0);
+    assert_int_equal(f->tracks[0].layers, 0);
+    write_answer(f);
+    assert_null(strstr(f->text, "a=rid:"));
+    assert_null(strstr(f->text, "a=simulcast"));
+
+    const char *unnamed = replace(SDP_CHROME_SIMULCAST, "a=rid:f send\r\n", "");
+    assert_int_equal(publish(f, unnamed, &default_prefs), 0);
+    assert_int_equal(f->tracks[0].layers, 2);
+    write_answer(f);
+    assert_non_null(strstr(f->text, "a=simulcast:recv q;h\r\n"));
+}
+
 /* The preference list picks; among H.264 entries constrained baseline 42e01f, mode 1. */
 static void test_publisher_codec_preference(void **state)
 {
@@ -830,6 +860,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_publisher_chrome, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_chrome_tracks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_two_byte_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publisher_simulcast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_codec_preference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_firefox_aiortc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_gstreamer, setup, teardown),

@@ -1152,6 +1152,135 @@ struct live_log {
     size_t n;
 };
 
+/* Whether C holds a PLI for MEDIA_SSRC, and forgets what it holds. */
+static bool took_pli_for(struct capture *c, uint32_t media_ssrc)
+{
+    bool found = false;
+    for (size_t i = 0; i < c->n_rtcp; i++) {
+        struct rtcp_iter it;
+        struct rtcp_view v;
+        struct rtcp_pli pli;
+        const char *why;
+        rtcp_iter_init(&it, c->rtcp[i], c->rtcp_len[i]);
+        while (rtcp_next(&it, &v, &why) > 0)
+            if (v.type == RTCP_PSFB && v.fmt == RTCP_FMT_PLI &&
+                rtcp_pli_decode(&pli, &v, &why) == 0 && pli.media_ssrc == media_ssrc)
+                found = true;
+    }
+    c->n_rtcp = 0;
+    return found;
+}
+
+/* COUNT packets of a simulcast layer (frames of one packet each), the first a keyframe if
+ * KEYFRAME, 10 ms apart from NOW_US; returns the time after them. */
+static uint64_t send_layer(struct sfu *sfu, struct sfu_publisher *pub, uint32_t ssrc, uint16_t *seq,
+                           uint64_t now_us, int count, bool keyframe)
+{
+    uint8_t pkt[200];
+    for (int i = 0; i < count; i++, now_us += 10000) {
+        size_t n = vp8_packet(pkt, ssrc, (*seq)++, (uint32_t)(now_us / 1000 * 90), true,
+                              keyframe && i == 0);
+        publish(sfu, pub, now_us, pkt, n);
+    }
+    return now_us;
+}
+
+/* What a recording would be handed of a stream's video: every packet's SSRC, sequence number
+ * and timestamp. */
+struct tapped {
+    size_t n;
+    uint32_t ssrc[256], ts[256];
+    uint16_t seq[256];
+};
+
+static bool tap_all(void *opaque, const char *name, const struct sfu_track_desc *tracks,
+                    size_t n_tracks)
+{
+    return n_tracks > 0;
+}
+
+static void tap_video(void *opaque, const char *name, enum sfu_kind kind, const uint8_t *pkt,
+                      size_t len, uint64_t now_us)
+{
+    struct tapped *t = opaque;
+    if (kind != SFU_VIDEO || t->n == 256)
+        return;
+    struct rtp_view v = parse(pkt, len);
+    t->ssrc[t->n] = v.ssrc;
+    t->seq[t->n] = v.seq;
+    t->ts[t->n++] = v.timestamp;
+}
+
+/* Simulcast: two layers of one payload type. The first heard is forwarded; once the other
+ * brings more bitrate, the SFU asks it for a keyframe and moves there at that keyframe, with
+ * the viewer's numbering continuing; when it stops, back to the one still flowing. An SSRC
+ * beyond the layers the answer took is none of them. A recording gets the forwarded layers as
+ * one stream, numbered on across the switches. */
+static void simulcast_forwards_the_best_flowing_layer(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    static struct tapped tapped;
+    struct sfu_tap tap = {.on_publisher = tap_all, .on_rtp = tap_video};
+    sfu_set_tap(sfu, &tap, &tapped);
+    enum { SMALL = 0xa1, LARGE = 0xb2, STRAY = 0xc3 };
+    f->pt[0].ssrc = 0;
+    f->pt[0].layers = 2;
+    struct sfu_publisher *pub = attach_publisher(f, "sim", &webrtc_sink, &f->pub_cap);
+    struct sfu_viewer *viewer = watch(f, "sim", &f->view_cap, 1000);
+    uint16_t small_seq = 100, large_seq = 7000, stray_seq = 1;
+    uint64_t now = send_layer(sfu, pub, SMALL, &small_seq, 10000, 3, true);
+    assert_int_equal(f->view_cap.n_rtp, 3); /* the first layer heard */
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, true);
+    now = send_layer(sfu, pub, STRAY, &stray_seq, now, 1, true);
+    assert_int_equal(f->view_cap.n_rtp, 3);
+
+    /* A second of both, the large one at three times the packets. */
+    f->pub_cap.n_rtcp = 0;
+    for (int i = 0; i < 30; i++) {
+        now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+        now = send_layer(sfu, pub, LARGE, &large_seq, now, 3, false);
+    }
+    sfu_tick(sfu, now);
+    assert_true(took_pli_for(&f->pub_cap, LARGE));
+    f->view_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 2, false); /* not yet: no keyframe */
+    assert_int_equal(f->view_cap.n_rtp, 0);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    assert_int_equal(f->view_cap.n_rtp, 1);
+    uint16_t last_seq = parse(f->view_cap.rtp[0], f->view_cap.rtp_len[0]).seq;
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 2, true);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 2, false);
+    assert_int_equal(f->view_cap.n_rtp, 3); /* the large layer's two, from its keyframe */
+    struct rtp_view moved = parse(f->view_cap.rtp[1], f->view_cap.rtp_len[1]);
+    assert_int_equal(moved.ssrc, VIEW_VIDEO_SSRC);
+    assert_int_equal(moved.seq, (uint16_t)(last_seq + 1));
+    assert_int_equal(moved.payload[1] & 0x01, 0); /* VP8 keyframe: frame tag's P bit clear */
+    assert_int_equal(sfu_counters(sfu)->layer_switches, 1);
+
+    /* The large layer stops: after a second without it, back to the small one. */
+    for (int i = 0; i < 120; i++)
+        now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    sfu_tick(sfu, now);
+    assert_true(took_pli_for(&f->pub_cap, SMALL));
+    f->view_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, true);
+    assert_int_equal(f->view_cap.n_rtp, 1);
+    assert_int_equal(sfu_counters(sfu)->layer_switches, 2);
+
+    /* What was forwarded was tapped (the small layer's 3 + 30 + 1, the large one's 2 from its
+     * keyframe, the small one's keyframe), as one stream: one SSRC, each number the one before
+     * it plus one, time going on. */
+    assert_int_equal(tapped.n, 37);
+    for (size_t i = 1; i < tapped.n; i++) {
+        assert_int_equal(tapped.ssrc[i], SMALL);
+        assert_int_equal(tapped.seq[i], (uint16_t)(tapped.seq[i - 1] + 1));
+        assert_true((int32_t)(tapped.ts[i] - tapped.ts[i - 1]) > 0);
+    }
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+}
+
 static void log_live(void *opaque, const char *name, const struct sfu_track_desc *tracks,
                      size_t n_tracks)
 {
@@ -1209,6 +1338,7 @@ int main(void)
         WITH_SFU(burst_reaches_each_viewer_as_a_run),
         WITH_SFU(frame_split_about_equally_is_padded_to_one_size),
         cmocka_unit_test(fan_out_split_among_lanes),
+        WITH_SFU(simulcast_forwards_the_best_flowing_layer),
         WITH_SFU(source_gop_replayed_to_joiner),
         WITH_SFU(source_gop_not_replayed_when_long_or_incomplete),
         WITH_SFU(replayed_timestamp_after_the_anchor_is_kept),

@@ -1,0 +1,187 @@
+// test_simulcast: a browser publishing its camera in three simulcast layers (rids q, h, f at a
+// quarter, half and full 1280x720, smallest first, as most pages list them). The server takes
+// every layer in its answer, so the browser sends all three (without simulcast in the answer a
+// browser sends only its first encoding, here the smallest); viewers get the best layer that
+// flows: the full one once the browser sends it, and the half one, still decoding, when the
+// publisher turns the full one off. The server's recording of the stream plays across the
+// switches: frames of both sizes decode in ffprobe.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchBrowser, openPage } from './lib/browser.mjs';
+import { startServer } from './lib/server.mjs';
+import { check, done, fail, note, waitFor } from './lib/tap.mjs';
+
+const TEST = 'simulcast';
+const NAME = `simulcast-${process.pid}`;
+const RECORDINGS = fs.mkdtempSync('/tmp/onair-simulcast-');
+
+// Installed in the page: a WHIP publisher with three layers and WHEP viewers, kept by label.
+function pageHelpers() {
+    window.peers = {};
+
+    async function signal(pc, url) {
+        await pc.setLocalDescription(await pc.createOffer());
+        const response = await fetch(url, {
+            method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp,
+        });
+        const body = await response.text();
+        if (response.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
+        return { status: response.status, body };
+    }
+
+    window.publish = async (name) => {
+        const pc = new RTCPeerConnection();
+        const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 1280, height: 720 } });
+        pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
+        const video = pc.addTransceiver(media.getVideoTracks()[0], {
+            direction: 'sendonly',
+            streams: [media],
+            sendEncodings: [
+                { rid: 'q', scaleResolutionDownBy: 4 },
+                { rid: 'h', scaleResolutionDownBy: 2 },
+                { rid: 'f' },
+            ],
+        });
+        window.peers.publisher = { pc, sender: video.sender };
+        return signal(pc, `/whip/${name}`);
+    };
+
+    // What the publisher's browser sends, by rid.
+    window.layersSent = async () => {
+        const layers = {};
+        (await window.peers.publisher.pc.getStats()).forEach((s) => {
+            if (s.type === 'outbound-rtp' && s.kind === 'video') {
+                layers[s.rid] = { packets: s.packetsSent || 0, width: s.frameWidth || 0 };
+            }
+        });
+        return layers;
+    };
+
+    window.setFullLayer = async (active) => {
+        const { sender } = window.peers.publisher;
+        const params = sender.getParameters();
+        params.encodings.find((e) => e.rid === 'f').active = active;
+        await sender.setParameters(params);
+    };
+
+    // Closing the publisher's connection ends its session (DTLS close alert), and the recording.
+    window.stopPublishing = () => window.peers.publisher.pc.close();
+
+    window.watch = async (label, name) => {
+        const pc = new RTCPeerConnection();
+        pc.addTransceiver('audio', { direction: 'recvonly' });
+        pc.addTransceiver('video', { direction: 'recvonly' });
+        window.peers[label] = { pc };
+        return signal(pc, `/whep/${name}`);
+    };
+
+    window.inbound = async (label) => {
+        const seen = { frames: 0, width: 0, audioPackets: 0 };
+        (await window.peers[label].pc.getStats()).forEach((s) => {
+            if (s.type !== 'inbound-rtp') return;
+            if (s.kind === 'video') {
+                seen.frames = s.framesDecoded || 0;
+                seen.width = s.frameWidth || 0;
+            } else {
+                seen.audioPackets = s.packetsReceived || 0;
+            }
+        });
+        return seen;
+    };
+}
+
+// Waits until viewer LABEL shows frames WIDTH wide, then for 30 more decoded frames.
+async function decodesAt(page, label, width, what) {
+    let seen;
+    const reached = await waitFor(async () => {
+        seen = await page.evaluate((l) => window.inbound(l), label);
+        return seen.width === width;
+    }, 20000, 250);
+    check(reached, `${label}: ${what} (frames ${width} wide)`, seen);
+    const from = seen.frames;
+    const going = await waitFor(async () => {
+        seen = await page.evaluate((l) => window.inbound(l), label);
+        return seen.frames >= from + 30 && seen.width === width;
+    }, 10000, 250);
+    check(going && seen.audioPackets > 0, `${label}: keeps decoding at that size, with audio`, { from, seen });
+}
+
+// How many video frames of each width ffprobe decodes in FILE.
+function frameWidths(file) {
+    const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries',
+        'frame=width', '-of', 'csv=p=0', file]).toString();
+    const widths = {};
+    for (const w of out.split('\n').filter(Boolean)) widths[w] = (widths[w] || 0) + 1;
+    return widths;
+}
+
+async function metric(server, name) {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(' ')[1]) : NaN;
+}
+
+let server;
+let browser;
+try {
+    server = await startServer(TEST, { args: ['--record-dir', RECORDINGS, '--record', NAME] });
+    note(`server ${server.url} pid ${server.pid}, log ${server.logPath}`);
+    browser = await launchBrowser();
+    const page = await openPage(browser, TEST, 'page');
+    await page.goto(`${server.url}/healthz`);
+    await page.evaluate(pageHelpers);
+
+    const published = await page.evaluate((name) => window.publish(name), NAME);
+    const sim = published.body.split(/\r?\n/).filter((l) => /^a=(rid|simulcast)/.test(l));
+    check(published.status === 201 && sim.includes('a=simulcast:recv q;h;f') &&
+        ['q', 'h', 'f'].every((rid) => sim.includes(`a=rid:${rid} recv`)),
+    'the WHIP answer takes the three layers (a=rid recv, a=simulcast:recv q;h;f)', { status: published.status, sim });
+
+    let layers;
+    const allSent = await waitFor(async () => {
+        layers = await page.evaluate(() => window.layersSent());
+        return ['q', 'h', 'f'].every((rid) => layers[rid]?.packets > 0) && layers.f.width === 1280;
+    }, 20000, 250);
+    check(allSent, 'the publishing browser sends all three layers, the full one 1280 wide', layers);
+
+    const watched = await page.evaluate((name) => window.watch('viewer1', name), NAME);
+    check(watched.status === 201, 'viewer1: WHEP answers 201', watched.status);
+    await decodesAt(page, 'viewer1', 1280, 'gets the full layer');
+
+    const late = await page.evaluate((name) => window.watch('viewer2', name), NAME);
+    check(late.status === 201, 'viewer2 (joining later): WHEP answers 201', late.status);
+    await decodesAt(page, 'viewer2', 1280, 'joins on the full layer');
+
+    // The publisher stops its full layer (as a browser does when its bandwidth falls).
+    await page.evaluate(() => window.setFullLayer(false));
+    await decodesAt(page, 'viewer1', 640, 'moves to the half layer when the full one stops');
+    await decodesAt(page, 'viewer2', 640, 'moves to the half layer too');
+    const switches = await metric(server, 'onair_simulcast_layer_switches_total');
+    check(switches >= 2, '/metrics counts the layer switches (up to full, down to half)', switches);
+
+    // The recording followed the forwarded layers: it decodes at both sizes.
+    await page.evaluate(() => window.stopPublishing());
+    const file = await waitFor(async () => {
+        const list = await (await fetch(`${server.url}/api/recordings`)).json();
+        const r = list.recordings?.find((x) => x.stream === NAME);
+        return r && !r.active && r.file;
+    }, 15000, 250);
+    const widths = file ? frameWidths(path.join(RECORDINGS, file)) : {};
+    check((widths['1280'] || 0) >= 30 && (widths['640'] || 0) >= 30,
+        'the recording decodes across the switches: frames 1280 and 640 wide', widths);
+
+    // The bare /healthz document has no icon: its /favicon.ico 404 is the only error expected.
+    const unexpected = page.problems.filter((p) => !/Failed to load resource.*404/.test(p));
+    check(unexpected.length === 0, 'no unexpected console errors', unexpected);
+} catch (error) {
+    fail('the test ran to its end', error);
+} finally {
+    await browser?.close().catch(() => {});
+    if (server) {
+        const problems = await server.stop();
+        check(problems.length === 0, 'the server ran and stopped cleanly', problems);
+    }
+    fs.rmSync(RECORDINGS, { recursive: true, force: true });
+    done();
+}
