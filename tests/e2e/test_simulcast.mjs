@@ -23,7 +23,9 @@ function pageHelpers() {
     async function signal(pc, url) {
         await pc.setLocalDescription(await pc.createOffer());
         const response = await fetch(url, {
-            method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp,
+            method: 'POST',
+            headers: { 'Content-Type': 'application/sdp' },
+            body: pc.localDescription.sdp,
         });
         const body = await response.text();
         if (response.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
@@ -32,7 +34,9 @@ function pageHelpers() {
 
     window.publish = async (name) => {
         const pc = new RTCPeerConnection();
-        const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 1280, height: 720 } });
+        const media = await navigator.mediaDevices.getUserMedia({
+            audio: true, video: { width: 1280, height: 720 },
+        });
         pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly', streams: [media] });
         const video = pc.addTransceiver(media.getVideoTracks()[0], {
             direction: 'sendonly',
@@ -104,7 +108,8 @@ async function decodesAt(page, label, width, what) {
         seen = await page.evaluate((l) => window.inbound(l), label);
         return seen.frames >= from + 30 && seen.width === width;
     }, 10000, 250);
-    check(going && seen.audioPackets > 0, `${label}: keeps decoding at that size, with audio`, { from, seen });
+    check(going && seen.audioPackets > 0, `${label}: keeps decoding at that size, with audio`,
+        { from, seen });
 }
 
 // How many video frames of each width ffprobe decodes in FILE.
@@ -134,9 +139,11 @@ try {
 
     const published = await page.evaluate((name) => window.publish(name), NAME);
     const sim = published.body.split(/\r?\n/).filter((l) => /^a=(rid|simulcast)/.test(l));
-    check(published.status === 201 && sim.includes('a=simulcast:recv q;h;f') &&
-        ['q', 'h', 'f'].every((rid) => sim.includes(`a=rid:${rid} recv`)),
-    'the WHIP answer takes the three layers (a=rid recv, a=simulcast:recv q;h;f)', { status: published.status, sim });
+    const takesAll = sim.includes('a=simulcast:recv q;h;f') &&
+        ['q', 'h', 'f'].every((rid) => sim.includes(`a=rid:${rid} recv`));
+    check(published.status === 201 && takesAll,
+        'the WHIP answer takes the three layers (a=rid recv, a=simulcast:recv q;h;f)',
+        { status: published.status, sim });
 
     let layers;
     const allSent = await waitFor(async () => {
