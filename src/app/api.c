@@ -84,12 +84,20 @@ static json_t *stream_json(const struct sfu_stream_info *info)
     json_t *tracks = json_array();
     for (size_t i = 0; i < info->n_tracks; i++) {
         const struct sfu_track_info *t = &info->tracks[i];
-        json_array_append_new(
-            tracks, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:i}", "kind",
-                              t->kind == SFU_VIDEO ? "video" : "audio", "codec", t->codec,
-                              "clock_rate", (int)t->clock_rate, "packets", (json_int_t)t->packets,
-                              "bytes", (json_int_t)t->bytes, "lost", (json_int_t)t->lost,
-                              "bitrate", (int)t->bitrate));
+        json_t *track = json_pack(
+            "{s:s, s:s, s:i, s:I, s:I, s:I, s:i}", "kind", t->kind == SFU_VIDEO ? "video" : "audio",
+            "codec", t->codec, "clock_rate", (int)t->clock_rate, "packets", (json_int_t)t->packets,
+            "bytes", (json_int_t)t->bytes, "lost", (json_int_t)t->lost, "bitrate", (int)t->bitrate);
+        if (t->n_layers) {
+            json_t *layers = json_array();
+            for (size_t l = 0; l < t->n_layers; l++)
+                json_array_append_new(layers, json_pack("{s:I, s:i, s:b}", "ssrc",
+                                                        (json_int_t)t->layers[l].ssrc, "bitrate",
+                                                        (int)t->layers[l].bitrate, "forwarded",
+                                                        t->layers[l].forwarded));
+            json_object_set_new(track, "layers", layers);
+        }
+        json_array_append_new(tracks, track);
     }
     return json_pack("{s:s, s:b, s:i, s:i, s:i, s:o}", "name", info->name, "live", info->live,
                      "viewers", (int)info->viewers, "bitrate_in", (int)info->bitrate_in,

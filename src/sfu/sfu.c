@@ -548,7 +548,17 @@ static void fill_info(const struct sfu_stream *stream, struct sfu_stream_info *i
         ti->bytes = t->bytes;
         ti->lost = t->lost;
         ti->bitrate = t->bitrate;
-        info->bitrate_in += t->bitrate;
+        if (k == SFU_VIDEO && pub->n_layers) {
+            ti->n_layers = pub->n_layers;
+            for (size_t i = 0; i < pub->n_layers; i++) {
+                ti->layers[i].ssrc = pub->layers[i].ssrc;
+                ti->layers[i].bitrate = pub->layers[i].bitrate;
+                ti->layers[i].forwarded = pub->layers[i].ssrc == t->desc.ssrc;
+                info->bitrate_in += pub->layers[i].bitrate; /* every layer comes in */
+            }
+        } else {
+            info->bitrate_in += t->bitrate;
+        }
     }
 }
 

@@ -148,13 +148,20 @@ int sfu_tap_stream(struct sfu *sfu, const char *name, bool on, uint64_t now_us);
 void sfu_tick(struct sfu *sfu, uint64_t now_us);
 
 /* Introspection for the API. */
+#define SFU_MAX_LAYERS 4 /* simulcast layers of a publisher's video */
 struct sfu_track_info {
     enum sfu_kind kind;
     const char *codec;
     uint32_t clock_rate;
     uint32_t ssrc;
-    uint64_t packets, bytes, lost;
+    uint64_t packets, bytes, lost; /* of what was forwarded */
     uint32_t bitrate;
+    /* Simulcast: each layer heard, in the order first heard; 0 for a single stream. */
+    size_t n_layers;
+    struct {
+        uint32_t ssrc, bitrate;
+        bool forwarded;
+    } layers[SFU_MAX_LAYERS];
 };
 struct sfu_stream_info {
     const char *name;

@@ -76,7 +76,6 @@ struct sfu_track {
 };
 
 /* A simulcast layer of a publisher's video: one SSRC of its payload type (simulcast.c). */
-#define SFU_MAX_LAYERS 4
 struct sfu_layer {
     uint32_t ssrc;
     uint64_t bytes, bytes_at_rate;

@@ -156,6 +156,18 @@ try {
     check(watched.status === 201, 'viewer1: WHEP answers 201', watched.status);
     await decodesAt(page, 'viewer1', 1280, 'gets the full layer');
 
+    // The API shows the layers: three coming in, the one forwarded the one with most bitrate.
+    let video;
+    const shown = await waitFor(async () => {
+        const info = await (await fetch(`${server.url}/api/streams/${NAME}`)).json();
+        video = info.tracks?.find((t) => t.kind === 'video');
+        const layers = video?.layers ?? [];
+        const top = Math.max(...layers.map((l) => l.bitrate));
+        return layers.length === 3 && layers.filter((l) => l.forwarded).length === 1 &&
+            layers.find((l) => l.forwarded).bitrate === top && top > 0;
+    }, 5000, 250);
+    check(shown, 'GET /api/streams/NAME lists three layers, the highest bitrate one forwarded', video);
+
     const late = await page.evaluate((name) => window.watch('viewer2', name), NAME);
     check(late.status === 201, 'viewer2 (joining later): WHEP answers 201', late.status);
     await decodesAt(page, 'viewer2', 1280, 'joins on the full layer');
