@@ -35,14 +35,6 @@ static struct sfu_layer *layer_of(struct sfu_publisher *pub, uint32_t ssrc)
     return layer;
 }
 
-static bool starts_keyframe(const struct sfu_track *video, const uint8_t *pkt, size_t len)
-{
-    struct rtp_view v;
-    const char *why;
-    return rtp_parse(&v, pkt, len, &why) == 0 &&
-           codec_is_keyframe_start(video->codec_id, v.payload, v.payload_len);
-}
-
 static const struct sfu_layer *layer_by_ssrc(const struct sfu_publisher *pub, uint32_t ssrc)
 {
     for (size_t i = 0; i < pub->n_layers; i++)
@@ -81,18 +73,24 @@ bool sfu_simulcast_take(struct sfu_publisher *pub, uint32_t ssrc, const uint8_t 
                         uint64_t now_us)
 {
     struct sfu_layer *layer = layer_of(pub, ssrc);
-    if (!layer) {
+    struct rtp_view v;
+    const char *why;
+    if (!layer || rtp_parse(&v, pkt, len, &why) < 0) {
         pub->sfu->counters.rtp_bad++;
         return false;
     }
-    layer->bytes += len;
+    if (!v.payload_len)
+        return ssrc == pub->tracks[SFU_VIDEO].desc.ssrc; /* padding: a bandwidth probe */
+    /* Media bytes only: a browser probes its bandwidth with padding on one layer or another. */
+    layer->bytes += v.payload_len;
     layer->last_us = now_us;
     struct sfu_track *video = &pub->tracks[SFU_VIDEO];
     if (!video->desc.ssrc)
         video->desc.ssrc = ssrc; /* the first layer heard is forwarded until a better one flows */
     if (ssrc == video->desc.ssrc)
         return true;
-    if (ssrc != pub->switch_ssrc || !starts_keyframe(video, pkt, len))
+    if (ssrc != pub->switch_ssrc ||
+        !codec_is_keyframe_start(video->codec_id, v.payload, v.payload_len))
         return false;
     move_to(pub, video, layer);
     return true;

@@ -1235,11 +1235,31 @@ static void simulcast_forwards_the_best_flowing_layer(void **state)
     now = send_layer(sfu, pub, STRAY, &stray_seq, now, 1, true);
     assert_int_equal(f->view_cap.n_rtp, 3);
 
-    /* A second of both, the large one at three times the packets. */
+    /* Over a second the large layer carries only padding (a bandwidth probe), ten times the
+     * small one's bytes: padding is not media, so nothing moves. */
+    f->pub_cap.n_rtcp = 0;
+    size_t forwarded = 0;
+    for (int i = 0; i < 110; i++) {
+        uint8_t probe[12 + 200] = {0xa0, PUB_VP8_PT};
+        be16_write(probe + 2, large_seq++);
+        be32_write(probe + 8, LARGE);
+        probe[sizeof probe - 1] = 200; /* padding-only: its count covers the whole payload */
+        f->view_cap.n_rtp = 0;
+        publish(sfu, pub, now, probe, sizeof probe);
+        now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+        forwarded += f->view_cap.n_rtp;
+    }
+    sfu_tick(sfu, now);
+    assert_false(took_pli_for(&f->pub_cap, LARGE));
+    assert_int_equal(forwarded, 110); /* the small layer's */
+
+    /* Over a second of both, the large one at three times the packets. */
     f->pub_cap.n_rtcp = 0;
     for (int i = 0; i < 30; i++) {
+        f->view_cap.n_rtp = 0;
         now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
         now = send_layer(sfu, pub, LARGE, &large_seq, now, 3, false);
+        assert_int_equal(f->view_cap.n_rtp, 1); /* still the small layer's */
     }
     sfu_tick(sfu, now);
     assert_true(took_pli_for(&f->pub_cap, LARGE));
@@ -1268,10 +1288,10 @@ static void simulcast_forwards_the_best_flowing_layer(void **state)
     assert_int_equal(f->view_cap.n_rtp, 1);
     assert_int_equal(sfu_counters(sfu)->layer_switches, 2);
 
-    /* What was forwarded was tapped (the small layer's 3 + 30 + 1, the large one's 2 from its
-     * keyframe, the small one's keyframe), as one stream: one SSRC, each number the one before
-     * it plus one, time going on. */
-    assert_int_equal(tapped.n, 37);
+    /* What was forwarded was tapped (the small layer's 3 + 110 + 30 + 1, the large one's 2 from
+     * its keyframe, the small one's keyframe), as one stream: one SSRC, each number the one
+     * before it plus one, time going on. */
+    assert_int_equal(tapped.n, 147);
     for (size_t i = 1; i < tapped.n; i++) {
         assert_int_equal(tapped.ssrc[i], SMALL);
         assert_int_equal(tapped.seq[i], (uint16_t)(tapped.seq[i - 1] + 1));
