@@ -21,11 +21,20 @@
  * percent): layers near each other's rate would otherwise swap at every fluctuation. */
 #define SWITCH_MARGIN_PERCENT 150
 
-static struct sfu_layer *layer_of(struct sfu_publisher *pub, uint32_t ssrc)
+static struct sfu_layer *layer_by_ssrc(struct sfu_publisher *pub, uint32_t ssrc)
 {
     for (size_t i = 0; i < pub->n_layers; i++)
         if (pub->layers[i].ssrc == ssrc)
             return &pub->layers[i];
+    return NULL;
+}
+
+/* The layer of SSRC, made on its first packet. */
+static struct sfu_layer *layer_of(struct sfu_publisher *pub, uint32_t ssrc)
+{
+    struct sfu_layer *known = layer_by_ssrc(pub, ssrc);
+    if (known)
+        return known;
     /* Only as many layers as the answer took: any other SSRC is none of them. */
     if (pub->n_layers == SFU_MAX_LAYERS || pub->n_layers >= pub->tracks[SFU_VIDEO].desc.layers)
         return NULL;
@@ -33,14 +42,6 @@ static struct sfu_layer *layer_of(struct sfu_publisher *pub, uint32_t ssrc)
     memset(layer, 0, sizeof *layer);
     layer->ssrc = ssrc;
     return layer;
-}
-
-static const struct sfu_layer *layer_by_ssrc(const struct sfu_publisher *pub, uint32_t ssrc)
-{
-    for (size_t i = 0; i < pub->n_layers; i++)
-        if (pub->layers[i].ssrc == ssrc)
-            return &pub->layers[i];
-    return NULL;
 }
 
 /* The video track starts forwarding LAYER, whose keyframe this is: what it knew of the old
