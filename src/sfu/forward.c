@@ -403,38 +403,32 @@ static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, ui
     ask_publisher(pub, track, lost, n_skipped, now_us);
 }
 
-void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track,
-                              uint64_t now_us, const uint8_t *pkt, size_t len)
+void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us,
+                              const uint8_t *pkt, size_t len, const struct rtp_view *v)
 {
     struct sfu *sfu = pub->sfu;
-    struct rtp_view v;
-    const char *why;
-    if (len > HISTORY_PACKET_MAX || rtp_parse(&v, pkt, len, &why) < 0) {
-        sfu->counters.rtp_bad++;
-        return;
-    }
-    if (track->history && history_put(track->history, v.seq, pkt, len))
+    if (track->history && history_put(track->history, v->seq, pkt, len))
         return; /* a duplicate: viewers have it already */
-    note_sequence(pub, track, v.seq, now_us);
+    note_sequence(pub, track, v->seq, now_us);
     if (track->awaiting_repairs)
         ask_again_unrepaired(pub, track, now_us);
     track->packets++;
     track->bytes += len;
     track->have_arrival = true;
     track->arrival_us = now_us;
-    track->arrival_rtp = v.timestamp;
+    track->arrival_rtp = v->timestamp;
     sfu->counters.rtp_in++;
     sfu->counters.bytes_in += len;
 
     bool keyframe = track->desc.kind == SFU_VIDEO &&
-                    codec_is_keyframe_start(track->codec_id, v.payload, v.payload_len);
+                    codec_is_keyframe_start(track->codec_id, v->payload, v->payload_len);
     /* An H.264 keyframe starts twice (its SPS, then its IDR slice: codec_is_keyframe_start),
      * with one timestamp: the frame starts at the first. */
-    if (keyframe && (!track->have_keyframe || v.timestamp != track->keyframe_ts)) {
+    if (keyframe && (!track->have_keyframe || v->timestamp != track->keyframe_ts)) {
         sfu->counters.keyframes++;
         track->have_keyframe = true;
-        track->keyframe_seq = v.seq;
-        track->keyframe_ts = v.timestamp;
+        track->keyframe_seq = v->seq;
+        track->keyframe_ts = v->timestamp;
     }
     if (!pub->stream->n_viewers)
         return;
@@ -442,7 +436,8 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
         sfu_fan_out(pub);
     struct sfu_pending *p = &track->pending[track->n_pending++];
     memcpy(p->data, pkt, len);
-    rtp_parse(&p->v, p->data, len, &why); /* the same bytes parsed above: cannot fail */
+    const char *why;
+    rtp_parse(&p->v, p->data, len, &why); /* the copy's view points into the copy */
     p->keyframe = keyframe;
     p->arrival_us = now_us;
     if (!pub->dirty) {

@@ -208,20 +208,21 @@ static void announce(struct sfu_publisher *pub)
 
 void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t *pkt, size_t len)
 {
-    if (len < 12) {
+    /* Parsed once here; the view goes on to the simulcast layer choice and the forwarder. */
+    struct rtp_view v;
+    const char *why;
+    if (len > HISTORY_PACKET_MAX || rtp_parse(&v, pkt, len, &why) < 0) {
         pub->sfu->counters.rtp_bad++;
         return;
     }
-    uint32_t ssrc = be32_read(pkt + 8);
-    uint8_t pt = pkt[1] & 0x7f;
     struct sfu_track *video = &pub->tracks[SFU_VIDEO];
     struct sfu_track *track;
-    if (pub->has[SFU_VIDEO] && video->desc.layers > 1 && pt == video->desc.codec.pt) {
-        if (!sfu_simulcast_take(pub, ssrc, pkt, len, now_us))
+    if (pub->has[SFU_VIDEO] && video->desc.layers > 1 && v.payload_type == video->desc.codec.pt) {
+        if (!sfu_simulcast_take(pub, &v, now_us))
             return; /* a layer not forwarded now: its rate is noted, nothing else */
         track = video;
     } else {
-        track = track_for(pub, ssrc, pt);
+        track = track_for(pub, v.ssrc, v.payload_type);
     }
     if (!track) {
         pub->sfu->counters.rtp_bad++;
@@ -234,7 +235,7 @@ void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t
     else if (pub->tapped)
         pub->sfu->tap.on_rtp(pub->sfu->tap_opaque, pub->stream->name, track->desc.kind, pkt, len,
                              now_us);
-    sfu_forward_track_packet(pub, track, now_us, pkt, len);
+    sfu_forward_track_packet(pub, track, now_us, pkt, len, &v);
 }
 
 void sfu_set_tap(struct sfu *sfu, const struct sfu_tap *tap, void *opaque)

@@ -210,8 +210,9 @@ struct sfu {
 };
 
 /* forward.c */
-void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track,
-                              uint64_t now_us, const uint8_t *pkt, size_t len);
+/* PKT (at most HISTORY_PACKET_MAX bytes) parsed as V. */
+void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us,
+                              const uint8_t *pkt, size_t len, const struct rtp_view *v);
 void sfu_fan_out(struct sfu_publisher *pub);
 void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us);
 struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind);
@@ -220,8 +221,7 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
 bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us);
 
 /* simulcast.c */
-bool sfu_simulcast_take(struct sfu_publisher *pub, uint32_t ssrc, const uint8_t *pkt, size_t len,
-                        uint64_t now_us);
+bool sfu_simulcast_take(struct sfu_publisher *pub, const struct rtp_view *v, uint64_t now_us);
 void sfu_simulcast_rate(struct sfu_publisher *pub, uint64_t elapsed_us, uint64_t now_us);
 void sfu_simulcast_tap(struct sfu_publisher *pub, const uint8_t *pkt, size_t len, uint64_t now_us);
 

@@ -70,20 +70,18 @@ static void move_to(struct sfu_publisher *pub, struct sfu_track *video,
     pub->sfu->counters.layer_switches++;
 }
 
-bool sfu_simulcast_take(struct sfu_publisher *pub, uint32_t ssrc, const uint8_t *pkt, size_t len,
-                        uint64_t now_us)
+bool sfu_simulcast_take(struct sfu_publisher *pub, const struct rtp_view *v, uint64_t now_us)
 {
+    uint32_t ssrc = v->ssrc;
     struct sfu_layer *layer = layer_of(pub, ssrc);
-    struct rtp_view v;
-    const char *why;
-    if (!layer || rtp_parse(&v, pkt, len, &why) < 0) {
+    if (!layer) {
         pub->sfu->counters.rtp_bad++;
         return false;
     }
-    if (!v.payload_len)
+    if (!v->payload_len)
         return ssrc == pub->tracks[SFU_VIDEO].desc.ssrc; /* padding: a bandwidth probe */
     /* Media bytes only: a browser probes its bandwidth with padding on one layer or another. */
-    layer->bytes += v.payload_len;
+    layer->bytes += v->payload_len;
     layer->last_us = now_us;
     struct sfu_track *video = &pub->tracks[SFU_VIDEO];
     if (!video->desc.ssrc)
@@ -91,7 +89,7 @@ bool sfu_simulcast_take(struct sfu_publisher *pub, uint32_t ssrc, const uint8_t 
     if (ssrc == video->desc.ssrc)
         return true;
     if (ssrc != pub->switch_ssrc ||
-        !codec_is_keyframe_start(video->codec_id, v.payload, v.payload_len))
+        !codec_is_keyframe_start(video->codec_id, v->payload, v->payload_len))
         return false;
     move_to(pub, video, layer);
     return true;
