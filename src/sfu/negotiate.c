@@ -196,10 +196,21 @@ struct ext_bindings {
     const char *uri[15];
 };
 
+/* Puts the offer's extmap E in answer section A, if it can be: ids above 14 need the two-byte
+ * form, which the answer does not allow (it has no a=extmap-allow-mixed), and an id an earlier
+ * section of the bundle already answered for another URI is taken. */
+static bool bind_extmap(struct sdp_media *a, const struct sdp_extmap *e, struct ext_bindings *bound)
+{
+    if (e->id < 1 || e->id > 14 || a->n_extmaps == SDP_MAX_EXTMAPS ||
+        (bound->uri[e->id] && strcmp(bound->uri[e->id], e->uri) != 0))
+        return false;
+    bound->uri[e->id] = e->uri;
+    a->extmaps[a->n_extmaps++] = *e;
+    return true;
+}
+
 /* The header extensions the relay carries (RFC 8285), under the offer's ids, each in the kind of
- * section it belongs to. Ids above 14 need the two-byte form, which the answer does not allow
- * (it has no a=extmap-allow-mixed), so they are left out; so is an id an earlier section of the
- * bundle already answered for another URI. */
+ * section it belongs to. */
 static void answer_extmaps(struct sdp_media *a, const struct sdp_media *m,
                            uint8_t ext_ids[SFU_EXT_COUNT], struct ext_bindings *bound)
 {
@@ -207,17 +218,14 @@ static void answer_extmaps(struct sdp_media *a, const struct sdp_media *m,
     for (size_t i = 0; i < m->n_extmaps; i++) {
         const struct sdp_extmap *e = &m->extmaps[i];
         int ext = sfu_ext_from_uri(e->uri);
-        if (ext < 0 || e->id < 1 || e->id > 14 || ext_ids[ext])
+        if (ext < 0 || ext_ids[ext])
             continue;
         bool audio_only = ext == SFU_EXT_AUDIO_LEVEL;
         bool video_only = ext == SFU_EXT_VIDEO_ORIENTATION || ext == SFU_EXT_PLAYOUT_DELAY;
         if ((audio_only && m->kind != SDP_AUDIO) || (video_only && m->kind != SDP_VIDEO))
             continue;
-        if (bound->uri[e->id] && strcmp(bound->uri[e->id], e->uri) != 0)
-            continue;
-        bound->uri[e->id] = e->uri;
-        ext_ids[ext] = e->id;
-        a->extmaps[a->n_extmaps++] = *e;
+        if (bind_extmap(a, e, bound))
+            ext_ids[ext] = e->id;
     }
 }
 
@@ -249,15 +257,10 @@ static uint8_t answer_simulcast(struct sdp_media *a, const struct sdp_media *m,
         a->n_rids = a->n_simulcast_recv = 0;
         return 0;
     }
-    for (size_t i = 0; i < m->n_extmaps && a->n_extmaps < SDP_MAX_EXTMAPS; i++) {
-        const struct sdp_extmap *e = &m->extmaps[i];
-        if (strcmp(e->uri, RTP_STREAM_ID_URI) != 0 || e->id < 1 || e->id > 14 ||
-            (bound->uri[e->id] && strcmp(bound->uri[e->id], e->uri) != 0))
-            continue;
-        bound->uri[e->id] = e->uri;
-        a->extmaps[a->n_extmaps++] = *e;
-        break;
-    }
+    for (size_t i = 0; i < m->n_extmaps; i++)
+        if (strcmp(m->extmaps[i].uri, RTP_STREAM_ID_URI) == 0 &&
+            bind_extmap(a, &m->extmaps[i], bound))
+            break;
     return (uint8_t)a->n_rids;
 }
 

@@ -13,6 +13,7 @@
 #include "base/bytes.h"
 #include "base/log.h"
 #include "proto/rtcp.h"
+#include "proto/sdp.h"
 #include "sfu/sfu_internal.h"
 
 /* A layer with no packet for this long has stopped. */
@@ -35,8 +36,10 @@ static struct sfu_layer *layer_of(struct sfu_publisher *pub, uint32_t ssrc)
     struct sfu_layer *known = layer_by_ssrc(pub, ssrc);
     if (known)
         return known;
-    /* Only as many layers as the answer took: any other SSRC is none of them. */
-    if (pub->n_layers == SFU_MAX_LAYERS || pub->n_layers >= pub->tracks[SFU_VIDEO].desc.layers)
+    /* Only as many layers as the answer took: any other SSRC is none of them. The answer takes
+     * at most SDP_MAX_RIDS, which pub->layers holds. */
+    _Static_assert(SDP_MAX_RIDS <= SFU_MAX_LAYERS, "a publisher holds every layer answered");
+    if (pub->n_layers >= pub->tracks[SFU_VIDEO].desc.layers)
         return NULL;
     struct sfu_layer *layer = &pub->layers[pub->n_layers++];
     memset(layer, 0, sizeof *layer);
