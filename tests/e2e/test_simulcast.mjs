@@ -11,23 +11,17 @@ import path from 'node:path';
 import { launchBrowser, openPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 import { check, done, fail, note, waitFor } from './lib/tap.mjs';
+import { whipPageHelpers } from './lib/whip_page.mjs';
 
 const TEST = 'simulcast';
 const NAME = `simulcast-${process.pid}`;
 const RECORDINGS = fs.mkdtempSync('/tmp/onair-simulcast-');
 
-// Installed in the page: a WHIP publisher with three layers and WHEP viewers, kept by label.
+// Installed in the page after whipPageHelpers: a WHIP publisher with three layers and WHEP
+// viewers, kept by label.
 function pageHelpers() {
-    window.peers = {};
-
     async function signal(pc, url) {
-        await pc.setLocalDescription(await pc.createOffer());
-        const response = await fetch(url, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/sdp' },
-            body: pc.localDescription.sdp,
-        });
-        const body = await response.text();
+        const { response, body } = await window.postOffer(pc, url);
         if (response.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
         return { status: response.status, body };
     }
@@ -79,20 +73,6 @@ function pageHelpers() {
         window.peers[label] = { pc };
         return signal(pc, `/whep/${name}`);
     };
-
-    window.inbound = async (label) => {
-        const seen = { frames: 0, width: 0, audioPackets: 0 };
-        (await window.peers[label].pc.getStats()).forEach((s) => {
-            if (s.type !== 'inbound-rtp') return;
-            if (s.kind === 'video') {
-                seen.frames = s.framesDecoded || 0;
-                seen.width = s.frameWidth || 0;
-            } else {
-                seen.audioPackets = s.packetsReceived || 0;
-            }
-        });
-        return seen;
-    };
 }
 
 // Waits until viewer LABEL shows frames WIDTH wide, then for 30 more decoded frames.
@@ -135,6 +115,7 @@ try {
     browser = await launchBrowser();
     const page = await openPage(browser, TEST, 'page');
     await page.goto(`${server.url}/healthz`);
+    await page.evaluate(whipPageHelpers);
     await page.evaluate(pageHelpers);
 
     const published = await page.evaluate((name) => window.publish(name), NAME);

@@ -4,15 +4,14 @@
 import { launchBrowser, openPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 import { check, done, fail, note, sleep, waitFor } from './lib/tap.mjs';
+import { whipPageHelpers } from './lib/whip_page.mjs';
 
 const TEST = 'whip_whep_raw';
 const NAME = `raw-${process.pid}`;
 
-// Installed in the page: bare RTCPeerConnections talking WHIP/WHEP with fetch, kept by label
-// in window.peers because page.evaluate can only hand back plain data.
+// Installed in the page after whipPageHelpers: bare RTCPeerConnections talking WHIP/WHEP with
+// fetch, kept by label in window.peers.
 function pageHelpers() {
-    window.peers = {};
-
     const headersOf = (response) => Object.fromEntries(response.headers.entries());
 
     // Opens a peer LABEL: role "whip" sends the fake camera and microphone, "whep" receives.
@@ -26,13 +25,7 @@ function pageHelpers() {
             pc.addTransceiver('audio', { direction: 'recvonly' });
             pc.addTransceiver('video', { direction: 'recvonly' });
         }
-        await pc.setLocalDescription(await pc.createOffer());
-        const response = await fetch(`${base}/${role}/${name}`, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/sdp' },
-            body: pc.localDescription.sdp,
-        });
-        const body = await response.text();
+        const { response, body } = await window.postOffer(pc, `${base}/${role}/${name}`);
         const result = { status: response.status, headers: headersOf(response), body };
         if (response.status !== 201) {
             pc.close();
@@ -42,23 +35,6 @@ function pageHelpers() {
         const location = new URL(response.headers.get('Location'), response.url).href;
         window.peers[label] = { pc, location, etag: response.headers.get('ETag') };
         return result;
-    };
-
-    window.peerState = (label) => window.peers[label]?.pc.connectionState;
-
-    window.inbound = async (label) => {
-        const report = await window.peers[label].pc.getStats();
-        const seen = { frames: 0, width: 0, audioPackets: 0, state: window.peerState(label) };
-        report.forEach((stat) => {
-            if (stat.type !== 'inbound-rtp') return;
-            if (stat.kind === 'video') {
-                seen.frames = stat.framesDecoded || 0;
-                seen.width = stat.frameWidth || 0;
-            } else {
-                seen.audioPackets = stat.packetsReceived || 0;
-            }
-        });
-        return seen;
     };
 
     window.request = async (method, url, headers = {}, body = undefined) => {
@@ -219,6 +195,7 @@ async function cors(browser, server) {
     const page = await openPage(browser, TEST, 'other-origin');
     const port = new URL(server.url).port;
     await page.goto(`http://localhost:${port}/healthz`);
+    await page.evaluate(whipPageHelpers);
     await page.evaluate(pageHelpers);
     const publish = await page.evaluate(([name, base]) => window.openPeer('p', 'whip', name, base), [NAME, server.url]);
     check(publish.status === 201 && !!publish.headers.location,
@@ -246,6 +223,7 @@ try {
     const page = await openPage(browser, TEST, 'page');
     // A plain document of the server's origin, so the script's fetches are same-origin.
     await page.goto(`${server.url}/healthz`);
+    await page.evaluate(whipPageHelpers);
     await page.evaluate(pageHelpers);
     await signaling(page, server);
     const other = await cors(browser, server);
