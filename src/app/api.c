@@ -91,10 +91,11 @@ static json_t *stream_json(const struct sfu_stream_info *info)
         if (t->n_layers) {
             json_t *layers = json_array();
             for (size_t l = 0; l < t->n_layers; l++)
-                json_array_append_new(layers, json_pack("{s:I, s:i, s:b}", "ssrc",
+                json_array_append_new(layers, json_pack("{s:I, s:i, s:b, s:b}", "ssrc",
                                                         (json_int_t)t->layers[l].ssrc, "bitrate",
                                                         (int)t->layers[l].bitrate, "forwarded",
-                                                        t->layers[l].forwarded));
+                                                        t->layers[l].forwarded, "forwarded_low",
+                                                        t->layers[l].forwarded_low));
             json_object_set_new(track, "layers", layers);
         }
         json_array_append_new(tracks, track);
@@ -248,6 +249,26 @@ static struct session *create_session(struct server *srv, const struct http_requ
     return s;
 }
 
+#define QUALITY_RULE "quality is high (the best layer of a simulcast video, the default) or low"
+
+/* A viewer's quality by its name: "high" or "low", with white space around it. */
+static bool quality_from(const char *text, size_t len, enum sfu_quality *quality)
+{
+    while (len && strchr(" \t\r\n", text[0])) {
+        text++;
+        len--;
+    }
+    while (len && strchr(" \t\r\n", text[len - 1]))
+        len--;
+    if (len == 4 && memcmp(text, "high", 4) == 0)
+        *quality = SFU_QUALITY_HIGH;
+    else if (len == 3 && memcmp(text, "low", 3) == 0)
+        *quality = SFU_QUALITY_LOW;
+    else
+        return false;
+    return true;
+}
+
 static void whip_whep(struct server *srv, const struct http_request *req, const char *name,
                       enum session_role role, struct http_response *res)
 {
@@ -256,11 +277,19 @@ static void whip_whep(struct server *srv, const struct http_request *req, const 
                            req->content_type);
         return;
     }
+    const char *asked = role == SESSION_VIEWER ? http_request_query(req, "quality") : NULL;
+    enum sfu_quality quality = SFU_QUALITY_HIGH;
+    if (asked && !quality_from(asked, strlen(asked), &quality)) {
+        http_response_text(res, 400, "%s, not '%.40s'\n", QUALITY_RULE, asked);
+        return;
+    }
     char *answer;
     struct session *s = create_session(srv, req, role, name, (const char *)req->body, req->body_len,
                                        &answer, res, false);
     if (!s)
         return;
+    if (asked)
+        session_set_quality(s, quality);
     http_response_take(res, 201, "application/sdp", answer, strlen(answer));
     http_response_header(res, "Location", "/session/%s", session_id(s));
     http_response_header(res, "ETag", "\"%s\"", session_etag(s));
@@ -370,6 +399,25 @@ static void session_resource(struct server *srv, const struct http_request *req,
         abort(); /* a fragment of at most SERVER_MAX_ADDRS candidates fits: a bug */
     http_response_take(res, 200, "application/trickle-ice-sdpfrag", answer, len);
     http_response_header(res, "ETag", "\"%s\"", session_etag(s));
+}
+
+/* PUT /session/ID/quality: a viewer's choice of layer while it watches ("high" or "low"). */
+static void session_quality(struct server *srv, const struct http_request *req, const char *rest,
+                            struct http_response *res)
+{
+    char id[64];
+    size_t id_len = (size_t)(strchr(rest, '/') - rest);
+    snprintf(id, sizeof id, "%.*s", (int)id_len, rest);
+    struct session *s = id_len < sizeof id ? server_find_session(srv, id) : NULL;
+    enum sfu_quality quality;
+    if (!s)
+        http_response_text(res, 404, "no such session\n");
+    else if (!quality_from((const char *)req->body, req->body_len, &quality))
+        http_response_text(res, 400, "%s\n", QUALITY_RULE);
+    else if (session_set_quality(s, quality) < 0)
+        http_response_text(res, 409, "a publisher's session has no quality to choose\n");
+    else
+        http_response_take(res, 204, NULL, NULL, 0);
 }
 
 static void add_cors(const struct http_request *req, struct http_response *res)
@@ -487,6 +535,7 @@ enum route_kind {
     ROUTE_WHEP,
     ROUTE_OFFER,
     ROUTE_SESSION,
+    ROUTE_SESSION_QUALITY,
 };
 
 /* The methods each route takes, as a 405's Allow header lists them; every path also answers
@@ -510,6 +559,7 @@ static const char *const route_methods[] = {
     [ROUTE_WHEP] = "POST",
     [ROUTE_OFFER] = "POST",
     [ROUTE_SESSION] = "PATCH, DELETE",
+    [ROUTE_SESSION_QUALITY] = "PUT",
 };
 
 /* The paths: exact, or a prefix followed by a name. */
@@ -546,6 +596,8 @@ static enum route_kind route_named(enum route_kind kind, const char *rest)
         return ROUTE_RECORDING;
     if (kind == ROUTE_STREAM && slash && strcmp(slash, "/chat") == 0)
         return ROUTE_CHAT;
+    if (kind == ROUTE_SESSION && slash && strcmp(slash, "/quality") == 0)
+        return ROUTE_SESSION_QUALITY;
     return kind;
 }
 
@@ -645,6 +697,9 @@ static void route_to(struct server *srv, const struct http_request *req, enum ro
         break;
     case ROUTE_SESSION:
         session_resource(srv, req, rest, res);
+        break;
+    case ROUTE_SESSION_QUALITY:
+        session_quality(srv, req, rest, res);
         break;
     case ROUTE_NONE:
         abort(); /* route() answered it */

@@ -91,6 +91,15 @@ const char *session_remote_ufrag(const struct session *s) { return s->remote_ufr
 const char *session_stream(const struct session *s) { return s->stream; }
 enum session_role session_role(const struct session *s) { return s->role; }
 
+int session_set_quality(struct session *s, enum sfu_quality quality)
+{
+    if (!s->viewer)
+        return -1;
+    sfu_viewer_set_quality(s->viewer, quality, clock_now_us());
+    log_info("session %s: %s quality", s->id, quality == SFU_QUALITY_LOW ? "low" : "high");
+    return 0;
+}
+
 /* Random text from the ICE character set (RFC 8839 §5.4: ALPHA / DIGIT / "+" / "/"). */
 static void random_token(char *out, size_t len)
 {

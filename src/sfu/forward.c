@@ -33,7 +33,11 @@
 struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind)
 {
     struct sfu_publisher *pub = viewer->stream->publisher;
-    return pub && pub->has[kind] ? &pub->tracks[kind] : NULL;
+    if (!pub || !pub->has[kind])
+        return NULL;
+    if (kind == SFU_VIDEO && viewer->quality == SFU_QUALITY_LOW && pub->has[SFU_SLOT_LOW])
+        return &pub->tracks[SFU_SLOT_LOW];
+    return &pub->tracks[kind];
 }
 
 /* Binds a viewer track to the publisher track now feeding it: payload types and extension ids
@@ -308,6 +312,10 @@ void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, ui
 static void ask_publisher(struct sfu_publisher *pub, struct sfu_track *track,
                           const uint16_t *lost, uint16_t n_lost, uint64_t now_us)
 {
+    /* The low track forwarding the video track's layer leaves the asking to that: one NACK for
+     * a loss, one repair, which both tracks take. */
+    if (track == &pub->tracks[SFU_SLOT_LOW] && track->desc.ssrc == pub->tracks[SFU_VIDEO].desc.ssrc)
+        return;
     uint8_t buf[SFU_SEND_CAP];
     size_t n = rtcp_nack_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, track->desc.ssrc,
                                 lost, n_lost);
@@ -481,14 +489,14 @@ static void fan_out_part(void *arg, unsigned lane)
         if (!viewer->started)
             continue;
         for (int k = SFU_KINDS; k-- > 0;) {
-            struct sfu_track *track = &pub->tracks[k];
+            struct sfu_track *track = sfu_viewer_source(viewer, (enum sfu_kind)k);
             struct sfu_viewer_track *vt = &viewer->tracks[k];
-            if (!track->n_pending || !vt->active)
+            if (!track || !track->n_pending || !vt->active)
                 continue;
             for (size_t p = 0; p < track->n_pending; p++)
                 if (send_to_viewer(viewer, vt, track, &track->pending[p], r))
                     break;
-            r->someone_waits[k] |= vt->waiting_keyframe && vt->pt >= 0;
+            r->someone_waits[track - pub->tracks] |= vt->waiting_keyframe && vt->pt >= 0;
         }
     }
 }
@@ -518,17 +526,19 @@ void sfu_fan_out(struct sfu_publisher *pub)
 {
     struct sfu *sfu = pub->sfu;
     struct sfu_stream *stream = pub->stream;
-    size_t pending = pub->tracks[SFU_AUDIO].n_pending + pub->tracks[SFU_VIDEO].n_pending;
+    size_t pending = 0;
     struct fan_out_run run = {pub, 1};
-    for (int k = 0; k < SFU_KINDS; k++)
+    for (int k = 0; k < SFU_SLOTS; k++) {
+        pending += pub->tracks[k].n_pending;
         plan_padding(&pub->tracks[k]);
+    }
     if (sfu->config.lanes > 1 && stream->n_viewers > 1 &&
         stream->n_viewers * pending >= sfu->config.lane_min_sends)
         run.lanes = sfu->config.lanes;
     for (unsigned lane = 0; lane < run.lanes; lane++) {
         struct sfu_lane_result *r = &sfu->lane_results[lane];
         r->rtp_out = r->bytes_out = 0;
-        r->someone_waits[SFU_AUDIO] = r->someone_waits[SFU_VIDEO] = false;
+        memset(r->someone_waits, 0, sizeof r->someone_waits);
         r->n_joins = 0;
     }
     if (run.lanes > 1)
@@ -536,18 +546,18 @@ void sfu_fan_out(struct sfu_publisher *pub)
     else
         fan_out_part(&run, 0);
 
-    bool someone_waits[SFU_KINDS] = {false, false};
+    bool someone_waits[SFU_SLOTS] = {false};
     for (unsigned lane = 0; lane < run.lanes; lane++) {
         const struct sfu_lane_result *r = &sfu->lane_results[lane];
         add_result(sfu, stream, r);
-        for (int k = 0; k < SFU_KINDS; k++)
+        for (int k = 0; k < SFU_SLOTS; k++)
             someone_waits[k] |= r->someone_waits[k];
     }
     sfu->counters.fan_outs++;
     if (run.lanes > 1)
         sfu->counters.fan_outs_split++;
     uint64_t now_us = clock_now_us();
-    for (int k = 0; k < SFU_KINDS; k++) {
+    for (int k = 0; k < SFU_SLOTS; k++) {
         struct sfu_track *track = &pub->tracks[k];
         if (!track->n_pending)
             continue;

@@ -138,6 +138,17 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
         t->pending = xmalloc(SFU_BURST * sizeof *t->pending);
         rtp_seq_init(&t->seq);
     }
+    if (pub->has[SFU_VIDEO] && pub->tracks[SFU_VIDEO].desc.layers > 1) {
+        /* The low track: the same video, its numbering and history apart (simulcast.c). */
+        struct sfu_track *low = &pub->tracks[SFU_SLOT_LOW];
+        pub->has[SFU_SLOT_LOW] = true;
+        low->desc = pub->tracks[SFU_VIDEO].desc;
+        low->codec_id = pub->tracks[SFU_VIDEO].codec_id;
+        low->gen = sfu->next_gen++;
+        low->history = history_new();
+        low->pending = xmalloc(SFU_BURST * sizeof *low->pending);
+        rtp_seq_init(&low->seq);
+    }
     stream->publisher = pub;
     if (sfu->tap.on_publisher)
         pub->tapped = sfu->tap.on_publisher(sfu->tap_opaque, name, tracks, n_tracks);
@@ -160,7 +171,7 @@ void sfu_publisher_detach(struct sfu_publisher *pub)
             if (sfu->dirty[i] == pub)
                 sfu->dirty[i] = sfu->dirty[--sfu->n_dirty];
     }
-    for (int k = 0; k < SFU_KINDS; k++) {
+    for (int k = 0; k < SFU_SLOTS; k++) {
         history_free(pub->tracks[k].history);
         free(pub->tracks[k].pending);
     }
@@ -217,9 +228,21 @@ void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t
     }
     struct sfu_track *video = &pub->tracks[SFU_VIDEO];
     struct sfu_track *track;
-    if (pub->has[SFU_VIDEO] && video->desc.layers > 1 && v.payload_type == video->desc.codec.pt) {
-        if (!sfu_simulcast_take(pub, &v, now_us))
-            return; /* a layer not forwarded now: its rate is noted, nothing else */
+    if (pub->has[SFU_SLOT_LOW] && v.payload_type == video->desc.codec.pt) {
+        const struct sfu_layer *layer = sfu_simulcast_note(pub, &v, now_us);
+        if (!layer) {
+            pub->sfu->counters.rtp_bad++;
+            return;
+        }
+        struct sfu_track *low = &pub->tracks[SFU_SLOT_LOW];
+        bool high = sfu_simulcast_take(pub, video, layer, &v);
+        if (sfu_simulcast_take(pub, low, layer, &v)) {
+            if (!pub->announced)
+                announce(pub);
+            sfu_forward_track_packet(pub, low, now_us, pkt, len, &v);
+        }
+        if (!high)
+            return; /* a layer the video track does not forward now */
         track = video;
     } else {
         track = track_for(pub, v.ssrc, v.payload_type);
@@ -230,7 +253,7 @@ void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t
     }
     if (!pub->announced)
         announce(pub);
-    if (pub->tapped && track == video && video->desc.layers > 1)
+    if (pub->tapped && track == video && pub->has[SFU_SLOT_LOW])
         sfu_simulcast_tap(pub, pkt, len, now_us);
     else if (pub->tapped)
         pub->sfu->tap.on_rtp(pub->sfu->tap_opaque, pub->stream->name, track->desc.kind, pkt, len,
@@ -274,7 +297,7 @@ void sfu_publisher_rtcp(struct sfu_publisher *pub, uint64_t now_us, const uint8_
         struct rtcp_sr sr;
         if (rtcp_sr_decode(&sr, &view, &why) < 0)
             continue;
-        for (int k = 0; k < SFU_KINDS; k++) {
+        for (int k = 0; k < SFU_SLOTS; k++) {
             struct sfu_track *t = &pub->tracks[k];
             if (pub->has[k] && t->desc.ssrc == sr.ssrc) {
                 t->have_sr = true;
@@ -358,6 +381,17 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
     stream_release(sfu, stream);
 }
 
+void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us)
+{
+    struct sfu_track *before = sfu_viewer_source(viewer, SFU_VIDEO);
+    viewer->quality = quality;
+    struct sfu_track *now = sfu_viewer_source(viewer, SFU_VIDEO);
+    /* The viewer rebinds to the other track at its next packet (another generation) and waits
+     * for its keyframe: asked for now, not at that packet. */
+    if (viewer->started && now && now != before && viewer->tracks[SFU_VIDEO].active)
+        sfu_request_keyframe(viewer->stream->publisher, now, now_us);
+}
+
 static struct sfu_viewer_track *viewer_track_by_ssrc(struct sfu_viewer *viewer, uint32_t ssrc)
 {
     for (int k = 0; k < SFU_KINDS; k++)
@@ -398,13 +432,15 @@ void sfu_viewer_rtcp(struct sfu_viewer *viewer, uint64_t now_us, const uint8_t *
  * publisher's congestion control climbs to what REMB allows while the reports show no loss. */
 static void report_to_publisher(struct sfu_publisher *pub, uint64_t now_us)
 {
-    struct rtcp_report_block blocks[SFU_KINDS];
-    uint32_t ssrcs[SFU_KINDS];
+    struct rtcp_report_block blocks[SFU_SLOTS];
+    uint32_t ssrcs[SFU_SLOTS];
     size_t n_blocks = 0, n_ssrcs = 0;
-    for (int k = 0; k < SFU_KINDS; k++) {
+    for (int k = 0; k < SFU_SLOTS; k++) {
         struct sfu_track *t = &pub->tracks[k];
         if (!pub->has[k] || !t->seq.started)
             continue;
+        if (k == SFU_SLOT_LOW && t->desc.ssrc == pub->tracks[SFU_VIDEO].desc.ssrc)
+            continue; /* both forward one layer: the video track reports it */
         uint64_t expected = rtp_seq_expected(&t->seq);
         uint64_t expected_interval = expected - t->expected_prior;
         uint64_t received_interval = t->seq.received - t->received_prior;
@@ -425,7 +461,7 @@ static void report_to_publisher(struct sfu_publisher *pub, uint64_t now_us)
             b->lsr = (uint32_t)(t->sr_ntp >> 16);
             b->dlsr = (uint32_t)((now_us - t->sr_received_us) * 65536 / 1000000);
         }
-        if (k == SFU_VIDEO)
+        if (k != SFU_AUDIO)
             ssrcs[n_ssrcs++] = t->desc.ssrc;
     }
     if (!n_blocks)
@@ -495,7 +531,7 @@ static void update_rates(struct sfu *sfu, uint64_t now_us)
                                          1000000u / elapsed);
         stream->bytes_out_at_rate = stream->bytes_out;
         struct sfu_publisher *pub = stream->publisher;
-        for (int k = 0; pub && k < SFU_KINDS; k++) {
+        for (int k = 0; pub && k < SFU_SLOTS; k++) {
             struct sfu_track *t = &pub->tracks[k];
             t->bitrate = (uint32_t)((t->bytes - t->bytes_at_rate) * 8 * 1000000u / elapsed);
             t->bytes_at_rate = t->bytes;
@@ -555,6 +591,8 @@ static void fill_info(const struct sfu_stream *stream, struct sfu_stream_info *i
                 ti->layers[i].ssrc = pub->layers[i].ssrc;
                 ti->layers[i].bitrate = pub->layers[i].bitrate;
                 ti->layers[i].forwarded = pub->layers[i].ssrc == t->desc.ssrc;
+                ti->layers[i].forwarded_low =
+                    pub->layers[i].ssrc == pub->tracks[SFU_SLOT_LOW].desc.ssrc;
                 info->bitrate_in += pub->layers[i].bitrate; /* every layer comes in */
             }
         } else {

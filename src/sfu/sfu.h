@@ -115,6 +115,12 @@ struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
                                      const struct sfu_viewer_track_desc *tracks, size_t n_tracks,
                                      const struct sfu_sink *sink, void *opaque);
 void sfu_viewer_detach(struct sfu_viewer *viewer);
+/* Which layer of a simulcast publisher's video the viewer gets: the best that flows (the
+ * default), or the lowest, for a viewer on a poor link or a small screen. A single stream is
+ * the same at either. Changed while watching, the viewer's video goes on from the new layer's
+ * next keyframe, which is asked for. */
+enum sfu_quality { SFU_QUALITY_HIGH, SFU_QUALITY_LOW };
+void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us);
 /* The viewer's sink is ready (its keys exist): from now on it gets packets. */
 void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us);
 /* What the viewer's sink touches to send a packet (its session, its SRTP context): a fan-out
@@ -160,7 +166,8 @@ struct sfu_track_info {
     size_t n_layers;
     struct {
         uint32_t ssrc, bitrate;
-        bool forwarded;
+        bool forwarded;     /* to viewers of high quality */
+        bool forwarded_low; /* to viewers of low quality */
     } layers[SFU_MAX_LAYERS];
 };
 struct sfu_stream_info {

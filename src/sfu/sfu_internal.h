@@ -41,6 +41,11 @@ struct sfu_pending {
     uint8_t data[HISTORY_PACKET_MAX];
 };
 
+/* Where a publisher's tracks sit in pub->tracks: one per kind (SFU_AUDIO, SFU_VIDEO), and for
+ * a simulcast video a second video track, forwarding the lowest layer that flows to the viewers
+ * that ask for low quality (the video track forwards the best one: simulcast.c). */
+enum { SFU_SLOT_LOW = SFU_KINDS, SFU_SLOTS };
+
 /* A publisher's track as the SFU receives it. */
 struct sfu_track {
     struct sfu_track_desc desc;
@@ -73,6 +78,8 @@ struct sfu_track {
     bool have_keyframe;
     uint16_t keyframe_seq;
     uint32_t keyframe_ts;
+    /* Simulcast: the layer this track moves to at its next keyframe (0: none). */
+    uint32_t switch_ssrc;
 };
 
 /* A simulcast layer of a publisher's video: one SSRC of its payload type (simulcast.c). */
@@ -86,8 +93,8 @@ struct sfu_layer {
 struct sfu_publisher {
     struct sfu *sfu;
     struct sfu_stream *stream;
-    struct sfu_track tracks[SFU_KINDS];
-    bool has[SFU_KINDS];
+    struct sfu_track tracks[SFU_SLOTS];
+    bool has[SFU_SLOTS];
     struct sfu_sink sink;
     void *opaque;
     uint32_t rtcp_ssrc; /* sender SSRC of the SFU's own feedback to this publisher */
@@ -95,11 +102,10 @@ struct sfu_publisher {
     bool dirty;         /* has pending packets, and is on sfu->dirty */
     bool announced;     /* on_live heard of it: its first packet came */
     uint64_t reported_us;
-    /* Simulcast: the layers heard so far; the video track forwards the one whose SSRC it has,
-     * and moves to switch_ssrc (0: none) at that layer's next keyframe. */
+    /* Simulcast: the layers heard so far; the video track, and the low one, forward the one
+     * whose SSRC they have. */
     struct sfu_layer layers[SFU_MAX_LAYERS];
     size_t n_layers;
-    uint32_t switch_ssrc;
     /* The tap (a recording) gets the forwarded layers as one stream: the first one's SSRC, its
      * numbers continued across switches by these offsets, made anew at the first packet after
      * a switch (tap_rebase) from the newest packet tapped (tap_last_*). */
@@ -162,6 +168,7 @@ struct sfu_viewer {
     struct sfu_stream *stream;
     size_t index; /* in stream->viewers */
     struct sfu_viewer_track tracks[SFU_KINDS];
+    enum sfu_quality quality; /* of a simulcast video: which of its tracks the viewer gets */
     struct sfu_sink sink;
     void *opaque;
     bool started;
@@ -185,7 +192,7 @@ struct sfu_stream {
  * write only here and to their own viewers. */
 struct sfu_lane_result {
     uint64_t rtp_out, bytes_out;
-    bool someone_waits[SFU_KINDS]; /* a viewer of that kind still waits for a keyframe */
+    bool someone_waits[SFU_SLOTS]; /* a viewer of that track still waits for a keyframe */
     double *join_ms; /* join times of viewers whose first keyframe went out */
     size_t n_joins, cap_joins;
 };
@@ -221,7 +228,10 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
 bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us);
 
 /* simulcast.c */
-bool sfu_simulcast_take(struct sfu_publisher *pub, const struct rtp_view *v, uint64_t now_us);
+struct sfu_layer *sfu_simulcast_note(struct sfu_publisher *pub, const struct rtp_view *v,
+                                     uint64_t now_us);
+bool sfu_simulcast_take(struct sfu_publisher *pub, struct sfu_track *track,
+                        const struct sfu_layer *layer, const struct rtp_view *v);
 void sfu_simulcast_rate(struct sfu_publisher *pub, uint64_t elapsed_us, uint64_t now_us);
 void sfu_simulcast_tap(struct sfu_publisher *pub, const uint8_t *pkt, size_t len, uint64_t now_us);
 

@@ -1,13 +1,14 @@
 /* simulcast: a publisher that sends its video in layers (RFC 8853: an SSRC each, all of one
  * payload type), forwarded one layer at a time.
  *
- * Viewers get the layer with the highest bitrate that is flowing. A browser starts its small
- * layers first, adds the large ones as its bandwidth estimate grows and stops them when it
- * shrinks; the rids do not say which layer is large (the page's scaleResolutionDownBy does,
- * and it is not in the SDP), the bitrates do. The video track moves to another layer at that
- * layer's keyframe, asked for with a PLI; to viewers that is the publisher starting a new
- * stream (a new generation), which they follow with continuous sequence numbers and timestamps
- * (forward.c, bind_viewer_track and set_offsets). */
+ * Viewers get the layer with the highest bitrate that is flowing (the publisher's video track),
+ * or, those that asked for low quality, the one with the lowest (its low track). A browser
+ * starts its small layers first, adds the large ones as its bandwidth estimate grows and stops
+ * them when it shrinks; the rids do not say which layer is large (the page's
+ * scaleResolutionDownBy does, and it is not in the SDP), the bitrates do. A track moves to
+ * another layer at that layer's keyframe, asked for with a PLI; to its viewers that is the
+ * publisher starting a new stream (a new generation), which they follow with continuous
+ * sequence numbers and timestamps (forward.c, bind_viewer_track and set_offsets). */
 #include <string.h>
 
 #include "base/bytes.h"
@@ -47,62 +48,68 @@ static struct sfu_layer *layer_of(struct sfu_publisher *pub, uint32_t ssrc)
     return layer;
 }
 
-/* The video track starts forwarding LAYER, whose keyframe this is: what it knew of the old
- * layer's numbering (receive statistics, NACKs, history, the newest keyframe) goes. */
-static void move_to(struct sfu_publisher *pub, struct sfu_track *video,
+/* TRACK (the video track or the low one) starts forwarding LAYER, whose keyframe this is: what
+ * it knew of the old layer's numbering (receive statistics, NACKs, history, the newest
+ * keyframe) goes. */
+static void move_to(struct sfu_publisher *pub, struct sfu_track *track,
                     const struct sfu_layer *layer)
 {
-    if (video->n_pending)
+    if (track->n_pending)
         sfu_fan_out(pub); /* the old layer's last packets go out under its generation */
-    const struct sfu_layer *old = layer_by_ssrc(pub, video->desc.ssrc);
-    log_info("stream %s: simulcast layer %08x (%u kbit/s) -> %08x (%u kbit/s)", pub->stream->name,
-             video->desc.ssrc, old ? old->bitrate / 1000 : 0, layer->ssrc, layer->bitrate / 1000);
-    video->desc.ssrc = layer->ssrc;
-    video->gen = pub->sfu->next_gen++;
-    rtp_seq_init(&video->seq);
-    video->expected_prior = video->received_prior = 0;
-    video->have_sr = video->have_arrival = false;
-    memset(video->asked, 0, sizeof video->asked);
-    video->awaiting_repairs = false;
-    video->have_keyframe = false;
-    video->keyframe_requested_us = 0;
-    if (video->history)
-        history_clear(video->history);
-    pub->switch_ssrc = 0;
-    pub->tap_rebase = true;
+    const struct sfu_layer *old = layer_by_ssrc(pub, track->desc.ssrc);
+    log_info("stream %s: simulcast layer %08x (%u kbit/s) -> %08x (%u kbit/s)%s", pub->stream->name,
+             track->desc.ssrc, old ? old->bitrate / 1000 : 0, layer->ssrc, layer->bitrate / 1000,
+             track == &pub->tracks[SFU_SLOT_LOW] ? " for low quality" : "");
+    track->desc.ssrc = layer->ssrc;
+    track->gen = pub->sfu->next_gen++;
+    rtp_seq_init(&track->seq);
+    track->expected_prior = track->received_prior = 0;
+    track->have_sr = track->have_arrival = false;
+    memset(track->asked, 0, sizeof track->asked);
+    track->awaiting_repairs = false;
+    track->have_keyframe = false;
+    track->keyframe_requested_us = 0;
+    if (track->history)
+        history_clear(track->history);
+    track->switch_ssrc = 0;
+    if (track == &pub->tracks[SFU_VIDEO])
+        pub->tap_rebase = true; /* the recording follows the video track */
     pub->sfu->counters.layer_switches++;
 }
 
-bool sfu_simulcast_take(struct sfu_publisher *pub, const struct rtp_view *v, uint64_t now_us)
+struct sfu_layer *sfu_simulcast_note(struct sfu_publisher *pub, const struct rtp_view *v,
+                                     uint64_t now_us)
 {
-    uint32_t ssrc = v->ssrc;
-    struct sfu_layer *layer = layer_of(pub, ssrc);
-    if (!layer) {
-        pub->sfu->counters.rtp_bad++;
-        return false;
-    }
-    if (!v->payload_len)
-        return ssrc == pub->tracks[SFU_VIDEO].desc.ssrc; /* padding: a bandwidth probe */
+    struct sfu_layer *layer = layer_of(pub, v->ssrc);
     /* Media bytes only: a browser probes its bandwidth with padding on one layer or another. */
-    layer->bytes += v->payload_len;
-    layer->last_us = now_us;
-    struct sfu_track *video = &pub->tracks[SFU_VIDEO];
-    if (!video->desc.ssrc)
-        video->desc.ssrc = ssrc; /* the first layer heard is forwarded until a better one flows */
-    if (ssrc == video->desc.ssrc)
+    if (layer && v->payload_len) {
+        layer->bytes += v->payload_len;
+        layer->last_us = now_us;
+    }
+    return layer;
+}
+
+bool sfu_simulcast_take(struct sfu_publisher *pub, struct sfu_track *track,
+                        const struct sfu_layer *layer, const struct rtp_view *v)
+{
+    if (!v->payload_len)
+        return layer->ssrc == track->desc.ssrc; /* padding: a bandwidth probe */
+    if (!track->desc.ssrc)
+        track->desc.ssrc = layer->ssrc; /* the first layer heard, until a better one flows */
+    if (layer->ssrc == track->desc.ssrc)
         return true;
-    if (ssrc != pub->switch_ssrc ||
-        !codec_is_keyframe_start(video->codec_id, v->payload, v->payload_len))
+    if (layer->ssrc != track->switch_ssrc ||
+        !codec_is_keyframe_start(track->codec_id, v->payload, v->payload_len))
         return false;
-    move_to(pub, video, layer);
+    move_to(pub, track, layer);
     return true;
 }
 
-/* Asks for a keyframe of the layer SSRC, which the switch to it waits for; again at every rate
- * update (each second) until it comes. */
-static void ask_keyframe(struct sfu_publisher *pub, uint32_t ssrc)
+/* Asks for a keyframe of the layer SSRC, which TRACK's switch to it waits for; again at every
+ * rate update (each second) until it comes. */
+static void ask_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint32_t ssrc)
 {
-    pub->switch_ssrc = ssrc;
+    track->switch_ssrc = ssrc;
     uint8_t buf[SFU_SEND_CAP];
     size_t n = rtcp_pli_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, ssrc);
     if (n) {
@@ -111,27 +118,49 @@ static void ask_keyframe(struct sfu_publisher *pub, uint32_t ssrc)
     }
 }
 
+/* Whether a layer at bitrate A is what TRACK wants rather than one at B: more for the video
+ * track, less for the low one. MARGIN (percent) is how much better it must be. */
+static bool rather(const struct sfu_publisher *pub, const struct sfu_track *track, uint32_t a,
+                   uint32_t b, unsigned margin)
+{
+    if (track == &pub->tracks[SFU_SLOT_LOW])
+        return (uint64_t)a * margin < (uint64_t)b * 100;
+    return (uint64_t)a * 100 > (uint64_t)b * margin;
+}
+
+/* Picks the layer TRACK should forward, and asks for its keyframe if that is not the one it
+ * forwards now. */
+static void choose_layer(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us)
+{
+    const struct sfu_layer *current = NULL, *wanted = NULL;
+    for (size_t i = 0; i < pub->n_layers; i++) {
+        const struct sfu_layer *layer = &pub->layers[i];
+        if (layer->ssrc == track->desc.ssrc)
+            current = layer;
+        if (now_us - layer->last_us < LAYER_STALE_US &&
+            (!wanted || rather(pub, track, layer->bitrate, wanted->bitrate, 100)))
+            wanted = layer;
+    }
+    bool current_flows = current && now_us - current->last_us < LAYER_STALE_US;
+    if (!wanted || wanted == current ||
+        (current_flows &&
+         !rather(pub, track, wanted->bitrate, current->bitrate, SWITCH_MARGIN_PERCENT))) {
+        track->switch_ssrc = 0; /* staying */
+        return;
+    }
+    ask_keyframe(pub, track, wanted->ssrc);
+}
+
 void sfu_simulcast_rate(struct sfu_publisher *pub, uint64_t elapsed_us, uint64_t now_us)
 {
-    const struct sfu_layer *current = NULL, *best = NULL;
     for (size_t i = 0; i < pub->n_layers; i++) {
         struct sfu_layer *layer = &pub->layers[i];
         layer->bitrate =
             (uint32_t)((layer->bytes - layer->bytes_at_rate) * 8 * 1000000u / elapsed_us);
         layer->bytes_at_rate = layer->bytes;
-        if (layer->ssrc == pub->tracks[SFU_VIDEO].desc.ssrc)
-            current = layer;
-        if (now_us - layer->last_us < LAYER_STALE_US && (!best || layer->bitrate > best->bitrate))
-            best = layer;
     }
-    bool current_flows = current && now_us - current->last_us < LAYER_STALE_US;
-    if (!best || best == current ||
-        (current_flows &&
-         (uint64_t)best->bitrate * 100 < (uint64_t)current->bitrate * SWITCH_MARGIN_PERCENT)) {
-        pub->switch_ssrc = 0; /* staying */
-        return;
-    }
-    ask_keyframe(pub, best->ssrc);
+    choose_layer(pub, &pub->tracks[SFU_VIDEO], now_us);
+    choose_layer(pub, &pub->tracks[SFU_SLOT_LOW], now_us);
 }
 
 /* A recording cannot follow a stream whose numbering jumps (its depacketizer would take the new

@@ -3,7 +3,9 @@
 // every layer in its answer, so the browser sends all three (without simulcast in the answer a
 // browser sends only its first encoding, here the smallest); viewers get the best layer that
 // flows: the full one once the browser sends it, and the half one, still decoding, when the
-// publisher turns the full one off. The server's recording of the stream plays across the
+// publisher turns the full one off. A viewer asking for low quality (?quality=low) gets the
+// smallest layer meanwhile, and moves up and back down when it changes its choice while it
+// watches (PUT /session/ID/quality). The server's recording of the stream plays across the
 // switches: frames of both sizes decode in ffprobe.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,7 +25,7 @@ function pageHelpers() {
     async function signal(pc, url) {
         const { response, body } = await window.postOffer(pc, url);
         if (response.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: body });
-        return { status: response.status, body };
+        return { status: response.status, body, location: response.headers.get('Location') };
     }
 
     window.publish = async (name) => {
@@ -66,12 +68,13 @@ function pageHelpers() {
     // Closing the publisher's connection ends its session (DTLS close alert), and the recording.
     window.stopPublishing = () => window.peers.publisher.pc.close();
 
-    window.watch = async (label, name) => {
+    // QUERY: what follows the WHEP URL (?quality=low).
+    window.watch = async (label, name, query = '') => {
         const pc = new RTCPeerConnection();
         pc.addTransceiver('audio', { direction: 'recvonly' });
         pc.addTransceiver('video', { direction: 'recvonly' });
         window.peers[label] = { pc };
-        return signal(pc, `/whep/${name}`);
+        return signal(pc, `/whep/${name}${query}`);
     };
 }
 
@@ -149,6 +152,48 @@ try {
     }, 5000, 250);
     check(shown, 'GET /api/streams/NAME lists three layers, the highest bitrate one forwarded', video);
 
+    // A viewer asking for low quality gets the smallest layer, while the others keep the full one.
+    const low = await page.evaluate((name) => window.watch('low', name, '?quality=low'), NAME);
+    check(low.status === 201, 'a viewer asking ?quality=low: WHEP answers 201', low.status);
+    await decodesAt(page, 'low', 320, 'gets the smallest layer');
+    const full = await page.evaluate((l) => window.inbound(l), 'viewer1');
+    check(full.width === 1280, 'viewer1 still gets the full layer meanwhile', full);
+    const lowShown = await waitFor(async () => {
+        const info = await (await fetch(`${server.url}/api/streams/${NAME}`)).json();
+        video = info.tracks?.find((t) => t.kind === 'video');
+        const layers = (video?.layers ?? []).filter((l) => l.bitrate > 0);
+        const bottom = Math.min(...layers.map((l) => l.bitrate));
+        return layers.length === 3 && layers.find((l) => l.forwarded_low)?.bitrate === bottom;
+    }, 5000, 250);
+    check(lowShown, 'the API marks the lowest bitrate layer forwarded_low', video);
+
+    // Its choice changes while it watches: PUT /session/ID/quality.
+    const quality = async (location, body) => {
+        const response = await fetch(`${server.url}${location}/quality`, { method: 'PUT', body });
+        return { status: response.status, body: await response.text() };
+    };
+    const up = await quality(low.location, 'high');
+    check(up.status === 204, 'PUT /session/ID/quality "high" answers 204', up);
+    await decodesAt(page, 'low', 1280, 'moves up to the full layer');
+    const down = await quality(low.location, 'low\n');
+    check(down.status === 204, 'PUT /session/ID/quality "low" answers 204', down);
+    await decodesAt(page, 'low', 320, 'moves back down to the smallest layer');
+
+    // Choices that are none get a reason.
+    const bad = await fetch(`${server.url}/whep/${NAME}?quality=best`, {
+        method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n',
+    });
+    const badBody = await bad.text();
+    check(bad.status === 400 && /quality is high .* or low/.test(badBody),
+        'WHEP with ?quality=best: 400 saying the choices', { status: bad.status, badBody });
+    const medium = await quality(low.location, 'medium');
+    check(medium.status === 400 && /quality is high/.test(medium.body),
+        'PUT quality "medium": 400 saying the choices', medium);
+    const nobody = await quality('/session/no-such-session', 'low');
+    check(nobody.status === 404, 'PUT quality on no session: 404', nobody);
+    const publisher = await quality(published.location, 'low');
+    check(publisher.status === 409, 'PUT quality on a publisher\'s session: 409', publisher);
+
     const late = await page.evaluate((name) => window.watch('viewer2', name), NAME);
     check(late.status === 201, 'viewer2 (joining later): WHEP answers 201', late.status);
     await decodesAt(page, 'viewer2', 1280, 'joins on the full layer');
@@ -157,6 +202,7 @@ try {
     await page.evaluate(() => window.setFullLayer(false));
     await decodesAt(page, 'viewer1', 640, 'moves to the half layer when the full one stops');
     await decodesAt(page, 'viewer2', 640, 'moves to the half layer too');
+    await decodesAt(page, 'low', 320, 'stays on the smallest layer');
     const switches = await metric(server, 'onair_simulcast_layer_switches_total');
     check(switches >= 2, '/metrics counts the layer switches (up to full, down to half)', switches);
 

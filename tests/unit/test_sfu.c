@@ -1301,6 +1301,92 @@ static void simulcast_forwards_the_best_flowing_layer(void **state)
     sfu_publisher_detach(pub);
 }
 
+/* A viewer that asks for low quality gets the smallest layer that flows while the others get
+ * the best one. Changed while watching, it moves to the other layer at that layer's keyframe,
+ * asked for at once, its numbering going on. A loss of a layer both forward is asked of the
+ * publisher once. */
+static void simulcast_low_quality_viewer_gets_the_smallest_layer(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    enum { SMALL = 0xa1, LARGE = 0xb2 };
+    f->pt[0].ssrc = 0;
+    f->pt[0].layers = 2;
+    struct sfu_publisher *pub = attach_publisher(f, "sim", &webrtc_sink, &f->pub_cap);
+    static struct capture low_cap;
+    memset(&low_cap, 0, sizeof low_cap);
+    struct sfu_viewer *high = watch(f, "sim", &f->view_cap, 1000);
+    struct sfu_viewer *low = watch(f, "sim", &low_cap, 1000);
+    sfu_viewer_set_quality(low, SFU_QUALITY_LOW, 1000);
+
+    /* The small layer first: both forward it; its loss is asked for once. */
+    uint16_t small_seq = 100, large_seq = 7000;
+    uint64_t now = send_layer(sfu, pub, SMALL, &small_seq, 10000, 3, true);
+    assert_int_equal(f->view_cap.n_rtp, 3);
+    assert_int_equal(low_cap.n_rtp, 3);
+    f->pub_cap.n_rtcp = 0;
+    uint16_t lost = small_seq++;
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    assert_int_equal(nacks_asking(&f->pub_cap, 0, lost), 1);
+
+    /* A second of both, the large one at three times the packets: the video track moves to the
+     * large layer at its keyframe, the low one stays. */
+    for (int i = 0; i < 30; i++) {
+        now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+        now = send_layer(sfu, pub, LARGE, &large_seq, now, 3, false);
+    }
+    sfu_tick(sfu, now);
+    assert_true(took_pli_for(&f->pub_cap, LARGE));
+    assert_false(took_pli_for(&f->pub_cap, SMALL));
+    f->view_cap.n_rtp = low_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 2, true);
+    assert_int_equal(f->view_cap.n_rtp, 2);
+    assert_int_equal(low_cap.n_rtp, 0);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 2, false);
+    assert_int_equal(f->view_cap.n_rtp, 2);
+    assert_int_equal(low_cap.n_rtp, 2);
+    uint16_t low_last = parse(low_cap.rtp[1], low_cap.rtp_len[1]).seq;
+    struct sfu_stream_info info;
+    assert_int_equal(sfu_stream_info(sfu, "sim", &info), 0);
+    const struct sfu_track_info *video = &info.tracks[info.tracks[0].kind == SFU_VIDEO ? 0 : 1];
+    assert_int_equal(video->n_layers, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(video->layers[i].forwarded, video->layers[i].ssrc == LARGE);
+        assert_int_equal(video->layers[i].forwarded_low, video->layers[i].ssrc == SMALL);
+    }
+
+    /* The low viewer asks for high quality: a keyframe of the large layer is asked for now, and
+     * until it comes the viewer gets nothing of either layer. */
+    f->pub_cap.n_rtcp = 0;
+    sfu_viewer_set_quality(low, SFU_QUALITY_HIGH, now);
+    assert_true(took_pli_for(&f->pub_cap, LARGE));
+    low_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, false);
+    assert_int_equal(low_cap.n_rtp, 0);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, true);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    assert_int_equal(low_cap.n_rtp, 1);
+    struct rtp_view moved = parse(low_cap.rtp[0], low_cap.rtp_len[0]);
+    assert_int_equal(moved.ssrc, VIEW_VIDEO_SSRC);
+    assert_int_equal(moved.seq, (uint16_t)(low_last + 1));
+    assert_int_equal(moved.payload[1] & 0x01, 0); /* VP8 keyframe: frame tag's P bit clear */
+
+    /* And back to low: the small layer's keyframe is asked for and taken up. */
+    f->pub_cap.n_rtcp = 0;
+    sfu_viewer_set_quality(low, SFU_QUALITY_LOW, now);
+    assert_true(took_pli_for(&f->pub_cap, SMALL));
+    low_cap.n_rtp = f->view_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, true);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, false);
+    assert_int_equal(low_cap.n_rtp, 1);
+    assert_int_equal(f->view_cap.n_rtp, 1);
+    assert_int_equal(parse(low_cap.rtp[0], low_cap.rtp_len[0]).seq, (uint16_t)(moved.seq + 1));
+    sfu_viewer_detach(high);
+    sfu_viewer_detach(low);
+    sfu_publisher_detach(pub);
+}
+
 static void log_live(void *opaque, const char *name, const struct sfu_track_desc *tracks,
                      size_t n_tracks)
 {
@@ -1359,6 +1445,7 @@ int main(void)
         WITH_SFU(frame_split_about_equally_is_padded_to_one_size),
         cmocka_unit_test(fan_out_split_among_lanes),
         WITH_SFU(simulcast_forwards_the_best_flowing_layer),
+        WITH_SFU(simulcast_low_quality_viewer_gets_the_smallest_layer),
         WITH_SFU(source_gop_replayed_to_joiner),
         WITH_SFU(source_gop_not_replayed_when_long_or_incomplete),
         WITH_SFU(replayed_timestamp_after_the_anchor_is_kept),
