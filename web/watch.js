@@ -35,6 +35,7 @@ const ui = {
     connection: $('connection'),
     tokenForm: $('token-form'),
     token: $('token'),
+    quality: $('quality'),
 };
 
 const chat = createChat($('chat'));
@@ -95,7 +96,8 @@ async function connect() {
     ui.video.srcObject = new MediaStream([video.receiver.track, audio.receiver.track]);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
-        const endpoint = `/whep/${encodeURIComponent(name)}`;
+        const quality = ui.quality.value === 'low' ? '?quality=low' : '';
+        const endpoint = `/whep/${encodeURIComponent(name)}${quality}`;
         onair.session = await negotiate(pc, endpoint, iceServers, token);
     } catch (error) {
         if (pc !== onair.pc) return;
@@ -261,6 +263,19 @@ function showStats(stats) {
     ui.loss.textContent = `${stats.lossPercent.toFixed(1)} %`;
 }
 
+// A simulcast stream's quality, chosen while watching: the server moves this viewer to the
+// other layer at its next keyframe. The choice holds for the sessions after this one too.
+ui.quality.addEventListener('change', async () => {
+    const session = onair.session;
+    if (!session) return; // the next session asks for it
+    try {
+        const response = await fetch(`${session.url}/quality`, { method: 'PUT', body: ui.quality.value });
+        if (!response.ok) showError(`The quality did not change: ${(await response.text()).trim()}`);
+    } catch (error) {
+        showError(`The quality did not change: ${error.message}`);
+    }
+});
+
 ui.unmute.addEventListener('click', () => {
     ui.video.muted = !ui.video.muted;
     ui.unmute.textContent = ui.video.muted ? 'Unmute' : 'Mute';
@@ -277,6 +292,8 @@ ui.video.addEventListener('playing', () => {
 window.addEventListener('pagehide', () => clearTimeout(retryTimer));
 
 $('name').textContent = name;
+// /watch/NAME?quality=low starts at low quality (a page embedding a small player).
+if (new URLSearchParams(location.search).get('quality') === 'low') ui.quality.value = 'low';
 document.title = `onair · ${name}`;
 setInterval(async () => {
     await updateStats().catch(() => {});

@@ -194,6 +194,25 @@ try {
     const publisher = await quality(published.location, 'low');
     check(publisher.status === 409, 'PUT quality on a publisher\'s session: 409', publisher);
 
+    // The watch page: opened with ?quality=low it plays the smallest layer; its Quality menu
+    // moves it to the full one.
+    const watcher = await openPage(browser, TEST, 'watcher');
+    await watcher.goto(`${server.url}/watch/${NAME}?quality=low`);
+    const pageWidth = async (width, what) => {
+        let stats, state;
+        const reached = await waitFor(async () => {
+            [stats, state] = await watcher.evaluate(() => [window.onair.stats, window.onair.state]);
+            return stats.width === width && state === 'playing';
+        }, 20000, 250);
+        check(reached, `the watch page ${what} (${width} wide)`, stats);
+    };
+    await pageWidth(320, 'opened with ?quality=low plays the smallest layer');
+    await watcher.selectOption('#quality', 'high');
+    await pageWidth(1280, 'moves to the full layer when High is chosen');
+    const pageErrors = watcher.problems.filter((p) => !/Failed to load resource.*404/.test(p));
+    check(pageErrors.length === 0, 'the watch page shows no errors', pageErrors);
+    await watcher.close();
+
     const late = await page.evaluate((name) => window.watch('viewer2', name), NAME);
     check(late.status === 201, 'viewer2 (joining later): WHEP answers 201', late.status);
     await decodesAt(page, 'viewer2', 1280, 'joins on the full layer');
