@@ -15,6 +15,13 @@ import {
 } from './whip.js';
 
 const STATS_MS = 1000;
+// Simulcast: the video at a quarter, half and full size, smallest first. The server forwards the
+// best that flows to its viewers, and the smallest to those asking for low quality.
+const SIMULCAST_LAYERS = [
+    { rid: 'q', scaleResolutionDownBy: 4 },
+    { rid: 'h', scaleResolutionDownBy: 2 },
+    { rid: 'f' },
+];
 
 const name = streamNameFromPath();
 const $ = (id) => document.getElementById(id);
@@ -23,6 +30,7 @@ const ui = {
     overlay: $('overlay'),
     source: $('source'),
     mic: $('mic'),
+    simulcast: $('simulcast'),
     go: $('go'),
     stop: $('stop'),
     state: $('state'),
@@ -65,6 +73,7 @@ function setState(state) {
     const busy = state !== 'idle' && state !== 'failed';
     ui.go.disabled = busy;
     ui.stop.disabled = !busy;
+    ui.simulcast.disabled = busy; // taken at "Go live": the offer says it
 }
 
 function showError(message) {
@@ -192,7 +201,9 @@ async function start() {
     onair.pc = pc;
     for (const kind of ['audio', 'video']) {
         const track = onair.media.getTracks().find((t) => t.kind === kind);
-        pc.addTransceiver(track || kind, { direction: 'sendonly', streams: [onair.media] });
+        const init = { direction: 'sendonly', streams: [onair.media] };
+        if (kind === 'video' && track && ui.simulcast.checked) init.sendEncodings = SIMULCAST_LAYERS;
+        pc.addTransceiver(track || kind, init);
     }
     chat.attach(pc); // before the offer, so that it has a data channel section
     files.attach(pc);

@@ -5,8 +5,9 @@
 // flows: the full one once the browser sends it, and the half one, still decoding, when the
 // publisher turns the full one off. A viewer asking for low quality (?quality=low) gets the
 // smallest layer meanwhile, and moves up and back down when it changes its choice while it
-// watches (PUT /session/ID/quality). The server's recording of the stream plays across the
-// switches: frames of both sizes decode in ffprobe.
+// watches (PUT /session/ID/quality), as our watch page does with its Quality menu. The server's
+// recording of the stream plays across the switches: frames of both sizes decode in ffprobe.
+// Our publish page, with Simulcast ticked, sends the three layers too.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -93,6 +94,49 @@ async function decodesAt(page, label, width, what) {
     }, 10000, 250);
     check(going && seen.audioPackets > 0, `${label}: keeps decoding at that size, with audio`,
         { from, seen });
+}
+
+// Waits until watch page PAGE plays frames WIDTH wide.
+async function playsAt(page, width, what) {
+    let stats;
+    let state;
+    const reached = await waitFor(async () => {
+        [stats, state] = await page.evaluate(() => [window.onair.stats, window.onair.state]);
+        return stats.width === width && state === 'playing';
+    }, 20000, 250);
+    check(reached, `${what} (${width} wide)`, { state, stats });
+}
+
+// Closes one of our pages, which must have shown no error.
+async function closeClean(page, what) {
+    const errors = page.problems.filter((p) => !/Failed to load resource.*404/.test(p));
+    check(errors.length === 0, `${what} shows no errors`, errors);
+    await page.close();
+}
+
+// Our publish page with Simulcast ticked sends three layers: its watch page plays the full one,
+// and the smallest with ?quality=low.
+async function publishPageSimulcast(browser, server) {
+    const name = `${NAME}-page`;
+    const publisher = await openPage(browser, TEST, 'publisher');
+    await publisher.goto(`${server.url}/publish/${name}`);
+    await publisher.check('#simulcast');
+    await publisher.evaluate(() => window.onair.start());
+    const live = await waitFor(() => publisher.evaluate(() => window.onair.state === 'live'), 15000);
+    check(live, 'the publish page with Simulcast ticked goes live', live);
+    const high = await openPage(browser, TEST, 'page-high');
+    const low = await openPage(browser, TEST, 'page-low');
+    await high.goto(`${server.url}/watch/${name}`);
+    await low.goto(`${server.url}/watch/${name}?quality=low`);
+    await playsAt(high, 1280, 'its watch page plays the full layer');
+    await playsAt(low, 320, 'its watch page with ?quality=low plays the smallest');
+    const info = await (await fetch(`${server.url}/api/streams/${name}`)).json();
+    const layers = info.tracks?.find((t) => t.kind === 'video')?.layers ?? [];
+    check(layers.length === 3, 'the API lists the page\'s three layers', layers);
+    await closeClean(high, 'its watch page');
+    await closeClean(low, 'its low quality watch page');
+    await publisher.evaluate(() => window.onair.stop());
+    await closeClean(publisher, 'the publish page');
 }
 
 // How many video frames of each width ffprobe decodes in FILE.
@@ -198,20 +242,10 @@ try {
     // moves it to the full one.
     const watcher = await openPage(browser, TEST, 'watcher');
     await watcher.goto(`${server.url}/watch/${NAME}?quality=low`);
-    const pageWidth = async (width, what) => {
-        let stats, state;
-        const reached = await waitFor(async () => {
-            [stats, state] = await watcher.evaluate(() => [window.onair.stats, window.onair.state]);
-            return stats.width === width && state === 'playing';
-        }, 20000, 250);
-        check(reached, `the watch page ${what} (${width} wide)`, stats);
-    };
-    await pageWidth(320, 'opened with ?quality=low plays the smallest layer');
+    await playsAt(watcher, 320, 'the watch page opened with ?quality=low plays the smallest layer');
     await watcher.selectOption('#quality', 'high');
-    await pageWidth(1280, 'moves to the full layer when High is chosen');
-    const pageErrors = watcher.problems.filter((p) => !/Failed to load resource.*404/.test(p));
-    check(pageErrors.length === 0, 'the watch page shows no errors', pageErrors);
-    await watcher.close();
+    await playsAt(watcher, 1280, 'the watch page moves to the full layer when High is chosen');
+    await closeClean(watcher, 'the watch page');
 
     const late = await page.evaluate((name) => window.watch('viewer2', name), NAME);
     check(late.status === 201, 'viewer2 (joining later): WHEP answers 201', late.status);
@@ -235,6 +269,8 @@ try {
     const widths = file ? frameWidths(path.join(RECORDINGS, file)) : {};
     check((widths['1280'] || 0) >= 30 && (widths['640'] || 0) >= 30,
         'the recording decodes across the switches: frames 1280 and 640 wide', widths);
+
+    await publishPageSimulcast(browser, server);
 
     // The bare /healthz document has no icon: its /favicon.ico 404 is the only error expected.
     const unexpected = page.problems.filter((p) => !/Failed to load resource.*404/.test(p));
