@@ -157,6 +157,10 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         append(el('li', 'chat-event muted', text), false);
     }
 
+    // Whether MEMBER (a number, or undefined from a server without them) named NAME is us.
+    const isMe = (member, name) => (member === undefined || state.member === null
+        ? name === state.you : member === state.member);
+
     function onMessage(data) {
         let msg;
         try {
@@ -182,9 +186,12 @@ export function createChat(section, { idle = 'not connected' } = {}) {
         case 'presence':
             // Batched by the server: everyone who came and went since the last one.
             showViewers(msg.viewers);
-            for (const name of msg.joined ?? []) if (name !== state.you) onEvent(`${name} joined`);
+            // Our own arrival and renames are not news to us; a namesake's are (member numbers).
+            (msg.joined ?? []).forEach((name, i) => {
+                if (!isMe(msg.joined_members?.[i], name)) onEvent(`${name} joined`);
+            });
             for (const name of msg.left ?? []) onEvent(`${name} left`);
-            for (const [from, to] of msg.renamed ?? []) if (to !== state.you) onEvent(`${from} is now ${to}`);
+            for (const [from, to, member] of msg.renamed ?? []) if (!isMe(member, to)) onEvent(`${from} is now ${to}`);
             break;
         case 'error':
             state.errors.push(msg.reason);

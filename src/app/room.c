@@ -175,22 +175,27 @@ void room_leave(struct room_member *member)
  * when nothing changed. */
 static void send_presence(struct room *room, uint64_t now_ms)
 {
-    json_t *joined = json_array();
+    /* Names, and beside them member numbers: names are anyone's, so a page tells its own arrival
+     * from a namesake's by its number. */
+    json_t *joined = json_array(), *joined_members = json_array();
     for (struct room_member *m = room->members; m; m = m->next) {
         if (!m->announced && now_ms - m->joined_ms >= PRESENCE_HELLO_GRACE_MS) {
             m->announced = true;
             json_array_insert_new(joined, 0, json_string(m->name)); /* oldest first */
+            json_array_insert_new(joined_members, 0, json_integer(m->number));
         }
     }
     int viewers = (int)viewer_count(room);
     if (json_array_size(joined) == 0 && json_array_size(room->left) == 0 &&
         json_array_size(room->renamed) == 0 && viewers == room->viewers_sent) {
         json_decref(joined);
+        json_decref(joined_members);
         return;
     }
     room->viewers_sent = viewers;
-    broadcast(room, json_pack("{s:s, s:o, s:O, s:O, s:i}", "type", "presence", "joined", joined,
-                              "left", room->left, "renamed", room->renamed, "viewers", viewers));
+    broadcast(room, json_pack("{s:s, s:o, s:o, s:O, s:O, s:i}", "type", "presence", "joined",
+                              joined, "joined_members", joined_members, "left", room->left,
+                              "renamed", room->renamed, "viewers", viewers));
     json_array_clear(room->left);
     json_array_clear(room->renamed);
 }
@@ -263,7 +268,8 @@ static void hello(struct room_member *m, const char *name)
     }
     /* Everyone was told of it under its old name: the next presence message says who it is. */
     if (m->announced && strcmp(m->name, name) != 0)
-        json_array_append_new(m->room->renamed, json_pack("[s,s]", m->name, name));
+        json_array_append_new(m->room->renamed,
+                              json_pack("[s,s,i]", m->name, name, (int)m->number));
     snprintf(m->name, sizeof m->name, "%s", name);
 }
 

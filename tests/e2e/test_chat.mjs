@@ -227,6 +227,13 @@ async function run(server, browser) {
     const real = view.messages.find((m) => m.text === 'back again');
     check(impostor?.from === 'Pub' && !impostor.broadcaster && real?.broadcaster === true,
         "Ann: a viewer named Pub gets no broadcaster mark; the publisher's messages keep it", { impostor, real });
+    // A namesake's rename is news to the page whose name it took; one's own is not.
+    view = await waitForChat(pub, (v) => v.events.some((e) => / is now Pub$/.test(e)));
+    check(view.events.some((e) => / is now Pub$/.test(e)),
+        'Pub: is told that a viewer took its name ("... is now Pub")', view.events.slice(-3));
+    view = await chatView(viewers.Bob);
+    check(!view.events.some((e) => / is now Pub$/.test(e)),
+        'Bob: is not told of his own rename', view.events.slice(-3));
     // Nor is a namesake's message taken for one's own: each page marks only what it sent.
     for (const [name, page, own] of [['Pub', pub, false], ['Bob', viewers.Bob, true]]) {
         view = await waitForChat(page, (v) => v.messages.some((m) => m.text === 'I am the broadcaster'));
