@@ -438,7 +438,10 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
         track->keyframe_seq = v->seq;
         track->keyframe_ts = v->timestamp;
     }
-    if (!pub->stream->n_viewers)
+    /* Kept in history either way (a viewer that joins or changes quality may ask for it), but
+     * held for a fan-out only when some viewer gets this track. */
+    if (!pub->stream->n_viewers ||
+        (track == &pub->tracks[SFU_SLOT_LOW] && !pub->stream->n_low_viewers))
         return;
     if (track->n_pending == SFU_BURST)
         sfu_fan_out(pub);

@@ -372,6 +372,8 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
     if (!viewer)
         return;
     struct sfu_stream *stream = viewer->stream;
+    if (viewer->quality == SFU_QUALITY_LOW)
+        stream->n_low_viewers--;
     stream->viewers[viewer->index] = stream->viewers[--stream->n_viewers];
     stream->viewers[viewer->index]->index = viewer->index;
     struct sfu *sfu = viewer->sfu;
@@ -384,6 +386,10 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
 void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us)
 {
     struct sfu_track *before = sfu_viewer_source(viewer, SFU_VIDEO);
+    if (quality != viewer->quality && quality == SFU_QUALITY_LOW)
+        viewer->stream->n_low_viewers++;
+    else if (quality != viewer->quality)
+        viewer->stream->n_low_viewers--;
     viewer->quality = quality;
     struct sfu_track *now = sfu_viewer_source(viewer, SFU_VIDEO);
     /* The viewer rebinds to the other track at its next packet (another generation) and waits

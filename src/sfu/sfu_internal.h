@@ -184,6 +184,7 @@ struct sfu_stream {
     struct sfu_publisher *publisher;
     struct sfu_viewer **viewers;
     size_t n_viewers, cap_viewers;
+    size_t n_low_viewers; /* of them, those asking for low quality */
     uint64_t bytes_out, bytes_out_at_rate;
     uint32_t bitrate_out;
 };

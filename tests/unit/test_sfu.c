@@ -1316,13 +1316,18 @@ static void simulcast_low_quality_viewer_gets_the_smallest_layer(void **state)
     static struct capture low_cap;
     memset(&low_cap, 0, sizeof low_cap);
     struct sfu_viewer *high = watch(f, "sim", &f->view_cap, 1000);
-    struct sfu_viewer *low = watch(f, "sim", &low_cap, 1000);
-    sfu_viewer_set_quality(low, SFU_QUALITY_LOW, 1000);
 
-    /* The small layer first: both forward it; its loss is asked for once. */
+    /* The small layer first: while nobody asks for low quality, the low track holds nothing
+     * for a fan-out (only the video track's packets are timed). Then both forward it; its loss
+     * is asked for once. */
     uint16_t small_seq = 100, large_seq = 7000;
     uint64_t now = send_layer(sfu, pub, SMALL, &small_seq, 10000, 3, true);
     assert_int_equal(f->view_cap.n_rtp, 3);
+    assert_int_equal(sfu_forward_delay_us(sfu)->count, 3);
+    struct sfu_viewer *low = watch(f, "sim", &low_cap, now);
+    sfu_viewer_set_quality(low, SFU_QUALITY_LOW, now);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 3, true);
+    assert_int_equal(f->view_cap.n_rtp, 6);
     assert_int_equal(low_cap.n_rtp, 3);
     f->pub_cap.n_rtcp = 0;
     uint16_t lost = small_seq++;
