@@ -100,9 +100,10 @@ static json_t *stream_json(const struct sfu_stream_info *info)
         }
         json_array_append_new(tracks, track);
     }
-    return json_pack("{s:s, s:b, s:i, s:i, s:i, s:o}", "name", info->name, "live", info->live,
-                     "viewers", (int)info->viewers, "bitrate_in", (int)info->bitrate_in,
-                     "bitrate_out", (int)info->bitrate_out, "tracks", tracks);
+    return json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:o}", "name", info->name, "live", info->live,
+                     "viewers", (int)info->viewers, "viewers_low", (int)info->viewers_low,
+                     "bitrate_in", (int)info->bitrate_in, "bitrate_out", (int)info->bitrate_out,
+                     "tracks", tracks);
 }
 
 /* The ICE servers for one client, named ID in the TURN server's logs (NULL: a random token).

@@ -94,6 +94,11 @@ static void stream_families(FILE *f, const struct sfu *sfu)
     family(f, "onair_stream_viewers", "gauge", "Viewers of each stream.");
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
         fprintf(f, "onair_stream_viewers{stream=\"%s\"} %zu\n", info.name, info.viewers);
+    family(f, "onair_stream_low_quality_viewers", "gauge",
+           "Viewers of each stream asking for low quality (the smallest simulcast layer).");
+    for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
+        fprintf(f, "onair_stream_low_quality_viewers{stream=\"%s\"} %zu\n", info.name,
+                info.viewers_low);
     family(f, "onair_stream_live", "gauge", "1 when the stream has a publisher.");
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
         fprintf(f, "onair_stream_live{stream=\"%s\"} %d\n", info.name, info.live);

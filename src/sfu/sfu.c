@@ -576,6 +576,7 @@ static void fill_info(const struct sfu_stream *stream, struct sfu_stream_info *i
     info->name = stream->name;
     info->live = stream->publisher != NULL;
     info->viewers = stream->n_viewers;
+    info->viewers_low = stream->n_low_viewers;
     info->bitrate_out = stream->bitrate_out;
     const struct sfu_publisher *pub = stream->publisher;
     for (int k = 0; pub && k < SFU_KINDS; k++) {

@@ -174,6 +174,7 @@ struct sfu_stream_info {
     const char *name;
     bool live;
     size_t viewers;
+    size_t viewers_low; /* of them, those asking for low quality (sfu_viewer_set_quality) */
     uint32_t bitrate_in, bitrate_out;
     size_t n_tracks;
     struct sfu_track_info tracks[SFU_KINDS];

@@ -207,9 +207,13 @@ try {
         video = info.tracks?.find((t) => t.kind === 'video');
         const layers = (video?.layers ?? []).filter((l) => l.bitrate > 0);
         const bottom = Math.min(...layers.map((l) => l.bitrate));
-        return layers.length === 3 && layers.find((l) => l.forwarded_low)?.bitrate === bottom;
+        return layers.length === 3 && layers.find((l) => l.forwarded_low)?.bitrate === bottom &&
+            info.viewers === 2 && info.viewers_low === 1;
     }, 5000, 250);
-    check(lowShown, 'the API marks the lowest bitrate layer forwarded_low', video);
+    check(lowShown, 'the API marks the lowest bitrate layer forwarded_low, and counts 1 of 2 viewers at low',
+        video);
+    const lowMetric = await metric(server, `onair_stream_low_quality_viewers{stream="${NAME}"}`);
+    check(lowMetric === 1, '/metrics counts the viewer of low quality', lowMetric);
 
     // Its choice changes while it watches: PUT /session/ID/quality.
     const quality = async (location, body) => {
