@@ -168,7 +168,8 @@ void metrics_render(const struct server *srv, struct http_response *res)
             "Fan-outs split among the worker threads (large enough to be worth it).",
             c->fan_outs_split);
     counter(f, "onair_simulcast_layer_switches_total",
-            "Times a simulcast publisher's video moved to another layer (the best one flowing).",
+            "Times a simulcast publisher's video moved to another layer (the best one flowing, "
+            "or for viewers of low quality the smallest).",
             c->layer_switches);
     histogram_family(f, "onair_forwarding_delay_microseconds",
                      "From a publisher packet's arrival to its copy for the last viewer being "
