@@ -16,7 +16,8 @@ import {
 
 const STATS_MS = 1000;
 // Simulcast: the video at a quarter, half and full size, smallest first. The server forwards the
-// best that flows to its viewers, and the smallest to those asking for low quality.
+// best that flows to its viewers, the half one to those asking for medium quality and the
+// smallest to those asking for low.
 const SIMULCAST_LAYERS = [
     { rid: 'q', scaleResolutionDownBy: 4 },
     { rid: 'h', scaleResolutionDownBy: 2 },

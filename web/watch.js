@@ -96,7 +96,7 @@ async function connect() {
     ui.video.srcObject = new MediaStream([video.receiver.track, audio.receiver.track]);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
-        const quality = ui.quality.value === 'low' ? '?quality=low' : '';
+        const quality = ui.quality.value === 'high' ? '' : `?quality=${ui.quality.value}`;
         const endpoint = `/whep/${encodeURIComponent(name)}${quality}`;
         onair.session = await negotiate(pc, endpoint, iceServers, token);
     } catch (error) {
@@ -292,8 +292,9 @@ ui.video.addEventListener('playing', () => {
 window.addEventListener('pagehide', () => clearTimeout(retryTimer));
 
 $('name').textContent = name;
-// /watch/NAME?quality=low starts at low quality (a page embedding a small player).
-if (new URLSearchParams(location.search).get('quality') === 'low') ui.quality.value = 'low';
+// /watch/NAME?quality=low (or medium) starts at that quality (a page embedding a small player).
+const askedQuality = new URLSearchParams(location.search).get('quality');
+if (['medium', 'low'].includes(askedQuality)) ui.quality.value = askedQuality;
 document.title = `onair · ${name}`;
 setInterval(async () => {
     await updateStats().catch(() => {});

@@ -91,19 +91,25 @@ static json_t *stream_json(const struct sfu_stream_info *info)
         if (t->n_layers) {
             json_t *layers = json_array();
             for (size_t l = 0; l < t->n_layers; l++)
-                json_array_append_new(layers, json_pack("{s:I, s:i, s:b, s:b}", "ssrc",
-                                                        (json_int_t)t->layers[l].ssrc, "bitrate",
-                                                        (int)t->layers[l].bitrate, "forwarded",
-                                                        t->layers[l].forwarded, "forwarded_low",
-                                                        t->layers[l].forwarded_low));
+                json_array_append_new(layers,
+                                      json_pack("{s:I, s:i, s:b, s:b, s:b}", "ssrc",
+                                                (json_int_t)t->layers[l].ssrc, "bitrate",
+                                                (int)t->layers[l].bitrate, "forwarded",
+                                                t->layers[l].forwarded, "forwarded_medium",
+                                                t->layers[l].forwarded_medium, "forwarded_low",
+                                                t->layers[l].forwarded_low));
             json_object_set_new(track, "layers", layers);
         }
         json_array_append_new(tracks, track);
     }
-    return json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:o}", "name", info->name, "live", info->live,
-                     "viewers", (int)info->viewers, "viewers_low", (int)info->viewers_low,
-                     "bitrate_in", (int)info->bitrate_in, "bitrate_out", (int)info->bitrate_out,
-                     "tracks", tracks);
+    json_t *by_quality = json_object();
+    for (int q = 0; q < SFU_QUALITIES; q++)
+        json_object_set_new(by_quality, sfu_quality_names[q],
+                            json_integer((json_int_t)info->viewers_at[q]));
+    return json_pack("{s:s, s:b, s:i, s:o, s:i, s:i, s:o}", "name", info->name, "live", info->live,
+                     "viewers", (int)info->viewers, "viewers_by_quality", by_quality, "bitrate_in",
+                     (int)info->bitrate_in, "bitrate_out", (int)info->bitrate_out, "tracks",
+                     tracks);
 }
 
 /* The ICE servers for one client, named ID in the TURN server's logs (NULL: a random token).
@@ -250,9 +256,10 @@ static struct session *create_session(struct server *srv, const struct http_requ
     return s;
 }
 
-#define QUALITY_RULE "quality is high (the best layer of a simulcast video, the default) or low"
+#define QUALITY_RULE                                                                               \
+    "quality is high (the best layer of a simulcast video, the default), medium or low"
 
-/* A viewer's quality by its name: "high" or "low", with white space around it. */
+/* A viewer's quality by its name ("high", "medium" or "low"), with white space around it. */
 static bool quality_from(const char *text, size_t len, enum sfu_quality *quality)
 {
     while (len && strchr(" \t\r\n", text[0])) {
@@ -261,13 +268,13 @@ static bool quality_from(const char *text, size_t len, enum sfu_quality *quality
     }
     while (len && strchr(" \t\r\n", text[len - 1]))
         len--;
-    if (len == 4 && memcmp(text, "high", 4) == 0)
-        *quality = SFU_QUALITY_HIGH;
-    else if (len == 3 && memcmp(text, "low", 3) == 0)
-        *quality = SFU_QUALITY_LOW;
-    else
-        return false;
-    return true;
+    for (int q = 0; q < SFU_QUALITIES; q++) {
+        if (strlen(sfu_quality_names[q]) == len && memcmp(text, sfu_quality_names[q], len) == 0) {
+            *quality = (enum sfu_quality)q;
+            return true;
+        }
+    }
+    return false;
 }
 
 static void whip_whep(struct server *srv, const struct http_request *req, const char *name,
@@ -402,7 +409,8 @@ static void session_resource(struct server *srv, const struct http_request *req,
     http_response_header(res, "ETag", "\"%s\"", session_etag(s));
 }
 
-/* PUT /session/ID/quality: a viewer's choice of layer while it watches ("high" or "low"). */
+/* PUT /session/ID/quality: a viewer's choice of layer while it watches ("high", "medium" or
+ * "low"). */
 static void session_quality(struct server *srv, const struct http_request *req, const char *rest,
                             struct http_response *res)
 {

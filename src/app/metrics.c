@@ -94,11 +94,12 @@ static void stream_families(FILE *f, const struct sfu *sfu)
     family(f, "onair_stream_viewers", "gauge", "Viewers of each stream.");
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
         fprintf(f, "onair_stream_viewers{stream=\"%s\"} %zu\n", info.name, info.viewers);
-    family(f, "onair_stream_low_quality_viewers", "gauge",
-           "Viewers of each stream asking for low quality (the smallest simulcast layer).");
+    family(f, "onair_stream_viewers_by_quality", "gauge",
+           "Viewers of each stream by the quality they ask for (a simulcast video's layer).");
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
-        fprintf(f, "onair_stream_low_quality_viewers{stream=\"%s\"} %zu\n", info.name,
-                info.viewers_low);
+        for (int q = 0; q < SFU_QUALITIES; q++)
+            fprintf(f, "onair_stream_viewers_by_quality{stream=\"%s\",quality=\"%s\"} %zu\n",
+                    info.name, sfu_quality_names[q], info.viewers_at[q]);
     family(f, "onair_stream_live", "gauge", "1 when the stream has a publisher.");
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
         fprintf(f, "onair_stream_live{stream=\"%s\"} %d\n", info.name, info.live);
@@ -169,7 +170,7 @@ void metrics_render(const struct server *srv, struct http_response *res)
             c->fan_outs_split);
     counter(f, "onair_simulcast_layer_switches_total",
             "Times a simulcast publisher's video moved to another layer (the best one flowing, "
-            "or for viewers of low quality the smallest).",
+            "or for viewers of medium and low quality the second best and the smallest).",
             c->layer_switches);
     histogram_family(f, "onair_forwarding_delay_microseconds",
                      "From a publisher packet's arrival to its copy for the last viewer being "

@@ -96,7 +96,7 @@ int session_set_quality(struct session *s, enum sfu_quality quality)
     if (!s->viewer)
         return -1;
     sfu_viewer_set_quality(s->viewer, quality, clock_now_us());
-    log_info("session %s: %s quality", s->id, quality == SFU_QUALITY_LOW ? "low" : "high");
+    log_info("session %s: %s quality", s->id, sfu_quality_names[quality]);
     return 0;
 }
 

@@ -35,9 +35,8 @@ struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kin
     struct sfu_publisher *pub = viewer->stream->publisher;
     if (!pub || !pub->has[kind])
         return NULL;
-    if (kind == SFU_VIDEO && viewer->quality == SFU_QUALITY_LOW && pub->has[SFU_SLOT_LOW])
-        return &pub->tracks[SFU_SLOT_LOW];
-    return &pub->tracks[kind];
+    int slot = kind == SFU_VIDEO ? sfu_quality_slot(viewer->quality) : (int)kind;
+    return &pub->tracks[pub->has[slot] ? slot : (int)kind];
 }
 
 /* Binds a viewer track to the publisher track now feeding it: payload types and extension ids
@@ -312,10 +311,11 @@ void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, ui
 static void ask_publisher(struct sfu_publisher *pub, struct sfu_track *track,
                           const uint16_t *lost, uint16_t n_lost, uint64_t now_us)
 {
-    /* The low track forwarding the video track's layer leaves the asking to that: one NACK for
-     * a loss, one repair, which both tracks take. */
-    if (track == &pub->tracks[SFU_SLOT_LOW] && track->desc.ssrc == pub->tracks[SFU_VIDEO].desc.ssrc)
-        return;
+    /* A track forwarding the layer of one before it leaves the asking to that: one NACK for a
+     * loss, one repair, which every track of that layer takes. */
+    for (const struct sfu_track *before = pub->tracks; before < track; before++)
+        if (pub->has[before - pub->tracks] && before->desc.ssrc == track->desc.ssrc)
+            return;
     uint8_t buf[SFU_SEND_CAP];
     size_t n = rtcp_nack_encode(buf, sizeof buf - SFU_SRTP_ROOM, pub->rtcp_ssrc, track->desc.ssrc,
                                 lost, n_lost);
@@ -441,7 +441,9 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     /* Kept in history either way (a viewer that joins or changes quality may ask for it), but
      * held for a fan-out only when some viewer gets this track. */
     if (!pub->stream->n_viewers ||
-        (track == &pub->tracks[SFU_SLOT_LOW] && !pub->stream->n_low_viewers))
+        (track == &pub->tracks[SFU_SLOT_MEDIUM] &&
+         !pub->stream->n_viewers_at[SFU_QUALITY_MEDIUM]) ||
+        (track == &pub->tracks[SFU_SLOT_LOW] && !pub->stream->n_viewers_at[SFU_QUALITY_LOW]))
         return;
     if (track->n_pending == SFU_BURST)
         sfu_fan_out(pub);

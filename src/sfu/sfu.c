@@ -138,16 +138,20 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
         t->pending = xmalloc(SFU_BURST * sizeof *t->pending);
         rtp_seq_init(&t->seq);
     }
-    if (pub->has[SFU_VIDEO] && pub->tracks[SFU_VIDEO].desc.layers > 1) {
-        /* The low track: the same video, its numbering and history apart (simulcast.c). */
-        struct sfu_track *low = &pub->tracks[SFU_SLOT_LOW];
-        pub->has[SFU_SLOT_LOW] = true;
-        low->desc = pub->tracks[SFU_VIDEO].desc;
-        low->codec_id = pub->tracks[SFU_VIDEO].codec_id;
-        low->gen = sfu->next_gen++;
-        low->history = history_new();
-        low->pending = xmalloc(SFU_BURST * sizeof *low->pending);
-        rtp_seq_init(&low->seq);
+    /* A simulcast video's tracks for lesser qualities: the same video, each with its numbering
+     * and history apart (simulcast.c). */
+    uint8_t layers = pub->has[SFU_VIDEO] ? pub->tracks[SFU_VIDEO].desc.layers : 0;
+    for (int slot = SFU_SLOT_MEDIUM; slot < SFU_SLOTS && layers > 1; slot++) {
+        if (slot == SFU_SLOT_MEDIUM && layers < 3)
+            continue;
+        struct sfu_track *t = &pub->tracks[slot];
+        pub->has[slot] = true;
+        t->desc = pub->tracks[SFU_VIDEO].desc;
+        t->codec_id = pub->tracks[SFU_VIDEO].codec_id;
+        t->gen = sfu->next_gen++;
+        t->history = history_new();
+        t->pending = xmalloc(SFU_BURST * sizeof *t->pending);
+        rtp_seq_init(&t->seq);
     }
     stream->publisher = pub;
     if (sfu->tap.on_publisher)
@@ -234,12 +238,14 @@ void sfu_publisher_rtp(struct sfu_publisher *pub, uint64_t now_us, const uint8_t
             pub->sfu->counters.rtp_bad++;
             return;
         }
-        struct sfu_track *low = &pub->tracks[SFU_SLOT_LOW];
         bool high = sfu_simulcast_take(pub, video, layer, &v);
-        if (sfu_simulcast_take(pub, low, layer, &v)) {
+        for (int slot = SFU_SLOT_MEDIUM; slot < SFU_SLOTS; slot++) {
+            struct sfu_track *lesser = &pub->tracks[slot];
+            if (!pub->has[slot] || !sfu_simulcast_take(pub, lesser, layer, &v))
+                continue;
             if (!pub->announced)
                 announce(pub);
-            sfu_forward_track_packet(pub, low, now_us, pkt, len, &v);
+            sfu_forward_track_packet(pub, lesser, now_us, pkt, len, &v);
         }
         if (!high)
             return; /* a layer the video track does not forward now */
@@ -345,6 +351,7 @@ struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
         stream->cap_viewers = stream->cap_viewers ? stream->cap_viewers * 2 : 8;
         stream->viewers = xrealloc(stream->viewers, stream->cap_viewers * sizeof *stream->viewers);
     }
+    stream->n_viewers_at[SFU_QUALITY_HIGH]++; /* viewer->quality, until it chooses */
     viewer->index = stream->n_viewers;
     stream->viewers[stream->n_viewers++] = viewer;
     return viewer;
@@ -372,8 +379,7 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
     if (!viewer)
         return;
     struct sfu_stream *stream = viewer->stream;
-    if (viewer->quality == SFU_QUALITY_LOW)
-        stream->n_low_viewers--;
+    stream->n_viewers_at[viewer->quality]--;
     stream->viewers[viewer->index] = stream->viewers[--stream->n_viewers];
     stream->viewers[viewer->index]->index = viewer->index;
     struct sfu *sfu = viewer->sfu;
@@ -383,13 +389,14 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
     stream_release(sfu, stream);
 }
 
+const char *const sfu_quality_names[SFU_QUALITIES] = {
+    [SFU_QUALITY_HIGH] = "high", [SFU_QUALITY_MEDIUM] = "medium", [SFU_QUALITY_LOW] = "low"};
+
 void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us)
 {
     struct sfu_track *before = sfu_viewer_source(viewer, SFU_VIDEO);
-    if (quality != viewer->quality && quality == SFU_QUALITY_LOW)
-        viewer->stream->n_low_viewers++;
-    else if (quality != viewer->quality)
-        viewer->stream->n_low_viewers--;
+    viewer->stream->n_viewers_at[viewer->quality]--;
+    viewer->stream->n_viewers_at[quality]++;
     viewer->quality = quality;
     struct sfu_track *now = sfu_viewer_source(viewer, SFU_VIDEO);
     /* The viewer rebinds to the other track at its next packet (another generation) and waits
@@ -445,8 +452,11 @@ static void report_to_publisher(struct sfu_publisher *pub, uint64_t now_us)
         struct sfu_track *t = &pub->tracks[k];
         if (!pub->has[k] || !t->seq.started)
             continue;
-        if (k == SFU_SLOT_LOW && t->desc.ssrc == pub->tracks[SFU_VIDEO].desc.ssrc)
-            continue; /* both forward one layer: the video track reports it */
+        bool reported = false; /* by a track before it, forwarding the same layer */
+        for (int j = SFU_VIDEO; j < k; j++)
+            reported |= pub->has[j] && pub->tracks[j].desc.ssrc == t->desc.ssrc;
+        if (reported)
+            continue;
         uint64_t expected = rtp_seq_expected(&t->seq);
         uint64_t expected_interval = expected - t->expected_prior;
         uint64_t received_interval = t->seq.received - t->received_prior;
@@ -576,7 +586,7 @@ static void fill_info(const struct sfu_stream *stream, struct sfu_stream_info *i
     info->name = stream->name;
     info->live = stream->publisher != NULL;
     info->viewers = stream->n_viewers;
-    info->viewers_low = stream->n_low_viewers;
+    memcpy(info->viewers_at, stream->n_viewers_at, sizeof info->viewers_at);
     info->bitrate_out = stream->bitrate_out;
     const struct sfu_publisher *pub = stream->publisher;
     for (int k = 0; pub && k < SFU_KINDS; k++) {
@@ -598,6 +608,9 @@ static void fill_info(const struct sfu_stream *stream, struct sfu_stream_info *i
                 ti->layers[i].ssrc = pub->layers[i].ssrc;
                 ti->layers[i].bitrate = pub->layers[i].bitrate;
                 ti->layers[i].forwarded = pub->layers[i].ssrc == t->desc.ssrc;
+                int medium = pub->has[SFU_SLOT_MEDIUM] ? SFU_SLOT_MEDIUM : SFU_VIDEO;
+                ti->layers[i].forwarded_medium =
+                    pub->layers[i].ssrc == pub->tracks[medium].desc.ssrc;
                 ti->layers[i].forwarded_low =
                     pub->layers[i].ssrc == pub->tracks[SFU_SLOT_LOW].desc.ssrc;
                 info->bitrate_in += pub->layers[i].bitrate; /* every layer comes in */

@@ -115,11 +115,13 @@ struct sfu_viewer *sfu_viewer_attach(struct sfu *sfu, const char *name,
                                      const struct sfu_viewer_track_desc *tracks, size_t n_tracks,
                                      const struct sfu_sink *sink, void *opaque);
 void sfu_viewer_detach(struct sfu_viewer *viewer);
-/* Which layer of a simulcast publisher's video the viewer gets: the best that flows (the
- * default), or the lowest, for a viewer on a poor link or a small screen. A single stream is
- * the same at either. Changed while watching, the viewer's video goes on from the new layer's
- * next keyframe, which is asked for. */
-enum sfu_quality { SFU_QUALITY_HIGH, SFU_QUALITY_LOW };
+/* Which layer of a simulcast publisher's video the viewer gets: the best that flows (high, the
+ * default), the second best when three or more flow (medium; the best otherwise), or the
+ * smallest (low), for a viewer on a poor link or a small screen. A single stream is the same at
+ * each. Changed while watching, the viewer's video goes on from the new layer's next keyframe,
+ * which is asked for. */
+enum sfu_quality { SFU_QUALITY_HIGH, SFU_QUALITY_MEDIUM, SFU_QUALITY_LOW, SFU_QUALITIES };
+extern const char *const sfu_quality_names[SFU_QUALITIES]; /* "high", "medium", "low" */
 void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us);
 /* The viewer's sink is ready (its keys exist): from now on it gets packets. */
 void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us);
@@ -166,15 +168,16 @@ struct sfu_track_info {
     size_t n_layers;
     struct {
         uint32_t ssrc, bitrate;
-        bool forwarded;     /* to viewers of high quality */
-        bool forwarded_low; /* to viewers of low quality */
+        bool forwarded;        /* to viewers of high quality */
+        bool forwarded_medium; /* to viewers of medium quality */
+        bool forwarded_low;    /* to viewers of low quality */
     } layers[SFU_MAX_LAYERS];
 };
 struct sfu_stream_info {
     const char *name;
     bool live;
     size_t viewers;
-    size_t viewers_low; /* of them, those asking for low quality (sfu_viewer_set_quality) */
+    size_t viewers_at[SFU_QUALITIES]; /* of them, those asking for each quality */
     uint32_t bitrate_in, bitrate_out;
     size_t n_tracks;
     struct sfu_track_info tracks[SFU_KINDS];

@@ -42,9 +42,19 @@ struct sfu_pending {
 };
 
 /* Where a publisher's tracks sit in pub->tracks: one per kind (SFU_AUDIO, SFU_VIDEO), and for
- * a simulcast video a second video track, forwarding the lowest layer that flows to the viewers
- * that ask for low quality (the video track forwards the best one: simulcast.c). */
-enum { SFU_SLOT_LOW = SFU_KINDS, SFU_SLOTS };
+ * a simulcast video more video tracks, each forwarding the layer that viewers of a lesser
+ * quality get (the video track forwards the best one: simulcast.c). The medium track exists only
+ * for three layers or more: with two, medium is high. A track forwarding the same layer as one
+ * before it leaves the NACKs and reports to that one. */
+enum { SFU_SLOT_MEDIUM = SFU_KINDS, SFU_SLOT_LOW, SFU_SLOTS };
+
+/* The slot of the track viewers of QUALITY get, when the publisher has it. */
+static inline int sfu_quality_slot(enum sfu_quality quality)
+{
+    return quality == SFU_QUALITY_LOW      ? SFU_SLOT_LOW
+           : quality == SFU_QUALITY_MEDIUM ? SFU_SLOT_MEDIUM
+                                           : SFU_VIDEO;
+}
 
 /* A publisher's track as the SFU receives it. */
 struct sfu_track {
@@ -184,7 +194,7 @@ struct sfu_stream {
     struct sfu_publisher *publisher;
     struct sfu_viewer **viewers;
     size_t n_viewers, cap_viewers;
-    size_t n_low_viewers; /* of them, those asking for low quality */
+    size_t n_viewers_at[SFU_QUALITIES]; /* of them, those asking for each quality */
     uint64_t bytes_out, bytes_out_at_rate;
     uint32_t bitrate_out;
 };

@@ -2,7 +2,8 @@
  * payload type), forwarded one layer at a time.
  *
  * Viewers get the layer with the highest bitrate that is flowing (the publisher's video track),
- * or, those that asked for low quality, the one with the lowest (its low track). A browser
+ * or, those that asked for a lesser quality, the second best (its medium track) or the smallest
+ * (its low track). A browser
  * starts its small layers first, adds the large ones as its bandwidth estimate grows and stops
  * them when it shrinks; the rids do not say which layer is large (the page's
  * scaleResolutionDownBy does, and it is not in the SDP), the bitrates do. A track moves to
@@ -19,8 +20,8 @@
 
 /* A layer with no packet for this long has stopped. */
 #define LAYER_STALE_US 1000000
-/* While the current layer flows, another replaces it only with this much more bitrate (in
- * percent): layers near each other's rate would otherwise swap at every fluctuation. */
+/* While the current layer flows, another replaces it only if one has this much more bitrate
+ * than the other (in percent): choose_layer. */
 #define SWITCH_MARGIN_PERCENT 150
 
 static struct sfu_layer *layer_by_ssrc(struct sfu_publisher *pub, uint32_t ssrc)
@@ -57,9 +58,12 @@ static void move_to(struct sfu_publisher *pub, struct sfu_track *track,
     if (track->n_pending)
         sfu_fan_out(pub); /* the old layer's last packets go out under its generation */
     const struct sfu_layer *old = layer_by_ssrc(pub, track->desc.ssrc);
+    static const char *const label[SFU_SLOTS] = {[SFU_VIDEO] = "",
+                                                 [SFU_SLOT_MEDIUM] = " for medium quality",
+                                                 [SFU_SLOT_LOW] = " for low quality"};
     log_info("stream %s: simulcast layer %08x (%u kbit/s) -> %08x (%u kbit/s)%s", pub->stream->name,
              track->desc.ssrc, old ? old->bitrate / 1000 : 0, layer->ssrc, layer->bitrate / 1000,
-             track == &pub->tracks[SFU_SLOT_LOW] ? " for low quality" : "");
+             label[track - pub->tracks]);
     track->desc.ssrc = layer->ssrc;
     track->gen = pub->sfu->next_gen++;
     rtp_seq_init(&track->seq);
@@ -118,33 +122,50 @@ static void ask_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uin
     }
 }
 
-/* Whether a layer at bitrate A is what TRACK wants rather than one at B: more for the video
- * track, less for the low one. MARGIN (percent) is how much better it must be. */
-static bool rather(const struct sfu_publisher *pub, const struct sfu_track *track, uint32_t a,
-                   uint32_t b, unsigned margin)
+/* The layer TRACK should forward of those flowing: the best (by bitrate) for the video track,
+ * the smallest for the low one, and for the medium one the second best when three or more flow
+ * (the best otherwise: a browser that has dropped its largest layer sends its medium one as its
+ * best). */
+static const struct sfu_layer *wanted_layer(const struct sfu_publisher *pub,
+                                            const struct sfu_track *track, uint64_t now_us)
 {
+    const struct sfu_layer *flowing[SFU_MAX_LAYERS]; /* best first */
+    size_t n = 0;
+    for (size_t i = 0; i < pub->n_layers; i++) {
+        const struct sfu_layer *layer = &pub->layers[i];
+        if (now_us - layer->last_us >= LAYER_STALE_US)
+            continue;
+        size_t at = n++;
+        for (; at > 0 && flowing[at - 1]->bitrate < layer->bitrate; at--)
+            flowing[at] = flowing[at - 1];
+        flowing[at] = layer;
+    }
+    if (!n)
+        return NULL;
     if (track == &pub->tracks[SFU_SLOT_LOW])
-        return (uint64_t)a * margin < (uint64_t)b * 100;
-    return (uint64_t)a * 100 > (uint64_t)b * margin;
+        return flowing[n - 1];
+    if (track == &pub->tracks[SFU_SLOT_MEDIUM] && n >= 3)
+        return flowing[1];
+    return flowing[0];
 }
 
 /* Picks the layer TRACK should forward, and asks for its keyframe if that is not the one it
- * forwards now. */
+ * forwards now. While the current one flows, a move needs SWITCH_MARGIN_PERCENT between their
+ * bitrates: layers near each other's rate would otherwise trade places at every fluctuation. */
 static void choose_layer(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us)
 {
-    const struct sfu_layer *current = NULL, *wanted = NULL;
-    for (size_t i = 0; i < pub->n_layers; i++) {
-        const struct sfu_layer *layer = &pub->layers[i];
-        if (layer->ssrc == track->desc.ssrc)
-            current = layer;
-        if (now_us - layer->last_us < LAYER_STALE_US &&
-            (!wanted || rather(pub, track, layer->bitrate, wanted->bitrate, 100)))
-            wanted = layer;
-    }
+    const struct sfu_layer *current = NULL, *wanted = wanted_layer(pub, track, now_us);
+    for (size_t i = 0; i < pub->n_layers; i++)
+        if (pub->layers[i].ssrc == track->desc.ssrc)
+            current = &pub->layers[i];
     bool current_flows = current && now_us - current->last_us < LAYER_STALE_US;
+    uint64_t more = 0, less = 0;
+    if (wanted && current) {
+        more = wanted->bitrate > current->bitrate ? wanted->bitrate : current->bitrate;
+        less = wanted->bitrate > current->bitrate ? current->bitrate : wanted->bitrate;
+    }
     if (!wanted || wanted == current ||
-        (current_flows &&
-         !rather(pub, track, wanted->bitrate, current->bitrate, SWITCH_MARGIN_PERCENT))) {
+        (current_flows && more * 100 < less * SWITCH_MARGIN_PERCENT)) {
         track->switch_ssrc = 0; /* staying */
         return;
     }
@@ -159,8 +180,9 @@ void sfu_simulcast_rate(struct sfu_publisher *pub, uint64_t elapsed_us, uint64_t
             (uint32_t)((layer->bytes - layer->bytes_at_rate) * 8 * 1000000u / elapsed_us);
         layer->bytes_at_rate = layer->bytes;
     }
-    choose_layer(pub, &pub->tracks[SFU_VIDEO], now_us);
-    choose_layer(pub, &pub->tracks[SFU_SLOT_LOW], now_us);
+    for (int slot = SFU_VIDEO; slot < SFU_SLOTS; slot++)
+        if (pub->has[slot])
+            choose_layer(pub, &pub->tracks[slot], now_us);
 }
 
 /* A recording cannot follow a stream whose numbering jumps (its depacketizer would take the new

@@ -4,8 +4,9 @@
 // browser sends only its first encoding, here the smallest); viewers get the best layer that
 // flows: the full one once the browser sends it, and the half one, still decoding, when the
 // publisher turns the full one off. A viewer asking for low quality (?quality=low) gets the
-// smallest layer meanwhile, and moves up and back down when it changes its choice while it
-// watches (PUT /session/ID/quality), as our watch page does with its Quality menu. The server's
+// smallest layer meanwhile, and moves to the full, the half (medium) and back to the smallest
+// when it changes its choice while it watches (PUT /session/ID/quality), as our watch page does
+// with its Quality menu. The server's
 // recording of the stream plays across the switches: frames of both sizes decode in ffprobe.
 // Our publish page, with Simulcast ticked, sends the three layers too.
 import { execFileSync } from 'node:child_process';
@@ -206,13 +207,16 @@ try {
         const info = await (await fetch(`${server.url}/api/streams/${NAME}`)).json();
         video = info.tracks?.find((t) => t.kind === 'video');
         const layers = (video?.layers ?? []).filter((l) => l.bitrate > 0);
-        const bottom = Math.min(...layers.map((l) => l.bitrate));
-        return layers.length === 3 && layers.find((l) => l.forwarded_low)?.bitrate === bottom &&
-            info.viewers === 2 && info.viewers_low === 1;
+        const rates = layers.map((l) => l.bitrate).sort((a, b) => a - b);
+        const counts = info.viewers_by_quality ?? {};
+        return layers.length === 3 && layers.find((l) => l.forwarded_low)?.bitrate === rates[0] &&
+            layers.find((l) => l.forwarded_medium)?.bitrate === rates[1] &&
+            info.viewers === 2 && counts.high === 1 && counts.low === 1 && counts.medium === 0;
     }, 5000, 250);
-    check(lowShown, 'the API marks the lowest bitrate layer forwarded_low, and counts 1 of 2 viewers at low',
-        video);
-    const lowMetric = await metric(server, `onair_stream_low_quality_viewers{stream="${NAME}"}`);
+    check(lowShown, 'the API marks the smallest layer forwarded_low and the middle one forwarded_medium, ' +
+        'and counts 1 of 2 viewers at low', video);
+    const lowMetric = await metric(server,
+        `onair_stream_viewers_by_quality{stream="${NAME}",quality="low"}`);
     check(lowMetric === 1, '/metrics counts the viewer of low quality', lowMetric);
 
     // Its choice changes while it watches: PUT /session/ID/quality.
@@ -223,6 +227,9 @@ try {
     const up = await quality(low.location, 'high');
     check(up.status === 204, 'PUT /session/ID/quality "high" answers 204', up);
     await decodesAt(page, 'low', 1280, 'moves up to the full layer');
+    const middle = await quality(low.location, 'medium');
+    check(middle.status === 204, 'PUT /session/ID/quality "medium" answers 204', middle);
+    await decodesAt(page, 'low', 640, 'moves to the half layer, the second best of three');
     const down = await quality(low.location, 'low\n');
     check(down.status === 204, 'PUT /session/ID/quality "low" answers 204', down);
     await decodesAt(page, 'low', 320, 'moves back down to the smallest layer');
@@ -232,23 +239,25 @@ try {
         method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n',
     });
     const badBody = await bad.text();
-    check(bad.status === 400 && /quality is high .* or low/.test(badBody),
+    check(bad.status === 400 && /quality is high .*, medium or low/.test(badBody),
         'WHEP with ?quality=best: 400 saying the choices', { status: bad.status, badBody });
-    const medium = await quality(low.location, 'medium');
-    check(medium.status === 400 && /quality is high/.test(medium.body),
-        'PUT quality "medium": 400 saying the choices', medium);
+    const ultra = await quality(low.location, 'ultra');
+    check(ultra.status === 400 && /quality is high/.test(ultra.body),
+        'PUT quality "ultra": 400 saying the choices', ultra);
     const nobody = await quality('/session/no-such-session', 'low');
     check(nobody.status === 404, 'PUT quality on no session: 404', nobody);
     const publisher = await quality(published.location, 'low');
     check(publisher.status === 409, 'PUT quality on a publisher\'s session: 409', publisher);
 
     // The watch page: opened with ?quality=low it plays the smallest layer; its Quality menu
-    // moves it to the full one.
+    // moves it to the full one, then the half one.
     const watcher = await openPage(browser, TEST, 'watcher');
     await watcher.goto(`${server.url}/watch/${NAME}?quality=low`);
     await playsAt(watcher, 320, 'the watch page opened with ?quality=low plays the smallest layer');
     await watcher.selectOption('#quality', 'high');
     await playsAt(watcher, 1280, 'the watch page moves to the full layer when High is chosen');
+    await watcher.selectOption('#quality', 'medium');
+    await playsAt(watcher, 640, 'the watch page moves to the half layer when Medium is chosen');
     await closeClean(watcher, 'the watch page');
 
     const late = await page.evaluate((name) => window.watch('viewer2', name), NAME);

@@ -1152,8 +1152,8 @@ struct live_log {
     size_t n;
 };
 
-/* Whether C holds a PLI for MEDIA_SSRC, and forgets what it holds. */
-static bool took_pli_for(struct capture *c, uint32_t media_ssrc)
+/* Whether C holds a PLI for MEDIA_SSRC. */
+static bool holds_pli_for(const struct capture *c, uint32_t media_ssrc)
 {
     bool found = false;
     for (size_t i = 0; i < c->n_rtcp; i++) {
@@ -1167,6 +1167,13 @@ static bool took_pli_for(struct capture *c, uint32_t media_ssrc)
                 rtcp_pli_decode(&pli, &v, &why) == 0 && pli.media_ssrc == media_ssrc)
                 found = true;
     }
+    return found;
+}
+
+/* Whether C holds a PLI for MEDIA_SSRC, and forgets what it holds. */
+static bool took_pli_for(struct capture *c, uint32_t media_ssrc)
+{
+    bool found = holds_pli_for(c, media_ssrc);
     c->n_rtcp = 0;
     return found;
 }
@@ -1392,6 +1399,90 @@ static void simulcast_low_quality_viewer_gets_the_smallest_layer(void **state)
     sfu_publisher_detach(pub);
 }
 
+/* Three layers: a viewer of medium quality gets the second best while three flow, and the best
+ * of two when the largest stops, without a switch (the video track moves down to it). */
+static void simulcast_medium_quality_gets_the_second_best(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    enum { SMALL = 0xa1, MID = 0xa2, LARGE = 0xa3 };
+    f->pt[0].ssrc = 0;
+    f->pt[0].layers = 3;
+    struct sfu_publisher *pub = attach_publisher(f, "sim3", &webrtc_sink, &f->pub_cap);
+    static struct capture medium_cap, low_cap;
+    memset(&medium_cap, 0, sizeof medium_cap);
+    memset(&low_cap, 0, sizeof low_cap);
+    struct sfu_viewer *high = watch(f, "sim3", &f->view_cap, 1000);
+    struct sfu_viewer *medium = watch(f, "sim3", &medium_cap, 1000);
+    struct sfu_viewer *low = watch(f, "sim3", &low_cap, 1000);
+    sfu_viewer_set_quality(medium, SFU_QUALITY_MEDIUM, 1000);
+    sfu_viewer_set_quality(low, SFU_QUALITY_LOW, 1000);
+    struct sfu_stream_info info;
+    assert_int_equal(sfu_stream_info(sfu, "sim3", &info), 0);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_MEDIUM], 1);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_LOW], 1);
+
+    /* The small layer is heard first: everyone gets it. Then a second of all three, at one, two
+     * and four packets each 70 ms. */
+    uint16_t small_seq = 100, mid_seq = 3000, large_seq = 7000;
+    uint64_t now = send_layer(sfu, pub, SMALL, &small_seq, 10000, 2, true);
+    assert_int_equal(f->view_cap.n_rtp, 2);
+    assert_int_equal(medium_cap.n_rtp, 2);
+    assert_int_equal(low_cap.n_rtp, 2);
+    for (int i = 0; i < 16; i++) {
+        now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+        now = send_layer(sfu, pub, MID, &mid_seq, now, 2, false);
+        now = send_layer(sfu, pub, LARGE, &large_seq, now, 4, false);
+    }
+    f->pub_cap.n_rtcp = 0;
+    sfu_tick(sfu, now);
+    assert_true(holds_pli_for(&f->pub_cap, LARGE)); /* for the video track */
+    assert_true(holds_pli_for(&f->pub_cap, MID));   /* for the medium one */
+    assert_false(took_pli_for(&f->pub_cap, SMALL)); /* the low one stays */
+    f->view_cap.n_rtp = medium_cap.n_rtp = low_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, true);
+    assert_int_equal(f->view_cap.n_rtp, 1);
+    assert_int_equal(medium_cap.n_rtp, 0);
+    now = send_layer(sfu, pub, MID, &mid_seq, now, 1, true);
+    assert_int_equal(medium_cap.n_rtp, 1);
+    assert_int_equal(f->view_cap.n_rtp, 1);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    assert_int_equal(low_cap.n_rtp, 1);
+    assert_int_equal(f->view_cap.n_rtp + medium_cap.n_rtp, 2);
+    assert_int_equal(sfu_stream_info(sfu, "sim3", &info), 0);
+    const struct sfu_track_info *video = &info.tracks[info.tracks[0].kind == SFU_VIDEO ? 0 : 1];
+    for (size_t i = 0; i < video->n_layers; i++) {
+        assert_int_equal(video->layers[i].forwarded, video->layers[i].ssrc == LARGE);
+        assert_int_equal(video->layers[i].forwarded_medium, video->layers[i].ssrc == MID);
+        assert_int_equal(video->layers[i].forwarded_low, video->layers[i].ssrc == SMALL);
+    }
+
+    /* The large layer stops. A second on, the video track asks for the middle one's keyframe
+     * and moves there; the medium viewer keeps getting it all along. */
+    size_t medium_got = 0, mid_sent = 0;
+    for (int i = 0; i < 40; i++) { /* 1.2 s */
+        medium_cap.n_rtp = 0;
+        now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+        now = send_layer(sfu, pub, MID, &mid_seq, now, 2, false);
+        medium_got += medium_cap.n_rtp;
+        mid_sent += 2;
+    }
+    f->pub_cap.n_rtcp = 0;
+    sfu_tick(sfu, now);
+    assert_true(took_pli_for(&f->pub_cap, MID));
+    medium_cap.n_rtp = f->view_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, MID, &mid_seq, now, 2, true);
+    mid_sent += 2;
+    medium_got += medium_cap.n_rtp;
+    assert_int_equal(f->view_cap.n_rtp, 2);
+    assert_int_equal(medium_got, mid_sent);
+    sfu_viewer_detach(high);
+    sfu_viewer_detach(medium);
+    sfu_viewer_detach(low);
+    sfu_publisher_detach(pub);
+}
+
 static void log_live(void *opaque, const char *name, const struct sfu_track_desc *tracks,
                      size_t n_tracks)
 {
@@ -1451,6 +1542,7 @@ int main(void)
         cmocka_unit_test(fan_out_split_among_lanes),
         WITH_SFU(simulcast_forwards_the_best_flowing_layer),
         WITH_SFU(simulcast_low_quality_viewer_gets_the_smallest_layer),
+        WITH_SFU(simulcast_medium_quality_gets_the_second_best),
         WITH_SFU(source_gop_replayed_to_joiner),
         WITH_SFU(source_gop_not_replayed_when_long_or_incomplete),
         WITH_SFU(replayed_timestamp_after_the_anchor_is_kept),
