@@ -411,6 +411,19 @@ static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, ui
     ask_publisher(pub, track, lost, n_skipped, now_us);
 }
 
+/* Whether a viewer gets TRACK: any viewer, for audio and the video track (which viewers of a
+ * lesser quality get too when the publisher has no track for it); for a lesser quality's track,
+ * a viewer asking for that quality. */
+static bool someone_gets(const struct sfu_publisher *pub, const struct sfu_track *track)
+{
+    const struct sfu_stream *stream = pub->stream;
+    if (track == &pub->tracks[SFU_SLOT_MEDIUM])
+        return stream->n_viewers_at[SFU_QUALITY_MEDIUM] > 0;
+    if (track == &pub->tracks[SFU_SLOT_LOW])
+        return stream->n_viewers_at[SFU_QUALITY_LOW] > 0;
+    return stream->n_viewers > 0;
+}
+
 void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us,
                               const uint8_t *pkt, size_t len, const struct rtp_view *v)
 {
@@ -440,10 +453,7 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     }
     /* Kept in history either way (a viewer that joins or changes quality may ask for it), but
      * held for a fan-out only when some viewer gets this track. */
-    if (!pub->stream->n_viewers ||
-        (track == &pub->tracks[SFU_SLOT_MEDIUM] &&
-         !pub->stream->n_viewers_at[SFU_QUALITY_MEDIUM]) ||
-        (track == &pub->tracks[SFU_SLOT_LOW] && !pub->stream->n_viewers_at[SFU_QUALITY_LOW]))
+    if (!someone_gets(pub, track))
         return;
     if (track->n_pending == SFU_BURST)
         sfu_fan_out(pub);

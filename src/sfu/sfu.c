@@ -547,7 +547,7 @@ static void update_rates(struct sfu *sfu, uint64_t now_us)
                                          1000000u / elapsed);
         stream->bytes_out_at_rate = stream->bytes_out;
         struct sfu_publisher *pub = stream->publisher;
-        for (int k = 0; pub && k < SFU_SLOTS; k++) {
+        for (int k = 0; pub && k < SFU_KINDS; k++) { /* the lesser tracks' rates are not shown */
             struct sfu_track *t = &pub->tracks[k];
             t->bitrate = (uint32_t)((t->bytes - t->bytes_at_rate) * 8 * 1000000u / elapsed);
             t->bytes_at_rate = t->bytes;
