@@ -96,8 +96,7 @@ async function connect() {
     ui.video.srcObject = new MediaStream([video.receiver.track, audio.receiver.track]);
     pc.addEventListener('connectionstatechange', () => onConnectionState(pc));
     try {
-        const quality = ui.quality.value === 'high' ? '' : `?quality=${ui.quality.value}`;
-        const endpoint = `/whep/${encodeURIComponent(name)}${quality}`;
+        const endpoint = `/whep/${encodeURIComponent(name)}?quality=${ui.quality.value}`;
         onair.session = await negotiate(pc, endpoint, iceServers, token);
     } catch (error) {
         if (pc !== onair.pc) return;
@@ -264,7 +263,8 @@ function showStats(stats) {
 }
 
 // A simulcast stream's quality, chosen while watching: the server moves this viewer to the
-// other layer at its next keyframe. The choice holds for the sessions after this one too.
+// other layer at its next keyframe (Auto: the server steps it down a layer when its link loses
+// packets, and back up). The choice holds for the sessions after this one too.
 ui.quality.addEventListener('change', async () => {
     const session = onair.session;
     if (!session) return; // the next session asks for it
@@ -292,9 +292,10 @@ ui.video.addEventListener('playing', () => {
 window.addEventListener('pagehide', () => clearTimeout(retryTimer));
 
 $('name').textContent = name;
-// /watch/NAME?quality=low (or medium) starts at that quality (a page embedding a small player).
+// /watch/NAME?quality=low (or medium, high) starts at that quality (a page embedding a small
+// player) instead of Auto.
 const askedQuality = new URLSearchParams(location.search).get('quality');
-if (['medium', 'low'].includes(askedQuality)) ui.quality.value = askedQuality;
+if (['high', 'medium', 'low'].includes(askedQuality)) ui.quality.value = askedQuality;
 document.title = `onair · ${name}`;
 setInterval(async () => {
     await updateStats().catch(() => {});

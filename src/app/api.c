@@ -106,10 +106,10 @@ static json_t *stream_json(const struct sfu_stream_info *info)
     for (int q = 0; q < SFU_QUALITIES; q++)
         json_object_set_new(by_quality, sfu_quality_names[q],
                             json_integer((json_int_t)info->viewers_at[q]));
-    return json_pack("{s:s, s:b, s:i, s:o, s:i, s:i, s:o}", "name", info->name, "live", info->live,
-                     "viewers", (int)info->viewers, "viewers_by_quality", by_quality, "bitrate_in",
-                     (int)info->bitrate_in, "bitrate_out", (int)info->bitrate_out, "tracks",
-                     tracks);
+    return json_pack("{s:s, s:b, s:i, s:o, s:i, s:i, s:i, s:o}", "name", info->name, "live",
+                     info->live, "viewers", (int)info->viewers, "viewers_by_quality", by_quality,
+                     "viewers_auto", (int)info->viewers_auto, "bitrate_in", (int)info->bitrate_in,
+                     "bitrate_out", (int)info->bitrate_out, "tracks", tracks);
 }
 
 /* The ICE servers for one client, named ID in the TURN server's logs (NULL: a random token).
@@ -257,10 +257,12 @@ static struct session *create_session(struct server *srv, const struct http_requ
 }
 
 #define QUALITY_RULE                                                                               \
-    "quality is high (the best layer of a simulcast video, the default), medium or low"
+    "quality is high (the best layer of a simulcast video, the default), medium, low, or auto "    \
+    "(the server steps down a layer when the viewer's link loses packets, and back up)"
 
-/* A viewer's quality by its name ("high", "medium" or "low"), with white space around it. */
-static bool quality_from(const char *text, size_t len, enum sfu_quality *quality)
+/* A viewer's quality by its name ("high", "medium", "low" or "auto": *AUTOMATIC), with white
+ * space around it. */
+static bool quality_from(const char *text, size_t len, enum sfu_quality *quality, bool *automatic)
 {
     while (len && strchr(" \t\r\n", text[0])) {
         text++;
@@ -268,6 +270,9 @@ static bool quality_from(const char *text, size_t len, enum sfu_quality *quality
     }
     while (len && strchr(" \t\r\n", text[len - 1]))
         len--;
+    *automatic = len == 4 && memcmp(text, "auto", 4) == 0;
+    if (*automatic)
+        return true;
     for (int q = 0; q < SFU_QUALITIES; q++) {
         if (strlen(sfu_quality_names[q]) == len && memcmp(text, sfu_quality_names[q], len) == 0) {
             *quality = (enum sfu_quality)q;
@@ -287,7 +292,8 @@ static void whip_whep(struct server *srv, const struct http_request *req, const 
     }
     const char *asked = role == SESSION_VIEWER ? http_request_query(req, "quality") : NULL;
     enum sfu_quality quality = SFU_QUALITY_HIGH;
-    if (asked && !quality_from(asked, strlen(asked), &quality)) {
+    bool automatic = false;
+    if (asked && !quality_from(asked, strlen(asked), &quality, &automatic)) {
         http_response_text(res, 400, "%s, not '%.40s'\n", QUALITY_RULE, asked);
         return;
     }
@@ -297,7 +303,7 @@ static void whip_whep(struct server *srv, const struct http_request *req, const 
     if (!s)
         return;
     if (asked)
-        session_set_quality(s, quality);
+        session_set_quality(s, quality, automatic);
     http_response_take(res, 201, "application/sdp", answer, strlen(answer));
     http_response_header(res, "Location", "/session/%s", session_id(s));
     http_response_header(res, "ETag", "\"%s\"", session_etag(s));
@@ -409,8 +415,8 @@ static void session_resource(struct server *srv, const struct http_request *req,
     http_response_header(res, "ETag", "\"%s\"", session_etag(s));
 }
 
-/* PUT /session/ID/quality: a viewer's choice of layer while it watches ("high", "medium" or
- * "low"). */
+/* PUT /session/ID/quality: a viewer's choice of layer while it watches ("high", "medium", "low",
+ * or "auto" for the server's). */
 static void session_quality(struct server *srv, const struct http_request *req, const char *rest,
                             struct http_response *res)
 {
@@ -419,11 +425,12 @@ static void session_quality(struct server *srv, const struct http_request *req, 
     snprintf(id, sizeof id, "%.*s", (int)id_len, rest);
     struct session *s = id_len < sizeof id ? server_find_session(srv, id) : NULL;
     enum sfu_quality quality;
+    bool automatic;
     if (!s)
         http_response_text(res, 404, "no such session\n");
-    else if (!quality_from((const char *)req->body, req->body_len, &quality))
+    else if (!quality_from((const char *)req->body, req->body_len, &quality, &automatic))
         http_response_text(res, 400, "%s\n", QUALITY_RULE);
-    else if (session_set_quality(s, quality) < 0)
+    else if (session_set_quality(s, quality, automatic) < 0)
         http_response_text(res, 409, "a publisher's session has no quality to choose\n");
     else
         http_response_take(res, 204, NULL, NULL, 0);

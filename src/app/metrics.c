@@ -95,11 +95,15 @@ static void stream_families(FILE *f, const struct sfu *sfu)
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
         fprintf(f, "onair_stream_viewers{stream=\"%s\"} %zu\n", info.name, info.viewers);
     family(f, "onair_stream_viewers_by_quality", "gauge",
-           "Viewers of each stream by the quality they ask for (a simulcast video's layer).");
+           "Viewers of each stream by the quality they get (a simulcast video's layer).");
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
         for (int q = 0; q < SFU_QUALITIES; q++)
             fprintf(f, "onair_stream_viewers_by_quality{stream=\"%s\",quality=\"%s\"} %zu\n",
                     info.name, sfu_quality_names[q], info.viewers_at[q]);
+    family(f, "onair_stream_viewers_auto", "gauge",
+           "Viewers of each stream whose quality the server chooses (?quality=auto).");
+    for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
+        fprintf(f, "onair_stream_viewers_auto{stream=\"%s\"} %zu\n", info.name, info.viewers_auto);
     family(f, "onair_stream_live", "gauge", "1 when the stream has a publisher.");
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++)
         fprintf(f, "onair_stream_live{stream=\"%s\"} %d\n", info.name, info.live);
@@ -172,6 +176,13 @@ void metrics_render(const struct server *srv, struct http_response *res)
             "Times a simulcast publisher's video moved to another layer (the best one flowing, "
             "or for viewers of medium and low quality the second best and the smallest).",
             c->layer_switches);
+    family(f, "onair_auto_quality_steps_total", "counter",
+           "Viewers of automatic quality moved to a smaller simulcast layer for the loss they "
+           "reported (down), or to a larger one after a while without loss (up).");
+    fprintf(f, "onair_auto_quality_steps_total{direction=\"down\"} %" PRIu64 "\n",
+            c->quality_steps_down);
+    fprintf(f, "onair_auto_quality_steps_total{direction=\"up\"} %" PRIu64 "\n",
+            c->quality_steps_up);
     histogram_family(f, "onair_forwarding_delay_microseconds",
                      "From a publisher packet's arrival to its copy for the last viewer being "
                      "queued (sent at the end of the loop's turn).",

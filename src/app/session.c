@@ -91,10 +91,15 @@ const char *session_remote_ufrag(const struct session *s) { return s->remote_ufr
 const char *session_stream(const struct session *s) { return s->stream; }
 enum session_role session_role(const struct session *s) { return s->role; }
 
-int session_set_quality(struct session *s, enum sfu_quality quality)
+int session_set_quality(struct session *s, enum sfu_quality quality, bool automatic)
 {
     if (!s->viewer)
         return -1;
+    if (automatic) {
+        sfu_viewer_set_auto_quality(s->viewer, clock_now_us());
+        log_info("session %s: automatic quality", s->id);
+        return 0;
+    }
     sfu_viewer_set_quality(s->viewer, quality, clock_now_us());
     log_info("session %s: %s quality", s->id, sfu_quality_names[quality]);
     return 0;

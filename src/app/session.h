@@ -37,9 +37,10 @@ const char *session_stream(const struct session *s);
 enum session_role session_role(const struct session *s);
 /* The client's current ICE ufrag (a trickle PATCH must name it). */
 const char *session_remote_ufrag(const struct session *s);
-/* Which layer of a simulcast video a viewer's session gets (sfu_viewer_set_quality). Returns
- * -1 for a publisher's session. */
-int session_set_quality(struct session *s, enum sfu_quality quality);
+/* Which layer of a simulcast video a viewer's session gets (sfu_viewer_set_quality), or with
+ * AUTOMATIC the server's choice by the viewer's loss (sfu_viewer_set_auto_quality; QUALITY is
+ * not read). Returns -1 for a publisher's session. */
+int session_set_quality(struct session *s, enum sfu_quality quality, bool automatic);
 
 /* ICE restart (RFC 8445 §9, RFC 9725 §4.3.2) with the client's new credentials: new local
  * credentials and ETag, same DTLS, SRTP and place in the SFU. Writes the answer fragment

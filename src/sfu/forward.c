@@ -30,13 +30,18 @@
  * replays as 33 ms of the viewer's timeline, and frames stay at least a millisecond apart. */
 #define REPLAY_SQUEEZE 30
 
-struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind)
+struct sfu_track *sfu_quality_source(struct sfu_publisher *pub, enum sfu_kind kind,
+                                     enum sfu_quality quality)
 {
-    struct sfu_publisher *pub = viewer->stream->publisher;
     if (!pub || !pub->has[kind])
         return NULL;
-    int slot = kind == SFU_VIDEO ? sfu_quality_slot(viewer->quality) : (int)kind;
+    int slot = kind == SFU_VIDEO ? sfu_quality_slot(quality) : (int)kind;
     return &pub->tracks[pub->has[slot] ? slot : (int)kind];
+}
+
+struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind)
+{
+    return sfu_quality_source(viewer->stream->publisher, kind, viewer->quality);
 }
 
 /* Binds a viewer track to the publisher track now feeding it: payload types and extension ids

@@ -380,6 +380,7 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
         return;
     struct sfu_stream *stream = viewer->stream;
     stream->n_viewers_at[viewer->quality]--;
+    stream->n_viewers_auto -= viewer->auto_quality;
     stream->viewers[viewer->index] = stream->viewers[--stream->n_viewers];
     stream->viewers[viewer->index]->index = viewer->index;
     struct sfu *sfu = viewer->sfu;
@@ -392,7 +393,7 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
 const char *const sfu_quality_names[SFU_QUALITIES] = {
     [SFU_QUALITY_HIGH] = "high", [SFU_QUALITY_MEDIUM] = "medium", [SFU_QUALITY_LOW] = "low"};
 
-void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us)
+static void move_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us)
 {
     struct sfu_track *before = sfu_viewer_source(viewer, SFU_VIDEO);
     viewer->stream->n_viewers_at[viewer->quality]--;
@@ -403,6 +404,100 @@ void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality,
      * for its keyframe: asked for now, not at that packet. */
     if (viewer->started && now && now != before && viewer->tracks[SFU_VIDEO].active)
         sfu_request_keyframe(viewer->stream->publisher, now, now_us);
+}
+
+void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us)
+{
+    if (viewer->auto_quality) {
+        viewer->auto_quality = false;
+        viewer->stream->n_viewers_auto--;
+    }
+    move_quality(viewer, quality, now_us);
+}
+
+void sfu_viewer_set_auto_quality(struct sfu_viewer *viewer, uint64_t now_us)
+{
+    if (viewer->auto_quality)
+        return;
+    viewer->auto_quality = true;
+    viewer->stream->n_viewers_auto++;
+    quality_auto_init(&viewer->automatic, now_us);
+}
+
+bool sfu_viewer_auto_quality(const struct sfu_viewer *viewer)
+{
+    return viewer->auto_quality;
+}
+
+/* The layer a viewer of QUALITY gets now (0: none), to tell qualities that differ from those
+ * that only name the same layer (medium is the best while fewer than three layers flow). */
+static uint32_t layer_at(struct sfu_viewer *viewer, int quality)
+{
+    const struct sfu_track *track =
+        sfu_quality_source(viewer->stream->publisher, SFU_VIDEO, (enum sfu_quality)quality);
+    return track ? track->desc.ssrc : 0;
+}
+
+/* The quality one layer smaller (STEP 1) or larger (STEP -1) than the viewer's, or -1 when no
+ * quality that way gives another layer. A step up takes the best name of the layer it finds. */
+static int quality_beside(struct sfu_viewer *viewer, int step)
+{
+    uint32_t now = layer_at(viewer, viewer->quality);
+    for (int q = (int)viewer->quality + step; q >= 0 && q < SFU_QUALITIES; q += step) {
+        uint32_t layer = layer_at(viewer, q);
+        if (!layer || layer == now)
+            continue;
+        while (step < 0 && q > 0 && layer_at(viewer, q - 1) == layer)
+            q--;
+        return q;
+    }
+    return -1;
+}
+
+/* A report block of the viewer's video, for automatic quality. */
+static void auto_quality_report(struct sfu_viewer *viewer, const struct rtcp_report_block *b,
+                                uint64_t now_us)
+{
+    int down = quality_beside(viewer, 1), up = quality_beside(viewer, -1);
+    enum quality_step step = quality_auto_report(&viewer->automatic, b->highest_seq,
+                                                 b->cumulative_lost, now_us, down >= 0, up >= 0);
+    if (step == QUALITY_STAY)
+        return;
+    int to = step == QUALITY_DOWN ? down : up;
+    log_info("stream %s: a viewer of automatic quality moves %s to %s", viewer->stream->name,
+             step == QUALITY_DOWN ? "down" : "up", sfu_quality_names[to]);
+    if (step == QUALITY_DOWN)
+        viewer->sfu->counters.quality_steps_down++;
+    else
+        viewer->sfu->counters.quality_steps_up++;
+    move_quality(viewer, (enum sfu_quality)to, now_us);
+}
+
+/* The report blocks of an SR or RR from a viewer: the one of its video feeds automatic quality. */
+static void viewer_reports(struct sfu_viewer *viewer, const struct rtcp_view *view, uint64_t now_us)
+{
+    const struct sfu_viewer_track *video = &viewer->tracks[SFU_VIDEO];
+    if (!viewer->auto_quality || !video->active)
+        return;
+    const char *why;
+    const struct rtcp_report_block *blocks;
+    size_t n_blocks;
+    struct rtcp_rr rr;
+    struct rtcp_sr sr;
+    if (view->type == RTCP_RR) {
+        if (rtcp_rr_decode(&rr, view, &why) < 0)
+            return;
+        blocks = rr.blocks;
+        n_blocks = rr.n_blocks;
+    } else {
+        if (rtcp_sr_decode(&sr, view, &why) < 0)
+            return;
+        blocks = sr.blocks;
+        n_blocks = sr.n_blocks;
+    }
+    for (size_t i = 0; i < n_blocks; i++)
+        if (blocks[i].ssrc == video->desc.ssrc)
+            auto_quality_report(viewer, &blocks[i], now_us);
 }
 
 static struct sfu_viewer_track *viewer_track_by_ssrc(struct sfu_viewer *viewer, uint32_t ssrc)
@@ -437,6 +532,8 @@ void sfu_viewer_rtcp(struct sfu_viewer *viewer, uint64_t now_us, const uint8_t *
             struct sfu_track *video = sfu_viewer_source(viewer, SFU_VIDEO);
             if (video)
                 sfu_request_keyframe(viewer->stream->publisher, video, now_us);
+        } else if (view.type == RTCP_RR || view.type == RTCP_SR) {
+            viewer_reports(viewer, &view, now_us);
         }
     }
 }
@@ -587,6 +684,7 @@ static void fill_info(const struct sfu_stream *stream, struct sfu_stream_info *i
     info->live = stream->publisher != NULL;
     info->viewers = stream->n_viewers;
     memcpy(info->viewers_at, stream->n_viewers_at, sizeof info->viewers_at);
+    info->viewers_auto = stream->n_viewers_auto;
     info->bitrate_out = stream->bitrate_out;
     const struct sfu_publisher *pub = stream->publisher;
     for (int k = 0; pub && k < SFU_KINDS; k++) {

@@ -123,6 +123,11 @@ void sfu_viewer_detach(struct sfu_viewer *viewer);
 enum sfu_quality { SFU_QUALITY_HIGH, SFU_QUALITY_MEDIUM, SFU_QUALITY_LOW, SFU_QUALITIES };
 extern const char *const sfu_quality_names[SFU_QUALITIES]; /* "high", "medium", "low" */
 void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us);
+/* Automatic quality: the SFU moves the viewer down a layer when its receiver reports show the
+ * link losing what the layer sends, and tries a larger one after a while without loss
+ * (quality_auto.h); it starts from the quality the viewer has. sfu_viewer_set_quality ends it. */
+void sfu_viewer_set_auto_quality(struct sfu_viewer *viewer, uint64_t now_us);
+bool sfu_viewer_auto_quality(const struct sfu_viewer *viewer);
 /* The viewer's sink is ready (its keys exist): from now on it gets packets. */
 void sfu_viewer_start(struct sfu_viewer *viewer, uint64_t now_us);
 /* What the viewer's sink touches to send a packet (its session, its SRTP context): a fan-out
@@ -177,7 +182,8 @@ struct sfu_stream_info {
     const char *name;
     bool live;
     size_t viewers;
-    size_t viewers_at[SFU_QUALITIES]; /* of them, those asking for each quality */
+    size_t viewers_at[SFU_QUALITIES]; /* of them, those at each quality */
+    size_t viewers_auto;              /* of them, those whose quality the server chooses */
     uint32_t bitrate_in, bitrate_out;
     size_t n_tracks;
     struct sfu_track_info tracks[SFU_KINDS];
@@ -198,6 +204,8 @@ struct sfu_counters {
     uint64_t fan_outs;       /* runs of a publisher's packets handed to its viewers */
     uint64_t fan_outs_split; /* of those, the ones split among the fan-out lanes */
     uint64_t layer_switches; /* simulcast: times a video track moved to another layer */
+    /* Automatic quality: viewers moved to a smaller layer for loss, and to a larger one. */
+    uint64_t quality_steps_down, quality_steps_up;
 };
 const struct sfu_counters *sfu_counters(const struct sfu *sfu);
 

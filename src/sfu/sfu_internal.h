@@ -7,6 +7,7 @@
 #include "proto/codec.h"
 #include "proto/rtp.h"
 #include "sfu/history.h"
+#include "sfu/quality_auto.h"
 #include "sfu/sfu.h"
 
 /* A packet of a publisher's track waiting for the next fan-out (sfu_flush). Packets are handed
@@ -179,6 +180,8 @@ struct sfu_viewer {
     size_t index; /* in stream->viewers */
     struct sfu_viewer_track tracks[SFU_KINDS];
     enum sfu_quality quality; /* of a simulcast video: which of its tracks the viewer gets */
+    bool auto_quality;        /* the server moves QUALITY by the viewer's loss (quality_auto.h) */
+    struct quality_auto automatic;
     struct sfu_sink sink;
     void *opaque;
     bool started;
@@ -194,7 +197,8 @@ struct sfu_stream {
     struct sfu_publisher *publisher;
     struct sfu_viewer **viewers;
     size_t n_viewers, cap_viewers;
-    size_t n_viewers_at[SFU_QUALITIES]; /* of them, those asking for each quality */
+    size_t n_viewers_at[SFU_QUALITIES]; /* of them, those at each quality */
+    size_t n_viewers_auto;              /* of them, those whose quality the server chooses */
     uint64_t bytes_out, bytes_out_at_rate;
     uint32_t bitrate_out;
 };
@@ -233,6 +237,9 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
                               const uint8_t *pkt, size_t len, const struct rtp_view *v);
 void sfu_fan_out(struct sfu_publisher *pub);
 void sfu_request_keyframe(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us);
+/* The publisher's track a viewer of QUALITY gets for KIND (NULL: none), and the viewer's. */
+struct sfu_track *sfu_quality_source(struct sfu_publisher *pub, enum sfu_kind kind,
+                                     enum sfu_quality quality);
 struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kind);
 void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                             uint16_t seq, uint64_t now_us);

@@ -239,7 +239,7 @@ try {
         method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n',
     });
     const badBody = await bad.text();
-    check(bad.status === 400 && /quality is high .*, medium or low/.test(badBody),
+    check(bad.status === 400 && /quality is high .*, medium, low, or auto/.test(badBody),
         'WHEP with ?quality=best: 400 saying the choices', { status: bad.status, badBody });
     const ultra = await quality(low.location, 'ultra');
     check(ultra.status === 400 && /quality is high/.test(ultra.body),

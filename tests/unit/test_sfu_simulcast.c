@@ -2,6 +2,7 @@
  * keyframes with the viewers' numbering continuous and the recording's too; viewers of medium
  * and low quality get the second best and the smallest, change while they watch, and a loss of a
  * layer two tracks forward is asked for once. */
+#include "sfu/quality_auto.h"
 #include "sfu_fixture.h"
 
 /* Whether C holds a PLI for MEDIA_SSRC. */
@@ -335,12 +336,140 @@ static void simulcast_medium_quality_gets_the_second_best(void **state)
     sfu_publisher_detach(pub);
 }
 
+/* What a viewer's receiver reports say so far of its video: packets expected (the extended
+ * highest sequence number) and lost. */
+struct reported {
+    uint32_t seq;
+    int32_t lost;
+};
+
+/* A receiver report from VIEWER at NOW_US: 100 more packets of its video, PERCENT of them lost
+ * (its audio lost them all: automatic quality reads the video only). */
+static void report_loss(struct sfu_viewer *viewer, struct reported *r, unsigned percent,
+                        uint64_t now_us)
+{
+    r->seq += 100;
+    r->lost += (int32_t)percent;
+    struct rtcp_report_block blocks[2] = {
+        {.ssrc = VIEW_AUDIO_SSRC, .fraction_lost = 255, .cumulative_lost = (int32_t)r->seq},
+        {.ssrc = VIEW_VIDEO_SSRC,
+         .fraction_lost = (uint8_t)(percent * 256 / 100),
+         .cumulative_lost = r->lost,
+         .highest_seq = r->seq},
+    };
+    uint8_t pkt[128];
+    size_t n = rtcp_rr_encode(pkt, sizeof pkt, 0x5eed, blocks, 2);
+    assert_true(n > 0);
+    sfu_viewer_rtcp(viewer, now_us, pkt, n);
+}
+
+/* Sends a second of two layers (SMALL one packet, LARGE three, per 40 ms) and ticks; CAP (the
+ * viewer's) and the publisher's RTCP in F are emptied on the way. */
+static uint64_t two_layers_second(struct fixture *f, struct sfu_publisher *pub, uint32_t small,
+                                  uint16_t *small_seq, uint32_t large, uint16_t *large_seq,
+                                  uint64_t now)
+{
+    struct sfu *sfu = f->sfu;
+    for (int i = 0; i < 25; i++) {
+        f->view_cap.n_rtp = f->view_cap.n_rtcp = f->pub_cap.n_rtcp = 0;
+        now = send_layer(sfu, pub, small, small_seq, now, 1, false);
+        now = send_layer(sfu, pub, large, large_seq, now, 3, false);
+    }
+    sfu_tick(sfu, now);
+    return now;
+}
+
+/* Automatic quality: a viewer whose reports show a second of heavy loss of its video moves to a
+ * smaller layer at once (asked for with a PLI, received from its keyframe on), and back to the
+ * larger after a while without loss; with two layers, down from high is low (medium would be the
+ * same layer) and up from low is high. A quality chosen by the viewer ends it. Audio loss is not
+ * read. */
+static void simulcast_auto_quality_follows_reported_loss(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    enum { SMALL = 0xa1, LARGE = 0xb2 };
+    f->pt[0].ssrc = 0;
+    f->pt[0].layers = 2;
+    struct sfu_publisher *pub = attach_publisher(f, "auto", &webrtc_sink, &f->pub_cap);
+    struct sfu_viewer *viewer = watch(f, "auto", &f->view_cap, 1000);
+    uint16_t small_seq = 100, large_seq = 7000;
+    uint64_t now = send_layer(sfu, pub, SMALL, &small_seq, 10000, 2, true);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, true);
+    now = two_layers_second(f, pub, SMALL, &small_seq, LARGE, &large_seq, now);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, true); /* the switch to it */
+    f->view_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, false);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    assert_int_equal(f->view_cap.n_rtp, 1);
+    assert_int_equal(parse(f->view_cap.rtp[0], f->view_cap.rtp_len[0]).payload_type, VIEW_VP8_PT);
+
+    sfu_viewer_set_auto_quality(viewer, now);
+    assert_true(sfu_viewer_auto_quality(viewer));
+    struct sfu_stream_info info;
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    assert_int_equal(info.viewers_auto, 1);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
+
+    /* A second with 40 % of the video lost steps down at once, to low. */
+    struct reported r = {.seq = 5000};
+    report_loss(viewer, &r, 0, now); /* where the first second starts */
+    f->pub_cap.n_rtcp = 0;
+    report_loss(viewer, &r, 40, now + QUALITY_AUTO_WINDOW_US);
+    assert_true(took_pli_for(&f->pub_cap, SMALL));
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_LOW], 1);
+    assert_int_equal(sfu_counters(sfu)->quality_steps_down, 1);
+    /* Nothing of either layer until the small one's keyframe; from there the small one. */
+    f->view_cap.n_rtp = 0;
+    now = send_layer(sfu, pub, LARGE, &large_seq, now + 1000, 1, true);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    assert_int_equal(f->view_cap.n_rtp, 0);
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, true);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, false);
+    assert_int_equal(f->view_cap.n_rtp, 1);
+
+    /* More loss at low: nowhere smaller to go. */
+    report_loss(viewer, &r, 60, now);
+    report_loss(viewer, &r, 60, now + QUALITY_AUTO_WINDOW_US);
+    now += 2 * QUALITY_AUTO_WINDOW_US;
+    report_loss(viewer, &r, 60, now);
+    assert_int_equal(sfu_counters(sfu)->quality_steps_down, 1);
+    /* Clean reports each second: high again once they have been clean long enough. */
+    uint64_t clean_from = now;
+    int seconds = 0;
+    do {
+        now = two_layers_second(f, pub, SMALL, &small_seq, LARGE, &large_seq, now);
+        report_loss(viewer, &r, 0, now);
+        assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    } while (info.viewers_at[SFU_QUALITY_HIGH] == 0 && ++seconds < 30);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
+    assert_true(now - clean_from >= QUALITY_AUTO_WAIT_UP_US);
+    assert_int_equal(sfu_counters(sfu)->quality_steps_up, 1);
+
+    /* The viewer chooses: the server no longer does. */
+    sfu_viewer_set_quality(viewer, SFU_QUALITY_HIGH, now);
+    assert_false(sfu_viewer_auto_quality(viewer));
+    report_loss(viewer, &r, 60, now + QUALITY_AUTO_WINDOW_US);
+    report_loss(viewer, &r, 60, now + 2 * QUALITY_AUTO_WINDOW_US);
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    assert_int_equal(info.viewers_auto, 0);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
+    assert_int_equal(sfu_counters(sfu)->quality_steps_down, 1);
+    sfu_viewer_set_auto_quality(viewer, now);
+    sfu_viewer_detach(viewer);
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    assert_int_equal(info.viewers_auto, 0);
+    sfu_publisher_detach(pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         WITH_SFU(simulcast_forwards_the_best_flowing_layer),
         WITH_SFU(simulcast_low_quality_viewer_gets_the_smallest_layer),
         WITH_SFU(simulcast_medium_quality_gets_the_second_best),
+        WITH_SFU(simulcast_auto_quality_follows_reported_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
