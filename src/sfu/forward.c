@@ -456,6 +456,8 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
         track->keyframe_seq = v->seq;
         track->keyframe_ts = v->timestamp;
     }
+    if (keyframe && pub->stream->n_switching)
+        sfu_switch_at_keyframe(pub, track);
     /* Kept in history either way (a viewer that joins or changes quality may ask for it), but
      * held for a fan-out only when some viewer gets this track. */
     if (!someone_gets(pub, track))

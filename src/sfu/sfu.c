@@ -162,6 +162,21 @@ struct sfu_publisher *sfu_publisher_attach(struct sfu *sfu, const char *name,
     return pub;
 }
 
+static void set_quality_now(struct sfu_viewer *viewer, enum sfu_quality quality)
+{
+    viewer->stream->n_viewers_at[viewer->quality]--;
+    viewer->stream->n_viewers_at[quality]++;
+    viewer->quality = quality;
+}
+
+static void end_switch(struct sfu_viewer *viewer)
+{
+    if (viewer->switching) {
+        viewer->switching = false;
+        viewer->stream->n_switching--;
+    }
+}
+
 void sfu_publisher_detach(struct sfu_publisher *pub)
 {
     if (!pub)
@@ -178,6 +193,15 @@ void sfu_publisher_detach(struct sfu_publisher *pub)
     for (int k = 0; k < SFU_SLOTS; k++) {
         history_free(pub->tracks[k].history);
         free(pub->tracks[k].pending);
+    }
+    /* Viewers waiting for a keyframe of it to change quality take the new one now: the next
+     * publisher starts everyone afresh. */
+    for (size_t i = 0; i < stream->n_viewers && stream->n_switching; i++) {
+        struct sfu_viewer *viewer = stream->viewers[i];
+        if (viewer->switching) {
+            end_switch(viewer);
+            set_quality_now(viewer, viewer->switch_to);
+        }
     }
     stream->publisher = NULL;
     if (sfu->tap.on_publisher)
@@ -381,6 +405,7 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
     struct sfu_stream *stream = viewer->stream;
     stream->n_viewers_at[viewer->quality]--;
     stream->n_viewers_auto -= viewer->auto_quality;
+    stream->n_switching -= viewer->switching;
     stream->viewers[viewer->index] = stream->viewers[--stream->n_viewers];
     stream->viewers[viewer->index]->index = viewer->index;
     struct sfu *sfu = viewer->sfu;
@@ -393,17 +418,50 @@ void sfu_viewer_detach(struct sfu_viewer *viewer)
 const char *const sfu_quality_names[SFU_QUALITIES] = {
     [SFU_QUALITY_HIGH] = "high", [SFU_QUALITY_MEDIUM] = "medium", [SFU_QUALITY_LOW] = "low"};
 
+static bool has_pending(const struct sfu_publisher *pub)
+{
+    for (int k = 0; k < SFU_SLOTS; k++)
+        if (pub->tracks[k].n_pending)
+            return true;
+    return false;
+}
+
+/* A viewer watching video keeps its track until the new one's keyframe, asked for now, and
+ * moves there with it (sfu_switch_at_keyframe): its picture goes on meanwhile instead of
+ * freezing for the keyframe's round trip. It rebinds then (another generation), its numbering
+ * continuing. One not watching yet moves at once. */
 static void move_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us)
 {
+    struct sfu_publisher *pub = viewer->stream->publisher;
     struct sfu_track *before = sfu_viewer_source(viewer, SFU_VIDEO);
-    viewer->stream->n_viewers_at[viewer->quality]--;
-    viewer->stream->n_viewers_at[quality]++;
-    viewer->quality = quality;
-    struct sfu_track *now = sfu_viewer_source(viewer, SFU_VIDEO);
-    /* The viewer rebinds to the other track at its next packet (another generation) and waits
-     * for its keyframe: asked for now, not at that packet. */
-    if (viewer->started && now && now != before && viewer->tracks[SFU_VIDEO].active)
-        sfu_request_keyframe(viewer->stream->publisher, now, now_us);
+    struct sfu_track *after = sfu_quality_source(pub, SFU_VIDEO, quality);
+    const struct sfu_viewer_track *video = &viewer->tracks[SFU_VIDEO];
+    end_switch(viewer);
+    if (viewer->started && before && after && after != before && video->active) {
+        sfu_request_keyframe(pub, after, now_us);
+        if (!video->waiting_keyframe) {
+            viewer->switching = true;
+            viewer->switch_to = quality;
+            viewer->stream->n_switching++;
+            return;
+        }
+    }
+    set_quality_now(viewer, quality);
+}
+
+void sfu_switch_at_keyframe(struct sfu_publisher *pub, const struct sfu_track *track)
+{
+    struct sfu_stream *stream = pub->stream;
+    for (size_t i = 0; i < stream->n_viewers && stream->n_switching; i++) {
+        struct sfu_viewer *viewer = stream->viewers[i];
+        if (!viewer->switching || sfu_quality_source(pub, SFU_VIDEO, viewer->switch_to) != track)
+            continue;
+        /* What the old track holds goes out first, under the old binding. */
+        if (has_pending(pub))
+            sfu_fan_out(pub);
+        end_switch(viewer);
+        set_quality_now(viewer, viewer->switch_to);
+    }
 }
 
 void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us)
@@ -667,6 +725,10 @@ void sfu_tick(struct sfu *sfu, uint64_t now_us)
         }
         for (size_t v = 0; v < stream->n_viewers; v++) {
             struct sfu_viewer *viewer = stream->viewers[v];
+            /* A keyframe a viewer waits for to change quality is asked again (PLIs get lost). */
+            if (viewer->switching && pub)
+                sfu_request_keyframe(pub, sfu_quality_source(pub, SFU_VIDEO, viewer->switch_to),
+                                     now_us);
             struct sfu_viewer_track *first = &viewer->tracks[0];
             if (!viewer->started || now_us - first->reported_us < REPORT_INTERVAL_US)
                 continue;

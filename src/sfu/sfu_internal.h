@@ -180,7 +180,11 @@ struct sfu_viewer {
     size_t index; /* in stream->viewers */
     struct sfu_viewer_track tracks[SFU_KINDS];
     enum sfu_quality quality; /* of a simulcast video: which of its tracks the viewer gets */
-    bool auto_quality;        /* the server moves QUALITY by the viewer's loss (quality_auto.h) */
+    /* A change of quality waits for the new track's keyframe (sfu_switch_at_keyframe), the old
+     * one going on meanwhile: SWITCHING, to SWITCH_TO. */
+    bool switching;
+    enum sfu_quality switch_to;
+    bool auto_quality; /* the server moves QUALITY by the viewer's loss (quality_auto.h) */
     struct quality_auto automatic;
     struct sfu_sink sink;
     void *opaque;
@@ -199,6 +203,7 @@ struct sfu_stream {
     size_t n_viewers, cap_viewers;
     size_t n_viewers_at[SFU_QUALITIES]; /* of them, those at each quality */
     size_t n_viewers_auto;              /* of them, those whose quality the server chooses */
+    size_t n_switching;                 /* of them, those waiting to change quality */
     uint64_t bytes_out, bytes_out_at_rate;
     uint32_t bitrate_out;
 };
@@ -244,6 +249,9 @@ struct sfu_track *sfu_viewer_source(struct sfu_viewer *viewer, enum sfu_kind kin
 void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
                             uint16_t seq, uint64_t now_us);
 bool sfu_viewer_replay_now(struct sfu_viewer *viewer, uint64_t now_us);
+
+/* sfu.c: viewers waiting to change quality to TRACK's move there: its keyframe is arriving. */
+void sfu_switch_at_keyframe(struct sfu_publisher *pub, const struct sfu_track *track);
 
 /* simulcast.c */
 struct sfu_layer *sfu_simulcast_note(struct sfu_publisher *pub, const struct rtp_view *v,

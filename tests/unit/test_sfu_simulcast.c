@@ -221,14 +221,20 @@ static void simulcast_low_quality_viewer_gets_the_smallest_layer(void **state)
     }
 
     /* The low viewer asks for high quality: a keyframe of the large layer is asked for now, and
-     * until it comes the viewer gets nothing of either layer. */
+     * until it comes the viewer keeps the small layer (its picture goes on); the keyframe is
+     * asked again at each tick while it does not come. */
     f->pub_cap.n_rtcp = 0;
     sfu_viewer_set_quality(low, SFU_QUALITY_HIGH, now);
     assert_true(took_pli_for(&f->pub_cap, LARGE));
     low_cap.n_rtp = 0;
     now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
     now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, false);
-    assert_int_equal(low_cap.n_rtp, 0);
+    assert_int_equal(low_cap.n_rtp, 1);
+    low_last = parse(low_cap.rtp[0], low_cap.rtp_len[0]).seq;
+    sfu_tick(sfu, now + 1000000);
+    assert_true(took_pli_for(&f->pub_cap, LARGE));
+    now += 1000000;
+    low_cap.n_rtp = 0;
     now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, true);
     now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
     assert_int_equal(low_cap.n_rtp, 1);
@@ -417,17 +423,20 @@ static void simulcast_auto_quality_follows_reported_loss(void **state)
     f->pub_cap.n_rtcp = 0;
     report_loss(viewer, &r, 40, now + QUALITY_AUTO_WINDOW_US);
     assert_true(took_pli_for(&f->pub_cap, SMALL));
-    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
-    assert_int_equal(info.viewers_at[SFU_QUALITY_LOW], 1);
     assert_int_equal(sfu_counters(sfu)->quality_steps_down, 1);
-    /* Nothing of either layer until the small one's keyframe; from there the small one. */
+    /* The large layer until the small one's keyframe (the viewer counts at high meanwhile); from
+     * there the small one. */
     f->view_cap.n_rtp = 0;
-    now = send_layer(sfu, pub, LARGE, &large_seq, now + 1000, 1, true);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now + 1000, 1, false);
     now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
-    assert_int_equal(f->view_cap.n_rtp, 0);
+    assert_int_equal(f->view_cap.n_rtp, 1);
     now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, true);
     now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, false);
-    assert_int_equal(f->view_cap.n_rtp, 1);
+    assert_int_equal(f->view_cap.n_rtp, 2);
+    assert_int_equal(parse(f->view_cap.rtp[1], f->view_cap.rtp_len[1]).seq,
+                     (uint16_t)(parse(f->view_cap.rtp[0], f->view_cap.rtp_len[0]).seq + 1));
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_LOW], 1);
 
     /* More loss at low: nowhere smaller to go. */
     report_loss(viewer, &r, 60, now);
@@ -435,17 +444,19 @@ static void simulcast_auto_quality_follows_reported_loss(void **state)
     now += 2 * QUALITY_AUTO_WINDOW_US;
     report_loss(viewer, &r, 60, now);
     assert_int_equal(sfu_counters(sfu)->quality_steps_down, 1);
-    /* Clean reports each second: high again once they have been clean long enough. */
+    /* Clean reports each second: high again once they have been clean long enough, from the
+     * large layer's keyframe on. */
     uint64_t clean_from = now;
     int seconds = 0;
     do {
         now = two_layers_second(f, pub, SMALL, &small_seq, LARGE, &large_seq, now);
         report_loss(viewer, &r, 0, now);
-        assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
-    } while (info.viewers_at[SFU_QUALITY_HIGH] == 0 && ++seconds < 30);
-    assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
-    assert_true(now - clean_from >= QUALITY_AUTO_WAIT_UP_US);
+    } while (sfu_counters(sfu)->quality_steps_up == 0 && ++seconds < 30);
     assert_int_equal(sfu_counters(sfu)->quality_steps_up, 1);
+    assert_true(now - clean_from >= QUALITY_AUTO_WAIT_UP_US);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, true);
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
 
     /* The viewer chooses: the server no longer does. */
     sfu_viewer_set_quality(viewer, SFU_QUALITY_HIGH, now);
@@ -456,11 +467,21 @@ static void simulcast_auto_quality_follows_reported_loss(void **state)
     assert_int_equal(info.viewers_auto, 0);
     assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
     assert_int_equal(sfu_counters(sfu)->quality_steps_down, 1);
-    sfu_viewer_set_auto_quality(viewer, now);
-    sfu_viewer_detach(viewer);
+
+    /* A change waiting for a keyframe when the publisher leaves takes effect then. */
+    sfu_viewer_set_quality(viewer, SFU_QUALITY_LOW, now);
     assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
-    assert_int_equal(info.viewers_auto, 0);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
     sfu_publisher_detach(pub);
+    sfu_tick(sfu, now + 1000000);
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_LOW], 1);
+    assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 0);
+    sfu_viewer_set_auto_quality(viewer, now);
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
+    assert_int_equal(info.viewers_auto, 1);
+    sfu_viewer_detach(viewer);
+    assert_int_equal(sfu_stream_info(sfu, "auto", &info), -1); /* nobody left: gone */
 }
 
 int main(void)
