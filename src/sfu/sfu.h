@@ -118,8 +118,8 @@ void sfu_viewer_detach(struct sfu_viewer *viewer);
 /* Which layer of a simulcast publisher's video the viewer gets: the best that flows (high, the
  * default), the second best when three or more flow (medium; the best otherwise), or the
  * smallest (low), for a viewer on a poor link or a small screen. A single stream is the same at
- * each. Changed while watching, the viewer's video goes on from the new layer's next keyframe,
- * which is asked for. */
+ * each. Changed while watching, the viewer keeps its layer until the new one's next keyframe,
+ * which is asked for, and moves there with it. */
 enum sfu_quality { SFU_QUALITY_HIGH, SFU_QUALITY_MEDIUM, SFU_QUALITY_LOW, SFU_QUALITIES };
 extern const char *const sfu_quality_names[SFU_QUALITIES]; /* "high", "medium", "low" */
 void sfu_viewer_set_quality(struct sfu_viewer *viewer, enum sfu_quality quality, uint64_t now_us);
