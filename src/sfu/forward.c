@@ -399,23 +399,6 @@ static void ask_again(struct sfu_publisher *pub, struct sfu_track *track, uint16
     ask_publisher(pub, track, &seq, 1, now_us);
 }
 
-/* Counts the packet (RFC 3550 §A.1) and, when it shows a gap, asks the publisher at once for
- * what was lost; viewers' own NACKs are then answered from history when the repair arrives,
- * or ask the publisher again when it does not. */
-static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, uint16_t seq,
-                          uint64_t now_us)
-{
-    uint16_t first_skipped, n_skipped;
-    enum rtp_seq_status status = rtp_seq_update(&track->seq, seq, &first_skipped, &n_skipped);
-    if (status != RTP_SEQ_NEW || n_skipped == 0 || n_skipped > 64 || !track->history ||
-        !track->desc.codec.fb_nack)
-        return;
-    uint16_t lost[64];
-    for (uint16_t i = 0; i < n_skipped; i++)
-        lost[i] = (uint16_t)(first_skipped + i);
-    ask_publisher(pub, track, lost, n_skipped, now_us);
-}
-
 /* Whether a viewer gets TRACK: any viewer, for audio and the video track (which viewers of a
  * lesser quality get too when the publisher has no track for it); for a lesser quality's track,
  * a viewer asking for that quality. */
@@ -427,6 +410,27 @@ static bool someone_gets(const struct sfu_publisher *pub, const struct sfu_track
     if (track == &pub->tracks[SFU_SLOT_LOW])
         return stream->n_viewers_at[SFU_QUALITY_LOW] > 0;
     return stream->n_viewers > 0;
+}
+
+/* Counts the packet (RFC 3550 §A.1) and, when it shows a gap, asks the publisher at once for
+ * what was lost; viewers' own NACKs are then answered from history when the repair arrives,
+ * or ask the publisher again when it does not. */
+static void note_sequence(struct sfu_publisher *pub, struct sfu_track *track, uint16_t seq,
+                          uint64_t now_us)
+{
+    uint16_t first_skipped, n_skipped;
+    enum rtp_seq_status status = rtp_seq_update(&track->seq, seq, &first_skipped, &n_skipped);
+    if (status != RTP_SEQ_NEW || n_skipped == 0 || n_skipped > 64 || !track->history ||
+        !track->desc.codec.fb_nack)
+        return;
+    /* A lesser quality's track with nobody at that quality needs no repair (one who moves there
+     * starts at a keyframe); the others are repaired anyway, for a recording too. */
+    if (track - pub->tracks >= SFU_KINDS && !someone_gets(pub, track))
+        return;
+    uint16_t lost[64];
+    for (uint16_t i = 0; i < n_skipped; i++)
+        lost[i] = (uint16_t)(first_skipped + i);
+    ask_publisher(pub, track, lost, n_skipped, now_us);
 }
 
 void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track, uint64_t now_us,

@@ -86,9 +86,24 @@ try {
         '/metrics counts the viewer of automatic quality');
 
     // Widen it again: larger layers are tried after a while without loss, up to the full one.
+    // The freezes Chromium counts on the way are noted (a figure, not a verdict: a busy machine
+    // freezes a picture too).
+    const freezes = () => viewer.evaluate(async () => {
+        let found = {};
+        (await window.onair.pc.getStats()).forEach((s) => {
+            if (s.type === 'inbound-rtp' && s.kind === 'video') {
+                found = { count: s.freezeCount, seconds: s.totalFreezesDuration };
+            }
+        });
+        return found;
+    });
     inNs(net.ns.router, 'tc', 'qdisc', 'del', 'dev', 'lan', 'root');
     note('the router passes everything again');
+    const frozenBefore = await freezes();
     await playsAt(1280, 60000, 'on the open link again the viewer climbs back to the full layer');
+    const frozenAfter = await freezes();
+    note(`freezes while climbing: ${frozenAfter.count - frozenBefore.count}, ` +
+        `${(frozenAfter.seconds - frozenBefore.seconds).toFixed(3)} s`);
     text = await metrics();
     const up = metric(text, 'onair_auto_quality_steps_total{direction="up"}');
     check(up >= 1, '/metrics counts the steps up', up);

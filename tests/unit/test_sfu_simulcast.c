@@ -458,6 +458,14 @@ static void simulcast_auto_quality_follows_reported_loss(void **state)
     assert_int_equal(sfu_stream_info(sfu, "auto", &info), 0);
     assert_int_equal(info.viewers_at[SFU_QUALITY_HIGH], 1);
 
+    /* Nobody at low now: a loss of the small layer is not asked for; one of the large is. */
+    f->pub_cap.n_rtcp = 0;
+    uint16_t small_lost = small_seq++, large_lost = large_seq++;
+    now = send_layer(sfu, pub, SMALL, &small_seq, now, 1, false);
+    now = send_layer(sfu, pub, LARGE, &large_seq, now, 1, false);
+    assert_int_equal(nacks_asking(&f->pub_cap, 0, small_lost), 0);
+    assert_int_equal(nacks_asking(&f->pub_cap, 0, large_lost), 1);
+
     /* The viewer chooses: the server no longer does. */
     sfu_viewer_set_quality(viewer, SFU_QUALITY_HIGH, now);
     assert_false(sfu_viewer_auto_quality(viewer));
