@@ -17,6 +17,7 @@
 #include "base/xmalloc.h"
 #include "proto/rtcp.h"
 #include "proto/rtp.h"
+#include "proto/vp8_ids.h"
 #include "sfu/run_padding.h"
 #include "sfu/sfu_internal.h"
 
@@ -96,6 +97,40 @@ static void set_offsets(struct sfu_viewer_track *vt, const struct rtp_view *v,
     vt->need_offsets = false;
 }
 
+/* The same for a VP8 source's picture IDs and TL0PICIDX, from V (the first packet of the new
+ * source, which is a keyframe's). */
+static void set_vp8_offsets(struct sfu_viewer_track *vt, const struct rtp_view *v)
+{
+    struct vp8_ids ids;
+    const char *why;
+    vt->pid_offset = 0;
+    vt->tl0_offset = 0;
+    if (!vt->vp8_sent_any || vp8_ids_parse(&ids, v->payload, v->payload_len, &why) < 0)
+        return;
+    if (ids.has_picture_id)
+        vt->pid_offset =
+            (uint16_t)((vt->last_pid_out + 1u - ids.picture_id) & (vp8_picture_id_span(&ids) - 1u));
+    if (ids.has_tl0)
+        vt->tl0_offset = (uint8_t)(vt->last_tl0_out + 1u - ids.tl0_pic_idx);
+}
+
+/* Renumbers the VP8 ids in PAYLOAD (LEN bytes, the viewer's copy) by the viewer's offsets; fills
+ * *IDS with what it now holds. Returns false when the descriptor is cut short (left as it is). */
+static bool renumber_vp8(const struct sfu_viewer_track *vt, uint8_t *payload, size_t len,
+                         struct vp8_ids *ids)
+{
+    const char *why;
+    if (vp8_ids_parse(ids, payload, len, &why) < 0)
+        return false;
+    if (ids->has_picture_id)
+        ids->picture_id =
+            (uint16_t)((ids->picture_id + vt->pid_offset) & (vp8_picture_id_span(ids) - 1u));
+    if (ids->has_tl0)
+        ids->tl0_pic_idx = (uint8_t)(ids->tl0_pic_idx + vt->tl0_offset);
+    vp8_ids_write(payload, ids);
+    return true;
+}
+
 static void note_join(struct sfu_lane_result *r, double ms)
 {
     if (r->n_joins == r->cap_joins) {
@@ -135,8 +170,12 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
                            const struct sfu_track *track, const struct rtp_view *v, uint8_t padding,
                            uint64_t now_us, struct sfu_lane_result *r)
 {
-    if (vt->need_offsets)
+    bool vp8 = track->codec_id == CODEC_VP8;
+    if (vt->need_offsets) {
         set_offsets(vt, v, track->desc.codec.clock_rate, now_us);
+        if (vp8)
+            set_vp8_offsets(vt, v);
+    }
 
     /* A replay's packets are out of history (so no repair of one is sent) long before the
      * source is 2^14 past the first: its window closes there, before sequence numbers wrap
@@ -165,12 +204,20 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     }
     if (!n)
         return;
+    struct vp8_ids ids;
+    bool renumbered =
+        vp8 && renumber_vp8(vt, buf + n - padding - v->payload_len, v->payload_len, &ids);
     /* Track the newest packet sent, not the last: a late retransmission must not pull the
      * continuation point backwards. */
     if (!vt->sent_any || rtp_seq_newer(rw->seq, vt->last_seq_out)) {
         vt->last_seq_out = rw->seq;
         vt->last_ts_out = rw->timestamp;
         vt->last_sent_us = now_us;
+        if (renumbered && ids.has_picture_id) {
+            vt->vp8_sent_any = true;
+            vt->last_pid_out = ids.picture_id;
+            vt->last_tl0_out = ids.tl0_pic_idx;
+        }
     }
     vt->sent_any = true;
     vt->packets++;
@@ -649,6 +696,9 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
     }
     if (!n)
         return;
+    struct vp8_ids ids;
+    if (track->codec_id == CODEC_VP8) /* the payload ends the packet: no padding */
+        renumber_vp8(vt, buf + n - v.payload_len, v.payload_len, &ids);
     viewer->sfu->counters.retransmits++;
     viewer->sink.send_rtp(viewer->opaque, buf, n, sizeof buf);
 }

@@ -160,6 +160,11 @@ struct sfu_viewer_track {
     uint32_t ts_offset;
     uint16_t last_seq_out;
     uint32_t last_ts_out;
+    /* VP8: picture IDs and TL0PICIDX renumbered to continue across a change of source, as the
+     * sequence numbers are (vp8_ids.h); the newest sent, once VP8_SENT_ANY. */
+    bool vp8_sent_any;
+    uint16_t pid_offset, last_pid_out;
+    uint8_t tl0_offset, last_tl0_out;
     /* The source's first packet this viewer got since it was bound: older ones are
      * not sent (before_viewer_start, forward.c). */
     uint16_t first_seq_in;

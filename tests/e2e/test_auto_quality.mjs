@@ -11,7 +11,7 @@
 import { launchBrowser, openPage } from './lib/browser.mjs';
 import { HTTP_PORT, MEDIA_PORT, PUB_IP, inNs, makeNetwork } from './lib/netns.mjs';
 import { startServer } from './lib/server.mjs';
-import { check, done, fail, note, waitFor } from './lib/tap.mjs';
+import { check, done, fail, note, sleep, waitFor } from './lib/tap.mjs';
 
 const TEST = 'auto_quality';
 const NAME = `auto-${process.pid}`;
@@ -99,6 +99,9 @@ try {
     });
     inNs(net.ns.router, 'tc', 'qdisc', 'del', 'dev', 'lan', 'root');
     note('the router passes everything again');
+    // Counted from 4 s on, when what the narrow link froze has played out and no step up has
+    // come yet (the first needs 8 s without loss).
+    await sleep(4000);
     const frozenBefore = await freezes();
     await playsAt(1280, 60000, 'on the open link again the viewer climbs back to the full layer');
     const frozenAfter = await freezes();

@@ -2,6 +2,7 @@
  * keyframes with the viewers' numbering continuous and the recording's too; viewers of medium
  * and low quality get the second best and the smallest, change while they watch, and a loss of a
  * layer two tracks forward is asked for once. */
+#include "proto/vp8_ids.h"
 #include "sfu/quality_auto.h"
 #include "sfu_fixture.h"
 
@@ -492,6 +493,95 @@ static void simulcast_auto_quality_follows_reported_loss(void **state)
     assert_int_equal(sfu_stream_info(sfu, "auto", &info), -1); /* nobody left: gone */
 }
 
+/* A VP8 frame of one packet with a picture ID (15 bits) and TL0PICIDX, as Chromium sends. */
+static void send_vp8_ids(struct sfu *sfu, struct sfu_publisher *pub, uint32_t ssrc, uint16_t *seq,
+                         uint64_t now_us, bool keyframe, uint16_t picture_id, uint8_t tl0)
+{
+    uint8_t pkt[64];
+    uint8_t *p = pkt;
+    *p++ = 0x80;
+    *p++ = PUB_VP8_PT;
+    p = be16_write(p, (*seq)++);
+    p = be32_write(p, (uint32_t)(now_us / 1000 * 90));
+    p = be32_write(p, ssrc);
+    *p++ = 0x90; /* X, S */
+    *p++ = 0xc0; /* I, L */
+    *p++ = (uint8_t)(0x80 | picture_id >> 8);
+    *p++ = (uint8_t)picture_id;
+    *p++ = tl0;
+    *p++ = keyframe ? 0x50 : 0x51;
+    for (int i = 0; i < 20; i++)
+        *p++ = (uint8_t)i;
+    publish(sfu, pub, now_us, pkt, (size_t)(p - pkt));
+}
+
+/* The picture ID and TL0PICIDX of C's packet I (an RTX one's payload after its 2 bytes). */
+static struct vp8_ids ids_of(const struct capture *c, size_t i, bool rtx)
+{
+    struct rtp_view v = parse(c->rtp[i], c->rtp_len[i]);
+    struct vp8_ids ids;
+    const char *why;
+    assert_int_equal(vp8_ids_parse(&ids, v.payload + (rtx ? 2 : 0), v.payload_len, &why), 0);
+    assert_true(ids.has_picture_id && ids.has_tl0);
+    return ids;
+}
+
+/* VP8 picture IDs and TL0PICIDX go on where they were when the viewer's video moves to another
+ * layer, numbered on its own (Chromium drops a frame whose picture ID is older than the last
+ * it decoded), in repairs too. */
+static void simulcast_vp8_picture_ids_continue(void **state)
+{
+    struct fixture *f = *state;
+    struct sfu *sfu = f->sfu;
+    enum { SMALL = 0xa1, LARGE = 0xb2 };
+    f->pt[0].ssrc = 0;
+    f->pt[0].layers = 2;
+    struct sfu_publisher *pub = attach_publisher(f, "ids", &webrtc_sink, &f->pub_cap);
+    struct sfu_viewer *viewer = watch(f, "ids", &f->view_cap, 1000);
+    uint16_t small_seq = 100, large_seq = 7000, small_pid = 500, large_pid = 30000;
+    uint64_t now = 10000;
+    send_vp8_ids(sfu, pub, SMALL, &small_seq, now, true, small_pid++, 9);
+    for (int i = 0; i < 25; i++) { /* a second, the large layer at three times the packets */
+        f->view_cap.n_rtp = 0;
+        now += 40000;
+        send_vp8_ids(sfu, pub, SMALL, &small_seq, now, false, small_pid++, 9);
+        for (int k = 0; k < 3; k++)
+            send_vp8_ids(sfu, pub, LARGE, &large_seq, now, k == 0, large_pid++, 77);
+        assert_int_equal(f->view_cap.n_rtp, 1);
+    }
+    struct vp8_ids last = ids_of(&f->view_cap, 0, false);
+    assert_int_equal(last.picture_id, 525); /* the small layer's own, as they came */
+    assert_int_equal(last.tl0_pic_idx, 9);
+    f->pub_cap.n_rtcp = 0;
+    sfu_tick(sfu, now);
+    assert_true(took_pli_for(&f->pub_cap, LARGE));
+
+    /* The large layer's keyframe: the viewer moves there, its ids one on from the last. */
+    f->view_cap.n_rtp = 0;
+    send_vp8_ids(sfu, pub, LARGE, &large_seq, now + 1000, true, 0x7fff, 200);
+    send_vp8_ids(sfu, pub, LARGE, &large_seq, now + 2000, false, 0, 200); /* wraps at 2^15 */
+    assert_int_equal(f->view_cap.n_rtp, 2);
+    struct vp8_ids first = ids_of(&f->view_cap, 0, false), next = ids_of(&f->view_cap, 1, false);
+    assert_int_equal(first.picture_id, 526);
+    assert_int_equal(first.tl0_pic_idx, 10);
+    assert_int_equal(next.picture_id, 527);
+    assert_int_equal(next.tl0_pic_idx, 10);
+
+    /* The viewer lost that last one: its repair carries the same ids. */
+    uint16_t lost = parse(f->view_cap.rtp[1], f->view_cap.rtp_len[1]).seq;
+    uint8_t nack[64];
+    size_t n = rtcp_nack_encode(nack, sizeof nack, 0x5eed, VIEW_VIDEO_SSRC, &lost, 1);
+    f->view_cap.n_rtp = 0;
+    sfu_viewer_rtcp(viewer, now + 3000, nack, n);
+    assert_int_equal(f->view_cap.n_rtp, 1);
+    assert_int_equal(parse(f->view_cap.rtp[0], f->view_cap.rtp_len[0]).ssrc, VIEW_RTX_SSRC);
+    struct vp8_ids repaired = ids_of(&f->view_cap, 0, true);
+    assert_int_equal(repaired.picture_id, 527);
+    assert_int_equal(repaired.tl0_pic_idx, 10);
+    sfu_viewer_detach(viewer);
+    sfu_publisher_detach(pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +589,7 @@ int main(void)
         WITH_SFU(simulcast_low_quality_viewer_gets_the_smallest_layer),
         WITH_SFU(simulcast_medium_quality_gets_the_second_best),
         WITH_SFU(simulcast_auto_quality_follows_reported_loss),
+        WITH_SFU(simulcast_vp8_picture_ids_continue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
