@@ -496,12 +496,14 @@ static uint32_t layer_at(struct sfu_viewer *viewer, int quality)
     return track ? track->desc.ssrc : 0;
 }
 
-/* The quality one layer smaller (STEP 1) or larger (STEP -1) than the viewer's, or -1 when no
- * quality that way gives another layer. A step up takes the best name of the layer it finds. */
+/* The quality one layer smaller (STEP 1) or larger (STEP -1) than the viewer's (the one it
+ * waits to move to, if any), or -1 when no quality that way gives another layer. A step up
+ * takes the best name of the layer it finds. */
 static int quality_beside(struct sfu_viewer *viewer, int step)
 {
-    uint32_t now = layer_at(viewer, viewer->quality);
-    for (int q = (int)viewer->quality + step; q >= 0 && q < SFU_QUALITIES; q += step) {
+    int from = (int)(viewer->switching ? viewer->switch_to : viewer->quality);
+    uint32_t now = layer_at(viewer, from);
+    for (int q = from + step; q >= 0 && q < SFU_QUALITIES; q += step) {
         uint32_t layer = layer_at(viewer, q);
         if (!layer || layer == now)
             continue;
@@ -726,9 +728,10 @@ void sfu_tick(struct sfu *sfu, uint64_t now_us)
         for (size_t v = 0; v < stream->n_viewers; v++) {
             struct sfu_viewer *viewer = stream->viewers[v];
             /* A keyframe a viewer waits for to change quality is asked again (PLIs get lost). */
-            if (viewer->switching && pub)
-                sfu_request_keyframe(pub, sfu_quality_source(pub, SFU_VIDEO, viewer->switch_to),
-                                     now_us);
+            struct sfu_track *awaited =
+                viewer->switching ? sfu_quality_source(pub, SFU_VIDEO, viewer->switch_to) : NULL;
+            if (awaited)
+                sfu_request_keyframe(pub, awaited, now_us);
             struct sfu_viewer_track *first = &viewer->tracks[0];
             if (!viewer->started || now_us - first->reported_us < REPORT_INTERVAL_US)
                 continue;

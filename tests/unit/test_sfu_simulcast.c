@@ -425,6 +425,11 @@ static void simulcast_auto_quality_follows_reported_loss(void **state)
     report_loss(viewer, &r, 40, now + QUALITY_AUTO_WINDOW_US);
     assert_true(took_pli_for(&f->pub_cap, SMALL));
     assert_int_equal(sfu_counters(sfu)->quality_steps_down, 1);
+    /* More loss before that keyframe: the viewer is as good as at low, with nowhere smaller. */
+    report_loss(viewer, &r, 60, now + 2 * QUALITY_AUTO_WINDOW_US);
+    report_loss(viewer, &r, 60, now + 3 * QUALITY_AUTO_WINDOW_US);
+    assert_int_equal(sfu_counters(sfu)->quality_steps_down, 1);
+    now += 3 * QUALITY_AUTO_WINDOW_US;
     /* The large layer until the small one's keyframe (the viewer counts at high meanwhile); from
      * there the small one. */
     f->view_cap.n_rtp = 0;
