@@ -662,6 +662,12 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
     if (!track || !track->history || vt->bound_gen != track->gen || vt->pt < 0 || !vt->sent_any)
         return;
     uint16_t source_seq = (uint16_t)(seq - vt->seq_offset);
+    /* A number from before the first packet of this binding was another source's (the layer or
+     * publisher the viewer had before it moved): this track's packet under it is another
+     * picture's, and the publisher has no such packet to send. Left unrepaired: the viewer
+     * moved at a keyframe, which its decoder starts from. */
+    if (before_viewer_start(vt, source_seq))
+        return;
     size_t len;
     const uint8_t *pkt = history_get(track->history, source_seq, &len);
     struct rtp_view v;

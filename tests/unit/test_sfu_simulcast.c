@@ -244,6 +244,16 @@ static void simulcast_low_quality_viewer_gets_the_smallest_layer(void **state)
     assert_int_equal(moved.seq, (uint16_t)(low_last + 1));
     assert_int_equal(moved.payload[1] & 0x01, 0); /* VP8 keyframe: frame tag's P bit clear */
 
+    /* The viewer NACKs the small layer's last packet, from before it moved: the large layer's
+     * packet under that number (in the video track's history) is another picture, and the
+     * publisher has no packet of the large layer to repair it with. Nothing is sent. */
+    uint8_t nack[64];
+    size_t n_nack = rtcp_nack_encode(nack, sizeof nack, 0x5eed, VIEW_VIDEO_SSRC, &low_last, 1);
+    low_cap.n_rtp = f->pub_cap.n_rtcp = 0;
+    sfu_viewer_rtcp(low, now, nack, n_nack);
+    assert_int_equal(low_cap.n_rtp, 0);
+    assert_int_equal(f->pub_cap.n_rtcp, 0);
+
     /* And back to low: the small layer's keyframe is asked for and taken up. */
     f->pub_cap.n_rtcp = 0;
     sfu_viewer_set_quality(low, SFU_QUALITY_LOW, now);
@@ -583,6 +593,16 @@ static void simulcast_vp8_picture_ids_continue(void **state)
     struct vp8_ids repaired = ids_of(&f->view_cap, 0, true);
     assert_int_equal(repaired.picture_id, 527);
     assert_int_equal(repaired.tl0_pic_idx, 10);
+
+    /* A NACK for the small layer's last packet, from before the move: the track's history holds
+     * only the large layer now, and the publisher is not asked for a packet of the large layer
+     * under a number from before the viewer got it. */
+    lost = (uint16_t)(lost - 2); /* before the large layer's keyframe and the packet after */
+    n = rtcp_nack_encode(nack, sizeof nack, 0x5eed, VIEW_VIDEO_SSRC, &lost, 1);
+    f->view_cap.n_rtp = f->pub_cap.n_rtcp = 0;
+    sfu_viewer_rtcp(viewer, now + 4000, nack, n);
+    assert_int_equal(f->view_cap.n_rtp, 0);
+    assert_int_equal(f->pub_cap.n_rtcp, 0);
     sfu_viewer_detach(viewer);
     sfu_publisher_detach(pub);
 }
