@@ -26,7 +26,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/onair $(UNIT_BIN) $(BUILD)/lane-cost $(BUILD)/srtp-cost
+all: $(BUILD)/onair $(UNIT_BIN) $(BUILD)/lane-cost $(BUILD)/srtp-cost $(BUILD)/fanout-instructions
 
 $(BUILD)/onair: $(CLI_OBJ) $(BUILD)/libonair.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -53,6 +53,10 @@ $(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 # What splitting a fan-out between two threads costs here (bench/lane-cost.c).
 $(BUILD)/lane-cost: bench/lane-cost.c $(BUILD)/libonair.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The SFU's instructions per packet sent, for callgrind (bench/fanout-instructions.c).
+$(BUILD)/fanout-instructions: bench/fanout-instructions.c $(BUILD)/libonair.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
 
 # What SRTP costs a peer under each profile, ours against libsrtp's (bench/srtp-cost.c).
 $(BUILD)/srtp-cost: bench/srtp-cost.c $(BUILD)/libonair.a

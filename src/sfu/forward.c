@@ -97,38 +97,44 @@ static void set_offsets(struct sfu_viewer_track *vt, const struct rtp_view *v,
     vt->need_offsets = false;
 }
 
-/* The same for a VP8 source's picture IDs and TL0PICIDX, from V (the first packet of the new
- * source, which is a keyframe's). */
-static void set_vp8_offsets(struct sfu_viewer_track *vt, const struct rtp_view *v)
+/* The same for a VP8 source's picture IDs and TL0PICIDX, from IDS (those of the first packet of
+ * the new source, which is a keyframe's; NULL when it has none). */
+static void set_vp8_offsets(struct sfu_viewer_track *vt, const struct vp8_ids *ids)
 {
-    struct vp8_ids ids;
-    const char *why;
     vt->pid_offset = 0;
     vt->tl0_offset = 0;
-    if (!vt->vp8_sent_any || vp8_ids_parse(&ids, v->payload, v->payload_len, &why) < 0)
+    if (!vt->vp8_sent_any || !ids)
         return;
-    if (ids.has_picture_id)
+    if (ids->has_picture_id)
         vt->pid_offset =
-            (uint16_t)((vt->last_pid_out + 1u - ids.picture_id) & (vp8_picture_id_span(&ids) - 1u));
-    if (ids.has_tl0)
-        vt->tl0_offset = (uint8_t)(vt->last_tl0_out + 1u - ids.tl0_pic_idx);
+            (uint16_t)((vt->last_pid_out + 1u - ids->picture_id) & (vp8_picture_id_span(ids) - 1u));
+    if (ids->has_tl0)
+        vt->tl0_offset = (uint8_t)(vt->last_tl0_out + 1u - ids->tl0_pic_idx);
 }
 
-/* Renumbers the VP8 ids in PAYLOAD (LEN bytes, the viewer's copy) by the viewer's offsets; fills
- * *IDS with what it now holds. Returns false when the descriptor is cut short (left as it is). */
-static bool renumber_vp8(const struct sfu_viewer_track *vt, uint8_t *payload, size_t len,
-                         struct vp8_ids *ids)
+/* The VP8 ids of TRACK's packet V, read into *OUT; NULL when it is not VP8 or its descriptor is
+ * cut short. Read once per packet: every viewer's copy has them at the same place. */
+static const struct vp8_ids *vp8_ids_of(const struct sfu_track *track, const struct rtp_view *v,
+                                        struct vp8_ids *out)
 {
     const char *why;
-    if (vp8_ids_parse(ids, payload, len, &why) < 0)
-        return false;
-    if (ids->has_picture_id)
-        ids->picture_id =
-            (uint16_t)((ids->picture_id + vt->pid_offset) & (vp8_picture_id_span(ids) - 1u));
-    if (ids->has_tl0)
-        ids->tl0_pic_idx = (uint8_t)(ids->tl0_pic_idx + vt->tl0_offset);
-    vp8_ids_write(payload, ids);
-    return true;
+    if (track->codec_id != CODEC_VP8 || vp8_ids_parse(out, v->payload, v->payload_len, &why) < 0)
+        return NULL;
+    return out;
+}
+
+/* Writes the source's VP8 ids SRC, moved by the viewer's offsets, into PAYLOAD (the viewer's
+ * copy of the packet they were read from), and into *MOVED. */
+static void renumber_vp8(const struct sfu_viewer_track *vt, uint8_t *payload,
+                         const struct vp8_ids *src, struct vp8_ids *moved)
+{
+    *moved = *src;
+    if (moved->has_picture_id)
+        moved->picture_id =
+            (uint16_t)((moved->picture_id + vt->pid_offset) & (vp8_picture_id_span(moved) - 1u));
+    if (moved->has_tl0)
+        moved->tl0_pic_idx = (uint8_t)(moved->tl0_pic_idx + vt->tl0_offset);
+    vp8_ids_write(payload, moved);
 }
 
 static void note_join(struct sfu_lane_result *r, double ms)
@@ -165,16 +171,17 @@ static uint32_t viewer_timestamp(const struct sfu_viewer_track *vt, uint16_t seq
     return timestamp + vt->ts_offset;
 }
 
-/* Rewrites V for the viewer, with PADDING bytes of RTP padding, and hands it to its sink. */
+/* Rewrites V (whose VP8 ids are VP8, NULL for none) for the viewer, with PADDING bytes of RTP
+ * padding, and hands it to its sink. */
 static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
-                           const struct sfu_track *track, const struct rtp_view *v, uint8_t padding,
-                           uint64_t now_us, struct sfu_lane_result *r)
+                           const struct sfu_track *track, const struct rtp_view *v,
+                           const struct vp8_ids *vp8, uint8_t padding, uint64_t now_us,
+                           struct sfu_lane_result *r)
 {
-    bool vp8 = track->codec_id == CODEC_VP8;
     if (vt->need_offsets) {
         set_offsets(vt, v, track->desc.codec.clock_rate, now_us);
-        if (vp8)
-            set_vp8_offsets(vt, v);
+        if (track->codec_id == CODEC_VP8)
+            set_vp8_offsets(vt, vp8);
     }
 
     /* A replay's packets are out of history (so no repair of one is sent) long before the
@@ -204,19 +211,23 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     }
     if (!n)
         return;
-    struct vp8_ids ids;
-    bool renumbered =
-        vp8 && renumber_vp8(vt, buf + n - padding - v->payload_len, v->payload_len, &ids);
+    /* A viewer whose source never changed has offsets of 0: its copy holds the source's ids
+     * as they are (bench/RESULTS.md, session 30: what renumbering costs per packet). */
+    struct vp8_ids moved;
+    if (vp8 && (vt->pid_offset || vt->tl0_offset)) {
+        renumber_vp8(vt, buf + n - padding - v->payload_len, vp8, &moved);
+        vp8 = &moved;
+    }
     /* Track the newest packet sent, not the last: a late retransmission must not pull the
      * continuation point backwards. */
     if (!vt->sent_any || rtp_seq_newer(rw->seq, vt->last_seq_out)) {
         vt->last_seq_out = rw->seq;
         vt->last_ts_out = rw->timestamp;
         vt->last_sent_us = now_us;
-        if (renumbered && ids.has_picture_id) {
+        if (vp8 && vp8->has_picture_id) {
             vt->vp8_sent_any = true;
-            vt->last_pid_out = ids.picture_id;
-            vt->last_tl0_out = ids.tl0_pic_idx;
+            vt->last_pid_out = vp8->picture_id;
+            vt->last_tl0_out = vp8->tl0_pic_idx;
         }
     }
     vt->sent_any = true;
@@ -266,10 +277,12 @@ static bool replay_gop(struct sfu_viewer *viewer, struct sfu_viewer_track *vt,
     for (uint16_t i = 0; i < count; i++) {
         pkt = history_get(track->history, (uint16_t)(track->keyframe_seq + i), &len);
         struct rtp_view old;
+        struct vp8_ids ids;
         if (rtp_parse(&old, pkt, len, &why) == 0) /* stored only once parsed: cannot fail */
-            send_rewritten(viewer, vt, track, &old, 0, now_us, r);
+            send_rewritten(viewer, vt, track, &old, vp8_ids_of(track, &old, &ids), 0, now_us, r);
     }
-    send_rewritten(viewer, vt, track, &newest, 0, now_us, r);
+    struct vp8_ids ids;
+    send_rewritten(viewer, vt, track, &newest, vp8_ids_of(track, &newest, &ids), 0, now_us, r);
     vt->waiting_keyframe = false;
     return true;
 }
@@ -333,7 +346,7 @@ static bool send_to_viewer(struct sfu_viewer *viewer, struct sfu_viewer_track *v
     } else if (before_viewer_start(vt, v->seq)) {
         return false;
     }
-    send_rewritten(viewer, vt, track, v, pp->padding, now_us, r);
+    send_rewritten(viewer, vt, track, v, pp->has_vp8 ? &pp->vp8 : NULL, pp->padding, now_us, r);
     return false;
 }
 
@@ -519,6 +532,7 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     memcpy(p->data, pkt, len);
     const char *why;
     rtp_parse(&p->v, p->data, len, &why); /* the copy's view points into the copy */
+    p->has_vp8 = vp8_ids_of(track, &p->v, &p->vp8) != NULL;
     p->keyframe = keyframe;
     p->arrival_us = now_us;
     if (!pub->dirty) {
@@ -702,9 +716,9 @@ void sfu_viewer_answer_nack(struct sfu_viewer *viewer, struct sfu_viewer_track *
     }
     if (!n)
         return;
-    struct vp8_ids ids;
-    if (track->codec_id == CODEC_VP8) /* the payload ends the packet: no padding */
-        renumber_vp8(vt, buf + n - v.payload_len, v.payload_len, &ids);
+    struct vp8_ids ids, moved;
+    if (vp8_ids_of(track, &v, &ids)) /* the payload ends the packet: no padding */
+        renumber_vp8(vt, buf + n - v.payload_len, &ids, &moved);
     viewer->sfu->counters.retransmits++;
     viewer->sink.send_rtp(viewer->opaque, buf, n, sizeof buf);
 }

@@ -6,6 +6,7 @@
 #include "base/token_bucket.h"
 #include "proto/codec.h"
 #include "proto/rtp.h"
+#include "proto/vp8_ids.h"
 #include "sfu/history.h"
 #include "sfu/quality_auto.h"
 #include "sfu/sfu.h"
@@ -37,6 +38,8 @@ struct sfu_asked {
 struct sfu_pending {
     struct rtp_view v; /* parsed from data */
     bool keyframe;
+    bool has_vp8; /* VP8 with a descriptor whole: its ids in VP8, renumbered per viewer */
+    struct vp8_ids vp8;
     uint8_t padding; /* RTP padding each viewer's copy gets (run_padding_plan) */
     uint64_t arrival_us;
     uint8_t data[HISTORY_PACKET_MAX];
