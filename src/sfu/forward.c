@@ -98,7 +98,8 @@ static void set_offsets(struct sfu_viewer_track *vt, const struct rtp_view *v,
 }
 
 /* The same for a VP8 source's picture IDs and TL0PICIDX, from IDS (those of the first packet of
- * the new source, which is a keyframe's; NULL when it has none). */
+ * the new source, which is a keyframe's; NULL when it has none, or is not VP8: nothing to
+ * renumber). */
 static void set_vp8_offsets(struct sfu_viewer_track *vt, const struct vp8_ids *ids)
 {
     vt->pid_offset = 0;
@@ -180,8 +181,7 @@ static void send_rewritten(struct sfu_viewer *viewer, struct sfu_viewer_track *v
 {
     if (vt->need_offsets) {
         set_offsets(vt, v, track->desc.codec.clock_rate, now_us);
-        if (track->codec_id == CODEC_VP8)
-            set_vp8_offsets(vt, vp8);
+        set_vp8_offsets(vt, vp8);
     }
 
     /* A replay's packets are out of history (so no repair of one is sent) long before the
