@@ -106,10 +106,11 @@ static json_t *stream_json(const struct sfu_stream_info *info)
     for (int q = 0; q < SFU_QUALITIES; q++)
         json_object_set_new(by_quality, sfu_quality_names[q],
                             json_integer((json_int_t)info->viewers_at[q]));
-    return json_pack("{s:s, s:b, s:i, s:o, s:i, s:i, s:i, s:o}", "name", info->name, "live",
+    return json_pack("{s:s, s:b, s:i, s:o, s:i, s:I, s:I, s:o}", "name", info->name, "live",
                      info->live, "viewers", (int)info->viewers, "viewers_by_quality", by_quality,
-                     "viewers_auto", (int)info->viewers_auto, "bitrate_in", (int)info->bitrate_in,
-                     "bitrate_out", (int)info->bitrate_out, "tracks", tracks);
+                     "viewers_auto", (int)info->viewers_auto, "bitrate_in",
+                     (json_int_t)info->bitrate_in, "bitrate_out", (json_int_t)info->bitrate_out,
+                     "tracks", tracks);
 }
 
 /* The ICE servers for one client, named ID in the TURN server's logs (NULL: a random token).

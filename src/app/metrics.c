@@ -111,7 +111,7 @@ static void stream_families(FILE *f, const struct sfu *sfu)
     for (size_t i = 0; sfu_stream_info_at(sfu, i, &info) == 0; i++) {
         fprintf(f, "onair_stream_bitrate_bps{stream=\"%s\",direction=\"in\"} %" PRIu32 "\n",
                 info.name, info.bitrate_in);
-        fprintf(f, "onair_stream_bitrate_bps{stream=\"%s\",direction=\"out\"} %" PRIu32 "\n",
+        fprintf(f, "onair_stream_bitrate_bps{stream=\"%s\",direction=\"out\"} %" PRIu64 "\n",
                 info.name, info.bitrate_out);
     }
     family(f, "onair_stream_packets_lost", "gauge", "Packets lost on the way in, per track.");

@@ -700,8 +700,8 @@ static void update_rates(struct sfu *sfu, uint64_t now_us)
     sfu->rated_us = now_us;
     for (size_t i = 0; i < sfu->n_streams; i++) {
         struct sfu_stream *stream = sfu->streams[i];
-        stream->bitrate_out = (uint32_t)((stream->bytes_out - stream->bytes_out_at_rate) * 8 *
-                                         1000000u / elapsed);
+        stream->bitrate_out =
+            (stream->bytes_out - stream->bytes_out_at_rate) * 8 * 1000000u / elapsed;
         stream->bytes_out_at_rate = stream->bytes_out;
         struct sfu_publisher *pub = stream->publisher;
         for (int k = 0; pub && k < SFU_KINDS; k++) { /* the lesser tracks' rates are not shown */

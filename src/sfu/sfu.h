@@ -184,7 +184,8 @@ struct sfu_stream_info {
     size_t viewers;
     size_t viewers_at[SFU_QUALITIES]; /* of them, those at each quality */
     size_t viewers_auto;              /* of them, those whose quality the server chooses */
-    uint32_t bitrate_in, bitrate_out;
+    uint32_t bitrate_in;
+    uint64_t bitrate_out; /* a crowd's: 3,000 viewers of 1.5 Mbit/s pass 2^32 */
     size_t n_tracks;
     struct sfu_track_info tracks[SFU_KINDS];
 };

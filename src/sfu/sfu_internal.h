@@ -213,7 +213,7 @@ struct sfu_stream {
     size_t n_viewers_auto;              /* of them, those whose quality the server chooses */
     size_t n_switching;                 /* of them, those waiting to change quality */
     uint64_t bytes_out, bytes_out_at_rate;
-    uint32_t bitrate_out;
+    uint64_t bitrate_out;
 };
 
 /* What one lane of a fan-out did, added to the SFU's figures once every lane is done: lanes
