@@ -16,13 +16,67 @@ bench_make_clip() {
         -b:a 64k "$bench_clip"
 }
 
-# Prints a free TCP and a free UDP port on 127.0.0.1.
+# The address the server listens on, and what runs a command beside the viewers: loopback and
+# nothing, unless bench_sink_up has put the server and the viewers in namespaces of their own.
+bench_host=127.0.0.1
+bench_at_viewers=()
+bench_at_server=()
+
+# bench_sink_up: SINK=1's network. The server runs in a namespace of its own and the viewers
+# (the generator, and curl for the server's API) in another, joined by a veth pair; the viewers'
+# side drops every RTP and RTCP datagram as it arrives (iptables' raw table, before any socket
+# lookup; the first byte of the payload says RTP or RTCP, RFC 7983), while STUN, DTLS and HTTP
+# pass. Over loopback the kernel's work of receiving the crowd's packets (the socket lookup,
+# the queueing, waking the reader) runs on the sending CPU and is billed to the server; here it
+# is not, as when a network card takes the packets off the host. The viewers see no media: the
+# server's own counters give the throughput. The server's UDP GSO messages cross the veth whole,
+# as to a card that segments UDP (most 10G+ cards); SINK_SOFT_GSO=1 has the kernel cut them on
+# the server's CPU instead, as for a card without. Needs root. bench_sink_down undoes it.
+bench_sink_up() {
+    bench_sink_ns_server=onair-sink-server bench_sink_ns_viewers=onair-sink-viewers
+    bench_sink_down
+    ip netns add "$bench_sink_ns_server"
+    ip netns add "$bench_sink_ns_viewers"
+    ip link add osink0 netns "$bench_sink_ns_server" type veth peer name osink1 \
+        netns "$bench_sink_ns_viewers"
+    ip -n "$bench_sink_ns_server" addr add 10.199.78.1/30 dev osink0
+    ip -n "$bench_sink_ns_viewers" addr add 10.199.78.2/30 dev osink1
+    local ns
+    for ns in "$bench_sink_ns_server" "$bench_sink_ns_viewers"; do
+        ip -n "$ns" link set lo up
+    done
+    ip -n "$bench_sink_ns_server" link set osink0 up
+    ip -n "$bench_sink_ns_viewers" link set osink1 up
+    [ "${SINK_SOFT_GSO:-0}" = 1 ] && ip -n "$bench_sink_ns_server" link set osink0 gso_max_segs 1
+    # IP header length, past the 8-byte UDP header, the payload's first byte: 128-191 is RTP
+    # or RTCP.
+    ip netns exec "$bench_sink_ns_viewers" iptables -t raw -A PREROUTING -i osink1 -p udp \
+        -m u32 --u32 '0>>22&0x3C@8>>24&0xC0=0x80' -j DROP
+    bench_host=10.199.78.1
+    bench_at_viewers=(ip netns exec "$bench_sink_ns_viewers")
+    bench_at_server=(ip netns exec "$bench_sink_ns_server")
+}
+
+bench_sink_down() {
+    [ -n "${bench_sink_ns_server:-}" ] || return 0
+    ip netns del "$bench_sink_ns_server" 2>/dev/null || true # takes the veth pair with it
+    ip netns del "$bench_sink_ns_viewers" 2>/dev/null || true
+}
+
+# bench_sink_dropped: how many media datagrams (GSO messages count once) the viewers' side has
+# dropped so far.
+bench_sink_dropped() {
+    ip netns exec "$bench_sink_ns_viewers" iptables -t raw -L PREROUTING -v -x -n |
+        awk '$3 == "DROP" { print $1 }'
+}
+
+# Prints a free TCP and a free UDP port on the server's address.
 bench_free_ports() {
-    python3 -c '
-import socket
-t = socket.socket(); t.bind(("127.0.0.1", 0))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
-print(t.getsockname()[1], u.getsockname()[1])'
+    "${bench_at_server[@]}" python3 -c '
+import socket, sys
+t = socket.socket(); t.bind((sys.argv[1], 0))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((sys.argv[1], 0))
+print(t.getsockname()[1], u.getsockname()[1])' "$bench_host"
 }
 
 # Starts `onair serve` on loopback with the clip as stream "clip" (with --workers $WORKERS when
@@ -35,14 +89,14 @@ bench_start_onair() {
     local http_port media_port source=(--source "clip=$bench_clip") publish=
     read -r http_port media_port < <(bench_free_ports)
     [ "${FEED:-source}" = publish ] && publish=1 source=()
-    "$ONAIR" serve --listen "127.0.0.1:$http_port" --media-port "$media_port" \
-        --public-ip 127.0.0.1 --log-level warn "${source[@]}" \
+    "${bench_at_server[@]}" "$ONAIR" serve --listen "$bench_host:$http_port" \
+        --media-port "$media_port" --public-ip "$bench_host" --log-level warn "${source[@]}" \
         ${WORKERS:+--workers "$WORKERS"} ${UNPACED:+--no-source-pacing} >"$work/serve.log" 2>&1 &
     onair_pid=$!
-    onair_base="http://127.0.0.1:$http_port"
-    wait_for 5 curl -sf -o /dev/null "$onair_base/healthz"
+    onair_base="http://$bench_host:$http_port"
+    wait_for 5 "${bench_at_viewers[@]}" curl -sf -o /dev/null "$onair_base/healthz"
     if [ -n "$publish" ]; then
-        "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" "$onair_base/whip/clip" \
+        "${bench_at_viewers[@]}" "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" "$onair_base/whip/clip" \
             >"$work/publish.log" 2>&1 </dev/null &
         onair_feed_pid=$!
     fi
@@ -82,7 +136,7 @@ bench_viewers() {
     shift 3
     local ramp=$(( n < 50 ? n : 50 )) gro=
     [ "${GRO:-0}" = 1 ] && gro=--gro
-    "${BENCH_ONAIR:-$ONAIR}" bench "$@" --viewers "$n" --ramp "$ramp" \
+    "${bench_at_viewers[@]}" "${BENCH_ONAIR:-$ONAIR}" bench "$@" --viewers "$n" --ramp "$ramp" \
         --seconds "${SECONDS_MEASURED:-10}" ${VERIFY_EVERY:+--verify-every "$VERIFY_EVERY"} \
         ${SRTP:+--srtp "$SRTP"} $gro --json --server-pid "$pid" \
         >"$out" 2>"$out.err" || true
