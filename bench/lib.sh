@@ -63,13 +63,6 @@ bench_sink_down() {
     ip netns del "$bench_sink_ns_viewers" 2>/dev/null || true
 }
 
-# bench_sink_dropped: how many media datagrams (GSO messages count once) the viewers' side has
-# dropped so far.
-bench_sink_dropped() {
-    ip netns exec "$bench_sink_ns_viewers" iptables -t raw -L PREROUTING -v -x -n |
-        awk '$3 == "DROP" { print $1 }'
-}
-
 # Prints a free TCP and a free UDP port on the server's address.
 bench_free_ports() {
     "${bench_at_server[@]}" python3 -c '
@@ -96,8 +89,8 @@ bench_start_onair() {
     onair_base="http://$bench_host:$http_port"
     wait_for 5 "${bench_at_viewers[@]}" curl -sf -o /dev/null "$onair_base/healthz"
     if [ -n "$publish" ]; then
-        "${bench_at_viewers[@]}" "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" "$onair_base/whip/clip" \
-            >"$work/publish.log" 2>&1 </dev/null &
+        "${bench_at_viewers[@]}" "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" \
+            "$onair_base/whip/clip" >"$work/publish.log" 2>&1 </dev/null &
         onair_feed_pid=$!
     fi
     sleep 2 # the source's first keyframe
