@@ -76,24 +76,29 @@ print(t.getsockname()[1], u.getsockname()[1])' "$bench_host"
 # set); sets onair_pid and onair_base (its http:// root) once it answers. The clip is published
 # inside the server (--source), or with FEED=publish by `onair publish --loop` over WHIP, another
 # process whose CPU is not the server's (as ffmpeg feeds Janus), with its PID in
-# onair_feed_pid. UNPACED set: the video goes a frame at a time (--no-source-pacing, or
+# onair_feed_pid; FEED=late starts no feed (the caller starts it with bench_start_feed once its
+# viewers wait). UNPACED set: the video goes a frame at a time (--no-source-pacing, or
 # publish's --no-pacing), not paced as browsers send.
 bench_start_onair() {
-    local http_port media_port source=(--source "clip=$bench_clip") publish=
+    local http_port media_port source=(--source "clip=$bench_clip")
     read -r http_port media_port < <(bench_free_ports)
-    [ "${FEED:-source}" = publish ] && publish=1 source=()
+    [ "${FEED:-source}" = source ] || source=()
     "${bench_at_server[@]}" "$ONAIR" serve --listen "$bench_host:$http_port" \
         --media-port "$media_port" --public-ip "$bench_host" --log-level warn "${source[@]}" \
         ${WORKERS:+--workers "$WORKERS"} ${UNPACED:+--no-source-pacing} >"$work/serve.log" 2>&1 &
     onair_pid=$!
     onair_base="http://$bench_host:$http_port"
     wait_for 5 "${bench_at_viewers[@]}" curl -sf -o /dev/null "$onair_base/healthz"
-    if [ -n "$publish" ]; then
-        "${bench_at_viewers[@]}" "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" \
-            "$onair_base/whip/clip" >"$work/publish.log" 2>&1 </dev/null &
-        onair_feed_pid=$!
-    fi
-    sleep 2 # the source's first keyframe
+    [ "${FEED:-source}" = publish ] && bench_start_feed
+    [ "${FEED:-source}" = late ] || sleep 2 # the source's first keyframe
+}
+
+# Starts `onair publish --loop` feeding the clip to the server of bench_start_onair over WHIP,
+# in the background; its PID in onair_feed_pid.
+bench_start_feed() {
+    "${bench_at_viewers[@]}" "$ONAIR" publish --loop ${UNPACED:+--no-pacing} "$bench_clip" \
+        "$onair_base/whip/clip" >"$work/publish.log" 2>&1 </dev/null &
+    onair_feed_pid=$!
 }
 
 # Starts a second `onair serve` on loopback, an edge relaying the origin's stream "clip" (from
