@@ -92,6 +92,10 @@ void server_run_lanes(void *opaque, void (*part)(void *arg, unsigned lane), void
     }
     struct lane_call call = {srv, part, arg};
     worker_pool_run(srv->pool, run_lane, &call);
+    /* The lanes take a run's viewers as they come (sfu/forward.c), so a viewer's next run may be
+     * another lane's: what the loop's lane queued for it leaves now, before the other lanes'
+     * queues, which they flush as they finish, can overtake it. */
+    udp_flush(srv->udp);
     for (unsigned i = 1; i < srv->n_lanes; i++) {
         struct server_lane *l = &srv->lanes[i];
         for (size_t k = 0; k < l->n_tcp; k++) {

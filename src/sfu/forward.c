@@ -5,10 +5,12 @@
  * to its sink one after the other, so they leave together (one GSO message), the shorter ones
  * padded up to the longer where a few bytes keep a run in one message (plan_padding). No
  * allocation here: each viewer's copy is made on the stack and handed to its sink, which
- * protects and queues it. A large fan-out is split among the configured lanes (threads), every
- * lanes-th viewer each; a lane writes only its viewers and its struct sfu_lane_result, added up
- * after (and reads the tracks' history, which nothing writes during a fan-out). A viewer joining
+ * protects and queues it. A large fan-out is split among the configured lanes (threads), which
+ * take its viewers a chunk at a time; a lane writes only its viewers and its struct
+ * sfu_lane_result, added up after (and reads the tracks' history, which nothing writes during
+ * a fan-out). A viewer joining
  * a source that cannot make a keyframe is first replayed the frames since its last one. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -545,46 +547,70 @@ void sfu_forward_track_packet(struct sfu_publisher *pub, struct sfu_track *track
     }
 }
 
-/* A fan-out under way: whose packets, and how many lanes share its viewers. */
+/* Viewers a lane takes at a time: about 50 us of sends at a frame's three packets each, so that
+ * lanes end within that of each other, yet few enough takings to cost nothing. */
+#define FAN_OUT_CHUNK 16
+
+/* A fan-out under way: whose packets, how many lanes share its viewers, and the first viewer no
+ * lane has taken yet. The lanes take the viewers in chunks as they come, rather than a fixed
+ * share each: a worker's thread can start late (a third of a millisecond to wake on this VM, or
+ * run on the loop's own CPU once the loop is done with its part: bench/RESULTS.md, session 32),
+ * and with a fixed share the loop would wait for it idle, the fan-out then longer than on one
+ * lane. Taken as they come, it is never longer than one lane doing it all and a chunk more. A
+ * chunk's viewers get all their copies from the one lane, in order. */
 struct fan_out_run {
     struct sfu_publisher *pub;
     unsigned lanes;
+    atomic_size_t next;
 };
 
-/* One lane's share of a fan-out: every LANES-th started viewer from LANE on, each given
- * video's run, then audio's. */
+/* VIEWERS[I] (of N) gets the pending packets of what it watches from PUB; what it takes goes
+ * into R. */
+static void fan_out_to_viewer(struct sfu_publisher *pub, struct sfu_viewer *const *viewers,
+                              size_t i, size_t n, struct sfu_lane_result *r)
+{
+    struct sfu_viewer *viewer = viewers[i];
+    /* Each viewer's state is apart from the last one's, and its sink's (session, SRTP context,
+     * libgcrypt's handle) apart again: fetch the viewer two ahead, and what the next one's sink
+     * will touch through the viewer fetched one round ago. Only reads: a viewer ahead may be
+     * another lane's, which writes none of what is fetched. */
+    if (i + 2 < n) {
+        const struct sfu_viewer *ahead = viewers[i + 2];
+        mem_span_prefetch(&(struct mem_span){ahead, sizeof *ahead}, 1);
+    }
+    if (i + 1 < n) {
+        const struct sfu_viewer *next = viewers[i + 1];
+        mem_span_prefetch(next->warm, next->n_warm);
+    }
+    if (!viewer->started)
+        return;
+    for (int k = SFU_KINDS; k-- > 0;) {
+        struct sfu_track *track = sfu_viewer_source(viewer, (enum sfu_kind)k);
+        struct sfu_viewer_track *vt = &viewer->tracks[k];
+        if (!track || !track->n_pending || !vt->active)
+            continue;
+        for (size_t p = 0; p < track->n_pending; p++)
+            if (send_to_viewer(viewer, vt, track, &track->pending[p], r))
+                break;
+        r->someone_waits[track - pub->tracks] |= vt->waiting_keyframe && vt->pt >= 0;
+    }
+}
+
+/* One lane's share of a fan-out: chunks of viewers, taken until none is left. */
 static void fan_out_part(void *arg, unsigned lane)
 {
-    const struct fan_out_run *run = arg;
+    struct fan_out_run *run = arg;
     struct sfu_publisher *pub = run->pub;
     struct sfu_stream *stream = pub->stream;
     struct sfu_lane_result *r = &pub->sfu->lane_results[lane];
-    const size_t n = stream->n_viewers, step = run->lanes;
-    for (size_t i = lane; i < n; i += step) {
-        struct sfu_viewer *viewer = stream->viewers[i];
-        /* Each viewer's state is apart from the last one's, and its sink's (session, SRTP
-         * context, libgcrypt's handle) apart again: fetch the viewer two ahead, and what the
-         * next one's sink will touch through the viewer fetched one round ago. */
-        if (i + 2 * step < n) {
-            const struct sfu_viewer *ahead = stream->viewers[i + 2 * step];
-            mem_span_prefetch(&(struct mem_span){ahead, sizeof *ahead}, 1);
-        }
-        if (i + step < n) {
-            const struct sfu_viewer *next = stream->viewers[i + step];
-            mem_span_prefetch(next->warm, next->n_warm);
-        }
-        if (!viewer->started)
-            continue;
-        for (int k = SFU_KINDS; k-- > 0;) {
-            struct sfu_track *track = sfu_viewer_source(viewer, (enum sfu_kind)k);
-            struct sfu_viewer_track *vt = &viewer->tracks[k];
-            if (!track || !track->n_pending || !vt->active)
-                continue;
-            for (size_t p = 0; p < track->n_pending; p++)
-                if (send_to_viewer(viewer, vt, track, &track->pending[p], r))
-                    break;
-            r->someone_waits[track - pub->tracks] |= vt->waiting_keyframe && vt->pt >= 0;
-        }
+    const size_t n = stream->n_viewers;
+    for (;;) {
+        size_t first = atomic_fetch_add_explicit(&run->next, FAN_OUT_CHUNK, memory_order_relaxed);
+        if (first >= n)
+            return;
+        size_t end = n - first > FAN_OUT_CHUNK ? first + FAN_OUT_CHUNK : n;
+        for (size_t i = first; i < end; i++)
+            fan_out_to_viewer(pub, stream->viewers, i, n, r);
     }
 }
 
@@ -614,7 +640,7 @@ void sfu_fan_out(struct sfu_publisher *pub)
     struct sfu *sfu = pub->sfu;
     struct sfu_stream *stream = pub->stream;
     size_t pending = 0;
-    struct fan_out_run run = {pub, 1};
+    struct fan_out_run run = {pub, 1, 0};
     for (int k = 0; k < SFU_SLOTS; k++) {
         pending += pub->tracks[k].n_pending;
         plan_padding(&pub->tracks[k]);

@@ -43,7 +43,7 @@ struct sfu *sfu_new(const struct sfu_config *config)
         sfu->config.lanes = 1;
     if (!sfu->config.lane_min_sends)
         sfu->config.lane_min_sends = SFU_LANE_MIN_SENDS;
-    sfu->lane_results = xcalloc(sfu->config.lanes, sizeof *sfu->lane_results);
+    sfu->lane_results = xcalloc_lines(sfu->config.lanes, sizeof *sfu->lane_results);
     hmap_init(&sfu->by_name);
     sfu->next_gen = 1;
     static const double delay_us[] = {10,   25,   50,   100,  250,   500,   1000, 1500,

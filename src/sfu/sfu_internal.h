@@ -4,6 +4,7 @@
 #define ONAIR_SFU_SFU_INTERNAL_H
 #include "base/hmap.h"
 #include "base/token_bucket.h"
+#include "base/xmalloc.h"
 #include "proto/codec.h"
 #include "proto/rtp.h"
 #include "proto/vp8_ids.h"
@@ -217,9 +218,11 @@ struct sfu_stream {
 };
 
 /* What one lane of a fan-out did, added to the SFU's figures once every lane is done: lanes
- * write only here and to their own viewers. */
+ * write only here and to their own viewers. A lane writes its own at every copy it sends, so
+ * each is on cache lines of its own (lane_results is allocated line-aligned): sharing one, the
+ * lanes would take the line from each other at every copy. */
 struct sfu_lane_result {
-    uint64_t rtp_out, bytes_out;
+    _Alignas(CACHE_LINE) uint64_t rtp_out, bytes_out;
     bool someone_waits[SFU_SLOTS]; /* a viewer of that track still waits for a keyframe */
     double *join_ms; /* join times of viewers whose first keyframe went out */
     size_t n_joins, cap_joins;
