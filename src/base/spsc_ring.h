@@ -9,11 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/xmalloc.h"
+
+/* Embedded in memory from xcalloc_lines (or static), so that the alignment holds. */
 struct spsc_ring {
     /* On separate cache lines: the two threads each write one. */
-    alignas(64) atomic_size_t head; /* next slot to write; written by the producer only */
-    alignas(64) atomic_size_t tail; /* next slot to read; written by the consumer only */
-    alignas(64) size_t mask;        /* capacity - 1 */
+    alignas(CACHE_LINE) atomic_size_t head; /* next slot to write; written by the producer only */
+    alignas(CACHE_LINE) atomic_size_t tail; /* next slot to read; written by the consumer only */
+    alignas(CACHE_LINE) size_t mask;        /* capacity - 1 */
     void **slots;
 };
 

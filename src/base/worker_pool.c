@@ -68,7 +68,8 @@ struct worker_pool *worker_pool_new(unsigned lanes, const char **why)
         *why = "the number of workers must be from 2 to 64";
         return NULL;
     }
-    struct worker_pool *pool = xcalloc(1, sizeof *pool + (lanes - 1) * sizeof(struct worker));
+    /* Line-aligned: each worker's ring keeps its two ends on cache lines of their own. */
+    struct worker_pool *pool = xcalloc_lines(1, sizeof *pool + (lanes - 1) * sizeof(struct worker));
     pool->lanes = lanes;
     pool->owner = pthread_self();
     sem_init(&pool->done, 0, 0);

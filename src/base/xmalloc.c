@@ -18,11 +18,10 @@ void *xmalloc(size_t size) { return check(malloc(size), size); }
 void *xcalloc(size_t count, size_t size) { return check(calloc(count, size), count * size); }
 void *xcalloc_lines(size_t count, size_t size)
 {
-    size_t bytes = count * size;
-    bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE; /* aligned_alloc's rule */
-    void *p = check(aligned_alloc(CACHE_LINE, bytes ? bytes : CACHE_LINE), bytes);
-    memset(p, 0, bytes);
-    return p;
+    /* aligned_alloc takes whole lines, and at least one. */
+    size_t lines = (count * size + CACHE_LINE - 1) / CACHE_LINE;
+    size_t bytes = (lines ? lines : 1) * CACHE_LINE;
+    return memset(check(aligned_alloc(CACHE_LINE, bytes), bytes), 0, bytes);
 }
 void *xrealloc(void *ptr, size_t size) { return check(realloc(ptr, size), size); }
 char *xstrdup(const char *s) { return check(strdup(s), 1); }

@@ -8,8 +8,8 @@
  * protects and queues it. A large fan-out is split among the configured lanes (threads), which
  * take its viewers a chunk at a time; a lane writes only its viewers and its struct
  * sfu_lane_result, added up after (and reads the tracks' history, which nothing writes during
- * a fan-out). A viewer joining
- * a source that cannot make a keyframe is first replayed the frames since its last one. */
+ * a fan-out). A viewer joining a source that cannot make a keyframe is first replayed the
+ * frames since its last one. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
