@@ -23,12 +23,12 @@ bench_at_viewers=()
 bench_at_server=()
 
 # bench_sink_up: SINK=1's network. The server runs in a namespace of its own and the viewers
-# (the generator, and curl for the server's API) in another, joined by a veth pair; the viewers'
-# side drops every RTP and RTCP datagram as it arrives (iptables' raw table, before any socket
-# lookup; the first byte of the payload says RTP or RTCP, RFC 7983), while STUN, DTLS and HTTP
-# pass. Over loopback the kernel's work of receiving the crowd's packets (the socket lookup,
-# the queueing, waking the reader) runs on the sending CPU and is billed to the server; here it
-# is not, as when a network card takes the packets off the host. The viewers see no media: the
+# (the generator, and curl for the server's API) in another, joined by a veth pair; every RTP
+# and RTCP datagram the server sends is dropped (nftables; the first byte of the payload says
+# RTP or RTCP, RFC 7983), while STUN, DTLS and HTTP pass. Over loopback the kernel's work of
+# receiving the crowd's packets (the socket lookup, the queueing, waking the reader) runs on the
+# sending CPU and is billed to the server; here it is not, as when a network card takes the
+# packets off the host. The viewers see no media: the
 # server's own counters give the throughput. The server's UDP GSO messages cross the veth whole,
 # as to a card that segments UDP (most 10G+ cards); SINK_SOFT_GSO=1 has the kernel cut them on
 # the server's CPU instead, as for a card without. Needs root. bench_sink_down undoes it.
@@ -48,13 +48,43 @@ bench_sink_up() {
     ip -n "$bench_sink_ns_server" link set osink0 up
     ip -n "$bench_sink_ns_viewers" link set osink1 up
     [ "${SINK_SOFT_GSO:-0}" = 1 ] && ip -n "$bench_sink_ns_server" link set osink0 gso_max_segs 1
-    # IP header length, past the 8-byte UDP header, the payload's first byte: 128-191 is RTP
-    # or RTCP.
-    ip netns exec "$bench_sink_ns_viewers" iptables -t raw -A PREROUTING -i osink1 -p udp \
-        -m u32 --u32 '0>>22&0x3C@8>>24&0xC0=0x80' -j DROP
+    # What is dropped: UDP whose payload's first byte is 128-191, RTP or RTCP. Where
+    # (SINK_DROP): "egress" (the default) as the server's veth takes it, before the veth hands it
+    # to the other side (nftables' netdev egress hook), as a card takes a packet off the host:
+    # no receiving is billed to the server at all; "ingress" as the viewers' veth receives it,
+    # before the IP layer, which the veth's hand-over runs on the server's CPU; "iptables" at the
+    # viewers' raw PREROUTING, past the IP layer's receiving (sessions 31 and 32). The egress
+    # hook comes before the kernel cuts GSO messages, so SINK_SOFT_GSO=1 drops at the ingress.
+    bench_sink_drop=${SINK_DROP:-egress}
+    [ "${SINK_SOFT_GSO:-0}" = 1 ] && [ "$bench_sink_drop" = egress ] && bench_sink_drop=ingress
+    case $bench_sink_drop in
+    egress) bench_sink_nft "$bench_sink_ns_server" egress osink0 ;;
+    ingress) bench_sink_nft "$bench_sink_ns_viewers" ingress osink1 ;;
+    iptables)
+        # IP header length, past the 8-byte UDP header, the payload's first byte.
+        ip netns exec "$bench_sink_ns_viewers" iptables -t raw -A PREROUTING -i osink1 -p udp \
+            -m u32 --u32 '0>>22&0x3C@8>>24&0xC0=0x80' -j DROP
+        ;;
+    *)
+        echo "bench: SINK_DROP is egress, ingress or iptables" >&2
+        return 2
+        ;;
+    esac
     bench_host=10.199.78.1
     bench_at_viewers=(ip netns exec "$bench_sink_ns_viewers")
     bench_at_server=(ip netns exec "$bench_sink_ns_server")
+}
+
+# bench_sink_nft NAMESPACE HOOK DEVICE: drops RTP and RTCP at DEVICE's netdev HOOK.
+bench_sink_nft() {
+    ip netns exec "$1" nft -f - <<NFT
+table netdev onair_sink {
+    chain drop_media {
+        type filter hook $2 device "$3" priority -500; policy accept;
+        ip protocol udp @th,64,8 & 0xc0 == 0x80 drop
+    }
+}
+NFT
 }
 
 bench_sink_down() {
