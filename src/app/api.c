@@ -250,7 +250,7 @@ static struct session *create_session(struct server *srv, const struct http_requ
     if (!s) {
         as_json ? api_json_error(res, err.status, err.reason)
                 : http_response_text(res, err.status, "%s\n", err.reason);
-        if (err.status == 503) /* full: viewers leave, so a later offer may be taken */
+        if (err.status == 503) /* full or busy: viewers leave, so a later offer may be taken */
             http_response_header(res, "Retry-After", "10");
         return NULL;
     }

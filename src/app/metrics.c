@@ -60,6 +60,9 @@ static void process_families(FILE *f, const struct server *srv)
            "Time the media loop waited for work (its busy share is 1 - rate of this).");
     fprintf(f, "onair_loop_idle_seconds_total %.3f\n",
             (double)uv_metrics_idle_time(srv->loop) / 1e9);
+    gauge(f, "onair_loop_busy_ratio",
+          "The media loop's busy share over about the last second (what --max-load reads).",
+          srv->load.busy);
 }
 
 /* The fan-out lanes: lane 0 is the loop's thread, the others the workers. */
@@ -251,8 +254,11 @@ void metrics_render(const struct server *srv, struct http_response *res)
             srv->stun_bad);
     counter(f, "onair_datagrams_unknown_total", "Non-STUN datagrams from unknown addresses.",
             srv->datagrams_unknown);
-    counter(f, "onair_viewers_refused_total", "Viewer offers refused for --max-viewers.",
-            srv->viewers_refused);
+    counter(f, "onair_viewers_refused_total",
+            "Viewer offers refused for --max-viewers or --max-load.", srv->viewers_refused);
+    counter(f, "onair_viewers_refused_busy_total",
+            "Viewer offers refused for --max-load: the media loop was too busy.",
+            srv->viewers_refused_busy);
     counter(f, "onair_unauthorized_requests_total",
             "Requests refused (401) for a missing or wrong token.", srv->unauthorized);
     if (srv->webhook) {

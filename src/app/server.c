@@ -220,6 +220,7 @@ static void on_tick(uv_timer_t *timer)
 {
     struct server *srv = timer->data;
     uint64_t now_us = clock_now_us();
+    loop_load_sample(&srv->load, now_us, uv_metrics_idle_time(srv->loop));
     rooms_tick(srv->rooms, now_us / 1000);
     recorders_tick(srv->recorders);
     /* Backwards: a session that ends itself swaps the last one into its place. */
@@ -375,6 +376,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
     srv->loop = loop;
     srv->config = *config;
     srv->started_us = clock_now_us();
+    loop_load_init(&srv->load);
     /* The handles server_stop closes exist from the start, so a failed start stops cleanly. */
     uv_timer_init(loop, &srv->tick);
     srv->tick.data = srv;

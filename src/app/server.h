@@ -10,6 +10,7 @@
 #include "app/access.h"
 #include "app/http.h"
 #include "app/ice_servers.h"
+#include "app/loop_load.h"
 #include "app/recorder.h"
 #include "base/addr_key.h"
 #include "base/hmap.h"
@@ -33,6 +34,7 @@ struct server_config {
     unsigned workers;         /* fan-out lanes (threads, this one included); 0: one per CPU */
     unsigned split_from;      /* packet copies a fan-out is split from; 0: the SFU's default */
     unsigned max_viewers;     /* viewer sessions taken at once; 0: no limit */
+    unsigned max_load;        /* percent: no new viewer while the loop is busier; 0: no limit */
     const char *video_codecs; /* preference list, "VP8,H264,VP9,AV1" */
     const char *audio_codecs;
     char source_names[SERVER_MAX_SOURCES][64];
@@ -104,7 +106,9 @@ struct server {
     /* Peers' RTCP packets taken as authentic, and their SRTP or SRTCP packets refused
      * (authentication, replay, malformed). */
     uint64_t rtcp_in, srtp_rejected;
-    uint64_t viewers_refused; /* offers refused for --max-viewers */
+    uint64_t viewers_refused;      /* offers refused for --max-viewers or --max-load */
+    uint64_t viewers_refused_busy; /* of those, for --max-load */
+    struct loop_load load;         /* the loop's busy share, sampled at each tick */
     uint64_t unauthorized;    /* requests refused for a missing or wrong token */
 };
 

@@ -537,6 +537,17 @@ static bool at_viewer_limit(struct server *srv)
     return true;
 }
 
+/* Whether the media loop was busier than --max-load over about the last second; if so, counts
+ * a refusal. Publishers are not refused: their viewers wait for them. */
+static bool too_busy(struct server *srv)
+{
+    if (!srv->config.max_load || srv->load.busy * 100 < srv->config.max_load)
+        return false;
+    srv->viewers_refused++;
+    srv->viewers_refused_busy++;
+    return true;
+}
+
 /* Runs the negotiation for the role; on success the session is in the SFU. */
 static int negotiate(struct session *s, const struct sdp_session *offer,
                      struct sdp_session *answer, struct session_error *err)
@@ -612,6 +623,15 @@ struct session *session_create(struct server *srv, enum session_role role, const
         snprintf(reason, sizeof reason,
                  "the server is at its limit of %u viewers (--max-viewers): try again later",
                  srv->config.max_viewers);
+        fail(err, 503, reason);
+        goto out;
+    }
+    if (role == SESSION_VIEWER && too_busy(srv)) {
+        char reason[200];
+        snprintf(reason, sizeof reason,
+                 "the server is busy: its media loop was %.0f %% busy over the last second "
+                 "(--max-load %u): try again later",
+                 100 * srv->load.busy, srv->config.max_load);
         fail(err, 503, reason);
         goto out;
     }

@@ -70,6 +70,9 @@ static const char serve_usage[] =
     "  --max-viewers N         viewers the server takes at once, over all streams; the next\n"
     "                          WHEP offer is refused (503, Retry-After) rather than let a\n"
     "                          saturated server fail everyone's join (default: no limit)\n"
+    "  --max-load PERCENT      refuse new viewers the same way while the media loop was busier\n"
+    "                          than this over the last second (1 to 100; default: no limit):\n"
+    "                          past it joins answer late and the viewers it has lose packets\n"
     "  --video-codecs LIST     publisher video codec preference (default VP8,H264,VP9,AV1)\n"
     "  --audio-codecs LIST     publisher audio codec preference (default opus)\n"
     "  --source NAME=FILE      publish FILE in a loop as stream NAME (repeatable); FILE may be\n"
@@ -265,9 +268,9 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
            O_AUDIO, O_SOURCE, O_LOG, O_ICE_SERVER, O_TURN_SECRET, O_TURN_TTL,
            O_CONFIG, O_RECORD_DIR, O_RECORD, O_NO_CHAT, O_ANNOUNCE_PRIVATE,
            O_MEDIA_TCP_PORT, O_MAX_FILE_SIZE, O_RTSP_TRANSPORT, O_WORKERS, O_NO_PACING,
-           O_MAX_VIEWERS, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT, O_TLS_KEY,
-           O_TOKEN_SECRET, O_TOKEN_PUBLIC_KEY, O_METRICS_TOKEN, O_WEBHOOK, O_WEBHOOK_SECRET,
-           O_JWKS_URL, O_JWKS_REFRESH, O_CHECK };
+           O_MAX_VIEWERS, O_MAX_LOAD, O_SPLIT_FROM, O_PUBLISH_TOKEN, O_WATCH_TOKEN, O_TLS_CERT,
+           O_TLS_KEY, O_TOKEN_SECRET, O_TOKEN_PUBLIC_KEY, O_METRICS_TOKEN, O_WEBHOOK,
+           O_WEBHOOK_SECRET, O_JWKS_URL, O_JWKS_REFRESH, O_CHECK };
     static const struct option options[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"media-port", required_argument, NULL, O_MEDIA_PORT},
@@ -280,6 +283,7 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
         {"workers", required_argument, NULL, O_WORKERS},
         {"split-from", required_argument, NULL, O_SPLIT_FROM},
         {"max-viewers", required_argument, NULL, O_MAX_VIEWERS},
+        {"max-load", required_argument, NULL, O_MAX_LOAD},
         {"video-codecs", required_argument, NULL, O_VIDEO},
         {"audio-codecs", required_argument, NULL, O_AUDIO},
         {"source", required_argument, NULL, O_SOURCE},
@@ -374,6 +378,14 @@ static int parse_serve(int argc, char **argv, const struct config_args *cfg, con
             if (*end || n < 1 || n > 1000000)
                 return fail_usage(usage_text, "--max-viewers wants 1..1000000, not '%s'", optarg);
             config.max_viewers = (unsigned)n;
+            break;
+        }
+        case O_MAX_LOAD: {
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end || n < 1 || n > 100)
+                return fail_usage(usage_text, "--max-load wants 1..100 (percent), not '%s'",
+                                  optarg);
+            config.max_load = (unsigned)n;
             break;
         }
         case O_VIDEO:
