@@ -108,14 +108,16 @@ print(t.getsockname()[1], u.getsockname()[1])' "$bench_host"
 # process whose CPU is not the server's (as ffmpeg feeds Janus), with its PID in
 # onair_feed_pid; FEED=late starts no feed (the caller starts it with bench_start_feed once its
 # viewers wait). UNPACED set: the video goes a frame at a time (--no-source-pacing, or
-# publish's --no-pacing), not paced as browsers send.
+# publish's --no-pacing), not paced as browsers send. SERVE_ARGS: more arguments for the server
+# (split at spaces: "--max-load 90").
 bench_start_onair() {
     local http_port media_port source=(--source "clip=$bench_clip")
     read -r http_port media_port < <(bench_free_ports)
     [ "${FEED:-source}" = source ] || source=()
     "${bench_at_server[@]}" "$ONAIR" serve --listen "$bench_host:$http_port" \
         --media-port "$media_port" --public-ip "$bench_host" --log-level warn "${source[@]}" \
-        ${WORKERS:+--workers "$WORKERS"} ${UNPACED:+--no-source-pacing} >"$work/serve.log" 2>&1 &
+        ${WORKERS:+--workers "$WORKERS"} ${UNPACED:+--no-source-pacing} ${SERVE_ARGS:-} \
+        >"$work/serve.log" 2>&1 &
     onair_pid=$!
     onair_base="http://$bench_host:$http_port"
     wait_for 5 "${bench_at_viewers[@]}" curl -sf -o /dev/null "$onair_base/healthz"
