@@ -101,7 +101,8 @@ async function connect() {
     } catch (error) {
         if (pc !== onair.pc) return;
         if (error.status === 401) askForToken(error.message);
-        else retry(`the server refused: ${error.message}`);
+        // A full or busy server (503, --max-viewers, --max-load) says when to come back.
+        else retry(`the server refused: ${error.message}`, error.retryAfterMs || 0);
     }
 }
 
@@ -133,10 +134,13 @@ function drop() {
 }
 
 // Drops the current connection and tries again after a growing, slightly random delay, so a
-// restarted server is not hit by all its viewers at the same instant.
-function retry(reason) {
+// restarted server is not hit by all its viewers at the same instant; never sooner than the
+// server asked (AT_LEAST_MS, its Retry-After), and a little later than that, for the same reason.
+function retry(reason, atLeastMs = 0) {
     drop();
-    const delay = Math.min(RETRY_FIRST_MS * 2 ** retries, RETRY_MAX_MS) * (0.8 + 0.4 * Math.random());
+    const backoff = Math.min(RETRY_FIRST_MS * 2 ** retries, RETRY_MAX_MS);
+    const spread = atLeastMs > backoff ? 1 + 0.2 * Math.random() : 0.8 + 0.4 * Math.random();
+    const delay = Math.max(backoff, atLeastMs) * spread;
     retries++;
     showError(`Connection lost: ${reason}`);
     setState('reconnecting', `Reconnecting in ${Math.round(delay / 1000)} s…`);

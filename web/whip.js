@@ -6,11 +6,22 @@
 
 // SignalingError carries the HTTP status and the server's reason, meant to be shown as is.
 export class SignalingError extends Error {
-    constructor(status, reason) {
+    // retryAfterMs: how long the server asked to be left alone (Retry-After), 0 when it did not.
+    constructor(status, reason, retryAfterMs = 0) {
         super(reason);
         this.name = 'SignalingError';
         this.status = status;
+        this.retryAfterMs = retryAfterMs;
     }
+}
+
+// A response's Retry-After (RFC 9110 §10.2.3: seconds, or an HTTP date) in milliseconds from
+// now; 0 when there is none or it cannot be read.
+function retryAfterMs(response) {
+    const value = (response.headers.get('Retry-After') || '').trim();
+    if (/^\d+$/.test(value)) return Number(value) * 1000;
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? 0 : Math.max(at - Date.now(), 0);
 }
 
 // The server says why it refused in a text/plain or JSON body; find the sentence in it.
@@ -124,7 +135,7 @@ export async function negotiate(pc, endpoint, iceServers = null, token = '') {
     const headers = { 'Content-Type': 'application/sdp', ...bearer(token) };
     const response = await fetch(endpoint, { method: 'POST', headers, body: pc.localDescription.sdp });
     if (response.status !== 201 && response.status !== 200) {
-        throw new SignalingError(response.status, await reasonOf(response));
+        throw new SignalingError(response.status, await reasonOf(response), retryAfterMs(response));
     }
     const location = response.headers.get('Location');
     if (!location) {
