@@ -441,7 +441,7 @@ static void add_cors(const struct http_request *req, struct http_response *res)
 {
     http_response_header(res, "Access-Control-Allow-Origin", "*");
     http_response_header(res, "Access-Control-Expose-Headers",
-                         "Location, ETag, Link, Accept-Post, Content-Range");
+                         "Location, ETag, Link, Accept-Post, Content-Range, Retry-After");
     if (strcmp(req->method, "OPTIONS") == 0) {
         http_response_header(res, "Access-Control-Allow-Methods",
                              "GET, POST, PUT, PATCH, DELETE, OPTIONS");

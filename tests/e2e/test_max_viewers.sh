@@ -33,6 +33,8 @@ grep -q "^HTTP/1.1 503" "$work/full.headers"
 check $? "a third WHEP offer gets 503: $(head -1 "$work/full.headers" | tr -d '\r')"
 grep -qi "^Retry-After: *10" "$work/full.headers"
 check $? "with Retry-After"
+grep -qi "^Access-Control-Expose-Headers:.*Retry-After" "$work/full.headers"
+check $? "which a player on another site may read (Access-Control-Expose-Headers)"
 grep -q "limit of 2 viewers (--max-viewers)" "$work/full.body"
 check $? "and the reason: $(cat "$work/full.body")"
 # A real viewer is refused the same way, and says so.
