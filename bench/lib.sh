@@ -28,10 +28,10 @@ bench_at_server=()
 # RTP or RTCP, RFC 7983), while STUN, DTLS and HTTP pass. Over loopback the kernel's work of
 # receiving the crowd's packets (the socket lookup, the queueing, waking the reader) runs on the
 # sending CPU and is billed to the server; here it is not, as when a network card takes the
-# packets off the host. The viewers see no media: the
-# server's own counters give the throughput. The server's UDP GSO messages cross the veth whole,
-# as to a card that segments UDP (most 10G+ cards); SINK_SOFT_GSO=1 has the kernel cut them on
-# the server's CPU instead, as for a card without. Needs root. bench_sink_down undoes it.
+# packets off the host. The viewers see no media: the server's own counters give the
+# throughput. The server's UDP GSO messages leave whole, as to a card that segments UDP (most
+# 10G+ cards); SINK_SOFT_GSO=1 has the kernel cut them on the server's CPU instead, as for a
+# card without. Needs root. bench_sink_down undoes it.
 bench_sink_up() {
     bench_sink_ns_server=onair-sink-server bench_sink_ns_viewers=onair-sink-viewers
     bench_sink_down

@@ -75,8 +75,8 @@ PY
 [ $? -eq 0 ] || failed=1
 counted=$(curl -s "$base/metrics" | awk '$1 == "onair_viewers_refused_busy_total" {print $2}')
 [ "$counted" = $((refused + curl_refusals)) ]
-check $? "/metrics counts each refusal: onair_viewers_refused_busy_total $counted" \
-    "($refused viewers, $curl_refusals offer)"
+check $? "/metrics counts each refusal: onair_viewers_refused_busy_total $counted ($refused \
+viewers, $curl_refusals offer)"
 
 # The crowd left (onair bench ends its sessions with DELETE): the load goes, offers are read.
 wait_for 5 below 0.08
