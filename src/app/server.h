@@ -108,8 +108,8 @@ struct server {
     uint64_t rtcp_in, srtp_rejected;
     uint64_t viewers_refused;      /* offers refused for --max-viewers or --max-load */
     uint64_t viewers_refused_busy; /* of those, for --max-load */
+    uint64_t unauthorized;         /* requests refused for a missing or wrong token */
     struct loop_load load;         /* the loop's busy share, sampled at each tick */
-    uint64_t unauthorized;    /* requests refused for a missing or wrong token */
 };
 
 /* Starts everything; returns -1 with a message logged on failure. */

@@ -521,30 +521,32 @@ static void fail(struct session_error *err, int status, const char *reason)
     snprintf(err->reason, sizeof err->reason, "%s", reason);
 }
 
-/* Whether the server already has --max-viewers viewer sessions; if so, counts a refusal. The
- * sessions are counted at each offer: a few thousand take microseconds, and nothing else needs
- * the count kept. */
-static bool at_viewer_limit(struct server *srv)
+/* Whether the server takes no new viewer now: it has --max-viewers of them, or its media loop
+ * was busier than --max-load over about the last second. If so, counts the refusal and fails
+ * ERR with 503 and the reason (api.c adds Retry-After). Publishers are not refused: their
+ * viewers wait for them. The sessions are counted at each offer: a few thousand take
+ * microseconds, and nothing else needs the count kept. */
+static bool refuses_viewer(struct server *srv, struct session_error *err)
 {
-    if (!srv->config.max_viewers)
-        return false;
+    const struct server_config *config = &srv->config;
     size_t viewers = 0;
-    for (size_t i = 0; i < srv->n_sessions; i++)
+    for (size_t i = 0; config->max_viewers && i < srv->n_sessions; i++)
         viewers += srv->sessions[i]->role == SESSION_VIEWER;
-    if (viewers < srv->config.max_viewers)
+    if (config->max_viewers && viewers >= config->max_viewers) {
+        snprintf(err->reason, sizeof err->reason,
+                 "the server is at its limit of %u viewers (--max-viewers): try again later",
+                 config->max_viewers);
+    } else if (config->max_load && srv->load.busy * 100 >= config->max_load) {
+        snprintf(err->reason, sizeof err->reason,
+                 "the server is busy: its media loop was %.0f %% busy over the last second "
+                 "(--max-load %u): try again later",
+                 100 * srv->load.busy, config->max_load);
+        srv->viewers_refused_busy++;
+    } else {
         return false;
+    }
+    err->status = 503;
     srv->viewers_refused++;
-    return true;
-}
-
-/* Whether the media loop was busier than --max-load over about the last second; if so, counts
- * a refusal. Publishers are not refused: their viewers wait for them. */
-static bool too_busy(struct server *srv)
-{
-    if (!srv->config.max_load || srv->load.busy * 100 < srv->config.max_load)
-        return false;
-    srv->viewers_refused++;
-    srv->viewers_refused_busy++;
     return true;
 }
 
@@ -618,23 +620,8 @@ struct session *session_create(struct server *srv, enum session_role role, const
     struct sdp_session *offer = xmalloc(sizeof *offer), *answer = xmalloc(sizeof *answer);
     struct session *s = NULL;
     const char *why;
-    if (role == SESSION_VIEWER && at_viewer_limit(srv)) {
-        char reason[200];
-        snprintf(reason, sizeof reason,
-                 "the server is at its limit of %u viewers (--max-viewers): try again later",
-                 srv->config.max_viewers);
-        fail(err, 503, reason);
+    if (role == SESSION_VIEWER && refuses_viewer(srv, err))
         goto out;
-    }
-    if (role == SESSION_VIEWER && too_busy(srv)) {
-        char reason[200];
-        snprintf(reason, sizeof reason,
-                 "the server is busy: its media loop was %.0f %% busy over the last second "
-                 "(--max-load %u): try again later",
-                 100 * srv->load.busy, srv->config.max_load);
-        fail(err, 503, reason);
-        goto out;
-    }
     if (sdp_parse(offer, offer_text, offer_len, &why) < 0) {
         char reason[200];
         snprintf(reason, sizeof reason, "malformed SDP offer: %s", why);
