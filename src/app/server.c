@@ -26,6 +26,7 @@
 #include "proto/jwt_key.h"
 #include "proto/stun.h"
 #include "rtc/dtls.h"
+#include "rtc/gcm_cipher.h"
 #include "rtc/ice.h"
 #include "rtc/srtp.h"
 #include "sfu/sfu.h"
@@ -466,6 +467,7 @@ int server_start(struct server *srv, uv_loop_t *loop, const struct server_config
              srv->n_lanes > 1 ? "s" : "");
     for (size_t i = 0; i < srv->n_candidate_ips; i++)
         log_info("  candidate %s:%u", srv->candidate_ips[i], udp_local_port(srv->udp));
+    log_info("SRTP AES-GCM by %s", gcm_cipher_engine());
     log_access(config);
     if (server_sources_start(srv) < 0)
         return -1;

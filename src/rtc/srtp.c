@@ -1,6 +1,6 @@
 /* srtp: SRTP/SRTCP protection for one direction of a peer: RTP and RTCP are sealed and opened
- * on libgcrypt, by rtc/srtp_gcm under AEAD_AES_128_GCM and rtc/srtp_cm under
- * AES128_CM_SHA1_80 (see there why); libsrtp2 only where libgcrypt refuses (FIPS mode). */
+ * by rtc/srtp_gcm under AEAD_AES_128_GCM (libipsec-mb or libgcrypt) and rtc/srtp_cm under
+ * AES128_CM_SHA1_80 (libgcrypt), see there why; libsrtp2 only in FIPS mode. */
 #include "rtc/srtp.h"
 
 #include <pthread.h>
@@ -29,13 +29,13 @@
 #define REPLAY_WINDOW SRTP_REPLAY_WINDOW
 
 struct srtpx {
-    srtp_t ctx; /* libsrtp's; NULL while libgcrypt's contexts do the work */
+    srtp_t ctx; /* libsrtp's; NULL while our own contexts do the work */
     /* AEAD_AES_128_GCM: seal (outbound) or open RTP, and RTCP; NULL otherwise. */
     struct srtp_gcm *gcm, *gcm_rtcp;
     /* AES128_CM_SHA1_80: the same. */
     struct srtp_cm *cm, *cm_rtcp;
     /* An inbound RTP opener is made at the first RTP packet, not before: a viewer sends none, and
-     * libgcrypt's handle is ~2 KiB, an eighth of a viewer's memory. Its master key and salt wait
+     * a cipher's keys are 1-2 KiB, a tenth of a viewer's memory. Its master key and salt wait
      * here meanwhile, wiped once used: no more than the opener itself would hold. */
     bool opener_pending;
     uint8_t pending_master[SRTP_KEYS_KEY_LEN + SRTP_KEYS_SALT_MAX];
@@ -142,13 +142,14 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
         if (outbound)
             s->cm = srtp_cm_new(master, salt, false, false);
     }
-    bool gcrypt = gcm ? s->gcm_rtcp && (!outbound || s->gcm) : s->cm_rtcp && (!outbound || s->cm);
-    if (!gcrypt) {
-        /* libgcrypt refused (GCM, as it does in FIPS mode): libsrtp protects RTP and RTCP, the
-         * same bytes at a higher cost per packet. Said once a process, not every peer's. */
+    bool ours = gcm ? s->gcm_rtcp && (!outbound || s->gcm) : s->cm_rtcp && (!outbound || s->cm);
+    if (!ours) {
+        /* Ours were refused (in FIPS mode, or the library failed): libsrtp protects RTP and
+         * RTCP, the same bytes at a higher cost per packet. Said once a process, not every
+         * peer's. */
         static atomic_flag warned = ATOMIC_FLAG_INIT;
         if (!atomic_flag_test_and_set(&warned))
-            log_warn("srtp: libgcrypt refuses %s; libsrtp protects the packets",
+            log_warn("srtp: no %s context of our own (FIPS mode?); libsrtp protects the packets",
                      gcm ? "AES-GCM" : "AES-CM");
         srtp_gcm_free(s->gcm);
         srtp_gcm_free(s->gcm_rtcp);
@@ -160,10 +161,10 @@ struct srtpx *srtpx_new(const struct srtp_keys *keys, bool outbound)
         memcpy(s->pending_master, master, SRTP_KEYS_KEY_LEN + salt_len);
         s->opener_pending = true;
     }
-    /* No libsrtp context beside libgcrypt's: Debian's libsrtp keeps its keys in NSS contexts,
+    /* No libsrtp context beside ours: Debian's libsrtp keeps its keys in NSS contexts,
      * about 17 KiB a direction, which would be most of a viewer's memory and never used. */
     srtp_err_status_t status = srtp_err_status_ok;
-    if (!gcrypt)
+    if (!ours)
         status = srtp_create(&s->ctx, &policy);
     memset(master, 0, sizeof master);
     if (status != srtp_err_status_ok) {
@@ -282,7 +283,7 @@ int srtpx_unprotect_rtp(struct srtpx *s, uint8_t *buf, size_t *len)
         return srtp_gcm_open_rtp(s->gcm, buf, len);
     if (s->cm)
         return srtp_cm_open_rtp(s->cm, buf, len);
-    if (!s->ctx) /* libgcrypt made the RTCP opener but not, later, this one */
+    if (!s->ctx) /* the RTCP opener was made but not, later, this one */
         return SRTPX_ERR_FAILED;
     return unprotect(s, buf, len, false);
 }

@@ -1,7 +1,8 @@
-/* srtp: SRTP/SRTCP protection for one direction of a peer. RTP and RTCP go through libgcrypt
- * both ways, rtc/srtp_gcm under AEAD_AES_128_GCM and rtc/srtp_cm under AES128_CM_SHA1_80 (for
- * speed and memory: see there); libsrtp2 does it only where libgcrypt refuses (FIPS mode). No
- * hand-written cryptography either way. The prefix is srtpx_ because libsrtp2 owns srtp_*. */
+/* srtp: SRTP/SRTCP protection for one direction of a peer. RTP and RTCP go through our own
+ * framing on a crypto library both ways, rtc/srtp_gcm under AEAD_AES_128_GCM (libipsec-mb or
+ * libgcrypt) and rtc/srtp_cm under AES128_CM_SHA1_80 (libgcrypt), for speed and memory: see
+ * there; libsrtp2 does it only in FIPS mode, where libgcrypt refuses. No hand-written
+ * cryptography either way. The prefix is srtpx_ because libsrtp2 owns srtp_*. */
 #ifndef ONAIR_RTC_SRTP_H
 #define ONAIR_RTC_SRTP_H
 #include <stdbool.h>

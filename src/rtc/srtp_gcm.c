@@ -1,5 +1,5 @@
-/* srtp_gcm: RFC 7714 sealing and opening of RTP, or of RTCP, on one libgcrypt AES-128-GCM
- * handle. */
+/* srtp_gcm: RFC 7714 sealing and opening of RTP, or of RTCP, on one AES-128-GCM cipher
+ * (rtc/gcm_cipher). */
 #include "rtc/srtp_gcm.h"
 
 #include <gcrypt.h>
@@ -9,12 +9,13 @@
 #include <string.h>
 
 #include "base/xmalloc.h"
+#include "rtc/gcm_cipher.h"
 #include "rtc/srtp.h"
 #include "rtc/srtp_base.h"
 #include "rtc/srtp_index.h"
 
 struct srtp_gcm {
-    gcry_cipher_hd_t aead;
+    struct gcm_cipher *aead;
     bool opener;
     bool rtcp;                       /* RTCP's keys and framing, not RTP's */
     uint32_t next_index;             /* an RTCP sealer's: the SRTCP index of its next packet */
@@ -25,8 +26,9 @@ struct srtp_gcm {
 static struct srtp_gcm *make(const uint8_t master_key[SRTP_GCM_KEY_LEN],
                              const uint8_t master_salt[SRTP_GCM_SALT_LEN], bool opener, bool rtcp)
 {
-    /* In FIPS mode libgcrypt will not encrypt GCM under an IV it did not make, and RFC 7714's
-     * IV is made from the packet: leave both directions to libsrtp there (rtc/srtp.c). */
+    /* In FIPS mode libgcrypt will not encrypt GCM under an IV it did not make (RFC 7714's is
+     * made from the packet), and libipsec-mb is no validated module: leave both directions to
+     * libsrtp there (rtc/srtp.c). */
     if (!srtp_gcrypt_ready() || gcry_fips_mode_active())
         return NULL;
     uint8_t key[SRTP_GCM_KEY_LEN];
@@ -41,8 +43,7 @@ static struct srtp_gcm *make(const uint8_t master_key[SRTP_GCM_KEY_LEN],
                        sizeof key) == 0 &&
               srtp_kdf(master_key, master_salt, SRTP_GCM_SALT_LEN, rtcp ? 0x05 : 0x02, g->salt,
                        sizeof g->salt) == 0 &&
-              gcry_cipher_open(&g->aead, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_GCM, 0) == 0 &&
-              gcry_cipher_setkey(g->aead, key, sizeof key) == 0;
+              (g->aead = gcm_cipher_new(key)) != NULL;
     memset(key, 0, sizeof key);
     if (!ok) {
         srtp_gcm_free(g);
@@ -79,16 +80,11 @@ void srtp_gcm_free(struct srtp_gcm *g)
 {
     if (!g)
         return;
-    gcry_cipher_close(g->aead);
+    gcm_cipher_free(g->aead);
     srtp_index_free(&g->index);
     memset(g, 0, sizeof *g);
     free(g);
 }
-
-/* The size of libgcrypt's cipher handle for AES-128-GCM: 1,967 bytes allocated by gcry_cipher_open
- * in Debian's 1.10.1 (its key schedule and GHASH key among them). libgcrypt does not tell; a
- * prefetch past the handle's end costs a wasted fetch. */
-#define GCRY_GCM_HANDLE_BYTES 1968
 
 size_t srtp_gcm_spans(const struct srtp_gcm *g, struct mem_span *out, size_t max)
 {
@@ -96,7 +92,7 @@ size_t srtp_gcm_spans(const struct srtp_gcm *g, struct mem_span *out, size_t max
     if (n < max)
         out[n++] = (struct mem_span){g, sizeof *g};
     if (n < max)
-        out[n++] = (struct mem_span){g->aead, GCRY_GCM_HANDLE_BYTES};
+        out[n++] = gcm_cipher_span(g->aead);
     return n + srtp_index_spans(&g->index, out + n, max - n);
 }
 
@@ -121,26 +117,14 @@ static void make_iv(const struct srtp_gcm *g, uint32_t ssrc, uint64_t index, uin
         iv[i] = plain[i] ^ g->salt[i];
 }
 
-/* Starts one GCM message under IV: AAD then AAD2 (AAD2_LEN may be 0) authenticated, and the
- * next encrypt or decrypt call marked the last. */
-static bool start(struct srtp_gcm *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
-                  const uint8_t *aad2, size_t aad2_len)
-{
-    gcry_cipher_hd_t h = g->aead;
-    return !gcry_cipher_setiv(h, iv, 12) && !gcry_cipher_authenticate(h, aad, aad_len) &&
-           !(aad2_len && gcry_cipher_authenticate(h, aad2, aad2_len)) && !gcry_cipher_final(h);
-}
-
 /* GCM under IV: the AADs authenticated, DATA[0..LEN) encrypted in place, the tag written to
  * TAG. */
 static int seal(struct srtp_gcm *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                 const uint8_t *aad2, size_t aad2_len, uint8_t *data, size_t len, uint8_t *tag)
 {
-    if (!start(g, iv, aad, aad_len, aad2, aad2_len) ||
-        gcry_cipher_encrypt(g->aead, data, len, NULL, 0) ||
-        gcry_cipher_gettag(g->aead, tag, SRTP_GCM_TAG_LEN))
-        return SRTPX_ERR_FAILED;
-    return 0;
+    return gcm_cipher_seal(g->aead, iv, aad, aad_len, aad2, aad2_len, data, len, tag)
+               ? 0
+               : SRTPX_ERR_FAILED;
 }
 
 /* The reverse of seal: DATA decrypted in place, then TAG checked in constant time. */
@@ -148,13 +132,14 @@ static int open_sealed(struct srtp_gcm *g, const uint8_t iv[12], const uint8_t *
                        const uint8_t *aad2, size_t aad2_len, uint8_t *data, size_t len,
                        const uint8_t *tag)
 {
-    if (!start(g, iv, aad, aad_len, aad2, aad2_len) ||
-        gcry_cipher_decrypt(g->aead, data, len, NULL, 0))
+    switch (gcm_cipher_open(g->aead, iv, aad, aad_len, aad2, aad2_len, data, len, tag)) {
+    case GCM_OPENED:
+        return 0;
+    case GCM_FORGED:
+        return SRTPX_ERR_AUTH;
+    default:
         return SRTPX_ERR_FAILED;
-    gcry_error_t checked = gcry_cipher_checktag(g->aead, tag, SRTP_GCM_TAG_LEN);
-    if (checked) /* GPG_ERR_CHECKSUM is a mismatch; anything else, a failure */
-        return gcry_err_code(checked) == GPG_ERR_CHECKSUM ? SRTPX_ERR_AUTH : SRTPX_ERR_FAILED;
-    return 0;
+    }
 }
 
 int srtp_gcm_seal_rtp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap)

@@ -1,14 +1,14 @@
-/* srtp_gcm: AEAD_AES_128_GCM (RFC 7714) for RTP or RTCP on one libgcrypt cipher handle made when
- * the keys are: sealing what we send (the fan-out's hot path) and opening what a peer sends
- * (every publisher's packet, and every packet `onair bench` checks). libsrtp2 as Debian builds it
- * goes through NSS's PKCS#11 layer, which sets up a context, takes locks and allocates for every
+/* srtp_gcm: AEAD_AES_128_GCM (RFC 7714) for RTP or RTCP on one AES-GCM cipher made when the
+ * keys are: sealing what we send (the fan-out's hot path) and opening what a peer sends (every
+ * publisher's packet, and every packet `onair bench` checks). libsrtp2 as Debian builds it goes
+ * through NSS's PKCS#11 layer, which sets up a context, takes locks and allocates for every
  * packet: perf put NSS at ~38% of the server's CPU at 200 viewers when it sealed, and at ~5% at 25
  * viewers when it still opened the publisher's packets. OpenSSL 3.0's EVP interface, used here
  * before, spends ~0.4 µs of a 1,200-byte packet's 1.0 µs looking up parameters by name (the IV
- * length, the tag) around the same AES-NI code; libgcrypt's calls take the IV and the tag
- * directly (0.6 µs). This file holds only the SRTP framing (IV, what is authenticated; the
- * key derivation is rtc/srtp_base's, the rollover counters, SRTCP indices and replay windows
- * rtc/srtp_index's); libgcrypt does the cryptography. The AES-CM profile is rtc/srtp_cm's. */
+ * length, the tag) around the same AES-NI code. This file holds only the SRTP framing (IV, what
+ * is authenticated; the key derivation is rtc/srtp_base's, the rollover counters, SRTCP indices
+ * and replay windows rtc/srtp_index's); rtc/gcm_cipher does the cryptography (libipsec-mb, or
+ * libgcrypt). The AES-CM profile is rtc/srtp_cm's. */
 #ifndef ONAIR_RTC_SRTP_GCM_H
 #define ONAIR_RTC_SRTP_GCM_H
 #include <stddef.h>
@@ -26,7 +26,7 @@ struct srtp_gcm;
 
 /* Derives the RTP session key and salt from the master ones (RFC 3711 §4.3.1 with RFC 7714
  * §11's 96-bit salt) and makes the cipher context: srtp_gcm_new's seals, srtp_gcm_new_opener's
- * opens. NULL if libgcrypt cannot. */
+ * opens. NULL if the cipher cannot be made, or in FIPS mode (libsrtp's work then). */
 struct srtp_gcm *srtp_gcm_new(const uint8_t master_key[SRTP_GCM_KEY_LEN],
                               const uint8_t master_salt[SRTP_GCM_SALT_LEN]);
 struct srtp_gcm *srtp_gcm_new_opener(const uint8_t master_key[SRTP_GCM_KEY_LEN],
@@ -64,7 +64,7 @@ int srtp_gcm_seal_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len, size_t cap
  * srtp_gcm_open_rtp. */
 int srtp_gcm_open_rtcp(struct srtp_gcm *g, uint8_t *buf, size_t *len);
 
-/* What sealing one RTP packet reads and writes of G (the context, libgcrypt's handle and the
+/* What sealing one RTP packet reads and writes of G (the context, the cipher's keys and the
  * SSRCs' counters), as at most MAX spans into OUT, for a caller that prefetches them ahead of
  * the seal. Returns how many. The SSRC table moves as it grows: take the spans again then. */
 size_t srtp_gcm_spans(const struct srtp_gcm *g, struct mem_span *out, size_t max);
