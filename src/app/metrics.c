@@ -16,6 +16,7 @@
 #include "app/webhook.h"
 #include "base/clock.h"
 #include "io/udp.h"
+#include "rtc/gcm_cipher.h"
 #include "sfu/sfu.h"
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -146,6 +147,10 @@ void metrics_render(const struct server *srv, struct http_response *res)
         session_role(srv->sessions[i]) == SESSION_PUBLISHER ? publishers++ : viewers++;
     gauge(f, "onair_uptime_seconds", "Seconds since the server started.",
           (double)(clock_now_us() - srv->started_us) / 1e6);
+    /* An info family (value 1): what a benchmark or an operator compares servers by. The name
+     * holds no quote or backslash to escape. */
+    family(f, "onair_srtp_gcm_info", "gauge", "The library sealing and opening SRTP's AES-GCM.");
+    fprintf(f, "onair_srtp_gcm_info{library=\"%s\"} 1\n", gcm_cipher_engine());
     family(f, "onair_sessions", "gauge", "WebRTC sessions by role.");
     fprintf(f, "onair_sessions{role=\"publisher\"} %zu\nonair_sessions{role=\"viewer\"} %zu\n",
             publishers, viewers);

@@ -42,6 +42,10 @@ try {
     check(second.values['onair_stream_bitrate_bps{stream="cam",direction="in"}'] > 500000,
           'the stream bitrate in is that of the clip (over 500 kbit/s)');
     check(second.values['onair_sessions{role="viewer"}'] === 0, 'no viewer sessions yet');
+    // Which library does SRTP's AES-GCM: Intel's where the build found it, else libgcrypt.
+    const gcm = Object.keys(second.values).filter((k) => k.startsWith('onair_srtp_gcm_info{'));
+    check(gcm.length === 1 && /^onair_srtp_gcm_info\{library="(libipsec-mb|libgcrypt) [0-9.]+( \([^")]+\))?"\}$/.test(gcm[0]) &&
+          second.values[gcm[0]] === 1, 'onair_srtp_gcm_info names the AES-GCM library and its version', gcm.join(', '));
     // The loop waited for work most of these 1.5 s (a source alone is light), and the process
     // reports its CPU and memory as Prometheus's own clients do.
     const idle = second.values.onair_loop_idle_seconds_total - first.values.onair_loop_idle_seconds_total;
