@@ -102,7 +102,7 @@ async function connect() {
         if (pc !== onair.pc) return;
         if (error.status === 401) askForToken(error.message);
         // A full or busy server (503, --max-viewers, --max-load) says when to come back.
-        else retry(`the server refused: ${error.message}`, error.retryAfterMs || 0);
+        else retry(`The server refused: ${error.message}`, error.retryAfterMs || 0);
     }
 }
 
@@ -136,13 +136,14 @@ function drop() {
 // Drops the current connection and tries again after a growing, slightly random delay, so a
 // restarted server is not hit by all its viewers at the same instant; never sooner than the
 // server asked (AT_LEAST_MS, its Retry-After), and a little later than that, for the same reason.
-function retry(reason, atLeastMs = 0) {
+// WHY is the sentence shown meanwhile.
+function retry(why, atLeastMs = 0) {
     drop();
     const backoff = Math.min(RETRY_FIRST_MS * 2 ** retries, RETRY_MAX_MS);
     const spread = atLeastMs > backoff ? 1 + 0.2 * Math.random() : 0.8 + 0.4 * Math.random();
     const delay = Math.max(backoff, atLeastMs) * spread;
     retries++;
-    showError(`Connection lost: ${reason}`);
+    showError(why);
     setState('reconnecting', `Reconnecting in ${Math.round(delay / 1000)} s…`);
     retryTimer = setTimeout(connect, delay);
 }
@@ -182,10 +183,10 @@ function onConnectionState(pc) {
         disconnectedTimer = setTimeout(() => recover(pc, false), RESTART_AFTER_MS);
         break;
     case 'failed':
-        retry('the connection failed');
+        retry('Connection lost: the connection failed');
         break;
     case 'closed': // the server ended the DTLS session, e.g. on shutdown
-        retry('the server closed the connection');
+        retry('Connection lost: the server closed the connection');
         break;
     default:
         break;
@@ -201,13 +202,13 @@ async function recover(pc, force) {
         await restartIce(pc, onair.session);
         onair.iceRestarts++;
     } catch (error) {
-        if (pc === onair.pc) retry(`the ICE restart failed: ${error.message}`);
+        if (pc === onair.pc) retry(`Connection lost: the ICE restart failed: ${error.message}`);
         return;
     }
     clearTimeout(disconnectedTimer);
     disconnectedTimer = setTimeout(() => {
         if (pc === onair.pc && pc.connectionState !== 'connected') {
-            retry('no answer from the server, even after an ICE restart');
+            retry('Connection lost: no answer from the server, even after an ICE restart');
         }
     }, DISCONNECTED_GRACE_MS);
 }

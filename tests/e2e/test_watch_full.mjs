@@ -40,8 +40,8 @@ async function run(browser, server) {
         const s = await watcher(second);
         return s.state === 'reconnecting' && s;
     }, 10000);
-    check(/limit of 1 viewers \(--max-viewers\)/.test(seen?.error || ''),
-        'the second viewer is refused and says why', seen);
+    check(/^The server refused: .*limit of 1 viewers \(--max-viewers\)/.test(seen?.error || ''),
+        'the second viewer is refused and says why (a refusal, not a lost connection)', seen);
     // The page's own backoff would try again after about 1 s; the server asked for 10.
     check(/Reconnecting in 1[0-2] s/.test(seen?.overlay || ''),
         'and says it tries again when the server asked (Retry-After: 10)', seen);
