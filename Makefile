@@ -126,7 +126,7 @@ run: setup all
 	scripts/run-demo
 
 clean:
-	rm -rf build build-san build-tsan build-fuzz
+	rm -rf build build-san build-tsan build-fuzz build-gcrypt
 
 # `onair --version`: the release and the commit it was built from, remade when either changes.
 VERSION := 0.1.0
