@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ union udp_control {
  * consecutive iovecs with one destination, source and segment size. */
 struct udp_sendq {
     int fd;
+    bool owns_fd; /* a lane's own socket on the port (udp_sendq_new), closed with the queue */
     int family;
     bool gso;
     struct udp_stats *stats; /* the socket's own for its loop's queue, else own_stats */
@@ -52,6 +54,7 @@ struct udp {
     int fd;
     int family;
     uint16_t port;
+    struct sockaddr_storage bound; /* what lanes' sockets bind to (udp_sendq_new) */
     udp_recv_cb on_recv;
     udp_batch_done_cb on_batch_done;
     void *opaque;
@@ -204,6 +207,42 @@ static int parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *
     return -1;
 }
 
+/* Sets what every socket on the media port needs, the loop's and the lanes'. */
+static void set_media_options(int fd, int family)
+{
+    int on = 1;
+    if (family == AF_INET6) {
+        int off = 0; /* [::] also takes IPv4, so one port serves both families */
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+    } else {
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+    }
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
+static void set_reuse_port(int fd, int on)
+{
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
+}
+
+/* Each fan-out lane sends from a socket of its own bound to the media port: one socket's send
+ * accounting (its sk_wmem_alloc, touched at every datagram sent and freed) shared by two CPUs
+ * took 4.6 % of the server's CPU at 2,400 viewers, 1.6 % with one lane (perf; bench/RESULTS.md,
+ * session 35). A lane's socket joins the port with
+ * SO_REUSEPORT, which the loop's socket turns on only while a lane binds: the loop's socket is
+ * bound without it, so another program binding the port still fails as before. This program,
+ * attached to the port's group, sends every datagram that arrives to the group's first socket,
+ * the loop's, whichever of the port's sockets the kernel's lookup meets first. */
+static bool steer_receives_to_first(int fd)
+{
+    struct sock_filter first[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_fprog prog = {.len = 1, .filter = first};
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) == 0;
+}
+
 struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_cb on_recv,
                      udp_batch_done_cb on_batch_done, void *opaque, const char **why)
 {
@@ -217,17 +256,7 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
         *why = strerror(errno);
         return NULL;
     }
-    int on = 1;
-    if (ss.ss_family == AF_INET6) {
-        int off = 0; /* [::] also takes IPv4, so one port serves both families */
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
-    } else {
-        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
-    }
-    int size = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    set_media_options(fd, ss.ss_family);
     if (bind(fd, (struct sockaddr *)&ss, addr_len((struct sockaddr *)&ss)) < 0) {
         int err = errno;
         *why = strerror(err);
@@ -240,6 +269,7 @@ struct udp *udp_open(uv_loop_t *loop, const char *addr, uint16_t port, udp_recv_
     struct udp *u = xcalloc(1, sizeof *u);
     u->fd = fd;
     u->family = ss.ss_family;
+    u->bound = ss;
     u->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                              : ((struct sockaddr_in *)&ss)->sin_port);
     /* UDP_SEGMENT exists since Linux 4.18: asking for its value tells whether this kernel has
@@ -319,10 +349,43 @@ uint8_t *udp_slot(struct udp *u, size_t *cap) { return udp_sendq_slot(&u->tx, ca
 
 void udp_flush(struct udp *u) { udp_sendq_flush(&u->tx); }
 
+/* A socket of the lane's own on U's port; -1 where it cannot join (the loop's socket then
+ * carries the lane's sends too). The first lane's bind makes the port's group (the loop's
+ * socket first in it), which the program then steers: the lanes are made before the server
+ * takes sessions, so nothing meant for the loop waits on a lane's socket in between. */
+static int open_lane_socket(const struct udp *u)
+{
+    int fd = socket(u->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    set_media_options(fd, u->family);
+    set_reuse_port(fd, 1);
+    set_reuse_port(u->fd, 1);
+    const char *failed = NULL;
+    if (bind(fd, (const struct sockaddr *)&u->bound, addr_len((const struct sockaddr *)&u->bound)) <
+        0)
+        failed = "bind";
+    else if (!steer_receives_to_first(u->fd))
+        failed = "SO_ATTACH_REUSEPORT_CBPF";
+    int err = errno;
+    set_reuse_port(u->fd, 0);
+    if (failed) {
+        log_warn("udp: a lane's socket could not join port %u (%s: %s); it sends from the "
+                 "loop's",
+                 u->port, failed, strerror(err));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 struct udp_sendq *udp_sendq_new(const struct udp *u)
 {
     struct udp_sendq *q = xcalloc(1, sizeof *q);
-    q->fd = u->fd;
+    q->fd = open_lane_socket(u);
+    q->owns_fd = q->fd >= 0;
+    if (!q->owns_fd)
+        q->fd = u->fd;
     q->family = u->family;
     q->gso = u->tx.gso;
     q->stats = &q->own_stats;
@@ -334,7 +397,14 @@ void udp_sendq_free(struct udp_sendq *q)
     if (!q)
         return;
     udp_sendq_flush(q);
+    if (q->owns_fd)
+        close(q->fd);
     free(q);
+}
+
+bool udp_sendq_own_socket(const struct udp_sendq *q)
+{
+    return q->owns_fd;
 }
 
 const struct udp_stats *udp_sendq_stats(const struct udp_sendq *q) { return q->stats; }

@@ -70,13 +70,17 @@ uint8_t *udp_slot(struct udp *u, size_t *cap);
 /* Sends whatever is queued. */
 void udp_flush(struct udp *u);
 
-/* Another send batch on U's socket, for a thread other than U's loop: the kernel takes
- * sendmmsg from several threads on one socket, each batch's datagrams in their order. Only one
- * thread uses a queue at a time. Free it before U is closed. */
+/* Another send batch from U's port, for a thread other than U's loop: on a socket of its own
+ * bound to the port (SO_REUSEPORT, everything received still going to U's), or, where that
+ * cannot be, on U's socket (the kernel takes sendmmsg from several threads on one socket, each
+ * batch's datagrams in their order). Only one thread uses a queue at a time. Free it before U
+ * is closed. */
 struct udp_sendq;
 struct udp_sendq *udp_sendq_new(const struct udp *u);
 /* Sends what is queued and frees Q; NULL is a no-op. */
 void udp_sendq_free(struct udp_sendq *q);
+/* Whether Q sends from a socket of its own. */
+bool udp_sendq_own_socket(const struct udp_sendq *q);
 /* udp_queue, udp_slot and udp_flush on a queue of one's own. */
 void udp_sendq_queue(struct udp_sendq *q, const uint8_t *data, size_t len,
                      const struct sockaddr *to, const struct udp_local *from);

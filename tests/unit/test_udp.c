@@ -3,11 +3,12 @@
  * from send queues of other threads as well; a receiver that takes them coalesced (GRO) must
  * cut them back into those datagrams. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -322,6 +323,15 @@ static void test_queues_of_two_threads(void **state)
     for (int i = 0; i < 2; i++)
         pthread_join(threads[i], NULL);
     for (int i = 0; i < 2; i++) {
+        assert_true(udp_sendq_own_socket(lanes[i].q));
+        /* From the media port, as the viewer's ICE pair expects, though from another socket. */
+        struct sockaddr_in from;
+        socklen_t from_len = sizeof from;
+        uint8_t first[UDP_MAX_DATAGRAM];
+        assert_int_equal(
+            recvfrom(fds[i], first, sizeof first, MSG_PEEK, (struct sockaddr *)&from, &from_len),
+            1200);
+        assert_int_equal(ntohs(from.sin_port), udp_local_port(u));
         for (int k = 0; k < 100; k++)
             expect_datagram(fds[i], 1200, lanes[i].first + k);
         const struct udp_stats *st = udp_sendq_stats(lanes[i].q);
@@ -332,6 +342,71 @@ static void test_queues_of_two_threads(void **state)
     }
     assert_int_equal(udp_stats(u)->tx_packets, 0);
     close_sender(&loop, u);
+}
+
+/* With lanes' sockets on the port, everything that arrives still reaches the loop's socket
+ * (the kernel would otherwise spread the senders over the port's sockets by their addresses),
+ * and another socket cannot bind the port unless it asks to share it (SO_REUSEPORT). */
+static void count_datagram(void *opaque, const struct sockaddr *from, const struct udp_local *local,
+                           uint8_t *data, size_t len)
+{
+    (*(int *)opaque)++;
+}
+
+static void check_lanes_take_no_receives(const char *bind_addr)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    int received = 0;
+    const char *why = NULL;
+    struct udp *u = udp_open(&loop, bind_addr, 0, count_datagram, NULL, &received, &why);
+    assert_non_null(u);
+    struct udp_sendq *lanes[3];
+    for (int i = 0; i < 3; i++) {
+        lanes[i] = udp_sendq_new(u);
+        assert_true(udp_sendq_own_socket(lanes[i]));
+    }
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(udp_local_port(u))};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+    enum { SENDERS = 64 };
+    for (int k = 0; k < SENDERS; k++) { /* each from a port of its own */
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof to), 1);
+        close(fd);
+    }
+    for (int tries = 0; received < SENDERS && tries < 200; tries++) {
+        uv_run(&loop, UV_RUN_NOWAIT);
+        usleep(1000);
+    }
+    assert_int_equal(received, SENDERS);
+
+    /* Another program on the port, or another onair: refused as with no lanes. */
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&to, sizeof to), -1);
+    assert_int_equal(errno, EADDRINUSE);
+    close(fd);
+    uv_loop_t other_loop;
+    uv_loop_init(&other_loop);
+    assert_null(udp_open(&other_loop, "127.0.0.1", udp_local_port(u), count_datagram, NULL,
+                         &received, &why));
+    assert_string_equal(why, strerror(EADDRINUSE));
+    uv_loop_close(&other_loop);
+
+    for (int i = 0; i < 3; i++)
+        udp_sendq_free(lanes[i]);
+    close_sender(&loop, u);
+}
+
+static void test_lanes_take_no_receives_ipv4(void **state)
+{
+    check_lanes_take_no_receives("127.0.0.1");
+}
+
+static void test_lanes_take_no_receives_dual_stack(void **state)
+{
+    check_lanes_take_no_receives("::");
 }
 
 int main(void)
@@ -346,6 +421,8 @@ int main(void)
         cmocka_unit_test(test_gso_off),
         cmocka_unit_test(test_receive_coalesced),
         cmocka_unit_test(test_queues_of_two_threads),
+        cmocka_unit_test(test_lanes_take_no_receives_ipv4),
+        cmocka_unit_test(test_lanes_take_no_receives_dual_stack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
