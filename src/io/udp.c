@@ -231,11 +231,12 @@ static void set_reuse_port(int fd, int on)
 /* Each fan-out lane sends from a socket of its own bound to the media port: one socket's send
  * accounting (its sk_wmem_alloc, touched at every datagram sent and freed) shared by two CPUs
  * took 4.6 % of the server's CPU at 2,400 viewers, 1.6 % with one lane (perf; bench/RESULTS.md,
- * session 35). A lane's socket joins the port with
- * SO_REUSEPORT, which the loop's socket turns on only while a lane binds: the loop's socket is
- * bound without it, so another program binding the port still fails as before. This program,
- * attached to the port's group, sends every datagram that arrives to the group's first socket,
- * the loop's, whichever of the port's sockets the kernel's lookup meets first. */
+ * session 35). A lane's socket joins the port with SO_REUSEPORT, which the loop's socket turns
+ * on only while a lane binds: the loop's socket is bound without it, so another program binding
+ * the port still fails as before. This program, attached to the port's group (again at each
+ * lane's join, which replaces it: start-up only), sends every datagram that arrives to the
+ * group's first socket, the loop's, whichever of the port's sockets the kernel's lookup meets
+ * first. */
 static bool steer_receives_to_first(int fd)
 {
     struct sock_filter first[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
