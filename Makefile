@@ -108,7 +108,7 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 
 # The ThreadSanitizer pass builds only the server and the unit tests that run threads (the
 # suite runs every unit test of build-tsan/): all of them would cost CI time for nothing.
-TSAN_TESTS := test_spsc_ring test_worker_pool test_udp test_sfu test_disk_reads
+TSAN_TESTS := test_worker_pool test_udp test_sfu test_disk_reads
 tsan:
 	$(MAKE) TSAN=1 BUILD=build-tsan build-tsan/onair $(TSAN_TESTS:%=build-tsan/tests/%)
 

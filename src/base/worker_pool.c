@@ -1,5 +1,5 @@
-/* worker_pool: each worker has a ring of wake-up notes (from the pool's thread) and a semaphore
- * that says a note is waiting; a note asks the worker to join the pool's current run. A run is
+/* worker_pool: each worker sleeps on a semaphore whose count is its wake-up notes (from the
+ * pool's thread); a note asks the worker to join the pool's current run. A run is
  * open from its start until the caller is done with its own share: a worker joins it only while
  * it is open, and the caller, once done, closes it and waits only for the workers that joined.
  * A worker that wakes after that (a third of a millisecond on this VM: bench/RESULTS.md,
@@ -16,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "base/spsc_ring.h"
 #include "base/xmalloc.h"
 
-/* Notes a worker's ring holds. A full ring means the worker has notes enough to find the run
- * open whenever it wakes: the note not written is not missed. */
-#define WORKER_RING_SLOTS 4
+/* Notes a worker holds at most. A worker with notes left is awake or about to be, and takes
+ * them one by one, each time checking the run then open: a note not given past these is not
+ * missed. (Unbounded, a worker kept from running would wake to a note for each run it missed.) */
+#define WORKER_MAX_NOTES 4
 
 /* The run's state word: the workers in it (bits 0-7) and whether it is closed. */
 #define RUN_LANES_MASK 0xffu
@@ -35,9 +35,8 @@ struct worker {
     struct worker_pool *pool;
     unsigned lane;
     pthread_t thread;
-    bool started;
-    struct spsc_ring notes;
-    sem_t wake;
+    bool started, has_wake;
+    sem_t wake; /* its count: the notes not yet taken */
     atomic_uint_fast64_t done_jobs;
 };
 
@@ -93,9 +92,7 @@ static void *worker_main(void *opaque)
         }
         if (atomic_load_explicit(&pool->stopping, memory_order_acquire))
             return NULL;
-        void *note; /* the pool: a note says only "join the run if it is open" */
-        spsc_ring_pop(&w->notes, &note);
-        if (!join_run(pool))
+        if (!join_run(pool)) /* a note says only "join the run if it is open" */
             continue;
         pool->part(pool->arg, w->lane);
         atomic_fetch_add_explicit(&w->done_jobs, 1, memory_order_relaxed);
@@ -109,7 +106,6 @@ struct worker_pool *worker_pool_new(unsigned lanes, const char **why)
         *why = "the number of workers must be from 2 to 64";
         return NULL;
     }
-    /* Line-aligned: each worker's ring keeps its two ends on cache lines of their own. */
     struct worker_pool *pool = xcalloc_lines(1, sizeof *pool + (lanes - 1) * sizeof(struct worker));
     pool->lanes = lanes;
     pool->owner = pthread_self();
@@ -120,8 +116,8 @@ struct worker_pool *worker_pool_new(unsigned lanes, const char **why)
         struct worker *w = &pool->workers[i];
         w->pool = pool;
         w->lane = i + 1;
-        spsc_ring_init(&w->notes, WORKER_RING_SLOTS);
         sem_init(&w->wake, 0, 0);
+        w->has_wake = true;
         atomic_init(&w->done_jobs, 0);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             *why = "cannot start a worker thread";
@@ -144,10 +140,8 @@ void worker_pool_free(struct worker_pool *pool)
             sem_post(&w->wake);
             pthread_join(w->thread, NULL);
         }
-        if (w->notes.slots) {
-            spsc_ring_free(&w->notes);
+        if (w->has_wake)
             sem_destroy(&w->wake);
-        }
     }
     sem_destroy(&pool->done);
     free(pool);
@@ -162,7 +156,8 @@ void worker_pool_run(struct worker_pool *pool, worker_part_fn part, void *arg)
     atomic_store_explicit(&pool->run_state, 0, memory_order_release); /* open, nobody in it */
     for (unsigned i = 0; i + 1 < pool->lanes; i++) {
         struct worker *w = &pool->workers[i];
-        if (spsc_ring_push(&w->notes, pool))
+        int notes;
+        if (sem_getvalue(&w->wake, &notes) != 0 || notes < WORKER_MAX_NOTES)
             sem_post(&w->wake);
     }
     part(arg, 0);
@@ -199,5 +194,7 @@ void worker_pool_stats(const struct worker_pool *pool, unsigned lane, struct wor
     const struct worker *w = &pool->workers[lane - 1];
     out->jobs = atomic_load_explicit(&w->done_jobs, memory_order_relaxed);
     out->cpu_seconds = thread_cpu_seconds(w->thread);
-    out->queue_depth = spsc_ring_depth(&w->notes);
+    int notes = 0;
+    sem_getvalue((sem_t *)&w->wake, &notes);
+    out->queue_depth = notes > 0 ? (size_t)notes : 0;
 }

@@ -1,5 +1,5 @@
 /* worker_pool: fork-join over threads. A pool of N lanes is the calling thread (lane 0) and N - 1
- * worker threads; worker_pool_run wakes every worker through its lock-free ring, runs lane 0's
+ * worker threads; worker_pool_run wakes every worker (a semaphore each), runs lane 0's
  * share itself, and returns once every worker that joined the run is done. A worker joins only
  * while the caller is still at its own share: one that wakes later sits the run out, so a part
  * must take its work from what is left (as sfu/forward.c takes viewers in chunks), not count on
