@@ -2,6 +2,7 @@
  * through a uv_async. */
 #include "app/jwks_fetch.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -29,6 +30,7 @@ struct jwks_fetch {
     struct jwt_key *ready[JWKS_FETCH_MAX_KEYS]; /* under mu: read, not yet handed over */
     size_t n_ready;                             /* under mu; 0: nothing new */
     char failure[400]; /* the fetcher's: why the last fetch failed; "" after a success */
+    bool failure_was_curl; /* ... in curl's words (report) */
     unsigned failures; /* the fetcher's: fetches failed since the last success */
     bool read_once;    /* the fetcher's: a fetch has succeeded */
 };
@@ -50,9 +52,33 @@ static size_t keep(char *data, size_t size, size_t n, void *opaque)
     return size * n;
 }
 
+/* Whether A and B say the same once their runs of digits are set aside: curl's messages for one
+ * failure differ in the time it took ("Failed to connect to 127.0.0.1 port 80 after 0 ms" then
+ * "after 1 ms"). */
+static bool same_but_numbers(const char *a, const char *b)
+{
+    for (;;) {
+        bool digits_a = isdigit((unsigned char)*a), digits_b = isdigit((unsigned char)*b);
+        if (digits_a != digits_b)
+            return false;
+        while (isdigit((unsigned char)*a))
+            a++;
+        while (isdigit((unsigned char)*b))
+            b++;
+        if (*a != *b)
+            return false;
+        if (!*a)
+            return true;
+        a++;
+        b++;
+    }
+}
+
 /* Logs a fetch's FAILURE, or NULL for a success: a failure like the last one (the provider still
- * down, a retry every few seconds) only at debug level, and the first success after failures. */
-static void report(struct jwks_fetch *f, const char *failure)
+ * down, a retry every few seconds) only at debug level, and the first success after failures.
+ * CURL_FAILED: FAILURE is curl's own message, whose numbers (times, byte counts) are set aside;
+ * an HTTP status or a set's fault must match exactly. */
+static void report(struct jwks_fetch *f, const char *failure, bool curl_failed)
 {
     if (!failure) {
         if (f->failures)
@@ -64,9 +90,12 @@ static void report(struct jwks_fetch *f, const char *failure)
         return;
     }
     f->failures++;
-    log_write(strcmp(failure, f->failure) ? LOG_WARN : LOG_DEBUG,
-              "--token-jwks-url %s: %s; the keys stay as they were", f->url, failure);
+    bool alike = curl_failed && f->failure_was_curl ? same_but_numbers(failure, f->failure)
+                                                    : strcmp(failure, f->failure) == 0;
+    log_write(alike ? LOG_DEBUG : LOG_WARN, "--token-jwks-url %s: %s; the keys stay as they were",
+              f->url, failure);
     snprintf(f->failure, sizeof f->failure, "%s", failure);
+    f->failure_was_curl = curl_failed;
 }
 
 /* Fetches and reads the set into KEYS: their number, or 0 after logging why not. */
@@ -104,7 +133,7 @@ static size_t fetch_once(struct jwks_fetch *f, struct jwt_key **keys)
         n = set.n_keys;
     }
     free(body.data);
-    report(f, n ? NULL : failure);
+    report(f, n ? NULL : failure, !status);
     return n;
 }
 
