@@ -60,6 +60,7 @@ struct rec_track {
 
 struct recording {
     struct recorders *owner;
+    struct recording *next_abandoned; /* on the abandoned list (recorders_free) */
     char stream[64];
     char file[256];
     char path[RECORDING_PATH_CAP];
@@ -460,6 +461,12 @@ struct recorders *recorders_new(const struct recorder_config *config, struct sfu
     return r;
 }
 
+/* Recordings whose writer was still inside a write to the disk at shutdown: left to the
+ * process's exit, but kept reachable here, so that a writer returning from the disk and ending
+ * before the process does leaves no memory that LeakSanitizer would call lost. Only the loop
+ * thread, at shutdown, adds to it. */
+static struct recording *abandoned;
+
 void recorders_free(struct recorders *r)
 {
     if (!r)
@@ -484,6 +491,8 @@ void recorders_free(struct recorders *r)
         log_warn("recording %s: the disk did not return in time; %s ends where it stopped",
                  r->active[i]->stream, r->active[i]->file);
         pthread_detach(r->active[i]->thread);
+        r->active[i]->next_abandoned = abandoned;
+        abandoned = r->active[i];
     }
     free(r);
 }
