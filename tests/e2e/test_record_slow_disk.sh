@@ -68,5 +68,7 @@ frames=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=
 check $? "the recording holds what the disk took (${frames:-0} video frames in $(basename "${file:-none}"))"
 ! grep -q "Sanitizer\|runtime error" "$work/serve.log" "$work/bench.err"
 check $? "no sanitizer report"
+# The cleanup removes the server's log: on a failure above, its last lines go into the output.
+[ "$failed" = 0 ] || tail -n 60 "$work/serve.log" | sed 's/^/#   /'
 echo "1..11"
 exit $failed
