@@ -464,8 +464,9 @@ struct recorders *recorders_new(const struct recorder_config *config, struct sfu
 /* Recordings whose writer was still inside a write to the disk at shutdown: left to the
  * process's exit, but kept reachable here, so that a writer returning from the disk and ending
  * before the process does leaves no memory that LeakSanitizer would call lost. Only the loop
- * thread, at shutdown, adds to it. */
-static struct recording *abandoned;
+ * thread, at shutdown, adds to it. Volatile: nothing reads it, and the compiler would otherwise
+ * drop a variable that is only written, and the list with it. */
+static struct recording *volatile abandoned;
 
 void recorders_free(struct recorders *r)
 {
